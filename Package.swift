@@ -1,0 +1,44 @@
+// swift-tools-version:6.1
+// OmniBark: a streaming Bark text-to-audio engine. Layout and layering follow ../shared/DESIGN.md:
+// a target imports only the targets listed before it here.
+import PackageDescription
+
+let package = Package(
+    name: "OmniBark",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "Checkpoints", targets: ["Checkpoints"]),
+        .library(name: "Bark", targets: ["Bark"]),
+        .executable(name: "omnibark", targets: ["omnibark"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        // System-library shims (pkg-config names as Debian 12 ships them).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CJack", pkgConfig: "jack", providers: [.apt(["libjack-jackd2-dev"])]),
+        .systemLibrary(name: "COpus", pkgConfig: "libopusenc", providers: [.apt(["libopus-dev", "libopusenc-dev"])]),
+
+        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "Checkpoints", dependencies: [
+            "Tensors",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        .target(name: "Bark", dependencies: ["Tensors", "Checkpoints"]),
+        .executableTarget(name: "omnibark", dependencies: [
+            "Bark", "Checkpoints", "Tensors",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CJack", "COpus"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
