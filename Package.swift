@@ -34,10 +34,8 @@ let package = Package(
         ]),
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors"],
-                    resources: [.copy("Fixtures")]),
-        .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors"],
-                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors"]),
+        .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CJack", "COpus"]),
     ],
     swiftLanguageModes: [.v6]
