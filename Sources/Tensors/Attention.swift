@@ -1,0 +1,124 @@
+import CBLAS
+
+/// Multi-head scaled dot-product self-attention over the fused `q|k|v` projection that GPT-style
+/// models (Bark's `att_proj`) produce: row `t` of `qkv` is `[q (hidden) | k (hidden) | v (hidden)]`,
+/// with head `h` occupying columns `h·headDim ..< (h+1)·headDim` of each part.
+///
+/// Scores are scaled by `1/√headDim`; causal attention lets query `i` (absolute position
+/// `past + i`) see keys `0 … past + i`, i.e. the mask is aligned bottom-right as in Bark and
+/// transformers. Masked scores get zero weight (the reference fills them with the most negative
+/// float, which softmax turns into exactly zero).
+///
+/// Threading: none of these functions allocate; scratch space is passed in. Concurrent calls with
+/// distinct scratch/output/cache are safe.
+public enum Attention {
+    /// Scratch floats needed by `selfAttention`/`cachedSelfAttention` for `rows` queries over
+    /// `keys` keys.
+    public static func scratchCount(rows: Int, keys: Int) -> Int { rows * keys }
+
+    /// Non-cached self-attention of `rows` tokens over themselves.
+    ///
+    /// - Parameters:
+    ///   - qkv: `[rows, 3·hidden]`.
+    ///   - output: receives `[rows, hidden]` (heads merged back side by side).
+    ///   - scratch: at least `scratchCount(rows: rows, keys: rows)` floats.
+    public static func selfAttention(
+        qkv: [Float], rows: Int, hidden: Int, heads: Int, causal: Bool,
+        scratch: inout [Float], output: inout [Float]
+    ) {
+        precondition(hidden % heads == 0, "hidden \(hidden) not divisible by heads \(heads)")
+        precondition(qkv.count >= rows * 3 * hidden && output.count >= rows * hidden
+                     && scratch.count >= scratchCount(rows: rows, keys: rows), "selfAttention: arrays too small")
+        qkv.withUnsafeBufferPointer { q in
+            scratch.withUnsafeMutableBufferPointer { s in
+                output.withUnsafeMutableBufferPointer { o in
+                    guard let qp = q.baseAddress, let sp = s.baseAddress, let op = o.baseAddress else { return }
+                    attend(queries: qp, queryStride: 3 * hidden,
+                           keys: qp + hidden, values: qp + 2 * hidden, keyStride: 3 * hidden,
+                           rows: rows, keyCount: rows, past: 0, hidden: hidden, heads: heads,
+                           causal: causal, scores: sp, output: op)
+                }
+            }
+        }
+    }
+
+    /// Causal self-attention of `rows` new tokens that first appends their keys and values to
+    /// `cache` (layer `layer`) at positions `cache.count …`, then attends over every cached
+    /// position. The caller advances `cache.count` once all layers are done (see
+    /// `KVCache.advance(by:)`).
+    ///
+    /// - Parameters:
+    ///   - qkv: `[rows, 3·hidden]`.
+    ///   - output: receives `[rows, hidden]`.
+    ///   - scratch: at least `scratchCount(rows: rows, keys: cache.count + rows)` floats.
+    /// - Precondition: `cache.count + rows ≤ cache.capacity`.
+    public static func cachedSelfAttention(
+        qkv: [Float], rows: Int, heads: Int, cache: inout KVCache, layer: Int,
+        scratch: inout [Float], output: inout [Float]
+    ) {
+        let hidden = cache.hidden
+        let past = cache.count
+        precondition(hidden % heads == 0, "hidden \(hidden) not divisible by heads \(heads)")
+        precondition(layer >= 0 && layer < cache.layers, "layer \(layer) outside cache")
+        precondition(past + rows <= cache.capacity, "KV cache full: \(past) + \(rows) > \(cache.capacity)")
+        precondition(qkv.count >= rows * 3 * hidden && output.count >= rows * hidden
+                     && scratch.count >= scratchCount(rows: rows, keys: past + rows), "cachedSelfAttention: arrays too small")
+        let layerBase = layer * cache.capacity * hidden
+        qkv.withUnsafeBufferPointer { q in
+            cache.keys.withUnsafeMutableBufferPointer { kc in
+                cache.values.withUnsafeMutableBufferPointer { vc in
+                    scratch.withUnsafeMutableBufferPointer { s in
+                        output.withUnsafeMutableBufferPointer { o in
+                            guard let qp = q.baseAddress, let kp = kc.baseAddress, let vp = vc.baseAddress,
+                                  let sp = s.baseAddress, let op = o.baseAddress else { return }
+                            for r in 0..<rows {
+                                let dst = layerBase + (past + r) * hidden
+                                (kp + dst).update(from: qp + r * 3 * hidden + hidden, count: hidden)
+                                (vp + dst).update(from: qp + r * 3 * hidden + 2 * hidden, count: hidden)
+                            }
+                            attend(queries: qp, queryStride: 3 * hidden,
+                                   keys: kp + layerBase, values: vp + layerBase, keyStride: hidden,
+                                   rows: rows, keyCount: past + rows, past: past, hidden: hidden, heads: heads,
+                                   causal: true, scores: sp, output: op)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The shared kernel: for each head, `scores = Q·Kᵀ/√d` (GEMM), masked softmax, `out = P·V` (GEMM).
+    private static func attend(
+        queries: UnsafePointer<Float>, queryStride: Int,
+        keys: UnsafePointer<Float>, values: UnsafePointer<Float>, keyStride: Int,
+        rows: Int, keyCount: Int, past: Int, hidden: Int, heads: Int, causal: Bool,
+        scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+    ) {
+        let headDim = hidden / heads
+        let scale = 1 / Float(headDim).squareRoot()
+        for h in 0..<heads {
+            let offset = h * headDim
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(keyCount), Int32(headDim),
+                        scale, queries + offset, Int32(queryStride), keys + offset, Int32(keyStride),
+                        0, scores, Int32(keyCount))
+            for r in 0..<rows {
+                let row = scores + r * keyCount
+                let visible = causal ? min(keyCount, past + r + 1) : keyCount
+                Elementwise.softmaxInPlace(UnsafeMutableBufferPointer(start: row, count: visible))
+                if visible < keyCount { (row + visible).update(repeating: 0, count: keyCount - visible) }
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headDim), Int32(keyCount),
+                        1, scores, Int32(keyCount), values + offset, Int32(keyStride),
+                        0, output + offset, Int32(hidden))
+        }
+    }
+}
+
+extension KVCache {
+    /// Marks `rows` more positions as stored, after every layer has appended them with
+    /// `Attention.cachedSelfAttention`.
+    public mutating func advance(by rows: Int) {
+        precondition(rows >= 0 && count + rows <= capacity, "KVCache.advance(by: \(rows)) past capacity")
+        count += rows
+    }
+}
