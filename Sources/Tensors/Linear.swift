@@ -17,11 +17,12 @@ public struct Linear: Sendable {
     public var inFeatures: Int { weight.shape[1] }
     public var outFeatures: Int { weight.shape[0] }
 
-    /// Applies the layer to `rows` input rows (`input[rows, in]`), writing `output[rows, out]`.
-    /// Allocates nothing. - Precondition: the arrays hold at least that many elements.
-    public func apply(_ input: [Float], rows: Int, into output: inout [Float]) {
+    /// Applies the layer to `rows` input rows (`input[rows, in]`), writing `output[rows, out]`, or
+    /// adding to it when `accumulate` (a fused residual add). Allocates nothing.
+    /// - Precondition: the arrays hold at least that many elements.
+    public func apply(_ input: [Float], rows: Int, into output: inout [Float], accumulate: Bool = false) {
         MatrixMultiply.multiplyTransposed(input, weight.scalars, into: &output,
-                                          m: rows, n: outFeatures, k: inFeatures)
+                                          m: rows, n: outFeatures, k: inFeatures, accumulate: accumulate)
         if let bias { Elementwise.addRowVector(bias.scalars, to: &output, rows: rows) }
     }
 

@@ -1,0 +1,181 @@
+import Checkpoints
+import Tensors
+
+/// Bark's causal GPT, used by the semantic and coarse stages. Port of transformers'
+/// `BarkCausalModel` (`models/bark/modeling_bark.py`) and Suno's `GPT` (`bark/model.py`).
+///
+/// Learned absolute positions start at the number of cached positions; pre-norm blocks; fused
+/// `att_proj` split q|k|v; `lm_head` without bias, not tied.
+///
+/// Immutable and `Sendable`: one model serves any number of concurrent generations, each with its
+/// own `KVCache` and `TransformerWorkspace`.
+public struct BarkCausalModel: Sendable {
+    public let configuration: BarkTransformerConfiguration
+    let inputEmbedding: Embedding
+    let positionEmbedding: Embedding
+    let blocks: [TransformerBlock]
+    let finalLayerNorm: LayerNorm
+    let lmHead: Linear
+
+    /// Loads the stage's weights, checking every shape against `configuration`.
+    public init(configuration: BarkTransformerConfiguration, tensors: StageTensors) throws {
+        precondition(configuration.stage.isCausal, "BarkCausalModel is for the semantic and coarse stages")
+        let h = configuration.hiddenSize
+        self.configuration = configuration
+        inputEmbedding = Embedding(table: try tensors.tensor("input_embeds_layer.weight",
+                                                             shape: [configuration.inputVocabularySize, h]))
+        positionEmbedding = Embedding(table: try tensors.tensor("position_embeds_layer.weight",
+                                                                shape: [configuration.blockSize, h]))
+        blocks = try (0..<configuration.layers).map {
+            try TransformerBlock(tensors: tensors, index: $0, configuration: configuration, layerNormBias: configuration.bias)
+        }
+        finalLayerNorm = LayerNorm(weight: try tensors.tensor("layernorm_final.weight", shape: [h]),
+                                   bias: configuration.bias ? try tensors.tensor("layernorm_final.bias", shape: [h]) : nil)
+        lmHead = Linear(weight: try tensors.tensor("lm_head.weight", shape: [configuration.outputVocabularySize, h]))
+    }
+
+    /// The names of every tensor this model reads (stage-local HF names), for inspection.
+    public static func expectedTensorNames(_ configuration: BarkTransformerConfiguration) -> [String] {
+        var names = ["input_embeds_layer.weight", "position_embeds_layer.weight"]
+        for i in 0..<configuration.layers {
+            names += TransformerBlockNames.names(layer: i, linearBias: configuration.bias, layerNormBias: configuration.bias)
+        }
+        names.append("layernorm_final.weight")
+        if configuration.bias { names.append("layernorm_final.bias") }
+        names.append("lm_head.weight")
+        return names
+    }
+
+    /// A KV cache sized to the block size (allocates it once).
+    public func makeCache() -> KVCache {
+        KVCache(layers: configuration.layers, capacity: configuration.blockSize, hidden: configuration.hiddenSize)
+    }
+
+    /// Token embeddings `[tokens.count, hidden]` (the `input_embeds_layer` lookup), e.g. for Bark's
+    /// semantic prefill that sums text and history embeddings.
+    public func embed(_ tokens: [Int]) throws -> Tensor {
+        try validate(tokens)
+        var out = [Float](repeating: 0, count: tokens.count * configuration.hiddenSize)
+        inputEmbedding.lookup(tokens, into: &out)
+        return Tensor(shape: [tokens.count, configuration.hiddenSize], scalars: out)
+    }
+
+    /// Full-sequence forward pass without a cache: logits `[tokens.count, outputVocabularySize]`.
+    public func logits(tokens: [Int]) throws -> Tensor {
+        try logits(embeddings: try embed(tokens))
+    }
+
+    /// Full-sequence forward pass from input embeddings `[rows, hidden]` (positions 0 ..< rows).
+    public func logits(embeddings: Tensor) throws -> Tensor {
+        let rows = try validate(embeddings: embeddings, past: 0)
+        var workspace = TransformerWorkspace()
+        prepare(&workspace, rows: rows, keys: rows, past: 0, embeddings: embeddings.scalars, logitRows: rows)
+        for block in blocks { block.apply(rows: rows, workspace: &workspace, causal: true) }
+        finish(&workspace, rows: rows, lastPositionOnly: false)
+        return Tensor(shape: [rows, workspace.logitWidth], scalars: Array(workspace.logits.prefix(rows * workspace.logitWidth)))
+    }
+
+    /// Incremental forward pass: appends `tokens` at positions `cache.count …` and writes their
+    /// logits to `workspace.logits` (every new position, or only the last with `lastPositionOnly`).
+    /// Once the workspace has grown to this size, a call allocates nothing.
+    public func forward(tokens: [Int], cache: inout KVCache, workspace: inout TransformerWorkspace,
+                        lastPositionOnly: Bool = false) throws {
+        try validate(tokens)
+        try checkCapacity(rows: tokens.count, cache: cache)
+        let rows = tokens.count
+        prepare(&workspace, rows: rows, keys: cache.count + rows, past: cache.count, embeddings: nil,
+                logitRows: lastPositionOnly ? 1 : rows)
+        inputEmbedding.lookup(tokens, into: &workspace.hidden)
+        addPositions(&workspace, rows: rows, past: cache.count)
+        run(&workspace, rows: rows, cache: &cache, lastPositionOnly: lastPositionOnly)
+    }
+
+    /// Incremental forward pass from input embeddings `[rows, hidden]` (see `forward(tokens:…)`).
+    public func forward(embeddings: Tensor, cache: inout KVCache, workspace: inout TransformerWorkspace,
+                        lastPositionOnly: Bool = false) throws {
+        let rows = try validate(embeddings: embeddings, past: cache.count)
+        try checkCapacity(rows: rows, cache: cache)
+        prepare(&workspace, rows: rows, keys: cache.count + rows, past: cache.count, embeddings: embeddings.scalars,
+                logitRows: lastPositionOnly ? 1 : rows)
+        run(&workspace, rows: rows, cache: &cache, lastPositionOnly: lastPositionOnly)
+    }
+
+    // MARK: - Internals
+
+    private func run(_ workspace: inout TransformerWorkspace, rows: Int, cache: inout KVCache, lastPositionOnly: Bool) {
+        for (index, block) in blocks.enumerated() {
+            block.apply(rows: rows, workspace: &workspace, cache: &cache, layer: index)
+        }
+        cache.advance(by: rows)
+        finish(&workspace, rows: rows, lastPositionOnly: lastPositionOnly)
+    }
+
+    /// Sizes the workspace and, when given, copies `embeddings` plus positions into `hidden`.
+    private func prepare(_ w: inout TransformerWorkspace, rows: Int, keys: Int, past: Int,
+                         embeddings: [Float]?, logitRows: Int) {
+        let h = configuration.hiddenSize
+        w.reserve(rows: rows, keys: keys, hidden: h, logitRows: logitRows, vocabulary: configuration.outputVocabularySize)
+        if let embeddings {
+            w.hidden.withUnsafeMutableBufferPointer { dst in
+                embeddings.withUnsafeBufferPointer { src in
+                    for i in 0..<(rows * h) { dst[i] = src[i] }
+                }
+            }
+            addPositions(&w, rows: rows, past: past)
+        }
+    }
+
+    private func addPositions(_ w: inout TransformerWorkspace, rows: Int, past: Int) {
+        let h = configuration.hiddenSize
+        positionEmbedding.table.scalars.withUnsafeBufferPointer { table in
+            w.hidden.withUnsafeMutableBufferPointer { hidden in
+                for r in 0..<rows {
+                    let src = (past + r) * h, dst = r * h
+                    for c in 0..<h { hidden[dst + c] += table[src + c] }
+                }
+            }
+        }
+    }
+
+    /// Final LayerNorm and `lm_head` on all rows or only the last.
+    private func finish(_ w: inout TransformerWorkspace, rows: Int, lastPositionOnly: Bool) {
+        let h = configuration.hiddenSize
+        if lastPositionOnly && rows > 1 {
+            w.hidden.withUnsafeMutableBufferPointer { hidden in
+                for c in 0..<h { hidden[c] = hidden[(rows - 1) * h + c] }
+            }
+        }
+        let outRows = lastPositionOnly ? 1 : rows
+        finalLayerNorm.apply(w.hidden, rows: outRows, into: &w.normed)
+        lmHead.apply(w.normed, rows: outRows, into: &w.logits)
+        w.logitRows = outRows
+        w.logitWidth = configuration.outputVocabularySize
+    }
+
+    private func validate(_ tokens: [Int]) throws {
+        if tokens.isEmpty { throw BarkError.invalidInput(stage: configuration.stage, reason: "no input tokens") }
+        let size = configuration.inputVocabularySize
+        if let position = tokens.firstIndex(where: { $0 < 0 || $0 >= size }) {
+            throw BarkError.tokenOutOfRange(stage: configuration.stage, position: position, codebook: nil,
+                                            token: tokens[position], vocabularySize: size)
+        }
+    }
+
+    private func validate(embeddings: Tensor, past: Int) throws -> Int {
+        guard embeddings.rank == 2, embeddings.shape[1] == configuration.hiddenSize, embeddings.shape[0] > 0 else {
+            throw BarkError.invalidInput(stage: configuration.stage,
+                                         reason: "input embeddings must be [rows > 0, \(configuration.hiddenSize)], got \(embeddings.shape)")
+        }
+        if past + embeddings.shape[0] > configuration.blockSize {
+            throw BarkError.sequenceTooLong(stage: configuration.stage, length: past + embeddings.shape[0], limit: configuration.blockSize)
+        }
+        return embeddings.shape[0]
+    }
+
+    private func checkCapacity(rows: Int, cache: KVCache) throws {
+        if cache.count + rows > min(cache.capacity, configuration.blockSize) {
+            throw BarkError.sequenceTooLong(stage: configuration.stage, length: cache.count + rows,
+                                            limit: min(cache.capacity, configuration.blockSize))
+        }
+    }
+}
