@@ -1,0 +1,87 @@
+import Foundation
+
+/// Interpretation of an unpickled `torch.save` result as tensors plus plain attributes.
+enum TorchStateDict {
+    /// Splits the unpickled root into named tensors and non-tensor attributes.
+    ///
+    /// A root dict holding any tensor is the state dict itself; otherwise its `model` entry is,
+    /// and the remaining root entries (e.g. `model_args`, `iter_num`) become attributes.
+    static func split(_ root: PickleValue, path: String) throws -> ([String: TorchTensorRef], [String: CheckpointValue]) {
+        guard case let .dict(top) = root else {
+            throw CheckpointError.malformed(file: path, item: "data.pkl", offset: nil,
+                                            reason: "top-level object is a \(root.kindName), not a dict")
+        }
+        let hasTensors = top.entries.contains { if case .tensor = $0.value { return true } else { return false } }
+        var tensorDict = top
+        var attributes: [String: CheckpointValue] = [:]
+        if !hasTensors, let model = top.entries.last(where: { if case .string("model") = $0.key { true } else { false } }),
+           case let .dict(inner) = model.value {
+            tensorDict = inner
+            for (key, value) in top.entries {
+                guard case let .string(name) = key, name != "model", let converted = checkpointValue(value) else { continue }
+                attributes[name] = converted
+            }
+        }
+        var tensors: [String: TorchTensorRef] = [:]
+        for (key, value) in tensorDict.entries {
+            guard case let .string(name) = key else { continue }
+            switch value {
+            case let .tensor(ref): tensors[name] = ref
+            default:
+                if tensorDict === top, hasTensors, let converted = checkpointValue(value) { attributes[name] = converted }
+            }
+        }
+        return (tensors, attributes)
+    }
+
+    /// Checks a view's sizes/strides/offset stay inside its storage (overflow-checked).
+    static func validateView(_ ref: TorchTensorRef, name: String, path: String) throws {
+        func bad(_ reason: String) -> CheckpointError {
+            .malformed(file: path, item: "tensor '\(name)'", offset: nil, reason: reason)
+        }
+        guard ref.storageOffset >= 0 else { throw bad("negative storage offset \(ref.storageOffset)") }
+        guard ref.shape.allSatisfy({ $0 >= 0 }), ref.strides.allSatisfy({ $0 >= 0 }) else {
+            throw bad("negative size or stride (size \(ref.shape), stride \(ref.strides))")
+        }
+        guard let count = SizeMath.elementCount(ref.shape) else { throw bad("element count of shape \(ref.shape) overflows") }
+        if count == 0 { return }
+        var last = ref.storageOffset
+        for (extent, stride) in zip(ref.shape, ref.strides) {
+            let (step, o1) = (extent - 1).multipliedReportingOverflow(by: stride)
+            let (sum, o2) = last.addingReportingOverflow(step)
+            guard !o1, !o2 else { throw bad("strides \(ref.strides) overflow") }
+            last = sum
+        }
+        guard last < ref.storage.elementCount else {
+            throw bad("view (offset \(ref.storageOffset), size \(ref.shape), stride \(ref.strides)) reaches element \(last) "
+                      + "of storage '\(ref.storage.key)' which has \(ref.storage.elementCount)")
+        }
+    }
+
+    /// Plain data → `CheckpointValue`; nil for tensors, storages and globals (skipped).
+    static func checkpointValue(_ value: PickleValue) -> CheckpointValue? {
+        switch value {
+        case .none: return CheckpointValue.null
+        case let .bool(b): return .bool(b)
+        case let .int(i): return .int(i)
+        case let .float(d): return .double(d)
+        case let .string(s): return .string(s)
+        case let .bytes(b): return .array(b.map { .int(Int($0)) })
+        case let .tuple(items): return .array(items.compactMap(checkpointValue))
+        case let .list(list): return .array(list.items.compactMap(checkpointValue))
+        case let .dict(dict):
+            var result: [String: CheckpointValue] = [:]
+            for (key, item) in dict.entries {
+                let name: String
+                switch key {
+                case let .string(s): name = s
+                case let .int(i): name = String(i)
+                default: continue
+                }
+                if let converted = checkpointValue(item) { result[name] = converted }
+            }
+            return .dictionary(result)
+        case .global, .storage, .tensor: return nil
+        }
+    }
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Writes the small checkpoint fixtures used by Tests/CheckpointsTests.
+
+Run with a Python that has torch, safetensors and numpy (the reference venv):
+    /work/venv-ref/bin/python scripts/make_checkpoint_fixtures.py
+Output goes to Tests/Fixtures/checkpoints/ (committed: CI has no torch). Deterministic: seeded RNG.
+
+Files written:
+  state.safetensors      the state dict (contiguous copies; safetensors refuses shared/strided tensors)
+  state_torch.bin        torch.save(state_dict)  (HF pytorch_model.bin layout)
+  state_suno.pt          torch.save({"model": {"_orig_mod." + k: v}, "model_args": ..., ...}) (Suno layout)
+  expected.npz           every tensor as float32, keyed by its state-dict name (np.savez, stored)
+  dtypes.npz             np.savez_compressed of one small array per supported NumPy dtype (deflated)
+  evil_os_system.pt      torch-zip layout whose data.pkl does GLOBAL 'os system' (hand-written bytes)
+  evil_builtins_eval.pt  same with STACK_GLOBAL 'builtins' 'eval' (protocol 4, hand-written bytes)
+  legacy.pt              torch.save(..., _use_new_zipfile_serialization=False) (pre-1.6 format)
+  VERSIONS.txt           versions of the tools that wrote them
+"""
+import collections
+import io
+import os
+import platform
+import struct
+import zipfile
+
+import numpy as np
+import safetensors
+import torch
+from safetensors.torch import save_file
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "Tests", "Fixtures", "checkpoints")
+
+
+def state_dict():
+    g = torch.Generator().manual_seed(1234)
+    base = torch.randn(10, generator=g)
+    sd = collections.OrderedDict()
+    sd["f32_2d"] = torch.randn(3, 4, generator=g)
+    sd["transposed"] = torch.randn(4, 3, generator=g).t()  # shape (3, 4), strides (1, 3)
+    sd["shared_a"] = base[2:5]  # storage offset 2
+    sd["shared_b"] = base[4:10].view(2, 3)  # same storage, offset 4, overlaps shared_a
+    sd["f16"] = torch.randn(2, 3, generator=g).half()
+    sd["bf16"] = torch.randn(2, 3, generator=g).bfloat16()
+    sd["f64"] = torch.randn(2, 2, generator=g).double()
+    sd["i64"] = torch.arange(-3, 3, dtype=torch.int64).reshape(2, 3)
+    sd["i32"] = torch.tensor([7, -8, 9], dtype=torch.int32)
+    sd["u8"] = torch.tensor([0, 1, 255], dtype=torch.uint8)
+    sd["mask"] = torch.tensor([[True, False, True], [False, True, False]])
+    sd["scalar"] = torch.tensor(3.5)
+    # nn.Module.state_dict() attaches this; torch pickles it with BUILD on the OrderedDict.
+    sd._metadata = collections.OrderedDict([("", {"version": 1}), ("layer", {"version": 2})])
+    return sd
+
+
+def torch_zip_with_pickle(path, pickle_bytes):
+    """A torch-zip layout (archive/data.pkl, archive/version) around hand-written pickle bytes."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as z:
+        z.writestr("archive/data.pkl", pickle_bytes)
+        z.writestr("archive/version", b"3\n")
+        z.writestr("archive/byteorder", b"little")
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    sd = state_dict()
+
+    contiguous = {k: v.contiguous().clone() for k, v in sd.items()}
+    save_file(contiguous, os.path.join(OUT, "state.safetensors"), metadata={"format": "pt", "note": "fixture"})
+
+    torch.save(sd, os.path.join(OUT, "state_torch.bin"))
+
+    suno_model = collections.OrderedDict(("_orig_mod." + k, v) for k, v in sd.items())
+    suno = {
+        "model": suno_model,
+        "model_args": {"n_layer": 2, "n_head": 2, "n_embd": 8, "block_size": 16, "bias": False,
+                       "dropout": 0.0, "input_vocab_size": 32, "output_vocab_size": 32, "name": "tiny"},
+        "iter_num": 5,
+        "best_val_loss": 1.25,
+        "config": {"lr": 0.0003, "tags": ["a", "b"], "none": None},
+    }
+    torch.save(suno, os.path.join(OUT, "state_suno.pt"))
+
+    expected = {k: v.to(torch.float32).numpy() for k, v in sd.items()}
+    np.savez(os.path.join(OUT, "expected.npz"), **expected)
+
+    arrays = {
+        "f4": np.array([[1.5, -2.25], [3.0, 4.125]], dtype="<f4"),
+        "f8": np.array([1e-3, -2.5, 1e10], dtype="<f8"),
+        "f2": np.array([0.5, -1.0, 65504.0], dtype="<f2"),
+        "i8": np.array([-(2**40), 0, 2**40], dtype="<i8"),
+        "i4": np.array([[-7, 8, 9]], dtype="<i4"),
+        "i2": np.array([-300, 300], dtype="<i2"),
+        "i1": np.array([-128, 127], dtype="|i1"),
+        "u1": np.array([0, 255], dtype="|u1"),
+        "u2": np.array([65535, 1], dtype="<u2"),
+        "u4": np.array([4000000000, 2], dtype="<u4"),
+        "u8": np.array([2**40, 3], dtype="<u8"),
+        "b1": np.array([True, False, True], dtype="|b1"),
+        "scalar": np.array(2.5, dtype="<f4"),
+        "empty": np.zeros((0, 3), dtype="<f4"),
+    }
+    np.savez_compressed(os.path.join(OUT, "dtypes.npz"), **arrays)
+
+    # Protocol 2: PROTO 2, GLOBAL 'os\nsystem\n', SHORT_BINUNICODE 'ls', TUPLE1, REDUCE, STOP.
+    evil = b"\x80\x02" + b"cos\nsystem\n" + b"\x8c\x02ls" + b"\x85" + b"R" + b"."
+    torch_zip_with_pickle(os.path.join(OUT, "evil_os_system.pt"), evil)
+    # Protocol 4: PROTO 4, SHORT_BINUNICODE 'builtins', SHORT_BINUNICODE 'eval', STACK_GLOBAL,
+    # SHORT_BINUNICODE '1+1', TUPLE1, REDUCE, STOP.
+    evil2 = b"\x80\x04" + b"\x8c\x08builtins" + b"\x8c\x04eval" + b"\x93" + b"\x8c\x031+1" + b"\x85" + b"R" + b"."
+    torch_zip_with_pickle(os.path.join(OUT, "evil_builtins_eval.pt"), evil2)
+
+    torch.save({"w": torch.ones(2)}, os.path.join(OUT, "legacy.pt"), _use_new_zipfile_serialization=False)
+
+    with open(os.path.join(OUT, "VERSIONS.txt"), "w") as f:
+        f.write("Written by scripts/make_checkpoint_fixtures.py\n")
+        f.write(f"python {platform.python_version()}\n")
+        f.write(f"torch {torch.__version__}\n")
+        f.write(f"numpy {np.__version__}\n")
+        f.write(f"safetensors {safetensors.__version__}\n")
+
+
+if __name__ == "__main__":
+    main()
