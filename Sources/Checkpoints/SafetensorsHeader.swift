@@ -120,8 +120,9 @@ struct SafetensorsHeader {
 
     /// A JSON number that is an exact non-negative integer.
     private static func nonNegativeInt(_ value: Any, or error: CheckpointError) throws -> Int {
-        if value is Bool { throw error }
-        guard let number = value as? NSNumber else { throw error }
+        // On Linux `0 is Bool` and `1 is Bool` are true for JSONSerialization's NSNumbers; only a
+        // JSON `true`/`false` has the boolean encoding "c".
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { throw error }
         let double = number.doubleValue
         guard double >= 0, double < 9.0e18, double == double.rounded() else { throw error }
         let int = number.int64Value
