@@ -10,6 +10,8 @@ public struct StageTensors: Sendable {
     public let stage: BarkStage
     /// Stage-local HF name → name as stored in the file.
     public let storedNames: [String: String]
+    /// How a stage-local name is spelled in messages about a tensor the file lacks.
+    let describeMissing: @Sendable (String) -> String
 
     /// An HF checkpoint: a whole `BarkModel` (names prefixed `semantic.` etc.), or a stand-alone
     /// stage model saved on its own (names without prefix) when no name carries the prefix.
@@ -30,7 +32,8 @@ public struct StageTensors: Sendable {
             }
             if !SunoKeyMapping.isAttentionMaskBuffer(local) { map[local] = name }
         }
-        self.init(container: container, stage: stage, storedNames: map)
+        self.init(container: container, stage: stage, storedNames: map,
+                  describeMissing: { prefixed ? prefix + $0 : $0 })
     }
 
     /// Suno's original layout (`_orig_mod.transformer.h.N.attn.c_attn.weight`, …).
@@ -39,13 +42,17 @@ public struct StageTensors: Sendable {
         for name in container.tensorInfos.keys {
             if let local = SunoKeyMapping.huggingFaceName(forSunoName: name) { map[local] = name }
         }
-        self.init(container: container, stage: stage, storedNames: map)
+        self.init(container: container, stage: stage, storedNames: map,
+                  describeMissing: { "\($0) (Hugging Face name; the Suno file has no tensor that maps to it)" })
     }
 
-    public init(container: any TensorContainer, stage: BarkStage, storedNames: [String: String]) {
+    /// Any layout, given the stage-local → stored name map.
+    public init(container: any TensorContainer, stage: BarkStage, storedNames: [String: String],
+                describeMissing: @escaping @Sendable (String) -> String = { $0 }) {
         self.container = container
         self.stage = stage
         self.storedNames = storedNames
+        self.describeMissing = describeMissing
     }
 
     /// The file the tensors come from, for messages.
@@ -63,7 +70,7 @@ public struct StageTensors: Sendable {
     /// Throws `missingTensor` / `shapeMismatch` naming the file and the stored tensor name.
     public func tensor(_ local: String, shape: [Int]) throws -> Tensor {
         guard let stored = storedNames[local], let info = container.tensorInfos[stored] else {
-            throw CheckpointError.missingTensor(file: file, tensor: stage.checkpointPrefix + local)
+            throw CheckpointError.missingTensor(file: file, tensor: describeMissing(local))
         }
         guard info.shape == shape else {
             throw CheckpointError.shapeMismatch(file: file, tensor: stored, expected: shape, actual: info.shape)

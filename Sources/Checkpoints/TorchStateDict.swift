@@ -4,24 +4,30 @@ import Foundation
 enum TorchStateDict {
     /// Splits the unpickled root into named tensors and non-tensor attributes.
     ///
-    /// A root dict holding any tensor is the state dict itself; otherwise its `model` entry is,
-    /// and the remaining root entries (e.g. `model_args`, `iter_num`) become attributes.
+    /// A root dict with a `model` entry that holds tensors is a Suno checkpoint: `model` is the
+    /// state dict and the remaining root entries (`model_args`, `iter_num`) become attributes.
+    /// Otherwise the root dict itself is the state dict (HF `pytorch_model.bin`).
     static func split(_ root: PickleValue, path: String) throws -> ([String: TorchTensorRef], [String: CheckpointValue]) {
         guard case let .dict(top) = root else {
             throw CheckpointError.malformed(file: path, item: "data.pkl", offset: nil,
                                             reason: "top-level object is a \(root.kindName), not a dict")
         }
-        let hasTensors = top.entries.contains { if case .tensor = $0.value { return true } else { return false } }
+        func containsTensor(_ dict: PickleDict) -> Bool {
+            dict.entries.contains { if case .tensor = $0.value { return true } else { return false } }
+        }
         var tensorDict = top
         var attributes: [String: CheckpointValue] = [:]
-        if !hasTensors, let model = top.entries.last(where: { if case .string("model") = $0.key { true } else { false } }),
-           case let .dict(inner) = model.value {
+        // Suno's checkpoints hold the state dict under `model`; their root also holds tensors of its
+        // own (`best_val_loss` is a 0-d tensor), so the `model` entry is looked for first.
+        if let model = top.entries.last(where: { if case .string("model") = $0.key { true } else { false } }),
+           case let .dict(inner) = model.value, containsTensor(inner) {
             tensorDict = inner
             for (key, value) in top.entries {
                 guard case let .string(name) = key, name != "model", let converted = checkpointValue(value) else { continue }
                 attributes[name] = converted
             }
         }
+        let hasTensors = containsTensor(top)
         var tensors: [String: TorchTensorRef] = [:]
         for (key, value) in tensorDict.entries {
             guard case let .string(name) = key else { continue }
