@@ -34,18 +34,6 @@ public struct BarkCausalModel: Sendable {
         lmHead = Linear(weight: try tensors.tensor("lm_head.weight", shape: [configuration.outputVocabularySize, h]))
     }
 
-    /// The names of every tensor this model reads (stage-local HF names), for inspection.
-    public static func expectedTensorNames(_ configuration: BarkTransformerConfiguration) -> [String] {
-        var names = ["input_embeds_layer.weight", "position_embeds_layer.weight"]
-        for i in 0..<configuration.layers {
-            names += TransformerBlockNames.names(layer: i, linearBias: configuration.bias, layerNormBias: configuration.bias)
-        }
-        names.append("layernorm_final.weight")
-        if configuration.bias { names.append("layernorm_final.bias") }
-        names.append("lm_head.weight")
-        return names
-    }
-
     /// A KV cache sized to the block size (allocates it once).
     public func makeCache() -> KVCache {
         KVCache(layers: configuration.layers, capacity: configuration.blockSize, hidden: configuration.hiddenSize)

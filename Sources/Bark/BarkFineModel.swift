@@ -50,18 +50,6 @@ public struct BarkFineModel: Sendable {
         }
     }
 
-    /// Names of every tensor this model reads; `lm_heads.*` are optional when tied.
-    public static func expectedTensorNames(_ configuration: BarkTransformerConfiguration) -> (required: [String], optional: [String]) {
-        var names = (0..<configuration.codebooksTotal).map { "input_embeds_layers.\($0).weight" }
-        names.append("position_embeds_layer.weight")
-        for i in 0..<configuration.layers {
-            names += TransformerBlockNames.names(layer: i, linearBias: configuration.bias, layerNormBias: true)
-        }
-        names += ["layernorm_final.weight", "layernorm_final.bias"]
-        let heads = (0..<configuration.outputHeads).map { "lm_heads.\($0).weight" }
-        return configuration.tiesOutputEmbeddings ? (names, heads) : (names + heads, [])
-    }
-
     /// Codebooks the model can predict: `codebooksGiven ..< codebooksTotal`.
     public var predictableCodebooks: Range<Int> { configuration.codebooksGiven..<configuration.codebooksTotal }
 

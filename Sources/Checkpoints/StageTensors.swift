@@ -14,11 +14,13 @@ public struct StageTensors: Sendable {
     let describeMissing: @Sendable (String) -> String
 
     /// An HF checkpoint: a whole `BarkModel` (names prefixed `semantic.` etc.), or a stand-alone
-    /// stage model saved on its own (names without prefix) when no name carries the prefix.
+    /// stage model saved on its own (names without prefix) when no name in the file carries any
+    /// `BarkModel` prefix.
     public init(huggingFace container: any TensorContainer, stage: BarkStage) {
         let prefix = stage.checkpointPrefix
         let names = container.tensorInfos.keys
-        let prefixed = names.contains { $0.hasPrefix(prefix) }
+        let modelPrefixes = BarkStage.allCases.map(\.checkpointPrefix) + ["codec_model."]
+        let prefixed = names.contains { name in modelPrefixes.contains { name.hasPrefix($0) } }
         var map: [String: String] = [:]
         for name in names {
             let local: String

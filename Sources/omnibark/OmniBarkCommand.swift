@@ -12,6 +12,6 @@ struct OmniBarkCommand: AsyncParsableCommand {
         coarse.pt and fine.pt files.
         """,
         version: "0.1.0",
-        subcommands: []
+        subcommands: [InspectCommand.self]
     )
 }

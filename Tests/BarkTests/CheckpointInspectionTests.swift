@@ -1,0 +1,80 @@
+import Checkpoints
+import Foundation
+import Testing
+@testable import Bark
+
+@Suite struct CheckpointInspectionTests {
+    @Test(arguments: ["bark-tiny-nobias", "bark-tiny-bias", "bark-tiny-nobias/suno", "bark-tiny-bias/suno"])
+    func fixturesAreComplete(path: String) throws {
+        let inspection = try CheckpointInspection(url: FixturePaths.fixtures.appendingPathComponent(path))
+        #expect(inspection.isComplete)
+        #expect(inspection.stages.map(\.stage) == [.semantic, .coarse, .fine])
+        let report = inspection.report()
+        #expect(report.contains("nothing unexpected"))
+        #expect(report.contains("semantic"))
+    }
+
+    @Test func parameterCountsAndSummaryOfTheNoBiasFixture() throws {
+        let inspection = try CheckpointInspection(url: FixturePaths.fixtures.appendingPathComponent("bark-tiny-nobias"))
+        #expect(inspection.layout == .huggingFace)
+        #expect(inspection.files.map(\.format) == [.safetensors])
+        let semantic = try #require(inspection.stages.first)
+        // 500·16 + 1024·16 + 2 layers · (2·16 + 16·(48+16+64) + 64·16) + 16 + 120·16
+        #expect(semantic.parameterCount == 500 * 16 + 1024 * 16 + 2 * (2 * 16 + 16 * 48 + 16 * 16 + 64 * 16 + 16 * 64) + 16 + 120 * 16)
+        #expect(semantic.dtypes == [.float32: 2 + 2 * 6 + 2])
+        let fine = try #require(inspection.stages.last)
+        #expect(fine.tied.count == 7)
+        #expect(inspection.codecTensorCount > 0)
+        #expect(inspection.report().contains("tied to input embeddings (7 absent from the file)"))
+    }
+
+    @Test func singleSunoFileIsOneStage() throws {
+        let inspection = try CheckpointInspection(url: FixturePaths.fixtures.appendingPathComponent("bark-tiny-nobias/suno/coarse.pt"))
+        #expect(inspection.stages.map(\.stage) == [.coarse])
+        #expect(inspection.isComplete)
+    }
+
+    @Test func missingUnexpectedAndMisshapenTensorsAreListed() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("omnibark-inspect-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.copyItem(at: FixturePaths.fixtures.appendingPathComponent("bark-tiny-nobias/config.json"),
+                                         to: directory.appendingPathComponent("config.json"))
+        try SafetensorsTestWriter.write([
+            ("semantic.input_embeds_layer.weight", [500, 16], [Float](repeating: 0, count: 8000)),
+            ("semantic.lm_head.weight", [16, 120], [Float](repeating: 0, count: 1920)),
+            ("semantic.layers.0.attn.rotary.weight", [2], [0, 0]),
+            ("vocoder.weight", [1], [0]),
+        ], to: directory.appendingPathComponent("model.safetensors"))
+        let inspection = try CheckpointInspection(url: directory)
+        #expect(!inspection.isComplete)
+        let semantic = try #require(inspection.stages.first { $0.stage == .semantic })
+        #expect(semantic.missing.contains("position_embeds_layer.weight"))
+        #expect(!semantic.missing.contains("input_embeds_layer.weight"))
+        #expect(semantic.unexpected == ["layers.0.attn.rotary.weight"])
+        #expect(semantic.misshapen.map(\.name) == ["lm_head.weight"])
+        #expect(semantic.misshapen.first?.actual == [16, 120])
+        #expect(inspection.strayTensors == ["vocoder.weight"])
+        let report = inspection.report()
+        #expect(report.contains("shape     semantic: lm_head.weight is [16, 120], expected [120, 16]"))
+        #expect(report.contains("unexpected: vocoder.weight (belongs to no stage)"))
+        // Loading the same directory fails with a typed error naming the file and tensor.
+        #expect(throws: CheckpointError.missingTensor(file: directory.appendingPathComponent("model.safetensors").path,
+                                                      tensor: "semantic.position_embeds_layer.weight")) {
+            try BarkModels(contentsOf: directory)
+        }
+    }
+
+    @Test func notAModelDirectoryIsExplained() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("omnibark-empty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        do {
+            _ = try CheckpointInspection(url: directory)
+            Issue.record("expected an error")
+        } catch let error as CheckpointError {
+            #expect(error.description.contains("not a Bark model directory"))
+            #expect(error.description.contains("text.pt, coarse.pt, fine.pt"))
+        }
+    }
+}
