@@ -1,0 +1,49 @@
+# OmniBark — the README's two commands:
+#   make demo   builds the engine and runs the main job on a fresh machine (installing what it needs)
+#   make test   runs the whole test suite
+# Both install the Debian packages they need first (idempotent, non-interactive).
+
+SHELL := /bin/bash
+SWIFT ?= swift
+DEBIAN_PACKAGES := pkg-config libopenblas-dev libopus-dev libopusenc-dev libjack-jackd2-dev jackd2
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test build release deps fixtures clean
+
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		echo "jackd2 jackd/tweak_rt_limits boolean false" | $(SUDO) debconf-set-selections; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "Debian packages present: $(DEBIAN_PACKAGES)"; fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product omnibark
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+
+# The main job for now: inspect the committed tiny Bark models in both published layouts
+# (Hugging Face directory and Suno's original checkpoints). Real models work the same way:
+#   .build/release/omnibark inspect ~/models/bark-small
+demo: release
+	.build/release/omnibark inspect Tests/Fixtures/bark-tiny-nobias
+	@echo
+	.build/release/omnibark inspect Tests/Fixtures/bark-tiny-bias/suno
+
+# Regenerates the parity fixtures (needs torch + transformers; see Tests/Fixtures/README.md).
+fixtures:
+	python3 -m venv venv-ref
+	venv-ref/bin/pip install -q -r scripts/requirements-fixtures.txt
+	venv-ref/bin/python scripts/make_bark_fixtures.py
+	venv-ref/bin/python scripts/make_tokenizer_fixtures.py
+	venv-ref/bin/python scripts/make_checkpoint_fixtures.py
+
+clean:
+	rm -rf .build
