@@ -14,6 +14,8 @@ Files written:
   evil_os_system.pt      torch-zip layout whose data.pkl does GLOBAL 'os system' (hand-written bytes)
   evil_builtins_eval.pt  same with STACK_GLOBAL 'builtins' 'eval' (protocol 4, hand-written bytes)
   legacy.pt              torch.save(..., _use_new_zipfile_serialization=False) (pre-1.6 format)
+  bomb_small_shape.npz   deflated member: .npy header claims shape (4,) <f4, then 32 MiB of zeros follow
+  bomb_absurd_shape.npz  deflated member: .npy header claims shape (2**40,) <f4 (4 TiB), 1 MiB of zeros follow
   VERSIONS.txt           versions of the tools that wrote them
 """
 import collections
@@ -59,6 +61,24 @@ def torch_zip_with_pickle(path, pickle_bytes):
         z.writestr("archive/data.pkl", pickle_bytes)
         z.writestr("archive/version", b"3\n")
         z.writestr("archive/byteorder", b"little")
+
+
+def npy_header(descr, shape):
+    """A v1.0 .npy header, written by hand (same layout numpy writes)."""
+    text = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, repr(tuple(shape)))
+    pad = 64 - (10 + len(text) + 1) % 64
+    text = text + " " * pad + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode("latin1")
+
+
+def deflated_bomb(path, header, zero_bytes):
+    """An .npz whose single member is `header` followed by `zero_bytes` zeros, deflated, streamed."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        with z.open("bomb.npy", "w", force_zip64=False) as member:
+            member.write(header)
+            chunk = b"\0" * (1 << 20)
+            for _ in range(zero_bytes >> 20):
+                member.write(chunk)
 
 
 def main():
@@ -111,6 +131,9 @@ def main():
     torch_zip_with_pickle(os.path.join(OUT, "evil_builtins_eval.pt"), evil2)
 
     torch.save({"w": torch.ones(2)}, os.path.join(OUT, "legacy.pt"), _use_new_zipfile_serialization=False)
+
+    deflated_bomb(os.path.join(OUT, "bomb_small_shape.npz"), npy_header("<f4", (4,)), 32 << 20)
+    deflated_bomb(os.path.join(OUT, "bomb_absurd_shape.npz"), npy_header("<f4", (2**40,)), 1 << 20)
 
     with open(os.path.join(OUT, "VERSIONS.txt"), "w") as f:
         f.write("Written by scripts/make_checkpoint_fixtures.py\n")
