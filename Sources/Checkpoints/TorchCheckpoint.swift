@@ -44,8 +44,9 @@ public final class TorchCheckpoint: TensorContainer {
         if let order = directory.members[prefix + "byteorder"] {
             let text = String(decoding: try Self.storedBytes(order, directory, file), as: UTF8.self)
             guard text.trimmingCharacters(in: .whitespacesAndNewlines) == "little" else {
-                throw CheckpointError.unsupportedDType(file: path, tensor: prefix + "byteorder",
-                                                       dtype: "byte order '\(text)' (only little-endian checkpoints are supported)")
+                throw CheckpointError.malformed(file: path, item: "zip member '\(prefix)byteorder'", offset: order.localHeaderOffset,
+                                                reason: "byte order is '\(text)'; only little-endian checkpoints are supported "
+                                                    + "(re-save it with torch on a little-endian machine)")
             }
         }
         guard pickleMember.uncompressedSize <= Self.maxPickleBytes else {

@@ -81,3 +81,20 @@ import Testing
         }
     }
 }
+
+@Suite struct TorchZipLayoutTests {
+    /// The same checkpoint with ZIP64 central records and end record, as >4 GiB files have.
+    @Test func zip64ArchiveReadsTheSameTensors() throws {
+        let checkpoint = try openCheckpoint(at: FixturePaths.checkpoint("state_torch_zip64.bin"))
+        #expect(checkpoint is TorchCheckpoint)
+        try ExpectedValues.check(checkpoint)
+    }
+
+    @Test func bigEndianCheckpointIsRefused() throws {
+        let url = FixturePaths.checkpoint("bigendian.pt")
+        #expect { try TorchCheckpoint(url: url) } throws: { error in
+            guard case let CheckpointError.malformed(file, item, _, reason) = error else { return false }
+            return file == url.path && item == "zip member 'bigendian/byteorder'" && reason.contains("little-endian")
+        }
+    }
+}
