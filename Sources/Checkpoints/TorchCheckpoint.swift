@@ -49,8 +49,9 @@ public final class TorchCheckpoint: TensorContainer {
                                                     + "(re-save it with torch on a little-endian machine)")
             }
         }
-        guard pickleMember.uncompressedSize <= Self.maxPickleBytes else {
-            throw CheckpointError.limitExceeded(file: path, item: "size of \(pickleName)", value: pickleMember.uncompressedSize,
+        let pickleSize = max(pickleMember.uncompressedSize, pickleMember.compressedSize)
+        guard pickleSize <= Self.maxPickleBytes else {
+            throw CheckpointError.limitExceeded(file: path, item: "size of \(pickleName)", value: pickleSize,
                                                 limit: Self.maxPickleBytes)
         }
         var unpickler = Unpickler(bytes: try Self.storedBytes(pickleMember, directory, file), path: path)
