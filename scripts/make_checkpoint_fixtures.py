@@ -14,6 +14,11 @@ Files written:
   evil_os_system.pt      torch-zip layout whose data.pkl does GLOBAL 'os system' (hand-written bytes)
   evil_builtins_eval.pt  same with STACK_GLOBAL 'builtins' 'eval' (protocol 4, hand-written bytes)
   legacy.pt              torch.save(..., _use_new_zipfile_serialization=False) (pre-1.6 format)
+  state_torch_zip64.bin  state_torch.bin re-written with ZIP64 records everywhere (as the 4.5 GB suno/bark
+                         pytorch_model.bin needs), by a hand-written stored-zip writer below
+  bigendian.pt           state_torch.bin with its byteorder member saying "big"
+  bomb_small_shape.npz   deflated member: .npy header claims shape (4,) <f4, then 32 MiB of zeros follow
+  bomb_absurd_shape.npz  deflated member: .npy header claims shape (2**40,) <f4 (4 TiB), 1 MiB of zeros follow
   VERSIONS.txt           versions of the tools that wrote them
 """
 import collections
@@ -61,6 +66,76 @@ def torch_zip_with_pickle(path, pickle_bytes):
         z.writestr("archive/byteorder", b"little")
 
 
+def npy_header(descr, shape):
+    """A v1.0 .npy header, written by hand (same layout numpy writes)."""
+    text = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, repr(tuple(shape)))
+    pad = 64 - (10 + len(text) + 1) % 64
+    text = text + " " * pad + "\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode("latin1")
+
+
+def deflated_bomb(path, header, zero_bytes):
+    """An .npz whose single member is `header` followed by `zero_bytes` zeros, deflated, streamed."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        with z.open("bomb.npy", "w", force_zip64=False) as member:
+            member.write(header)
+            chunk = b"\0" * (1 << 20)
+            for _ in range(zero_bytes >> 20):
+                member.write(chunk)
+
+
+def write_stored_zip(path, members, zip64):
+    """A stored (uncompressed) zip of (name, bytes) pairs. With zip64, every central record saturates
+    its sizes and local-header offset to 0xFFFFFFFF and carries a ZIP64 extra field, and the archive ends
+    with a ZIP64 end record and locator, exactly as a >4 GiB archive must."""
+    import zlib
+    out = bytearray()
+    central = bytearray()
+    for name, data in members:
+        name_bytes = name.encode()
+        crc = zlib.crc32(data) & 0xFFFFFFFF
+        offset = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45 if zip64 else 20, 0, 0, 0, 0x21, crc,
+                           len(data), len(data), len(name_bytes), 0) + name_bytes + data
+        if zip64:
+            extra = struct.pack("<HHQQQ", 1, 24, len(data), len(data), offset)
+            sizes = (0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF)
+        else:
+            extra = b""
+            sizes = (len(data), len(data), offset)
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45 if zip64 else 20, 0, 0, 0, 0x21, crc,
+                               sizes[0], sizes[1], len(name_bytes), len(extra), 0, 0, 0, 0o644 << 16,
+                               sizes[2]) + name_bytes + extra
+    cd_offset = len(out)
+    out += central
+    n = len(members)
+    if zip64:
+        eocd64 = len(out)
+        out += struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, n, n, len(central), cd_offset)
+        out += struct.pack("<IIQI", 0x07064B50, 0, eocd64, 1)
+        out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    else:
+        out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n, n, len(central), cd_offset, 0)
+    with open(path, "wb") as f:
+        f.write(out)
+
+
+def rewrite_torch_zip(source, path, zip64, byteorder=None):
+    """Copies a torch zip's members (renamed under the new stem) into a hand-written stored zip."""
+    stem = os.path.splitext(os.path.basename(path))[0]
+    members = []
+    with zipfile.ZipFile(source) as z:
+        for info in z.infolist():
+            data = z.read(info)
+            name = stem + "/" + info.filename.split("/", 1)[1]
+            if byteorder is not None and name.endswith("/byteorder"):
+                data = byteorder
+            members.append((name, data))
+    write_stored_zip(path, members, zip64)
+    with zipfile.ZipFile(path) as z:  # Python's reader must accept it too
+        assert z.testzip() is None
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     sd = state_dict()
@@ -80,6 +155,11 @@ def main():
         "config": {"lr": 0.0003, "tags": ["a", "b"], "none": None},
     }
     torch.save(suno, os.path.join(OUT, "state_suno.pt"))
+
+    rewrite_torch_zip(os.path.join(OUT, "state_torch.bin"), os.path.join(OUT, "state_torch_zip64.bin"), zip64=True)
+    rewrite_torch_zip(os.path.join(OUT, "state_torch.bin"), os.path.join(OUT, "bigendian.pt"), zip64=False,
+                      byteorder=b"big")
+    assert torch.load(os.path.join(OUT, "state_torch_zip64.bin"))["f32_2d"].equal(sd["f32_2d"])
 
     expected = {k: v.to(torch.float32).numpy() for k, v in sd.items()}
     np.savez(os.path.join(OUT, "expected.npz"), **expected)
@@ -111,6 +191,9 @@ def main():
     torch_zip_with_pickle(os.path.join(OUT, "evil_builtins_eval.pt"), evil2)
 
     torch.save({"w": torch.ones(2)}, os.path.join(OUT, "legacy.pt"), _use_new_zipfile_serialization=False)
+
+    deflated_bomb(os.path.join(OUT, "bomb_small_shape.npz"), npy_header("<f4", (4,)), 32 << 20)
+    deflated_bomb(os.path.join(OUT, "bomb_absurd_shape.npz"), npy_header("<f4", (2**40,)), 1 << 20)
 
     with open(os.path.join(OUT, "VERSIONS.txt"), "w") as f:
         f.write("Written by scripts/make_checkpoint_fixtures.py\n")

@@ -10,7 +10,7 @@ enum ElementDecoding {
         if dtype == .float32 {
             return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
                 for i in 0..<count {
-                    buffer[i] = Float(bitPattern: UInt32(truncatingIfNeeded: LittleEndian.uint(raw, at: i * 4, width: 4)))
+                    buffer[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
                 }
                 initialized = count
             }
@@ -55,7 +55,7 @@ enum ElementDecoding {
     @inline(__always)
     static func element(_ raw: UnsafeRawBufferPointer, dtype: StoredDType, byteOffset o: Int) -> Float {
         switch dtype {
-        case .float32: return Float(bitPattern: UInt32(truncatingIfNeeded: LittleEndian.uint(raw, at: o, width: 4)))
+        case .float32: return Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: o, as: UInt32.self)))
         case .float64: return Float(Double(bitPattern: LittleEndian.uint(raw, at: o, width: 8)))
         case .float16: return halfToFloat(UInt16(truncatingIfNeeded: LittleEndian.uint(raw, at: o, width: 2)))
         case .bfloat16: return Float(bitPattern: UInt32(truncatingIfNeeded: LittleEndian.uint(raw, at: o, width: 2)) << 16)

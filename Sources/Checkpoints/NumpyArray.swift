@@ -2,7 +2,7 @@ import Foundation
 import Tensors
 
 /// One NumPy array read from a `.npy` file or an `.npz` member: element type, shape and the raw
-/// little-endian element bytes in C (row-major) order.
+/// little-endian element bytes in C (row-major) order (Fortran-order files are reordered on load).
 public struct NumpyArray: Sendable, Equatable {
     /// Element type (from the header's `descr`).
     public let dtype: StoredDType
@@ -16,7 +16,7 @@ public struct NumpyArray: Sendable, Equatable {
 
     /// Parses a complete `.npy` byte image. `file` and `item` name it in errors. Throws
     /// `CheckpointError` for a bad magic or header, big-endian or Fortran-order data, unknown
-    /// dtypes, or a data length different from shape × width.
+    /// dtypes, or a data length different from shape × width. Fortran-order data is reordered to C order.
     public init(npyBytes bytes: [UInt8], file: String, item: String) throws {
         guard let header = try NumpyHeader.parse(bytes, file: file, item: item) else {
             throw CheckpointError.truncated(file: file, item: "\(item) header", offset: 0, needed: 10, available: bytes.count)
@@ -36,7 +36,33 @@ public struct NumpyArray: Sendable, Equatable {
         }
         self.dtype = header.dtype
         self.shape = header.shape
-        self.data = Array(bytes[header.dataOffset...])
+        let stored = Array(bytes[header.dataOffset...])
+        self.data = header.fortranOrder && header.shape.count > 1
+            ? Self.fortranToC(stored, shape: header.shape, width: header.dtype.byteWidth)
+            : stored
+    }
+
+    /// Reorders column-major element bytes to row-major. `bytes.count` is shape × width (checked).
+    private static func fortranToC(_ bytes: [UInt8], shape: [Int], width: Int) -> [UInt8] {
+        var strides = [Int](repeating: 1, count: shape.count) // Fortran strides, in elements
+        for k in 1..<shape.count { strides[k] = strides[k - 1] * shape[k - 1] }
+        let count = bytes.count / width
+        var out = [UInt8](repeating: 0, count: bytes.count)
+        var index = [Int](repeating: 0, count: shape.count)
+        var source = 0
+        for element in 0..<count {
+            for b in 0..<width { out[element * width + b] = bytes[source * width + b] }
+            var k = shape.count - 1
+            while k >= 0 {
+                index[k] += 1
+                source += strides[k]
+                if index[k] < shape[k] { break }
+                source -= strides[k] * shape[k]
+                index[k] = 0
+                k -= 1
+            }
+        }
+        return out
     }
 
     /// Reads a `.npy` file.

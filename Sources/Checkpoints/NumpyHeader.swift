@@ -8,6 +8,9 @@ import Foundation
 struct NumpyHeader: Sendable, Equatable {
     let dtype: StoredDType
     let shape: [Int]
+    /// True when the data is stored in Fortran (column-major) order; `NumpyArray` reorders it to
+    /// C order. (Bark's own voice presets store `coarse_prompt` this way.)
+    let fortranOrder: Bool
     /// Offset of the first data byte.
     let dataOffset: Int
     /// Data size in bytes: elements × width (overflow-checked when parsed).
@@ -75,14 +78,11 @@ struct NumpyHeader: Sendable, Equatable {
             }
             throw CheckpointError.unsupportedDType(file: file, tensor: item, dtype: descr)
         }
-        guard !fortran else {
-            throw CheckpointError.malformed(file: file, item: "\(item) header", offset: start,
-                                            reason: "fortran_order is True; only C-order arrays are supported (save with np.ascontiguousarray)")
-        }
         guard let byteCount = SizeMath.byteCount(shape, width: dtype.byteWidth) else {
             throw CheckpointError.limitExceeded(file: file, item: "\(item) byte size for shape \(shape)", value: Int.max, limit: Int.max / 2)
         }
-        return NumpyHeader(dtype: dtype, shape: shape, dataOffset: start + headerLength, dataByteCount: byteCount)
+        return NumpyHeader(dtype: dtype, shape: shape, fortranOrder: fortran, dataOffset: start + headerLength,
+                           dataByteCount: byteCount)
     }
 }
 

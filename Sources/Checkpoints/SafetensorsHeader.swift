@@ -118,15 +118,25 @@ struct SafetensorsHeader {
         }
     }
 
-    /// A JSON number that is an exact non-negative integer.
+    /// A JSON number that is an exact non-negative integer (JSON `true`/`false` are refused even
+    /// though Foundation bridges them to `NSNumber`).
     private static func nonNegativeInt(_ value: Any, or error: CheckpointError) throws -> Int {
-        // On Linux `0 is Bool` and `1 is Bool` are true for JSONSerialization's NSNumbers; only a
-        // JSON `true`/`false` has the boolean encoding "c".
-        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { throw error }
-        let double = number.doubleValue
-        guard double >= 0, double < 9.0e18, double == double.rounded() else { throw error }
-        let int = number.int64Value
-        guard int >= 0, Double(int) == double || int > (1 << 53) else { throw error }
-        return Int(int)
+        guard let number = value as? NSNumber else { throw error }
+        switch String(cString: number.objCType) {
+        case "c", "B": // JSON booleans
+            throw error
+        case "d", "f":
+            let double = number.doubleValue
+            guard double >= 0, double < 9_007_199_254_740_992, double == double.rounded() else { throw error }
+            return Int(double)
+        case "Q", "L", "I", "S", "C":
+            let unsigned = number.uint64Value
+            guard unsigned <= UInt64(Int.max) else { throw error }
+            return Int(unsigned)
+        default:
+            let signed = number.int64Value
+            guard signed >= 0 else { throw error }
+            return Int(signed)
+        }
     }
 }

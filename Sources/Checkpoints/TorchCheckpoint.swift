@@ -44,12 +44,14 @@ public final class TorchCheckpoint: TensorContainer {
         if let order = directory.members[prefix + "byteorder"] {
             let text = String(decoding: try Self.storedBytes(order, directory, file), as: UTF8.self)
             guard text.trimmingCharacters(in: .whitespacesAndNewlines) == "little" else {
-                throw CheckpointError.unsupportedDType(file: path, tensor: prefix + "byteorder",
-                                                       dtype: "byte order '\(text)' (only little-endian checkpoints are supported)")
+                throw CheckpointError.malformed(file: path, item: "zip member '\(prefix)byteorder'", offset: order.localHeaderOffset,
+                                                reason: "byte order is '\(text)'; only little-endian checkpoints are supported "
+                                                    + "(re-save it with torch on a little-endian machine)")
             }
         }
-        guard pickleMember.uncompressedSize <= Self.maxPickleBytes else {
-            throw CheckpointError.limitExceeded(file: path, item: "size of \(pickleName)", value: pickleMember.uncompressedSize,
+        let pickleSize = max(pickleMember.uncompressedSize, pickleMember.compressedSize)
+        guard pickleSize <= Self.maxPickleBytes else {
+            throw CheckpointError.limitExceeded(file: path, item: "size of \(pickleName)", value: pickleSize,
                                                 limit: Self.maxPickleBytes)
         }
         var unpickler = Unpickler(bytes: try Self.storedBytes(pickleMember, directory, file), path: path)

@@ -23,7 +23,8 @@ enum TorchStateDict {
            case let .dict(inner) = model.value, containsTensor(inner) {
             tensorDict = inner
             for (key, value) in top.entries {
-                guard case let .string(name) = key, name != "model", let converted = checkpointValue(value) else { continue }
+                guard case let .string(name) = key, name != "model",
+                      let converted = try checkpointValue(value, path: path, depth: 0) else { continue }
                 attributes[name] = converted
             }
         }
@@ -34,7 +35,9 @@ enum TorchStateDict {
             switch value {
             case let .tensor(ref): tensors[name] = ref
             default:
-                if tensorDict === top, hasTensors, let converted = checkpointValue(value) { attributes[name] = converted }
+                if tensorDict === top, hasTensors, let converted = try checkpointValue(value, path: path, depth: 0) {
+                    attributes[name] = converted
+                }
             }
         }
         return (tensors, attributes)
@@ -64,8 +67,16 @@ enum TorchStateDict {
         }
     }
 
+    /// Deepest nesting of lists/dicts accepted in attributes (also stops self-referencing lists).
+    static let maxDepth = 64
+
     /// Plain data → `CheckpointValue`; nil for tensors, storages and globals (skipped).
-    static func checkpointValue(_ value: PickleValue) -> CheckpointValue? {
+    static func checkpointValue(_ value: PickleValue, path: String, depth: Int) throws -> CheckpointValue? {
+        guard depth <= maxDepth else {
+            throw CheckpointError.limitExceeded(file: path, item: "nesting depth of a non-tensor entry in data.pkl",
+                                                value: depth, limit: maxDepth)
+        }
+        func convert(_ item: PickleValue) throws -> CheckpointValue? { try checkpointValue(item, path: path, depth: depth + 1) }
         switch value {
         case .none: return CheckpointValue.null
         case let .bool(b): return .bool(b)
@@ -73,8 +84,8 @@ enum TorchStateDict {
         case let .float(d): return .double(d)
         case let .string(s): return .string(s)
         case let .bytes(b): return .array(b.map { .int(Int($0)) })
-        case let .tuple(items): return .array(items.compactMap(checkpointValue))
-        case let .list(list): return .array(list.items.compactMap(checkpointValue))
+        case let .tuple(items): return .array(try items.compactMap(convert))
+        case let .list(list): return .array(try list.items.compactMap(convert))
         case let .dict(dict):
             var result: [String: CheckpointValue] = [:]
             for (key, item) in dict.entries {
@@ -84,7 +95,7 @@ enum TorchStateDict {
                 case let .int(i): name = String(i)
                 default: continue
                 }
-                if let converted = checkpointValue(item) { result[name] = converted }
+                if let converted = try convert(item) { result[name] = converted }
             }
             return .dictionary(result)
         case .global, .storage, .tensor: return nil

@@ -74,6 +74,10 @@ struct ZipDirectory {
     func dataRange(of member: Member) throws -> Range<Int> {
         let item = "zip member '\(member.name)'"
         let local = member.localHeaderOffset
+        guard member.method != 0 || member.compressedSize == member.uncompressedSize else {
+            throw CheckpointError.malformed(file: file.path, item: item, offset: local,
+                                            reason: "stored member with compressed size \(member.compressedSize) ≠ size \(member.uncompressedSize)")
+        }
         guard try file.uintLE(offset: local, width: 4, item: item) == Self.localSignature else {
             throw CheckpointError.malformed(file: file.path, item: item, offset: local, reason: "bad local header signature")
         }
