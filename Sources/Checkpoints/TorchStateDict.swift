@@ -4,8 +4,8 @@ import Foundation
 enum TorchStateDict {
     /// Splits the unpickled root into named tensors and non-tensor attributes.
     ///
-    /// A root dict with a `model` entry that holds tensors is a Suno checkpoint: `model` is the
-    /// state dict and the remaining root entries (`model_args`, `iter_num`) become attributes.
+    /// A root dict with a `model` dict entry that holds tensors (or a root without tensors) is a
+    /// Suno checkpoint: `model` is the state dict and the remaining root entries (`model_args`, `iter_num`) become attributes.
     /// Otherwise the root dict itself is the state dict (HF `pytorch_model.bin`).
     static func split(_ root: PickleValue, path: String) throws -> ([String: TorchTensorRef], [String: CheckpointValue]) {
         guard case let .dict(top) = root else {
@@ -17,10 +17,11 @@ enum TorchStateDict {
         }
         var tensorDict = top
         var attributes: [String: CheckpointValue] = [:]
+        let hasTensors = containsTensor(top)
         // Suno's checkpoints hold the state dict under `model`; their root also holds tensors of its
-        // own (`best_val_loss` is a 0-d tensor), so the `model` entry is looked for first.
+        // own (`best_val_loss` is a 0-d tensor), so a `model` dict with tensors wins over the root.
         if let model = top.entries.last(where: { if case .string("model") = $0.key { true } else { false } }),
-           case let .dict(inner) = model.value, containsTensor(inner) {
+           case let .dict(inner) = model.value, containsTensor(inner) || !hasTensors {
             tensorDict = inner
             for (key, value) in top.entries {
                 guard case let .string(name) = key, name != "model",
@@ -28,7 +29,6 @@ enum TorchStateDict {
                 attributes[name] = converted
             }
         }
-        let hasTensors = containsTensor(top)
         var tensors: [String: TorchTensorRef] = [:]
         for (key, value) in tensorDict.entries {
             guard case let .string(name) = key else { continue }
