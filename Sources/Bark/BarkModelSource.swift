@@ -7,7 +7,8 @@ import Foundation
 ///   `pytorch_model.bin`; safetensors preferred when both exist), as `suno/bark-small` / `suno/bark`;
 /// - a directory holding Suno's original `text.pt`, `coarse.pt`, `fine.pt` (or the large model's
 ///   `text_2.pt`, `coarse_2.pt`, `fine_2.pt` with `variant: .large`);
-/// - a single Suno `.pt` file (one stage; which one is read from its name or `model_args`).
+/// - a single Suno `.pt` file (one stage; which one is read from its name or `model_args`);
+/// - a single `model.safetensors` / `pytorch_model.bin` with `config.json` beside it.
 ///
 /// Opening reads headers and indexes only; tensor data is read when a model is built.
 public struct BarkModelSource: Sendable {
@@ -44,7 +45,15 @@ public struct BarkModelSource: Sendable {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw CheckpointError.unreadable(file: url.path, reason: "no such file or directory")
         }
-        if !isDirectory.boolValue { return try openSunoFile(url) }
+        if !isDirectory.boolValue {
+            // model.safetensors / pytorch_model.bin given directly: read it with its config.json.
+            let siblingConfig = url.deletingLastPathComponent().appendingPathComponent("config.json")
+            if FileManager.default.fileExists(atPath: siblingConfig.path),
+               ["safetensors", "bin"].contains(url.pathExtension) {
+                return try openHuggingFace(directory: url.deletingLastPathComponent(), configURL: siblingConfig, weights: url)
+            }
+            return try openSunoFile(url)
+        }
         let config = url.appendingPathComponent("config.json")
         if FileManager.default.fileExists(atPath: config.path) {
             return try openHuggingFace(directory: url, configURL: config)
@@ -85,10 +94,10 @@ public struct BarkModelSource: Sendable {
         return base + variant.rawValue + ".pt"
     }
 
-    private static func openHuggingFace(directory: URL, configURL: URL) throws -> BarkModelSource {
+    private static func openHuggingFace(directory: URL, configURL: URL, weights chosen: URL? = nil) throws -> BarkModelSource {
         let configuration = try BarkConfiguration.load(from: configURL)
         let candidates = ["model.safetensors", "pytorch_model.bin"].map { directory.appendingPathComponent($0) }
-        guard let weights = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+        guard let weights = chosen ?? candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
             throw CheckpointError.unreadable(file: directory.path,
                                              reason: "no model.safetensors or pytorch_model.bin beside config.json")
         }

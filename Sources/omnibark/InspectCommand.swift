@@ -12,11 +12,12 @@ struct InspectCommand: ParsableCommand {
           • a Hugging Face Bark directory (config.json with model.safetensors or pytorch_model.bin), \
         e.g. a download of suno/bark-small;
           • a directory with Suno's original text.pt, coarse.pt, fine.pt (or text_2.pt … with --large);
-          • a single Suno checkpoint such as coarse.pt.
+          • a single Suno checkpoint such as coarse.pt;
+          • a model.safetensors or pytorch_model.bin with its config.json beside it.
 
         Prints the format, each stage's layers, heads, hidden size, vocabulary sizes, parameter \
         count and dtype, and lists missing, unexpected and mis-shaped tensors. Exits with status 1 \
-        when anything is missing or mis-shaped.
+        when any tensor is missing, mis-shaped or unexpected.
 
         Example:
           omnibark inspect ~/models/bark-small

@@ -28,6 +28,13 @@ import Testing
         #expect(inspection.report().contains("tied to input embeddings (7 absent from the file)"))
     }
 
+    @Test func weightsFileBesideItsConfigIsReadWithIt() throws {
+        let inspection = try CheckpointInspection(url: FixturePaths.fixtures.appendingPathComponent("bark-tiny-bias/pytorch_model.bin"))
+        #expect(inspection.layout == .huggingFace)
+        #expect(inspection.files.map(\.format) == [.pytorchZip])
+        #expect(inspection.isComplete)
+    }
+
     @Test func singleSunoFileIsOneStage() throws {
         let inspection = try CheckpointInspection(url: FixturePaths.fixtures.appendingPathComponent("bark-tiny-nobias/suno/coarse.pt"))
         #expect(inspection.stages.map(\.stage) == [.coarse])
