@@ -1,0 +1,28 @@
+import Foundation
+@testable import Tensors
+import Testing
+@testable import Bark
+
+/// After a prefill, one-token decoding steps reuse the KV cache and workspace storage in place:
+/// no buffer is reallocated or copied (a copy-on-write copy would move its base address).
+@Suite struct DecodeStepStorageTests {
+    private func addresses(_ w: TransformerWorkspace, _ c: KVCache) -> [UnsafeRawPointer?] {
+        [w.hidden, w.normed, w.qkv, w.attention, w.mlp, w.scores, w.logits, c.keys, c.values].map { buffer in
+            buffer.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        }
+    }
+
+    @Test func decodingStepsKeepCacheAndWorkspaceStorage() throws {
+        let models = try BarkModels(contentsOf: FixturePaths.fixtures.appendingPathComponent("bark-tiny-nobias"))
+        let model = models.coarse
+        var cache = model.makeCache()
+        var workspace = TransformerWorkspace()
+        try model.forward(tokens: Array(0..<32), cache: &cache, workspace: &workspace, lastPositionOnly: true)
+        let before = addresses(workspace, cache)
+        let tokens = [Int](repeating: 7, count: 1)
+        for _ in 0..<16 { try model.forward(tokens: tokens, cache: &cache, workspace: &workspace, lastPositionOnly: true) }
+        #expect(addresses(workspace, cache) == before)
+        #expect(cache.count == 48)
+        #expect(cache.keys.count == model.configuration.layers * model.configuration.blockSize * model.configuration.hiddenSize)
+    }
+}
