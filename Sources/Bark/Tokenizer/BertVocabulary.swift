@@ -40,13 +40,7 @@ public struct BertVocabulary: Sendable {
     ///   ``TokenizerError/invalidUTF8(file:line:)`` or ``TokenizerError/emptyVocabulary(file:)``.
     public init(contentsOf url: URL) throws {
         let path = url.path
-        guard FileManager.default.fileExists(atPath: path) else { throw TokenizerError.missingFile(file: path) }
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw TokenizerError.unreadable(file: path, reason: "\(error)")
-        }
+        let data = try TokenizerError.readFile(url)
         var lines: [String] = []
         var lineStart = data.startIndex
         var lineNumber = 0

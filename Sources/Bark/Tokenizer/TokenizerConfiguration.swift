@@ -31,13 +31,7 @@ public struct TokenizerConfiguration: Sendable, Equatable {
     /// - Throws: ``TokenizerError`` naming the file, and the field whose type is wrong.
     public init(contentsOf url: URL) throws {
         let path = url.path
-        guard FileManager.default.fileExists(atPath: path) else { throw TokenizerError.missingFile(file: path) }
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw TokenizerError.unreadable(file: path, reason: "\(error)")
-        }
+        let data = try TokenizerError.readFile(url)
         let fields: Fields
         do {
             fields = try JSONDecoder().decode(Fields.self, from: data)

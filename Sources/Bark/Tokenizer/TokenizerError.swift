@@ -40,3 +40,15 @@ public enum TokenizerError: Error, Sendable, Equatable, CustomStringConvertible 
 extension TokenizerError: LocalizedError {
     public var errorDescription: String? { description }
 }
+
+extension TokenizerError {
+    /// Reads a tokenizer file, throwing `missingFile` or `unreadable` naming it.
+    static func readFile(_ url: URL) throws -> Data {
+        guard FileManager.default.fileExists(atPath: url.path) else { throw TokenizerError.missingFile(file: url.path) }
+        do {
+            return try Data(contentsOf: url)
+        } catch {
+            throw TokenizerError.unreadable(file: url.path, reason: "\(error)")
+        }
+    }
+}
