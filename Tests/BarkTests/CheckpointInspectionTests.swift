@@ -85,3 +85,29 @@ import Testing
         }
     }
 }
+
+@Suite struct WrongShapeLoadingTests {
+    /// A complete copy of the fixture whose `coarse_acoustics.lm_head.weight` is stored transposed.
+    @Test func misshapenTensorFailsLoadingNamingFileAndTensor() throws {
+        let fixture = FixturePaths.fixtures.appendingPathComponent("bark-tiny-nobias")
+        let container = try openCheckpoint(at: fixture.appendingPathComponent("model.safetensors"))
+        var tensors: [(name: String, shape: [Int], values: [Float])] = []
+        for name in container.tensorInfos.keys.sorted() where !name.hasPrefix("codec_model.") {
+            let tensor = try container.floatTensor(name)
+            let shape = name == "coarse_acoustics.lm_head.weight" ? tensor.shape.reversed() : tensor.shape
+            tensors.append((name, shape, tensor.scalars))
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("omnibark-shape-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.copyItem(at: fixture.appendingPathComponent("config.json"), to: directory.appendingPathComponent("config.json"))
+        let weights = directory.appendingPathComponent("model.safetensors")
+        try SafetensorsTestWriter.write(tensors, to: weights)
+        #expect(throws: CheckpointError.shapeMismatch(file: weights.path, tensor: "coarse_acoustics.lm_head.weight",
+                                                      expected: [300, 16], actual: [16, 300])) {
+            try BarkModels(contentsOf: directory)
+        }
+        let semantic = try BarkModelSource.open(directory).stage(.semantic)
+        _ = try BarkCausalModel(configuration: semantic.configuration, tensors: semantic.tensors)  // other stages still load
+    }
+}
