@@ -10,6 +10,9 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "Bark", targets: ["Bark"]),
+        .library(name: "Encodec", targets: ["Encodec"]),
+        .library(name: "Streaming", targets: ["Streaming"]),
+        .library(name: "OmniBark", targets: ["OmniBark"]),
         .executable(name: "omnibark", targets: ["omnibark"]),
     ],
     dependencies: [
@@ -28,14 +31,20 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "Bark", dependencies: ["Tensors", "Checkpoints"]),
+        .target(name: "Encodec", dependencies: ["Tensors", "Checkpoints"]),
+        .target(name: "Streaming", dependencies: ["Tensors"]),
+        .target(name: "OmniBark", dependencies: ["Bark", "Encodec", "Streaming", "Checkpoints", "Tensors"]),
         .executableTarget(name: "omnibark", dependencies: [
-            "Bark", "Checkpoints", "Tensors",
+            "OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors"]),
         .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors"]),
+        .testTarget(name: "EncodecTests", dependencies: ["Encodec", "Checkpoints", "Tensors"]),
+        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Tensors"]),
+        .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CJack", "COpus"]),
     ],
     swiftLanguageModes: [.v6]

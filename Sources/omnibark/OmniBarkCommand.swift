@@ -1,4 +1,5 @@
 import ArgumentParser
+import OmniBark
 
 /// The `omnibark` command-line tool.
 @main
@@ -11,7 +12,7 @@ struct OmniBarkCommand: AsyncParsableCommand {
         with config.json and model.safetensors or pytorch_model.bin, or Suno's original text.pt, \
         coarse.pt and fine.pt files.
         """,
-        version: "0.1.0",
+        version: OmniBarkVersion.string,
         subcommands: [InspectCommand.self]
     )
 }
