@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Tensors
 import Testing
 @testable import Bark
 
@@ -47,11 +48,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.copyItem(at: FixturePaths.fixtures.appendingPathComponent("bark-tiny-nobias/config.json"),
                                          to: directory.appendingPathComponent("config.json"))
-        try SafetensorsTestWriter.write([
-            ("semantic.input_embeds_layer.weight", [500, 16], [Float](repeating: 0, count: 8000)),
-            ("semantic.lm_head.weight", [16, 120], [Float](repeating: 0, count: 1920)),
-            ("semantic.layers.0.attn.rotary.weight", [2], [0, 0]),
-            ("vocoder.weight", [1], [0]),
+        try SafetensorsWriter.write([
+            "semantic.input_embeds_layer.weight": Tensor(zeros: [500, 16]),
+            "semantic.lm_head.weight": Tensor(zeros: [16, 120]),
+            "semantic.layers.0.attn.rotary.weight": Tensor(zeros: [2]),
+            "vocoder.weight": Tensor(zeros: [1]),
         ], to: directory.appendingPathComponent("model.safetensors"))
         let inspection = try CheckpointInspection(url: directory)
         #expect(!inspection.isComplete)
@@ -91,18 +92,17 @@ import Testing
     @Test func misshapenTensorFailsLoadingNamingFileAndTensor() throws {
         let fixture = FixturePaths.fixtures.appendingPathComponent("bark-tiny-nobias")
         let container = try openCheckpoint(at: fixture.appendingPathComponent("model.safetensors"))
-        var tensors: [(name: String, shape: [Int], values: [Float])] = []
-        for name in container.tensorInfos.keys.sorted() where !name.hasPrefix("codec_model.") {
+        var tensors: [String: Tensor] = [:]
+        for name in container.tensorInfos.keys where !name.hasPrefix("codec_model.") {
             let tensor = try container.floatTensor(name)
-            let shape = name == "coarse_acoustics.lm_head.weight" ? tensor.shape.reversed() : tensor.shape
-            tensors.append((name, shape, tensor.scalars))
+            tensors[name] = name == "coarse_acoustics.lm_head.weight" ? tensor.reshaped(tensor.shape.reversed()) : tensor
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("omnibark-shape-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.copyItem(at: fixture.appendingPathComponent("config.json"), to: directory.appendingPathComponent("config.json"))
         let weights = directory.appendingPathComponent("model.safetensors")
-        try SafetensorsTestWriter.write(tensors, to: weights)
+        try SafetensorsWriter.write(tensors, to: weights)
         #expect(throws: CheckpointError.shapeMismatch(file: weights.path, tensor: "coarse_acoustics.lm_head.weight",
                                                       expected: [300, 16], actual: [16, 300])) {
             try BarkModels(contentsOf: directory)
