@@ -1,0 +1,75 @@
+import Foundation
+
+/// Writes whole WAV files. See `WAVFileWriter` for the layout and the temporary-file guarantee.
+public enum WAVWriter {
+    /// Writes interleaved `samples` (a multiple of `channels`) to `url` as RIFF/WAVE.
+    /// The parent directory must exist (`WAVError.unwritable` otherwise); the file appears under
+    /// `url` only once completely written.
+    public static func write(_ samples: [Float], sampleRate: Int, channels: Int = 1, format: SampleFormat, to url: URL) throws {
+        let writer = try WAVFileWriter(url: url, sampleRate: sampleRate, channels: channels, format: format)
+        do {
+            try writer.append(samples)
+            try writer.finish()
+        } catch {
+            writer.cancel()
+            throw error
+        }
+    }
+}
+
+/// Header layout and sample encoding shared by the writers.
+enum WAVHeader {
+    /// The full header for `dataBytes` of sample data: RIFF, `fmt `, (`fact` for float), `data`.
+    static func bytes(sampleRate: Int, channels: Int, format: SampleFormat, dataBytes: Int) -> [UInt8] {
+        let isFloat = format == .f32
+        let bytesPerSample = format.bytesPerSample
+        var fmt: [UInt8] = []
+        append16(isFloat ? 3 : 1, to: &fmt)
+        append16(channels, to: &fmt)
+        append32(sampleRate, to: &fmt)
+        append32(sampleRate * channels * bytesPerSample, to: &fmt)
+        append16(channels * bytesPerSample, to: &fmt)
+        append16(bytesPerSample * 8, to: &fmt)
+        if isFloat { append16(0, to: &fmt) } // cbSize: non-PCM fmt chunks are 18 bytes
+        var out: [UInt8] = Array("RIFF".utf8)
+        let factSize = isFloat ? 12 : 0
+        append32(4 + (8 + fmt.count) + factSize + 8 + dataBytes, to: &out)
+        out += Array("WAVE".utf8) + Array("fmt ".utf8)
+        append32(fmt.count, to: &out)
+        out += fmt
+        if isFloat {
+            out += Array("fact".utf8)
+            append32(4, to: &out)
+            append32(dataBytes / max(1, channels * bytesPerSample), to: &out) // frames per channel
+        }
+        out += Array("data".utf8)
+        append32(dataBytes, to: &out)
+        return out
+    }
+
+    /// Little-endian sample bytes.
+    static func encode(_ samples: [Float], format: SampleFormat) -> Data {
+        var out = [UInt8]()
+        out.reserveCapacity(samples.count * format.bytesPerSample)
+        switch format {
+        case .s16:
+            for sample in samples {
+                let clipped = sample.isNaN ? 0 : min(1, max(-1, sample))
+                append16(Int(Int16((clipped * 32767).rounded())), to: &out)
+            }
+        case .f32:
+            for sample in samples { append32(Int(sample.bitPattern), to: &out) }
+        }
+        return Data(out)
+    }
+
+    private static func append16(_ value: Int, to out: inout [UInt8]) {
+        let v = UInt16(truncatingIfNeeded: value)
+        out += [UInt8(v & 0xFF), UInt8(v >> 8)]
+    }
+
+    private static func append32(_ value: Int, to out: inout [UInt8]) {
+        let v = UInt32(truncatingIfNeeded: value)
+        out += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF), UInt8((v >> 16) & 0xFF), UInt8(v >> 24)]
+    }
+}
