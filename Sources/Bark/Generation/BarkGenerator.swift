@@ -1,0 +1,51 @@
+import Checkpoints
+import Foundation
+
+/// Text (+ optional voice) → Bark tokens: tokenizer, semantic, coarse and fine stages, with the
+/// semantics of transformers' `BarkModel.generate` (see each stage's type for details).
+///
+/// Immutable and `Sendable`; each call owns its caches, workspaces and random generator.
+public struct BarkGenerator: Sendable {
+    public let models: BarkModels
+    public let tokenizer: BarkTokenizer
+    public let configuration: BarkGenerationConfiguration
+
+    public init(models: BarkModels, tokenizer: BarkTokenizer, configuration: BarkGenerationConfiguration) {
+        self.models = models
+        self.tokenizer = tokenizer
+        self.configuration = configuration
+    }
+
+    /// Loads a Hugging Face Bark directory: weights (`BarkModels`), `vocab.txt` (+
+    /// `tokenizer_config.json`) and `generation_config.json` (Bark's defaults when absent).
+    public init(modelDirectory: URL) throws {
+        let generationConfig = modelDirectory.appendingPathComponent("generation_config.json")
+        self.init(models: try BarkModels(contentsOf: modelDirectory),
+                  tokenizer: try BarkTokenizer(modelDirectory: modelDirectory),
+                  configuration: FileManager.default.fileExists(atPath: generationConfig.path)
+                      ? try BarkGenerationConfiguration.load(from: generationConfig) : BarkGenerationConfiguration())
+    }
+
+    /// Runs all three stages.
+    ///
+    /// - Parameters:
+    ///   - configuration: overrides (sampling, `min_eos_p`, token limits); nil uses the model's.
+    ///   - seed: seeds the one random generator shared by the stages, in order.
+    public func generate(text: String, voice: VoicePreset?, configuration override: BarkGenerationConfiguration? = nil,
+                         seed: UInt64 = 0, progress: GenerationProgressHandler? = nil) throws -> BarkGeneration {
+        let c = override ?? configuration
+        var generator = SeededRandomGenerator(seed: seed)
+        let textTokens = tokenizer.encode(text)
+        let semantic = try SemanticGeneration.generate(
+            model: models.semantic, textTokens: textTokens, history: voice?.semanticPrompt,
+            configuration: c, generator: &generator, progress: progress)
+        let coarse = try CoarseGeneration.generate(
+            model: models.coarse, semantic: semantic,
+            history: voice.map { CoarseGeneration.history(semanticPrompt: $0.semanticPrompt, coarsePrompt: $0.coarsePrompt, configuration: c) },
+            configuration: c, generator: &generator, progress: progress)
+        let fine = try FineGeneration.generate(
+            model: models.fine, coarse: coarse, history: voice?.finePrompt,
+            configuration: c, generator: &generator, progress: progress)
+        return BarkGeneration(semantic: semantic, coarse: coarse, fine: fine)
+    }
+}
