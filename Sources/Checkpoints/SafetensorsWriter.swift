@@ -23,13 +23,11 @@ public enum SafetensorsWriter {
             let begin = data.count
             switch dtype {
             case .float32:
-                tensor.scalars.withUnsafeBufferPointer { buffer in
-                    for value in buffer { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
-                }
+                let bits = tensor.scalars.map { $0.bitPattern.littleEndian }
+                bits.withUnsafeBytes { data.append(contentsOf: $0) }
             case .float16:
-                for value in tensor.scalars {
-                    withUnsafeBytes(of: Float16(value).bitPattern.littleEndian) { data.append(contentsOf: $0) }
-                }
+                let bits = tensor.scalars.map { Float16($0).bitPattern.littleEndian }
+                bits.withUnsafeBytes { data.append(contentsOf: $0) }
             }
             let shape = tensor.shape.map(String.init).joined(separator: ",")
             entries.append("\(jsonString(name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(begin),\(data.count)]}")

@@ -33,19 +33,34 @@ public struct BarkGenerator: Sendable {
     ///   - seed: seeds the one random generator shared by the stages, in order.
     public func generate(text: String, voice: VoicePreset?, configuration override: BarkGenerationConfiguration? = nil,
                          seed: UInt64 = 0, progress: GenerationProgressHandler? = nil) throws -> BarkGeneration {
+        var timings = GenerationTimings()
+        return try generate(text: text, voice: voice, configuration: override, seed: seed, timings: &timings, progress: progress)
+    }
+
+    /// Like `generate(text:voice:configuration:seed:progress:)`, adding each stage's wall-clock
+    /// time to `timings`.
+    public func generate(text: String, voice: VoicePreset?, configuration override: BarkGenerationConfiguration? = nil,
+                         seed: UInt64 = 0, timings: inout GenerationTimings,
+                         progress: GenerationProgressHandler? = nil) throws -> BarkGeneration {
         let c = override ?? configuration
         var generator = SeededRandomGenerator(seed: seed)
         let textTokens = tokenizer.encode(text)
-        let semantic = try SemanticGeneration.generate(
-            model: models.semantic, textTokens: textTokens, history: voice?.semanticPrompt,
-            configuration: c, generator: &generator, progress: progress)
-        let coarse = try CoarseGeneration.generate(
-            model: models.coarse, semantic: semantic,
-            history: voice.map { CoarseGeneration.history(semanticPrompt: $0.semanticPrompt, coarsePrompt: $0.coarsePrompt, configuration: c) },
-            configuration: c, generator: &generator, progress: progress)
-        let fine = try FineGeneration.generate(
-            model: models.fine, coarse: coarse, history: voice?.finePrompt,
-            configuration: c, generator: &generator, progress: progress)
+        let semantic = try timings.measure(\.semantic) {
+            try SemanticGeneration.generate(
+                model: models.semantic, textTokens: textTokens, history: voice?.semanticPrompt,
+                configuration: c, generator: &generator, progress: progress)
+        }
+        let coarse = try timings.measure(\.coarse) {
+            try CoarseGeneration.generate(
+                model: models.coarse, semantic: semantic,
+                history: voice.map { CoarseGeneration.history(semanticPrompt: $0.semanticPrompt, coarsePrompt: $0.coarsePrompt, configuration: c) },
+                configuration: c, generator: &generator, progress: progress)
+        }
+        let fine = try timings.measure(\.fine) {
+            try FineGeneration.generate(
+                model: models.fine, coarse: coarse, history: voice?.finePrompt,
+                configuration: c, generator: &generator, progress: progress)
+        }
         return BarkGeneration(semantic: semantic, coarse: coarse, fine: fine)
     }
 }

@@ -1,0 +1,21 @@
+import Foundation
+
+/// Wall-clock seconds spent in each stage (summed over long-form segments).
+public struct GenerationTimings: Sendable, Equatable {
+    public var semantic: Double = 0
+    public var coarse: Double = 0
+    public var fine: Double = 0
+    /// EnCodec decoding, filled in by the caller that decodes.
+    public var codec: Double = 0
+
+    public init() {}
+
+    public var total: Double { semantic + coarse + fine + codec }
+
+    /// Runs `body`, adding its duration to the field at `stage`.
+    public mutating func measure<T>(_ stage: WritableKeyPath<GenerationTimings, Double>, _ body: () throws -> T) rethrows -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { self[keyPath: stage] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        return try body()
+    }
+}

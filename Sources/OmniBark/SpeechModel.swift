@@ -1,0 +1,92 @@
+import Bark
+import Checkpoints
+import Encodec
+import Foundation
+import Streaming
+
+/// A Bark model ready to speak: the three transformers, tokenizer, generation configuration and
+/// the EnCodec decoder, loaded from a Hugging Face Bark directory as users download it.
+///
+/// Immutable and `Sendable`; `speak` may run from several threads at once.
+public struct SpeechModel: Sendable {
+    public let directory: URL
+    public let generator: BarkGenerator
+    public let codec: EncodecModel
+    /// True for a model made by `omnibark models create-demo` (random weights: not speech).
+    public let isDemo: Bool
+
+    /// Loads `directory` (`config.json`, `model.safetensors` or `pytorch_model.bin`, `vocab.txt`,
+    /// optional `generation_config.json` and `speaker_embeddings/`).
+    public init(directory: URL) throws {
+        let source = try BarkModelSource.open(directory)
+        guard source.layout == .huggingFace, let configuration = source.configuration, let container = source.containers.first else {
+            throw CheckpointError.unreadable(file: directory.path, reason: "speaking needs a Hugging Face Bark directory (Suno's .pt files carry no codec)")
+        }
+        guard let codecFields = configuration.codec else {
+            throw CheckpointError.invalidConfiguration(file: directory.appendingPathComponent("config.json").path,
+                                                       field: "codec_config", reason: "missing: the model has no EnCodec decoder")
+        }
+        let generationConfig = directory.appendingPathComponent("generation_config.json")
+        self.directory = directory
+        generator = BarkGenerator(
+            models: try BarkModels(source: source),
+            tokenizer: try BarkTokenizer(modelDirectory: directory),
+            configuration: FileManager.default.fileExists(atPath: generationConfig.path)
+                ? try BarkGenerationConfiguration.load(from: generationConfig) : BarkGenerationConfiguration())
+        codec = try EncodecModel(
+            configuration: try EncodecConfiguration(fields: codecFields, file: directory.appendingPathComponent("config.json").path,
+                                                    fieldPrefix: "codec_config."),
+            container: container, prefix: "codec_model.")
+        isDemo = DemoModel.isDemo(directory: directory)
+    }
+
+    /// Output sample rate in Hz (24 000 for Bark).
+    public var sampleRate: Int { generator.configuration.sampleRate }
+
+    /// Resolves a voice given as a preset name (`v2/en_speaker_6`) or an `.npz` path.
+    public func voice(_ name: String) throws -> VoicePreset {
+        try VoicePreset.resolve(name, modelDirectory: directory)
+    }
+
+    /// Text → audio. Long text is split at sentence boundaries (see `SpeechOptions.longForm`),
+    /// each segment continuing the previous one's voice; segments are joined with a short crossfade.
+    public func speak(_ text: String, options: SpeechOptions = SpeechOptions(),
+                      progress: GenerationProgressHandler? = nil,
+                      segmentStarted: (@Sendable (Int, Int, String) -> Void)? = nil) throws -> SpeechResult {
+        let base = options.apply(to: generator.configuration)
+        let segments = options.longForm ? TextSegmenter().segments(of: text) : [text]
+        guard !segments.isEmpty else { throw SpeechError.emptyText }
+        var budget = options.maxDuration.map { Int(($0 * base.semantic.rateHz).rounded(.up)) }
+        var voice = options.voice
+        var timings = GenerationTimings()
+        var generations: [BarkGeneration] = []
+        var audio: [[Float]] = []
+        for (index, segment) in segments.enumerated() {
+            if let remaining = budget, remaining <= 0 { break }
+            var configuration = base
+            if let remaining = budget { configuration.semantic.maxNewTokens = min(configuration.semantic.maxNewTokens, remaining) }
+            segmentStarted?(index, segments.count, segment)
+            let generation = try generator.generate(text: segment, voice: voice, configuration: configuration,
+                                                    seed: options.seed &+ UInt64(index), timings: &timings, progress: progress)
+            budget = budget.map { $0 - generation.semantic.count }
+            audio.append(try timings.measure(\.codec) { try codec.decode(codes: generation.fine) })
+            generations.append(generation)
+            voice = try generation.voicePreset(configuration: base)
+        }
+        var samples = audio.count == 1 ? audio[0] : AudioJoin.join(audio, sampleRate: sampleRate)
+        if let maxDuration = options.maxDuration {
+            samples = Array(samples.prefix(Int(maxDuration * Double(sampleRate))))
+        }
+        return SpeechResult(audio: samples, sampleRate: sampleRate, segments: generations, timings: timings)
+    }
+}
+
+/// Errors from `SpeechModel.speak`.
+public enum SpeechError: Error, Sendable, Equatable, CustomStringConvertible {
+    case emptyText
+    public var description: String {
+        switch self {
+        case .emptyText: return "there is no text to speak"
+        }
+    }
+}
