@@ -72,7 +72,7 @@ struct WAVHostileTests {
             (riff(chunk("fmt ", fmt()) + chunk("data", [1, 2], declaredSize: 0x7FFF_FFF0)),
              .truncated(file: path, item: "'data' chunk", offset: 44, needed: 0x7FFF_FFF0, available: 2)),
             (riff(chunk("LIST", [], declaredSize: Int(UInt32.max)) + chunk("fmt ", fmt()) + data),
-             .truncated(file: path, item: "'LIST' chunk", offset: 20, needed: Int(UInt32.max), available: 32)),
+             .truncated(file: path, item: "'LIST' chunk", offset: 20, needed: Int(UInt32.max), available: 36)),
             (riff(chunk("fmt ", fmt(channels: 0)) + data), .malformed(file: path, offset: 22, reason: "zero channels")),
             (riff(chunk("fmt ", fmt(rate: 0)) + data), .malformed(file: path, offset: 24, reason: "sample rate 0")),
             (riff(chunk("fmt ", Array(fmt().prefix(12))) + data),
