@@ -190,10 +190,10 @@ public struct TextSegmenter: Sendable, Equatable {
             || (0xAC00...0xD7AF).contains(v) || (0xF900...0xFAFF).contains(v) || (0xFF00...0xFFEF).contains(v)
     }
 
-    /// CJK text is joined without a space; everything else with one.
+    /// CJK text (also after an ellipsis) is joined without a space; everything else with one.
     static func joinsWithoutSpace(_ left: Character?, _ right: Character?) -> Bool {
         guard let left, let right else { return false }
-        return isCJK(left) && isCJK(right)
+        return isCJK(right) && (isCJK(left) || left == "…")
     }
 
     /// The word (letters and inner dots) ending just before `index`, e.g. `e.g` or `Dr`.
