@@ -29,9 +29,13 @@ public struct EncodecStreamingDecoder: Sendable {
         chain = StreamingChain(nodes: model.decoder.layers.map(StreamingNode.init))
     }
 
-    /// Frames that must arrive before the first sample comes out: `kernel_size` (7) for
-    /// Bark's codec, i.e. `(startupFrames) × hopLength` samples of start-up latency.
-    public var startupFrames: Int { model.configuration.kernelSize }
+    /// Frames that must arrive before the first sample comes out (a stream that ends earlier is
+    /// released by `finish()`): `max(padLeft, padRight) + 1` of the first decoder convolution,
+    /// `kernel_size` (7, i.e. 2240 samples) for causal models such as Bark's codec.
+    public var startupFrames: Int {
+        guard case let .conv(first)? = model.decoder.layers.first else { return 1 }
+        return max(first.padding.left, first.padding.right) + 1
+    }
 
     /// Decodes the next `codes[codebook][frame]` chunk (any number of frames, 0 included) and
     /// returns the samples that are now final (mono, `samplingRate`).
