@@ -56,4 +56,55 @@ public struct ConfigurationFieldReader: Sendable {
         case let other?: throw CheckpointError.invalidConfiguration(file: file, field: prefix + name, reason: "expected an object, got \(other)")
         }
     }
+
+    /// An `invalidConfiguration` error for field `name`.
+    public func invalid(_ name: String, _ reason: String) -> CheckpointError {
+        .invalidConfiguration(file: file, field: prefix + name, reason: reason)
+    }
+
+    /// An integer ≥ `minimum` and ≤ 2²⁴ (larger values are implausible for any model setting).
+    public func int(_ name: String, default fallback: Int, minimum: Int) throws -> Int {
+        guard let result = try optionalInt(name) else { return fallback }
+        if result < minimum { throw invalid(name, "\(result) is below the minimum \(minimum)") }
+        if result > 1 << 24 { throw invalid(name, "\(result) is implausibly large") }
+        return result
+    }
+
+    public func positiveInt(_ name: String, default fallback: Int) throws -> Int {
+        try int(name, default: fallback, minimum: 1)
+    }
+
+    public func string(_ name: String, default fallback: String) throws -> String {
+        switch fields[name] {
+        case nil, .null?: return fallback
+        case let .string(value)?: return value
+        case let other?: throw invalid(name, "expected a string, got \(other)")
+        }
+    }
+
+    public func intArray(_ name: String, default fallback: [Int]) throws -> [Int] {
+        switch fields[name] {
+        case nil, .null?: return fallback
+        case let .array(items)?:
+            return try items.map { item in
+                let element = ConfigurationFieldReader(fields: [name: item], file: file, prefix: prefix)
+                guard let value = try element.optionalInt(name) else { throw invalid(name, "expected a list of integers") }
+                return value
+            }
+        case let other?: throw invalid(name, "expected a list of integers, got \(other)")
+        }
+    }
+
+    public func doubleArray(_ name: String, default fallback: [Double]) throws -> [Double] {
+        switch fields[name] {
+        case nil, .null?: return fallback
+        case let .array(items)?:
+            return try items.map { item in
+                let element = ConfigurationFieldReader(fields: [name: item], file: file, prefix: prefix)
+                guard let value = try element.optionalDouble(name) else { throw invalid(name, "expected a list of numbers") }
+                return value
+            }
+        case let other?: throw invalid(name, "expected a list of numbers, got \(other)")
+        }
+    }
 }

@@ -14,7 +14,7 @@ extension EncodecConfiguration {
     /// - Throws: `CheckpointError.invalidConfiguration` naming the field, for a wrong type, an
     ///   invalid value, or a setting this port does not run (time_group_norm, chunking, stereo, …).
     public init(fields: [String: CheckpointValue], file: String, fieldPrefix: String = "") throws {
-        let reader = EncodecFieldReader(fields: fields, file: file, prefix: fieldPrefix)
+        let reader = ConfigurationFieldReader(fields: fields, file: file, prefix: fieldPrefix)
         self.init()
         samplingRate = try reader.positiveInt("sampling_rate", default: samplingRate)
         audioChannels = try reader.positiveInt("audio_channels", default: audioChannels)
@@ -67,7 +67,7 @@ extension EncodecConfiguration {
         try self.init(fields: fields, file: url.path)
     }
 
-    private func validate(_ reader: EncodecFieldReader) throws {
+    private func validate(_ reader: ConfigurationFieldReader) throws {
         if audioChannels != 1 { throw reader.invalid("audio_channels", "\(audioChannels) channels; only mono (1) is supported") }
         if normalize { throw reader.invalid("normalize", "true is not supported (the 24 kHz model uses false)") }
         if upsamplingRatios.isEmpty || upsamplingRatios.contains(where: { $0 < 1 }) {
@@ -94,82 +94,5 @@ extension EncodecConfiguration {
         if numFilters / compress < 1 && numResidualLayers > 0 {
             throw reader.invalid("compress", "\(compress) leaves residual blocks of \(numFilters) channels with no hidden channel")
         }
-    }
-}
-
-/// Typed access to EnCodec config fields; errors name the file and field.
-struct EncodecFieldReader {
-    let fields: [String: CheckpointValue]
-    let file: String
-    let prefix: String
-
-    func invalid(_ name: String, _ reason: String) -> CheckpointError {
-        .invalidConfiguration(file: file, field: prefix + name, reason: reason)
-    }
-
-    private func value(_ name: String) -> CheckpointValue? {
-        guard let value = fields[name], value != .null else { return nil }
-        return value
-    }
-
-    private func asInt(_ value: CheckpointValue, _ name: String) throws -> Int {
-        switch value {
-        case let .int(v): return v
-        case let .double(v) where v.rounded() == v && abs(v) < 1e15: return Int(v)
-        default: throw invalid(name, "expected an integer, got \(value)")
-        }
-    }
-
-    private func asDouble(_ value: CheckpointValue, _ name: String) throws -> Double {
-        switch value {
-        case let .int(v): return Double(v)
-        case let .double(v): return v
-        default: throw invalid(name, "expected a number, got \(value)")
-        }
-    }
-
-    func int(_ name: String, default fallback: Int, minimum: Int) throws -> Int {
-        guard let value = value(name) else { return fallback }
-        let result = try asInt(value, name)
-        if result < minimum { throw invalid(name, "\(result) is below the minimum \(minimum)") }
-        if result > 1 << 24 { throw invalid(name, "\(result) is implausibly large") }
-        return result
-    }
-
-    func positiveInt(_ name: String, default fallback: Int) throws -> Int {
-        try int(name, default: fallback, minimum: 1)
-    }
-
-    func double(_ name: String, default fallback: Double) throws -> Double {
-        guard let value = value(name) else { return fallback }
-        return try asDouble(value, name)
-    }
-
-    func bool(_ name: String, default fallback: Bool) throws -> Bool {
-        switch value(name) {
-        case nil: return fallback
-        case let .bool(v)?: return v
-        case let other?: throw invalid(name, "expected true or false, got \(other)")
-        }
-    }
-
-    func string(_ name: String, default fallback: String) throws -> String {
-        switch value(name) {
-        case nil: return fallback
-        case let .string(v)?: return v
-        case let other?: throw invalid(name, "expected a string, got \(other)")
-        }
-    }
-
-    func intArray(_ name: String, default fallback: [Int]) throws -> [Int] {
-        guard let value = value(name) else { return fallback }
-        guard case let .array(items) = value else { throw invalid(name, "expected a list of integers, got \(value)") }
-        return try items.map { try asInt($0, name) }
-    }
-
-    func doubleArray(_ name: String, default fallback: [Double]) throws -> [Double] {
-        guard let value = value(name) else { return fallback }
-        guard case let .array(items) = value else { throw invalid(name, "expected a list of numbers, got \(value)") }
-        return try items.map { try asDouble($0, name) }
     }
 }
