@@ -41,7 +41,7 @@ let package = Package(
 
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors"]),
-        .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors"]),
+        .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors", "OmniBark"]),
         .testTarget(name: "EncodecTests", dependencies: ["Encodec", "Checkpoints", "Tensors"]),
         .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Tensors"]),
         .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors"]),

@@ -2,6 +2,7 @@ import Checkpoints
 import Foundation
 import Testing
 @testable import Bark
+import OmniBark
 
 /// One reference run recorded by `scripts/make_generation_fixtures.py`.
 struct GenerationCase: Decodable, Sendable, CustomTestStringConvertible {
@@ -83,5 +84,24 @@ struct GenerationCase: Decodable, Sendable, CustomTestStringConvertible {
         let rows = fine.shape[0], columns = fine.shape[1]
         let flat = try fine.integers()
         #expect(generation.fine == (0..<rows).map { Array(flat[($0 * columns)..<(($0 + 1) * columns)]) }, "fine")
+    }
+
+    /// The whole pipeline to a waveform: our tokens through our EnCodec decoder against
+    /// transformers' `BarkModel.generate` audio.
+    @Test(arguments: GenerationCase.all())
+    func waveformMatchesTheReference(_ testCase: GenerationCase) throws {
+        let model = try SpeechModel(directory: testCase.directory)
+        var options = SpeechOptions()
+        options.greedy = true
+        options.longForm = false
+        options.voice = try testCase.voice.map { try model.voice($0) }
+        options.minEOSProbability = testCase.minEOSProbability
+        options.maxSemanticTokens = testCase.semanticMaxNewTokens
+        let result = try model.speak(testCase.text, options: options)
+        let reference = try testCase.reference("audio").floats()
+        #expect(result.audio.count == reference.count)
+        let error = relativeError(result.audio, reference)
+        print("parity \(testCase.testDescription) waveform: max relative error \(String(format: "%.3e", error))")
+        #expect(error <= 1e-4)
     }
 }
