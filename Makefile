@@ -29,13 +29,16 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
 
-# The main job for now: inspect the committed tiny Bark models in both published layouts
-# (Hugging Face directory and Suno's original checkpoints). Real models work the same way:
-#   .build/release/omnibark inspect ~/models/bark-small
+# The main job: text → speech → WAV through every stage. With no model downloaded, it makes the
+# random-weight demo model (real Bark layout and constants; its output is noise, not speech).
+# With a real model: OMNIBARK_MODEL=~/models/bark-small make demo
+DEMO_MODEL ?= $(or $(OMNIBARK_MODEL),.build/demo-model)
 demo: release
-	.build/release/omnibark inspect Tests/Fixtures/bark-tiny-nobias
-	@echo
-	.build/release/omnibark inspect Tests/Fixtures/bark-tiny-bias/suno
+	@if [ ! -f "$(DEMO_MODEL)/config.json" ]; then .build/release/omnibark models create-demo --to "$(DEMO_MODEL)"; fi
+	.build/release/omnibark inspect "$(DEMO_MODEL)"
+	.build/release/omnibark speak --model "$(DEMO_MODEL)" --voice v2/$(if $(OMNIBARK_MODEL),en_speaker_6,demo_speaker_0) \
+		--seed 1 --out demo.wav "Hello from OmniBark. This sentence went through every stage of Bark."
+	@ls -l demo.wav
 
 # Regenerates the parity fixtures (needs torch + transformers; see Tests/Fixtures/README.md).
 fixtures:
@@ -44,6 +47,8 @@ fixtures:
 	venv-ref/bin/python scripts/make_bark_fixtures.py
 	venv-ref/bin/python scripts/make_tokenizer_fixtures.py
 	venv-ref/bin/python scripts/make_checkpoint_fixtures.py
+	venv-ref/bin/python scripts/make_encodec_fixtures.py
+	venv-ref/bin/python scripts/make_generation_fixtures.py
 
 clean:
 	rm -rf .build

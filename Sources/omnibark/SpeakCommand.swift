@@ -1,0 +1,175 @@
+import ArgumentParser
+import Bark
+import Foundation
+import OmniBark
+import Streaming
+
+/// `omnibark speak`: text to a WAV file.
+struct SpeakCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "speak",
+        abstract: "Turn text into speech and write it to a WAV file (24 kHz mono).",
+        discussion: """
+        The text comes from the argument, --text-file, or standard input. Long text is split at \
+        sentence boundaries and spoken segment by segment with the same voice.
+
+        The model is --model, else $OMNIBARK_MODEL, else ~/.cache/omnibark/models/bark-small \
+        (get it with `omnibark models pull bark-small`; `omnibark models create-demo` makes a \
+        random-weight model that runs the whole pipeline but speaks noise).
+
+        Sampling follows the model's generation_config.json unless you override it: --greedy makes \
+        every stage argmax (reproduces transformers' greedy output exactly); a stage temperature \
+        turns sampling on for that stage. --seed makes sampled runs repeatable.
+
+        Examples:
+          omnibark speak "Hello, my dog is cute." --voice v2/en_speaker_6 --out hello.wav
+          omnibark speak --text-file story.txt --voice v2/de_speaker_3 --seed 7 --out story.wav
+          echo "Quick test" | omnibark speak --model ./demo --greedy --save-preset me.npz
+        """)
+
+    @Argument(help: "The text to speak (or use --text, --text-file, or pipe it on standard input).")
+    var positionalText: String?
+
+    @Option(name: .customLong("text"), help: "The text to speak (same as the argument).")
+    var textOption: String?
+
+    private var text: String? { positionalText ?? textOption }
+
+    @Option(name: .customLong("text-file"), help: ArgumentHelp("Read the text from a file ('-' for standard input).", valueName: "path"))
+    var textFile: String?
+
+    @Option(help: ArgumentHelp("Model directory (Hugging Face Bark layout).", valueName: "dir"))
+    var model: String?
+
+    @Option(help: ArgumentHelp("Voice preset: a name such as v2/en_speaker_6 (from the model's speaker_embeddings) or an .npz file.", valueName: "name|path"))
+    var voice: String?
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output WAV file.", valueName: "path"))
+    var out = "speech.wav"
+
+    @Option(name: .customLong("sample-format"), help: "WAV sample format: s16 or f32.")
+    var sampleFormat: SampleFormatArgument = .s16
+
+    @Option(help: "Random seed for sampling (default: a fresh one, printed so you can repeat the run).")
+    var seed: UInt64?
+
+    @Flag(help: "Argmax in every stage (deterministic; equals transformers' greedy generation).")
+    var greedy = false
+
+    @Option(name: .customLong("semantic-temperature"), help: "Sample the semantic stage at this temperature.")
+    var semanticTemperature: Float?
+
+    @Option(name: .customLong("coarse-temperature"), help: "Sample the coarse stage at this temperature.")
+    var coarseTemperature: Float?
+
+    @Option(name: .customLong("fine-temperature"), help: "Fine stage temperature (1.0 = argmax, as transformers).")
+    var fineTemperature: Float?
+
+    @Option(name: .customLong("top-k"), help: "Keep only the k most likely tokens when sampling (semantic and coarse).")
+    var topK: Int?
+
+    @Option(name: .customLong("top-p"), help: "Nucleus sampling threshold (semantic and coarse).")
+    var topP: Float?
+
+    @Option(name: .customLong("min-eos-p"), help: "End a segment once p(end) exceeds this (Suno uses 0.2).")
+    var minEOSP: Double?
+
+    @Option(name: .customLong("max-semantic-tokens"), help: "Semantic tokens per segment (Bark: 768 ≈ 15 s).")
+    var maxSemanticTokens: Int?
+
+    @Option(name: .customLong("max-duration"), help: ArgumentHelp("Stop after this much audio.", valueName: "seconds"))
+    var maxDuration: Double?
+
+    @Option(name: .customLong("save-preset"), help: ArgumentHelp("Also write the generation as a voice preset (.npz, Bark's layout).", valueName: "path"))
+    var savePreset: String?
+
+    @Flag(name: .customLong("no-long-form"), help: "Do not split long text; one generation (text beyond 256 tokens is cut).")
+    var noLongForm = false
+
+    @Flag(name: .shortAndLong, help: "No progress bars or summary.")
+    var quiet = false
+
+    func validate() throws {
+        if [positionalText, textOption, textFile].compactMap({ $0 }).count > 1 {
+            throw ValidationError("give the text once: as an argument, with --text, or with --text-file")
+        }
+        if let t = minEOSP, !(t > 0 && t < 1) { throw ValidationError("--min-eos-p must be between 0 and 1, got \(t)") }
+        if let d = maxDuration, !(d > 0) { throw ValidationError("--max-duration must be positive, got \(d)") }
+        if let n = maxSemanticTokens, n <= 0 { throw ValidationError("--max-semantic-tokens must be positive, got \(n)") }
+        for (name, value) in [("--semantic-temperature", semanticTemperature), ("--coarse-temperature", coarseTemperature),
+                              ("--fine-temperature", fineTemperature)] {
+            if let value, !(value > 0) { throw ValidationError("\(name) must be positive, got \(value)") }
+        }
+        if let p = topP, !(p > 0 && p <= 1) { throw ValidationError("--top-p must be in (0, 1], got \(p)") }
+        if let k = topK, k <= 0 { throw ValidationError("--top-k must be positive, got \(k)") }
+    }
+
+    func run() throws {
+        let input = try readText()
+        let directory = try ModelResolver.resolve(explicit: model)
+        let speech = try SpeechModel(directory: directory)
+        if speech.isDemo { FileHandle.standardError.write(Data((DemoModel.warning + "\n").utf8)) }
+
+        var options = SpeechOptions()
+        options.voice = try voice.map { try speech.voice($0) }
+        options.seed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        options.greedy = greedy
+        options.semanticTemperature = semanticTemperature
+        options.coarseTemperature = coarseTemperature
+        options.fineTemperature = fineTemperature
+        options.topK = topK
+        options.topP = topP
+        options.minEOSProbability = minEOSP
+        options.maxSemanticTokens = maxSemanticTokens
+        options.maxDuration = maxDuration
+        options.longForm = !noLongForm
+        if !quiet && seed == nil && !greedy { log("seed \(options.seed) (pass --seed \(options.seed) to repeat this run)") }
+
+        let progress = StageProgressBars(enabled: !quiet)
+        let result = try speech.speak(input, options: options, progress: progress.handler,
+                                      segmentStarted: quiet ? nil : { index, count, segment in
+                                          if count > 1 { progress.note("segment \(index + 1)/\(count): \(segment.prefix(60))…") }
+                                      })
+        progress.finishAll()
+
+        let outURL = URL(fileURLWithPath: (out as NSString).expandingTildeInPath)
+        try WAVWriter.write(result.audio, sampleRate: result.sampleRate, format: sampleFormat.format, to: outURL)
+        if let savePreset {
+            try result.fullGeneration().voicePreset(configuration: speech.generator.configuration)
+                .save(to: URL(fileURLWithPath: (savePreset as NSString).expandingTildeInPath))
+        }
+        if !quiet { log(summary(result, outURL)) }
+    }
+
+    private func readText() throws -> String {
+        let raw: String
+        if let text {
+            raw = text
+        } else if let textFile, textFile != "-" {
+            do { raw = try String(contentsOfFile: (textFile as NSString).expandingTildeInPath, encoding: .utf8) } catch {
+                throw ValidationError("cannot read --text-file \(textFile): \(error.localizedDescription)")
+            }
+        } else if textFile == "-" || isatty(STDIN_FILENO) == 0 {
+            raw = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        } else {
+            throw ValidationError("no text: give it as an argument, with --text-file, or on standard input")
+        }
+        guard !raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("the text is empty") }
+        return raw
+    }
+
+    private func summary(_ result: SpeechResult, _ url: URL) -> String {
+        let t = result.timings
+        let rtf = result.duration > 0 ? t.total / result.duration : 0
+        return String(format: "wrote %@: %.2f s of audio in %d segment(s); semantic %.2f s, coarse %.2f s, fine %.2f s, codec %.2f s; real-time factor %.2f",
+                      url.path, result.duration, result.segments.count, t.semantic, t.coarse, t.fine, t.codec, rtf)
+    }
+
+    private func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+}
+
+/// `--sample-format` values.
+enum SampleFormatArgument: String, ExpressibleByArgument, CaseIterable {
+    case s16, f32
+    var format: SampleFormat { self == .s16 ? .s16 : .f32 }
+}
