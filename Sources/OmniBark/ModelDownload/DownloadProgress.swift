@@ -86,7 +86,7 @@ public final class DownloadProgress: @unchecked Sendable {
         let eta = perSecond > 0 ? ByteFormatting.duration(.seconds(Double(state.total - state.current) / perSecond)) : "--"
         let percent = state.total > 0 ? Int(Double(state.current) / Double(state.total) * 100) : 100
         let line = "\(path): \(ByteFormatting.bytes(state.current)) / \(ByteFormatting.bytes(state.total)) (\(percent)%), "
-            + "\(ByteFormatting.rate(bytes: done, over: elapsed)), ETA \(eta)"
+            + "\(ByteFormatting.rate(bytes: done, over: elapsed).isEmpty ? "--/s" : ByteFormatting.rate(bytes: done, over: elapsed)), ETA \(eta)"
         write("\r\u{1B}[K" + line)
         lineIsOpen = true
     }
