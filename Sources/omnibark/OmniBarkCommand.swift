@@ -13,6 +13,6 @@ struct OmniBarkCommand: AsyncParsableCommand {
         coarse.pt and fine.pt files.
         """,
         version: OmniBarkVersion.string,
-        subcommands: [InspectCommand.self]
+        subcommands: [InspectCommand.self, ModelsCommand.self]
     )
 }

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// `omnibark models …`: fetch and locate model files.
+struct ModelsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "Download Bark models from Hugging Face.",
+        discussion: """
+        Models are stored under $OMNIBARK_HOME/models/<name> when OMNIBARK_HOME is set, otherwise \
+        under ~/.cache/omnibark/models/<name>.
+
+        Example:
+          omnibark models pull bark-small
+        """,
+        subcommands: [ModelsPullCommand.self]
+    )
+}
