@@ -44,7 +44,8 @@ let package = Package(
         .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors", "OmniBark"]),
         .testTarget(name: "EncodecTests", dependencies: ["Encodec", "Checkpoints", "Tensors"]),
         .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Tensors"]),
-        .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors"]),
+        .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors"],
+                    exclude: ["FakeHub"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CJack", "COpus"]),
     ],
     swiftLanguageModes: [.v6]

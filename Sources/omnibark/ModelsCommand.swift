@@ -4,7 +4,7 @@ import ArgumentParser
 struct ModelsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
-        abstract: "Download Bark models from Hugging Face.",
+        abstract: "Download Bark models from Hugging Face, or make a random-weight demo model.",
         discussion: """
         Models are stored under $OMNIBARK_HOME/models/<name> when OMNIBARK_HOME is set, otherwise \
         under ~/.cache/omnibark/models/<name>.
@@ -12,6 +12,6 @@ struct ModelsCommand: AsyncParsableCommand {
         Example:
           omnibark models pull bark-small
         """,
-        subcommands: [ModelsPullCommand.self]
+        subcommands: [ModelsPullCommand.self, ModelsCreateDemoCommand.self]
     )
 }

@@ -126,10 +126,10 @@ struct SpeakCommand: ParsableCommand {
         if !quiet && seed == nil && !greedy { log("seed \(options.seed) (pass --seed \(options.seed) to repeat this run)") }
 
         let progress = StageProgressBars(enabled: !quiet)
-        let result = try speech.speak(input, options: options, progress: progress.handler,
-                                      segmentStarted: quiet ? nil : { index, count, segment in
-                                          if count > 1 { progress.note("segment \(index + 1)/\(count): \(segment.prefix(60))…") }
-                                      })
+        let announceSegment: @Sendable (Int, Int, String) -> Void = { index, count, segment in
+            if count > 1 { progress.note("segment \(index + 1)/\(count): \(segment.prefix(60))…") }
+        }
+        let result = try speech.speak(input, options: options, progress: progress.handler, segmentStarted: announceSegment)
         progress.finishAll()
 
         let outURL = URL(fileURLWithPath: (out as NSString).expandingTildeInPath)
