@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System-library shims (pkg-config names as Debian 12 ships them).
@@ -33,7 +34,10 @@ let package = Package(
         .target(name: "Bark", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Encodec", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Streaming", dependencies: ["Tensors"]),
-        .target(name: "OmniBark", dependencies: ["Bark", "Encodec", "Streaming", "Checkpoints", "Tensors"]),
+        .target(name: "OmniBark", dependencies: [
+            "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .executableTarget(name: "omnibark", dependencies: [
             "OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

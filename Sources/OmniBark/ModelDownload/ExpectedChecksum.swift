@@ -1,3 +1,6 @@
+import Crypto
+import Foundation
+
 /// What a downloaded file must hash to, as the hub's tree listing states it.
 ///
 /// For an LFS file the listing's `lfs.oid` is the SHA-256 of the content (the hub sends the same
@@ -27,11 +30,12 @@ public enum ExpectedChecksum: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Hashes a file's bytes as they arrive, in the way its `ExpectedChecksum` needs.
-struct ChecksumAccumulator: Sendable {
-    private enum State: Sendable {
-        case sha256(SHA256Digest)
-        case sha1(SHA1Digest)
+/// Hashes a file's bytes as they arrive, in the way its `ExpectedChecksum` needs (swift-crypto's
+/// SHA-256 and SHA-1, which use BoringSSL's assembly: hashing keeps up with the download).
+struct ChecksumAccumulator {
+    private enum State {
+        case sha256(SHA256)
+        case sha1(Insecure.SHA1)
     }
 
     private var state: State
@@ -39,10 +43,11 @@ struct ChecksumAccumulator: Sendable {
     init(kind: ExpectedChecksum, size: Int64) {
         switch kind {
         case .sha256:
-            state = .sha256(SHA256Digest())
+            state = .sha256(SHA256())
         case .gitBlobSHA1:
-            var digest = SHA1Digest()
-            digest.update(Array("blob \(size)\0".utf8))
+            // A git blob id is SHA-1 over "blob <size>\0" followed by the content.
+            var digest = Insecure.SHA1()
+            digest.update(data: Array("blob \(size)\0".utf8))
             state = .sha1(digest)
         }
     }
@@ -51,19 +56,21 @@ struct ChecksumAccumulator: Sendable {
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
         switch state {
         case .sha256(var digest):
-            digest.update(bytes)
+            digest.update(bufferPointer: bytes)
             state = .sha256(digest)
         case .sha1(var digest):
-            digest.update(bytes)
+            digest.update(bufferPointer: bytes)
             state = .sha1(digest)
         }
     }
 
     /// The digest of everything fed so far, in lowercase hex.
     func finalizeHex() -> String {
+        let bytes: [UInt8]
         switch state {
-        case .sha256(var digest): return digest.finalizeHex()
-        case .sha1(var digest): return digest.finalizeHex()
+        case .sha256(let digest): bytes = Array(digest.finalize())
+        case .sha1(let digest): bytes = Array(digest.finalize())
         }
+        return bytes.map { String(format: "%02x", $0) }.joined()
     }
 }
