@@ -30,7 +30,7 @@ public struct BarkGenerator: Sendable {
     ///
     /// - Parameters:
     ///   - configuration: overrides (sampling, `min_eos_p`, token limits); nil uses the model's.
-    ///   - seed: seeds the one random generator shared by the stages, in order.
+    ///   - seed: seeds one random stream per stage (`StageRandomGenerators`).
     public func generate(text: String, voice: VoicePreset?, configuration override: BarkGenerationConfiguration? = nil,
                          seed: UInt64 = 0, progress: GenerationProgressHandler? = nil) throws -> BarkGeneration {
         var timings = GenerationTimings()
@@ -43,24 +43,36 @@ public struct BarkGenerator: Sendable {
                          seed: UInt64 = 0, timings: inout GenerationTimings,
                          progress: GenerationProgressHandler? = nil) throws -> BarkGeneration {
         let c = override ?? configuration
-        var generator = SeededRandomGenerator(seed: seed)
+        var generators = StageRandomGenerators(seed: seed)
         let textTokens = tokenizer.encode(text)
         let semantic = try timings.measure(\.semantic) {
             try SemanticGeneration.generate(
                 model: models.semantic, textTokens: textTokens, history: voice?.semanticPrompt,
-                configuration: c, generator: &generator, progress: progress)
+                configuration: c, generator: &generators.semantic, progress: progress)
         }
         let coarse = try timings.measure(\.coarse) {
             try CoarseGeneration.generate(
-                model: models.coarse, semantic: semantic,
-                history: voice.map { CoarseGeneration.history(semanticPrompt: $0.semanticPrompt, coarsePrompt: $0.coarsePrompt, configuration: c) },
-                configuration: c, generator: &generator, progress: progress)
+                model: models.coarse, semantic: semantic, history: voice.map { CoarseGeneration.history(for: $0, configuration: c) },
+                configuration: c, generator: &generators.coarse, progress: progress)
         }
         let fine = try timings.measure(\.fine) {
             try FineGeneration.generate(
                 model: models.fine, coarse: coarse, history: voice?.finePrompt,
-                configuration: c, generator: &generator, progress: progress)
+                configuration: c, generator: &generators.fine, progress: progress)
         }
         return BarkGeneration(semantic: semantic, coarse: coarse, fine: fine)
+    }
+}
+
+/// One random stream per stage, derived from one seed.
+public struct StageRandomGenerators: Sendable {
+    public var semantic: SeededRandomGenerator
+    public var coarse: SeededRandomGenerator
+    public var fine: SeededRandomGenerator
+
+    public init(seed: UInt64) {
+        semantic = SeededRandomGenerator(seed: seed, stream: 1)
+        coarse = SeededRandomGenerator(seed: seed, stream: 2)
+        fine = SeededRandomGenerator(seed: seed, stream: 3)
     }
 }

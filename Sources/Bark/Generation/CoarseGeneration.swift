@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Semantic tokens → interleaved coarse tokens (first `codebooks` EnCodec codebooks), as
 /// transformers' `BarkCoarseModel.generate` (Suno's `generate_coarse`).
@@ -42,6 +43,11 @@ public enum CoarseGeneration {
         return History(semantic: semantic, coarse: trimmedCoarse)
     }
 
+    /// The coarse history of a voice preset.
+    public static func history(for voice: VoicePreset, configuration c: BarkGenerationConfiguration) -> History {
+        history(semanticPrompt: voice.semanticPrompt, coarsePrompt: voice.coarsePrompt, configuration: c)
+    }
+
     /// Number of coarse tokens generated for `semantic` (EOS/pad already counted out), as torch
     /// computes it: float32 `floor(n · ratio / codebooks)`, then `round(· × codebooks)`.
     public static func outputLength(validSemanticTokens n: Int, configuration c: BarkGenerationConfiguration) -> Int {
@@ -55,48 +61,113 @@ public enum CoarseGeneration {
         configuration c: BarkGenerationConfiguration, generator: inout SeededRandomGenerator,
         progress: GenerationProgressHandler? = nil
     ) throws -> [Int] {
-        let ratio = c.semanticToCoarseRatio
-        let pad = c.coarse.semanticPadToken
-        // The semantic EOS/pad becomes the coarse stage's semantic pad.
-        let semantic = semanticOutput.map { $0 == c.semantic.eosToken ? pad : $0 }
-        let total = outputLength(validSemanticTokens: semantic.filter { $0 != pad }.count, configuration: c)
-        let maxSemanticHistory = Int((Double(c.coarse.maxHistory) / ratio).rounded(.down))
-        let semanticAll = (history?.semantic ?? []) + semantic
-        let base = history?.semantic.count ?? 0
-        var coarse = history?.coarse ?? []
-        let historyLength = coarse.count
-        let windows = Int((Double(total) / Double(c.coarse.windowLength)).rounded(.up))
+        var stream = CoarseStream(model: model, history: history, configuration: c, generator: generator)
+        while !stream.isFinished(semantic: semanticOutput, semanticFinished: true) {
+            try stream.runWindow(semantic: semanticOutput, semanticFinished: true, progress: progress)
+        }
+        generator = stream.generator
+        return stream.tokens
+    }
+}
 
+/// The coarse stage as a resumable state machine, one sliding window per `runWindow`.
+///
+/// A window can run before the semantic stage has finished once (a) its semantic context
+/// (`start … start + maxInputLength`) exists and (b) it is certain to be a full window: the output
+/// length only grows with more semantic tokens, so `outputLength(tokens so far) ≥ generated +
+/// windowLength` proves it. Windows therefore see exactly what the offline loop sees, and the
+/// tokens are identical.
+///
+/// Thread safety: a value type; one generation thread drives it.
+public struct CoarseStream: Sendable {
+    public let model: BarkCausalModel
+    public let configuration: BarkGenerationConfiguration
+    /// Generated coarse tokens (interleaved, offset ids), without the voice history.
+    public private(set) var tokens: [Int] = []
+    public private(set) var generator: SeededRandomGenerator
+
+    private let history: CoarseGeneration.History?
+    private let evenAllowed: [Bool]
+    private let oddAllowed: [Bool]
+    private var sampler: TokenSampler
+    private var cache: KVCache
+    private var workspace = TransformerWorkspace()
+
+    public init(model: BarkCausalModel, history: CoarseGeneration.History?,
+                configuration c: BarkGenerationConfiguration, generator: SeededRandomGenerator) {
+        self.model = model
+        configuration = c
+        self.history = history
+        self.generator = generator
         let vocabulary = model.configuration.outputVocabularySize
         let firstStart = c.semantic.vocabularySize, secondStart = firstStart + c.codebookSize
-        let evenAllowed = (0..<vocabulary).map { $0 >= firstStart && $0 < secondStart }
-        let oddAllowed = (0..<vocabulary).map { $0 >= secondStart }
-        var sampler = TokenSampler(options: c.coarse.sampling)
-        var cache = model.makeCache()
-        var workspace = TransformerWorkspace()
+        evenAllowed = (0..<vocabulary).map { $0 >= firstStart && $0 < secondStart }
+        oddAllowed = (0..<vocabulary).map { $0 >= secondStart }
+        sampler = TokenSampler(options: c.coarse.sampling)
+        cache = model.makeCache()
+    }
 
-        for _ in 0..<windows {
-            let generatedSoFar = coarse.count - historyLength
-            let semanticIndex = base + PythonArithmetic.round(Double(generatedSoFar) / ratio)
-            let start = max(0, semanticIndex - maxSemanticHistory)
-            var input = start < semanticAll.count ? Array(semanticAll[start...].prefix(c.coarse.maxInputLength)) : []
-            input += [Int](repeating: pad, count: c.coarse.maxInputLength - input.count)
-            input.append(c.coarse.inferToken)
-            input += PythonArithmetic.suffix(coarse, c.coarse.maxHistory)
+    /// Tokens the stage will produce in total, if the semantic stage has finished; otherwise a
+    /// lower bound.
+    public func targetLength(semantic: [Int]) -> Int {
+        let valid = semantic.filter { $0 != configuration.semantic.eosToken && $0 != configuration.coarse.semanticPadToken }.count
+        return CoarseGeneration.outputLength(validSemanticTokens: valid, configuration: configuration)
+    }
 
-            let steps = min(c.coarse.windowLength, total - generatedSoFar)
-            cache.reset()
-            try model.forward(tokens: input, cache: &cache, workspace: &workspace, lastPositionOnly: true)
-            for step in 0..<steps {
-                let token = sampler.choose(logits: workspace.logits, allowed: step % 2 == 0 ? evenAllowed : oddAllowed,
-                                           using: &generator)
-                coarse.append(token)
-                progress?(GenerationProgress(stage: .coarse, completed: coarse.count - historyLength, total: total))
-                if step + 1 < steps {
-                    try model.forward(tokens: [token], cache: &cache, workspace: &workspace, lastPositionOnly: true)
-                }
+    public func isFinished(semantic: [Int], semanticFinished: Bool) -> Bool {
+        semanticFinished && tokens.count >= targetLength(semantic: semantic)
+    }
+
+    /// Number of tokens the next window will generate, or nil if it cannot run yet.
+    public func nextWindowLength(semantic: [Int], semanticFinished: Bool) -> Int? {
+        let c = configuration.coarse
+        let target = targetLength(semantic: semantic)
+        let steps: Int
+        if semanticFinished {
+            steps = min(c.windowLength, target - tokens.count)
+            guard steps > 0 else { return nil }
+        } else {
+            guard target >= tokens.count + c.windowLength else { return nil }
+            steps = c.windowLength
+            let start = contextStart()
+            guard (history?.semantic.count ?? 0) + semantic.count >= start + c.maxInputLength else { return nil }
+        }
+        return steps
+    }
+
+    /// Runs the next window (see `nextWindowLength`); does nothing if it cannot run yet.
+    public mutating func runWindow(semantic semanticOutput: [Int], semanticFinished: Bool,
+                                   progress: GenerationProgressHandler? = nil) throws {
+        guard let steps = nextWindowLength(semantic: semanticOutput, semanticFinished: semanticFinished) else { return }
+        let c = configuration
+        let pad = c.coarse.semanticPadToken
+        // The semantic EOS/pad becomes the coarse stage's semantic pad.
+        let semanticAll = (history?.semantic ?? []) + semanticOutput.map { $0 == c.semantic.eosToken ? pad : $0 }
+        let start = contextStart()
+        var input = start < semanticAll.count ? Array(semanticAll[start...].prefix(c.coarse.maxInputLength)) : []
+        input += [Int](repeating: pad, count: c.coarse.maxInputLength - input.count)
+        input.append(c.coarse.inferToken)
+        input += PythonArithmetic.suffix((history?.coarse ?? []) + tokens, c.coarse.maxHistory)
+
+        let total = semanticFinished ? targetLength(semantic: semanticOutput) : max(targetLength(semantic: semanticOutput), tokens.count + steps)
+        cache.reset()
+        try model.forward(tokens: input, cache: &cache, workspace: &workspace, lastPositionOnly: true)
+        for step in 0..<steps {
+            let token = sampler.choose(logits: workspace.logits, allowed: step % 2 == 0 ? evenAllowed : oddAllowed,
+                                       using: &generator)
+            tokens.append(token)
+            progress?(GenerationProgress(stage: .coarse, completed: tokens.count, total: total))
+            if step + 1 < steps {
+                try model.forward(tokens: [token], cache: &cache, workspace: &workspace, lastPositionOnly: true)
             }
         }
-        return Array(coarse[historyLength...])
+    }
+
+    /// First semantic index (into history + output) of the next window's context.
+    private func contextStart() -> Int {
+        let ratio = configuration.semanticToCoarseRatio
+        let maxSemanticHistory = Int((Double(configuration.coarse.maxHistory) / ratio).rounded(.down))
+        let semanticIndex = (history?.semantic.count ?? 0) + PythonArithmetic.round(Double(tokens.count) / ratio)
+        return max(0, semanticIndex - maxSemanticHistory)
     }
 }

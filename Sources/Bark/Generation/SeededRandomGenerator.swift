@@ -6,6 +6,13 @@
 public struct SeededRandomGenerator: RandomNumberGenerator, Sendable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
+    /// Independent stream `stream` of the same seed (each Bark stage draws from its own stream, so
+    /// running the stages interleaved, as streaming does, draws the same numbers as running them
+    /// one after another).
+    public init(seed: UInt64, stream: UInt64) {
+        self.init(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+    }
+
     public init(seed: UInt64) {
         var splitMix = seed
         func next() -> UInt64 {

@@ -12,44 +12,92 @@ import Tensors
 /// - Each step allows semantic ids `[0, vocabularySize)` and EOS; everything else (10001–10047 for
 ///   Bark) is suppressed. With `minEOSProbability`, EOS is forced once its probability exceeds it.
 /// - Stops after EOS (which is kept in the output, as transformers does) or `maxNewTokens`.
+///
+/// `SemanticStream` produces the tokens one `step()` at a time, so a streaming pipeline can run
+/// other stages in between; `generate` runs it to the end.
 public enum SemanticGeneration {
     public static func generate(
         model: BarkCausalModel, textTokens: [Int], history: [Int]?,
         configuration: BarkGenerationConfiguration, generator: inout SeededRandomGenerator,
         progress: GenerationProgressHandler? = nil
     ) throws -> [Int] {
+        var stream = SemanticStream(model: model, textTokens: textTokens, history: history,
+                                    configuration: configuration, generator: generator)
+        while try stream.step() != nil {
+            progress?(GenerationProgress(stage: .semantic, completed: stream.tokens.count, total: stream.maxTokens))
+        }
+        generator = stream.generator
+        return stream.tokens
+    }
+}
+
+/// The semantic stage as a resumable state machine (one token per `step()`).
+///
+/// Thread safety: a value type; one generation thread drives it.
+public struct SemanticStream: Sendable {
+    public let model: BarkCausalModel
+    public let configuration: BarkGenerationConfiguration
+    /// Tokens so far (ending with EOS when the stage stopped on it).
+    public private(set) var tokens: [Int] = []
+    public private(set) var isFinished = false
+    /// The most tokens this stage can produce (`max_new_tokens`, bounded by the block size).
+    public let maxTokens: Int
+    public private(set) var generator: SeededRandomGenerator
+
+    private let textTokens: [Int]
+    private let history: [Int]?
+    private let allowed: [Bool]
+    private var sampler: TokenSampler
+    private var cache: KVCache
+    private var prefilled = false
+    private var workspace = TransformerWorkspace()
+
+    public init(model: BarkCausalModel, textTokens: [Int], history: [Int]?,
+                configuration: BarkGenerationConfiguration, generator: SeededRandomGenerator) {
+        let c = configuration.semantic
+        self.model = model
+        self.configuration = configuration
+        self.textTokens = textTokens
+        self.history = history
+        self.generator = generator
+        // The last step needs no forward pass, so block_size − (length + 1) + 1 tokens fit.
+        maxTokens = max(0, min(c.maxNewTokens, model.configuration.blockSize - c.maxInputLength))
+        // Suppressed: [vocabularySize, eos) and (eos, vocabulary).
+        allowed = (0..<model.configuration.outputVocabularySize).map { $0 < c.vocabularySize || $0 == c.eosToken }
+        sampler = TokenSampler(options: c.sampling)
+        cache = model.makeCache()
+        if maxTokens == 0 { isFinished = true }
+    }
+
+    /// Produces the next token, or nil once finished (after EOS or `maxTokens`).
+    public mutating func step() throws -> Int? {
+        guard !isFinished else { return nil }
+        let c = configuration.semantic
+        if !prefilled {
+            try prefill()
+        } else if let last = tokens.last {
+            try model.forward(tokens: [last], cache: &cache, workspace: &workspace, lastPositionOnly: true)
+        }
+        let token = sampler.choose(logits: workspace.logits, allowed: allowed, eos: c.eosToken,
+                                   minEOSProbability: c.minEOSProbability, using: &generator)
+        tokens.append(token)
+        if token == c.eosToken || tokens.count == maxTokens { isFinished = true }
+        return token
+    }
+
+    private mutating func prefill() throws {
         let c = configuration.semantic
         let length = c.maxInputLength
         var text = textTokens.prefix(length).map { $0 + c.textEncodingOffset }
         text += [Int](repeating: c.textPadToken, count: length - text.count)
         var past = Array((history ?? []).suffix(length))
         past += [Int](repeating: c.eosToken, count: length - past.count)
-
         let hidden = model.configuration.hiddenSize
-        var prefill = try model.embed(text).scalars
-        Elementwise.add(try model.embed(past).scalars, to: &prefill, count: length * hidden)
-        prefill += try model.embed([c.inferToken]).scalars
-
-        let vocabulary = model.configuration.outputVocabularySize
-        // Suppressed: [vocabularySize, eos) and (eos, vocabulary).
-        let allowed = (0..<vocabulary).map { $0 < c.vocabularySize || $0 == c.eosToken }
-        // The last step needs no forward pass, so block_size − (length + 1) + 1 tokens fit.
-        let maxTokens = min(c.maxNewTokens, model.configuration.blockSize - length)
-        var sampler = TokenSampler(options: c.sampling)
-        var cache = model.makeCache()
-        var workspace = TransformerWorkspace()
-        try model.forward(embeddings: Tensor(shape: [length + 1, hidden], scalars: prefill),
+        var rows = try model.embed(text).scalars
+        Elementwise.add(try model.embed(past).scalars, to: &rows, count: length * hidden)
+        rows += try model.embed([c.inferToken]).scalars
+        try model.forward(embeddings: Tensor(shape: [length + 1, hidden], scalars: rows),
                           cache: &cache, workspace: &workspace, lastPositionOnly: true)
-        var output: [Int] = []
-        output.reserveCapacity(maxTokens)
-        while output.count < maxTokens {
-            let token = sampler.choose(logits: workspace.logits, allowed: allowed, eos: c.eosToken,
-                                       minEOSProbability: c.minEOSProbability, using: &generator)
-            output.append(token)
-            progress?(GenerationProgress(stage: .semantic, completed: output.count, total: maxTokens))
-            if token == c.eosToken || output.count == maxTokens { break }
-            try model.forward(tokens: [token], cache: &cache, workspace: &workspace, lastPositionOnly: true)
-        }
-        return output
+        prefilled = true
     }
 }

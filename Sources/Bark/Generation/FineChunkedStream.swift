@@ -1,0 +1,88 @@
+/// The fine stage in `FineStreamingMode.chunked` form: finalizes fine frames in chunks as coarse
+/// frames arrive.
+///
+/// Each window holds up to `context` already-final frames (voice history first, then output),
+/// the new frames to finalize, and `lookahead` frames whose predictions are discarded; codebooks
+/// `coarse.codebooks ..< codebooks` are predicted one after another as in the offline stage
+/// (argmax at temperature nil/1.0, sampling otherwise).
+///
+/// Thread safety: a value type; one generation thread drives it.
+public struct FineChunkedStream: Sendable {
+    public let model: BarkFineModel
+    public let configuration: BarkGenerationConfiguration
+    public let chunk: Int, lookahead: Int, context: Int
+    /// Final frames so far, position-major `[frame][codebook]`.
+    public private(set) var frames: [[Int]] = []
+    public private(set) var generator: SeededRandomGenerator
+
+    private let history: [[Int]]  // [frame][codebook]
+    private var workspace = TransformerWorkspace()
+    private var sampler: TokenSampler
+
+    public init(model: BarkFineModel, history: [[Int]]?, configuration: BarkGenerationConfiguration,
+                chunk: Int, lookahead: Int, context: Int, generator: SeededRandomGenerator) throws {
+        let c = configuration
+        guard model.configuration.codebooksTotal == c.fine.codebooks else {
+            throw BarkError.invalidInput(stage: .fine, reason: "the fine model has \(model.configuration.codebooksTotal) codebooks, the generation config n_fine_codebooks is \(c.fine.codebooks)")
+        }
+        guard chunk > 0, lookahead >= 0, context >= 0, context + chunk + lookahead <= min(c.fine.maxInputLength, model.configuration.blockSize) else {
+            throw BarkError.invalidInput(stage: .fine, reason: "chunked fine windows need chunk > 0 and context + chunk + lookahead ≤ \(c.fine.maxInputLength)")
+        }
+        if let history, history.count != c.fine.codebooks || Set(history.map(\.count)).count > 1 {
+            throw BarkError.invalidInput(stage: .fine, reason: "the voice's fine prompt must have \(c.fine.codebooks) rows of equal length")
+        }
+        self.model = model
+        self.configuration = c
+        self.chunk = chunk
+        self.lookahead = lookahead
+        self.context = context
+        self.generator = generator
+        let rows = history ?? []
+        let count = rows.first?.count ?? 0
+        self.history = (max(0, count - context)..<count).map { t in rows.map { $0[t] } }
+        sampler = TokenSampler(options: SamplingOptions(doSample: true, temperature: c.fine.temperature ?? 1))
+    }
+
+    /// Whether a window can run: enough coarse frames for a chunk and its lookahead, or the coarse
+    /// stage has finished with frames left.
+    public func canRun(coarseTokens: Int, coarseFinished: Bool) -> Bool {
+        let available = coarseTokens / configuration.coarse.codebooks
+        return coarseFinished ? available > frames.count : available >= frames.count + chunk + lookahead
+    }
+
+    /// Runs one window and returns the frames it finalized, as codebook rows (`[codebook][frame]`).
+    public mutating func run(coarse: [Int], coarseFinished: Bool) throws -> [[Int]] {
+        guard canRun(coarseTokens: coarse.count, coarseFinished: coarseFinished) else { return [] }
+        let c = configuration
+        let nCoarse = c.coarse.codebooks, nFine = c.fine.codebooks, size = c.codebookSize
+        let available = coarse.count / nCoarse
+        let capacity = min(c.fine.maxInputLength, model.configuration.blockSize)
+        let contextFrames = Array((history + frames).suffix(context))
+        let newEnd = min(coarseFinished ? available : frames.count + chunk + lookahead,
+                         frames.count + capacity - contextFrames.count)
+        let finalEnd = coarseFinished ? newEnd : frames.count + chunk
+        var window = contextFrames.flatMap { $0 }
+        for t in frames.count..<newEnd {
+            for k in 0..<nFine {
+                window.append(k < nCoarse ? PythonArithmetic.modulo(coarse[t * nCoarse + k] - c.semantic.vocabularySize, size) : size)
+            }
+        }
+        let positions = window.count / nFine
+        let firstNew = contextFrames.count
+        let greedy = c.fine.temperature == nil || c.fine.temperature == 1
+        let allowed = [Bool](repeating: true, count: size)
+        for k in nCoarse..<nFine {
+            try model.forward(codes: window, positions: positions, codebook: k, workspace: &workspace)
+            let width = workspace.logitWidth
+            for position in firstNew..<positions {
+                let row = Array(workspace.logits[(position * width)..<(position * width + size)])
+                window[position * nFine + k] = greedy
+                    ? sampler.argmax(row, allowed: allowed)
+                    : sampler.choose(logits: row, allowed: allowed, using: &generator)
+            }
+        }
+        let finalized = (firstNew..<(firstNew + finalEnd - frames.count)).map { p in Array(window[(p * nFine)..<((p + 1) * nFine)]) }
+        frames += finalized
+        return (0..<nFine).map { k in finalized.map { $0[k] } }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Runs Bark's three stages interleaved so fine frames come out while the semantic and coarse
+/// stages are still running.
+///
+/// Schedule: always do the most downstream work that is ready — a fine window, else a coarse
+/// window whose semantic context exists (`CoarseStream`), else one semantic step. Semantic and
+/// coarse tokens are identical to offline generation with the same seed (each stage draws from
+/// its own random stream); fine tokens are identical in `FineStreamingMode.exact`.
+///
+/// Thread safety: call `run` from one thread (the generation thread); `emit` is called on it.
+public struct StreamingBarkGenerator: Sendable {
+    public let generator: BarkGenerator
+    public let fineMode: FineStreamingMode
+
+    public init(generator: BarkGenerator, fineMode: FineStreamingMode = .lowLatency) {
+        self.generator = generator
+        self.fineMode = fineMode
+    }
+
+    /// Generates `text`, calling `emit` with each batch of final fine frames (codebook rows,
+    /// `[codebook][frame]`) as soon as it exists. Returns the whole generation.
+    public func run(text: String, voice: VoicePreset?, configuration override: BarkGenerationConfiguration? = nil,
+                    seed: UInt64 = 0, timings: inout GenerationTimings,
+                    progress: GenerationProgressHandler? = nil,
+                    emit: ([[Int]]) throws -> Void) throws -> BarkGeneration {
+        let c = override ?? generator.configuration
+        let models = generator.models
+        let generators = StageRandomGenerators(seed: seed)
+        var semantic = SemanticStream(model: models.semantic, textTokens: generator.tokenizer.encode(text),
+                                      history: voice?.semanticPrompt, configuration: c, generator: generators.semantic)
+        var coarse = CoarseStream(model: models.coarse, history: voice.map { CoarseGeneration.history(for: $0, configuration: c) },
+                                  configuration: c, generator: generators.coarse)
+        var chunked: FineChunkedStream?
+        if case let .chunked(chunk, lookahead, context) = fineMode {
+            chunked = try FineChunkedStream(model: models.fine, history: voice?.finePrompt, configuration: c,
+                                            chunk: chunk, lookahead: lookahead, context: context, generator: generators.fine)
+        }
+        var fineRows: [[Int]] = Array(repeating: [], count: c.fine.codebooks)
+        var exactDone = false
+
+        while true {
+            let coarseFinished = coarse.isFinished(semantic: semantic.tokens, semanticFinished: semantic.isFinished)
+            if var stream = chunked, stream.canRun(coarseTokens: coarse.tokens.count, coarseFinished: coarseFinished) {
+                let rows = try timings.measure(\.fine) { try stream.run(coarse: coarse.tokens, coarseFinished: coarseFinished) }
+                chunked = stream
+                for k in rows.indices { fineRows[k] += rows[k] }
+                progress?(GenerationProgress(stage: .fine, completed: fineRows[0].count, total: coarse.tokens.count / c.coarse.codebooks))
+                try emit(rows)
+            } else if chunked == nil && coarseFinished && !exactDone {
+                var fineGenerator = generators.fine
+                let rows = try timings.measure(\.fine) {
+                    try FineGeneration.generate(model: models.fine, coarse: coarse.tokens, history: voice?.finePrompt,
+                                                configuration: c, generator: &fineGenerator, progress: progress)
+                }
+                exactDone = true
+                fineRows = rows
+                try emit(rows)
+            } else if coarse.nextWindowLength(semantic: semantic.tokens, semanticFinished: semantic.isFinished) != nil {
+                try timings.measure(\.coarse) {
+                    try coarse.runWindow(semantic: semantic.tokens, semanticFinished: semantic.isFinished, progress: progress)
+                }
+            } else if !semantic.isFinished {
+                _ = try timings.measure(\.semantic) { try semantic.step() }
+                progress?(GenerationProgress(stage: .semantic, completed: semantic.tokens.count, total: semantic.maxTokens))
+            } else {
+                break
+            }
+        }
+        return BarkGeneration(semantic: semantic.tokens, coarse: coarse.tokens, fine: fineRows)
+    }
+}
