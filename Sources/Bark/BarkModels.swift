@@ -9,6 +9,13 @@ public struct BarkModels: Sendable {
     public let coarse: BarkCausalModel
     public let fine: BarkFineModel
 
+    /// The three stages, already loaded.
+    public init(semantic: BarkCausalModel, coarse: BarkCausalModel, fine: BarkFineModel) {
+        self.semantic = semantic
+        self.coarse = coarse
+        self.fine = fine
+    }
+
     /// Loads every stage of `source` (which must hold all three).
     public init(source: BarkModelSource) throws {
         let semanticStage = try source.stage(.semantic)

@@ -9,7 +9,8 @@ import Streaming
 ///
 /// Immutable and `Sendable`; `speak` may run from several threads at once.
 public struct SpeechModel: Sendable {
-    public let directory: URL
+    /// The model directory (nil for a model made in memory).
+    public let directory: URL?
     public let generator: BarkGenerator
     public let codec: EncodecModel
     /// True for a model made by `omnibark models create-demo` (random weights: not speech).
@@ -38,6 +39,14 @@ public struct SpeechModel: Sendable {
                                                     fieldPrefix: "codec_config."),
             container: container, prefix: "codec_model.")
         isDemo = DemoModel.isDemo(directory: directory)
+    }
+
+    /// A model from parts already loaded.
+    public init(generator: BarkGenerator, codec: EncodecModel, directory: URL?, isDemo: Bool) {
+        self.generator = generator
+        self.codec = codec
+        self.directory = directory
+        self.isDemo = isDemo
     }
 
     /// Output sample rate in Hz (24 000 for Bark).

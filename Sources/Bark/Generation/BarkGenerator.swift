@@ -50,16 +50,22 @@ public struct BarkGenerator: Sendable {
                 model: models.semantic, textTokens: textTokens, history: voice?.semanticPrompt,
                 configuration: c, generator: &generators.semantic, progress: progress)
         }
+        var coarseTimings = GenerationTimings()
         let coarse = try timings.measure(\.coarse) {
             try CoarseGeneration.generate(
                 model: models.coarse, semantic: semantic, history: voice.map { CoarseGeneration.history(for: $0, configuration: c) },
-                configuration: c, generator: &generators.coarse, progress: progress)
+                configuration: c, generator: &generators.coarse, timings: &coarseTimings, progress: progress)
         }
+        timings.coarsePrefill += coarseTimings.coarsePrefill
+        timings.coarseWindows += coarseTimings.coarseWindows
         let fine = try timings.measure(\.fine) {
             try FineGeneration.generate(
                 model: models.fine, coarse: coarse, history: voice?.finePrompt,
                 configuration: c, generator: &generators.fine, progress: progress)
         }
+        timings.fineWindows += FineGeneration.windowCount(frames: coarse.count / c.coarse.codebooks,
+                                                          historyFrames: min(voice?.finePrompt.first?.count ?? 0, c.fine.maxHistoryLength),
+                                                          configuration: c)
         return BarkGeneration(semantic: semantic, coarse: coarse, fine: fine)
     }
 }

@@ -61,9 +61,20 @@ public enum CoarseGeneration {
         configuration c: BarkGenerationConfiguration, generator: inout SeededRandomGenerator,
         progress: GenerationProgressHandler? = nil
     ) throws -> [Int] {
+        var timings = GenerationTimings()
+        return try generate(model: model, semantic: semanticOutput, history: history, configuration: c,
+                            generator: &generator, timings: &timings, progress: progress)
+    }
+
+    /// `generate`, adding prefill time and window count to `timings`.
+    public static func generate(
+        model: BarkCausalModel, semantic semanticOutput: [Int], history: History?,
+        configuration c: BarkGenerationConfiguration, generator: inout SeededRandomGenerator,
+        timings: inout GenerationTimings, progress: GenerationProgressHandler? = nil
+    ) throws -> [Int] {
         var stream = CoarseStream(model: model, history: history, configuration: c, generator: generator)
         while !stream.isFinished(semantic: semanticOutput, semanticFinished: true) {
-            try stream.runWindow(semantic: semanticOutput, semanticFinished: true, progress: progress)
+            try stream.runWindow(semantic: semanticOutput, semanticFinished: true, timings: &timings, progress: progress)
         }
         generator = stream.generator
         return stream.tokens
@@ -138,6 +149,13 @@ public struct CoarseStream: Sendable {
     /// Runs the next window (see `nextWindowLength`); does nothing if it cannot run yet.
     public mutating func runWindow(semantic semanticOutput: [Int], semanticFinished: Bool,
                                    progress: GenerationProgressHandler? = nil) throws {
+        var ignored = GenerationTimings()
+        try runWindow(semantic: semanticOutput, semanticFinished: semanticFinished, timings: &ignored, progress: progress)
+    }
+
+    /// `runWindow`, adding the prefill time and the window to `timings`.
+    public mutating func runWindow(semantic semanticOutput: [Int], semanticFinished: Bool, timings: inout GenerationTimings,
+                                   progress: GenerationProgressHandler? = nil) throws {
         guard let steps = nextWindowLength(semantic: semanticOutput, semanticFinished: semanticFinished) else { return }
         let c = configuration
         let pad = c.coarse.semanticPadToken
@@ -151,7 +169,10 @@ public struct CoarseStream: Sendable {
 
         let total = semanticFinished ? targetLength(semantic: semanticOutput) : max(targetLength(semantic: semanticOutput), tokens.count + steps)
         cache.reset()
-        try model.forward(tokens: input, cache: &cache, workspace: &workspace, lastPositionOnly: true)
+        try timings.measure(\.coarsePrefill) {
+            try model.forward(tokens: input, cache: &cache, workspace: &workspace, lastPositionOnly: true)
+        }
+        timings.coarseWindows += 1
         for step in 0..<steps {
             let token = sampler.choose(logits: workspace.logits, allowed: step % 2 == 0 ? evenAllowed : oddAllowed,
                                        using: &generator)

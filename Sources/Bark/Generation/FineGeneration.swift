@@ -11,6 +11,12 @@ import Foundation
 /// 1.0 means argmax (transformers' rule); any other value samples from the softmax over the
 /// `codebookSize` code logits.
 public enum FineGeneration {
+    /// Windows the offline fine stage runs for `frames` coarse frames after `historyFrames` of history
+    /// (transformers' `n_loops`).
+    public static func windowCount(frames: Int, historyFrames: Int, configuration c: BarkGenerationConfiguration) -> Int {
+        max(0, Int((Double(frames - (c.fine.maxInputLength - historyFrames)) / Double(c.fine.maxHistoryLength)).rounded(.up))) + 1
+    }
+
     /// - Parameters:
     ///   - coarse: interleaved coarse tokens (`CoarseGeneration.generate`'s output).
     ///   - history: the voice's `fine_prompt` (`codebooks` rows), or nil.
@@ -50,7 +56,7 @@ public enum FineGeneration {
         codes += [Int](repeating: size, count: removeFromEnd * nFine)
         length += removeFromEnd
 
-        let loops = max(0, Int((Double(frames - (windowLength - historyFrames)) / Double(hop)).rounded(.up))) + 1
+        let loops = windowCount(frames: frames, historyFrames: historyFrames, configuration: c)
         let passes = loops * (nFine - nCoarse)
         var sampler = TokenSampler(options: SamplingOptions(doSample: true, temperature: c.fine.temperature ?? 1))
         let greedy = c.fine.temperature == nil || c.fine.temperature == 1

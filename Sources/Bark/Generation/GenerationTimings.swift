@@ -7,6 +7,11 @@ public struct GenerationTimings: Sendable, Equatable {
     public var fine: Double = 0
     /// EnCodec decoding, filled in by the caller that decodes.
     public var codec: Double = 0
+    /// Coarse window prefill passes (included in `coarse`) and how many windows ran.
+    public var coarsePrefill: Double = 0
+    public var coarseWindows = 0
+    /// Fine windows run (each predicts every remaining codebook once).
+    public var fineWindows = 0
 
     public init() {}
 

@@ -43,6 +43,7 @@ public struct StreamingBarkGenerator: Sendable {
             let coarseFinished = coarse.isFinished(semantic: semantic.tokens, semanticFinished: semantic.isFinished)
             if var stream = chunked, stream.canRun(coarseTokens: coarse.tokens.count, coarseFinished: coarseFinished) {
                 let rows = try timings.measure(\.fine) { try stream.run(coarse: coarse.tokens, coarseFinished: coarseFinished) }
+                timings.fineWindows += 1
                 chunked = stream
                 for k in rows.indices { fineRows[k] += rows[k] }
                 progress?(GenerationProgress(stage: .fine, completed: fineRows[0].count, total: coarse.tokens.count / c.coarse.codebooks))
@@ -54,12 +55,19 @@ public struct StreamingBarkGenerator: Sendable {
                                                 configuration: c, generator: &fineGenerator, progress: progress)
                 }
                 exactDone = true
+                timings.fineWindows += FineGeneration.windowCount(
+                    frames: coarse.tokens.count / c.coarse.codebooks,
+                    historyFrames: min(voice?.finePrompt.first?.count ?? 0, c.fine.maxHistoryLength), configuration: c)
                 fineRows = rows
                 try emit(rows)
             } else if coarse.nextWindowLength(semantic: semantic.tokens, semanticFinished: semantic.isFinished) != nil {
+                var windowTimings = GenerationTimings()
                 try timings.measure(\.coarse) {
-                    try coarse.runWindow(semantic: semantic.tokens, semanticFinished: semantic.isFinished, progress: progress)
+                    try coarse.runWindow(semantic: semantic.tokens, semanticFinished: semantic.isFinished,
+                                         timings: &windowTimings, progress: progress)
                 }
+                timings.coarsePrefill += windowTimings.coarsePrefill
+                timings.coarseWindows += windowTimings.coarseWindows
             } else if !semantic.isFinished {
                 _ = try timings.measure(\.semantic) { try semantic.step() }
                 progress?(GenerationProgress(stage: .semantic, completed: semantic.tokens.count, total: semantic.maxTokens))

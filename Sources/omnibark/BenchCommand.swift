@@ -1,0 +1,93 @@
+import ArgumentParser
+import Bark
+import Foundation
+import OmniBark
+import Tensors
+
+/// `omnibark bench`: per-stage speed, real-time factor and time to first audio.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure generation speed per stage, real-time factor and time to first audio.",
+        discussion: """
+        Without --model, random weights of the real Bark shapes are made in memory (speed does not \
+        depend on weight values). The semantic stage is run for --seconds of audio (49.9 tokens per \
+        second) without an early stop, then the same text is generated again in streaming mode to \
+        measure the time to first audio.
+
+        Examples:
+          omnibark bench --shape bark-small --seconds 5.12
+          omnibark bench --model ~/.cache/omnibark/models/bark-small --threads 2 --json
+        """)
+
+    @Option(help: ArgumentHelp("A model directory instead of random weights.", valueName: "dir"))
+    var model: String?
+
+    @Option(help: "Model shape for random weights: bark-small or bark.")
+    var shape: BarkShapeArgument = .barkSmall
+
+    @Option(help: "Seconds of audio to generate.")
+    var seconds: Double = 5.12
+
+    @Option(help: "Compute threads (OpenBLAS); default: all cores.")
+    var threads: Int?
+
+    @Flag(help: "Print one JSON object instead of the table.")
+    var json = false
+
+    func run() throws {
+        if let threads { BLASThreads.set(threads) }
+        let loadStart = Date()
+        let speech = try model.map { try SpeechModel(directory: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath)) }
+            ?? SpeechModel.synthetic(shape: shape.shape)
+        let loadSeconds = Date().timeIntervalSince(loadStart)
+        let voice = try model == nil ? SpeechModel.randomVoice() : nil
+        let run = try BenchmarkRun.measure(model: speech, text: "Hello, my dog is cute. I need him in my life.",
+                                           voice: voice, seconds: seconds)
+        let label = model ?? shape.rawValue
+        print(json ? jsonReport(run, label: label, load: loadSeconds) : table(run, label: label, load: loadSeconds))
+    }
+
+    private func table(_ r: BenchmarkRun, label: String, load: Double) -> String {
+        let t = r.timings
+        let coarseFrames = r.coarseTokens / 2
+        func rate(_ n: Int, _ s: Double) -> String { s > 0 ? String(format: "%.1f", Double(n) / s) : "-" }
+        var lines = ["model \(label), f32 weights, \(BLASThreads.count) BLAS threads, loaded in \(String(format: "%.1f", load)) s",
+                     String(format: "audio %.2f s; real-time factor %.2f offline, %.2f streaming; time to first audio %.2f s; peak memory %.0f MiB",
+                            r.audioSeconds, r.realTimeFactor, r.streamingRealTimeFactor, r.timeToFirstAudio, r.peakMemoryMiB),
+                     "",
+                     "stage     units            seconds  units/s  detail"]
+        lines.append(String(format: "semantic  %5d tokens     %7.2f  %7@", r.semanticTokens, t.semantic, rate(r.semanticTokens, t.semantic)))
+        lines.append(String(format: "coarse    %5d tokens     %7.2f  %7@  %d windows, prefill %.3f s/window", r.coarseTokens, t.coarse,
+                            rate(r.coarseTokens, t.coarse), t.coarseWindows, t.coarseWindows > 0 ? t.coarsePrefill / Double(t.coarseWindows) : 0))
+        lines.append(String(format: "fine      %5d frames     %7.2f  %7@  %d windows, %.3f s/window", coarseFrames, t.fine,
+                            rate(coarseFrames, t.fine), t.fineWindows, t.fineWindows > 0 ? t.fine / Double(t.fineWindows) : 0))
+        lines.append(String(format: "codec     %5d frames     %7.2f  %7@  %.3f s per audio second", coarseFrames, t.codec,
+                            rate(coarseFrames, t.codec), r.audioSeconds > 0 ? t.codec / r.audioSeconds : 0))
+        return lines.joined(separator: "\n")
+    }
+
+    private func jsonReport(_ r: BenchmarkRun, label: String, load: Double) -> String {
+        let t = r.timings
+        let object: [String: Any] = [
+            "model": label, "weights": "f32", "threads": BLASThreads.count, "load_s": load,
+            "audio_s": r.audioSeconds, "real_time_factor": r.realTimeFactor, "streaming_real_time_factor": r.streamingRealTimeFactor,
+            "time_to_first_audio_s": r.timeToFirstAudio, "peak_memory_mib": r.peakMemoryMiB,
+            "stages": [
+                "semantic": ["tokens": r.semanticTokens, "seconds": t.semantic, "tokens_per_s": t.semantic > 0 ? Double(r.semanticTokens) / t.semantic : 0],
+                "coarse": ["tokens": r.coarseTokens, "seconds": t.coarse, "tokens_per_s": t.coarse > 0 ? Double(r.coarseTokens) / t.coarse : 0,
+                           "windows": t.coarseWindows, "prefill_s_per_window": t.coarseWindows > 0 ? t.coarsePrefill / Double(t.coarseWindows) : 0],
+                "fine": ["frames": r.coarseTokens / 2, "seconds": t.fine, "windows": t.fineWindows,
+                         "s_per_window": t.fineWindows > 0 ? t.fine / Double(t.fineWindows) : 0],
+                "codec": ["seconds": t.codec, "s_per_audio_s": r.audioSeconds > 0 ? t.codec / r.audioSeconds : 0],
+            ],
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+enum BarkShapeArgument: String, ExpressibleByArgument, CaseIterable {
+    case barkSmall = "bark-small", bark
+    var shape: BarkShape { self == .barkSmall ? .barkSmall : .bark }
+}
