@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CJack", pkgConfig: "jack", providers: [.apt(["libjack-jackd2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "libopusenc", providers: [.apt(["libopus-dev", "libopusenc-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
 
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "Checkpoints", dependencies: [
@@ -33,7 +34,7 @@ let package = Package(
         ]),
         .target(name: "Bark", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Encodec", dependencies: ["Tensors", "Checkpoints"]),
-        .target(name: "Streaming", dependencies: ["Tensors"]),
+        .target(name: "Streaming", dependencies: ["Tensors", "CSoxr"]),
         .target(name: "OmniBark", dependencies: [
             "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
             .product(name: "Crypto", package: "swift-crypto"),
