@@ -1,0 +1,151 @@
+import Bark
+import Encodec
+import Foundation
+import Streaming
+
+/// Speaks queued text continuously into a sink while generating it: streaming Bark generation,
+/// the stateful EnCodec decoder, resampling to the sink's rate, then the sink.
+///
+/// Threads: one generation thread (high, non-realtime priority) does all the work; `say` and
+/// `finish` may be called from any thread. The sink's own realtime side (JACK) never waits on
+/// this engine.
+///
+/// Thread safety: the queue and statistics are guarded by a condition lock; everything else is
+/// owned by the generation thread.
+public final class LiveEngine: @unchecked Sendable {
+    public let model: SpeechModel
+    public let sink: any AudioSink
+    public let options: SpeechOptions
+    public let fineMode: FineStreamingMode
+
+    private let condition = NSCondition()
+    private var queue: [(text: String, enqueued: UInt64)] = []
+    private var closed = false
+    private var running = true
+    private var failure: (any Error)?
+    private var stats = LiveStatistics()
+    private var thread: Thread?
+    private let done = DispatchSemaphore(value: 0)
+    /// Extra counters read from the sink (underruns, xruns), if it has them.
+    private let sinkCounters: (@Sendable () -> (underruns: Int, xruns: Int))?
+
+    public init(model: SpeechModel, sink: any AudioSink, options: SpeechOptions = SpeechOptions(),
+                fineMode: FineStreamingMode = .lowLatency,
+                sinkCounters: (@Sendable () -> (underruns: Int, xruns: Int))? = nil) {
+        self.model = model
+        self.sink = sink
+        self.options = options
+        self.fineMode = fineMode
+        self.sinkCounters = sinkCounters
+    }
+
+    /// Starts the generation thread.
+    public func start() {
+        let thread = Thread { [self] in self.generationLoop() }
+        thread.name = "omnibark.generation"
+        thread.qualityOfService = .userInteractive
+        thread.stackSize = 8 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Queues `text`; it is spoken after what is already queued.
+    public func say(_ text: String) {
+        condition.lock()
+        queue.append((text, DispatchTime.now().uptimeNanoseconds))
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// No more text will come: speak what is queued, finish the sink (which drains it), and
+    /// return the statistics. Rethrows the first generation or sink error.
+    @discardableResult
+    public func finish() throws -> LiveStatistics {
+        condition.lock()
+        closed = true
+        condition.signal()
+        condition.unlock()
+        done.wait()
+        condition.lock(); defer { condition.unlock() }
+        if let failure { throw failure }
+        return statisticsLocked()
+    }
+
+    /// A snapshot of the statistics.
+    public var statistics: LiveStatistics {
+        condition.lock(); defer { condition.unlock() }
+        return statisticsLocked()
+    }
+
+    private func statisticsLocked() -> LiveStatistics {
+        var s = stats
+        if let counters = sinkCounters?() { s.underruns = counters.underruns; s.xruns = counters.xruns }
+        return s
+    }
+
+    // MARK: - Generation thread
+
+    private func generationLoop() {
+        defer { done.signal() }
+        do {
+            let resampler = try StreamingResampler(inputRate: Double(model.sampleRate), outputRate: Double(sink.sampleRate))
+            var utterance = 0
+            while let (text, enqueued) = nextText() {
+                try speak(text, enqueued: enqueued, seed: options.seed &+ UInt64(utterance), resampler: resampler)
+                utterance += 1
+            }
+            try write(resampler.flush())
+            try sink.finish()
+        } catch {
+            sink.cancel()
+            condition.lock()
+            failure = error
+            condition.unlock()
+        }
+    }
+
+    private func nextText() -> (String, UInt64)? {
+        condition.lock(); defer { condition.unlock() }
+        while queue.isEmpty && !closed { condition.wait() }
+        return queue.isEmpty ? nil : queue.removeFirst()
+    }
+
+    private func speak(_ text: String, enqueued: UInt64, seed: UInt64, resampler: StreamingResampler) throws {
+        let configuration = options.apply(to: model.generator.configuration)
+        var decoder = model.codec.makeStreamingDecoder()
+        var timings = GenerationTimings()
+        var produced = 0
+        var computeStart = DispatchTime.now().uptimeNanoseconds
+        func deliver(_ samples: [Float]) throws {
+            guard !samples.isEmpty else { return }
+            produced += samples.count
+            let resampled = try resampler.process(samples)
+            addCompute(since: computeStart)
+            condition.lock()
+            if stats.timeToFirstAudio == nil { stats.timeToFirstAudio = Double(DispatchTime.now().uptimeNanoseconds - enqueued) / 1e9 }
+            condition.unlock()
+            try write(resampled)  // may wait for room in the sink; not counted as compute
+            computeStart = DispatchTime.now().uptimeNanoseconds
+        }
+        _ = try StreamingBarkGenerator(generator: model.generator, fineMode: fineMode)
+            .run(text: text, voice: options.voice, configuration: configuration, seed: seed, timings: &timings) { rows in
+                try deliver(try decoder.decode(rows))
+            }
+        try deliver(decoder.finish())
+        addCompute(since: computeStart)
+        condition.lock()
+        stats.utterances += 1
+        stats.audioSeconds += Double(produced) / Double(model.sampleRate)
+        condition.unlock()
+    }
+
+    private func addCompute(since start: UInt64) {
+        condition.lock()
+        stats.computeSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        condition.unlock()
+    }
+
+    private func write(_ samples: [Float]) throws {
+        if !samples.isEmpty { try sink.write(samples) }
+    }
+}
