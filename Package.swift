@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CJack", pkgConfig: "jack", providers: [.apt(["libjack-jackd2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "libopusenc", providers: [.apt(["libopus-dev", "libopusenc-dev"])]),
+        // libpng/libjpeg behind a small C helper (their errors longjmp, which Swift cannot host).
+        .target(name: "CImage", publicHeadersPath: ".", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
 
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "Checkpoints", dependencies: [
@@ -34,6 +36,7 @@ let package = Package(
         .target(name: "Bark", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Encodec", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Streaming", dependencies: ["Tensors"]),
+        .target(name: "Modalities", dependencies: ["Tensors", "Checkpoints", "CImage"]),
         .target(name: "OmniBark", dependencies: [
             "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -48,6 +51,7 @@ let package = Package(
         .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors", "OmniBark"]),
         .testTarget(name: "EncodecTests", dependencies: ["Encodec", "Checkpoints", "Tensors"]),
         .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Tensors"]),
+        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors"]),
         .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors"],
                     exclude: ["FakeHub"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CJack", "COpus"]),
