@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CJack", pkgConfig: "jack", providers: [.apt(["libjack-jackd2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "libopusenc", providers: [.apt(["libopus-dev", "libopusenc-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        // libpng/libjpeg behind a small C helper (their errors longjmp, which Swift cannot host).
+        .target(name: "CImage", publicHeadersPath: ".", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
 
         .target(name: "Tensors", dependencies: ["CBLAS"]),
         .target(name: "Checkpoints", dependencies: [
@@ -35,6 +37,7 @@ let package = Package(
         .target(name: "Bark", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Encodec", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Streaming", dependencies: ["Tensors", "CSoxr"]),
+        .target(name: "Modalities", dependencies: ["Tensors", "Checkpoints", "CImage"]),
         .target(name: "OmniBark", dependencies: [
             "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -49,6 +52,7 @@ let package = Package(
         .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors", "OmniBark"]),
         .testTarget(name: "EncodecTests", dependencies: ["Encodec", "Checkpoints", "Tensors"]),
         .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Tensors"]),
+        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors"]),
         .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors"],
                     exclude: ["FakeHub"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CJack", "COpus"]),
