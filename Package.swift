@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
     ],
     targets: [
         // System-library shims (pkg-config names as Debian 12 ships them).
@@ -33,7 +34,7 @@ let package = Package(
         ]),
         .target(name: "Bark", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Encodec", dependencies: ["Tensors", "Checkpoints"]),
-        .target(name: "Streaming", dependencies: ["Tensors"]),
+        .target(name: "Streaming", dependencies: ["Tensors", "CJack", .product(name: "Atomics", package: "swift-atomics")]),
         .target(name: "OmniBark", dependencies: [
             "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
             .product(name: "Crypto", package: "swift-crypto"),
@@ -47,7 +48,7 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors"]),
         .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors", "OmniBark"]),
         .testTarget(name: "EncodecTests", dependencies: ["Encodec", "Checkpoints", "Tensors"]),
-        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Tensors"]),
+        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Tensors", "CJack", .product(name: "Atomics", package: "swift-atomics")]),
         .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors"],
                     exclude: ["FakeHub"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CJack", "COpus"]),
