@@ -22,10 +22,10 @@ public enum JackSinkError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .serverNotRunning(server, status):
             let which = server.map { "named '\($0)'" } ?? "(default server)"
-            let startNamed = server.map { "jackd -n \($0) -d dummy -r 48000 &" } ?? "jackd -d dummy -r 48000 &"
+            let named = server.map { " (for the server named '\($0)': `jackd -n \($0) -d dummy -r 48000 &`)" } ?? ""
             return "No JACK server \(which) is running (jack_client_open status 0x\(String(status, radix: 16))). "
-                + "OmniBark never starts a JACK server itself. Start one first: `\(startNamed)` "
-                + "(no sound card, for tests and headless use) or `jackd -d alsa` (plays through the sound card), "
+                + "OmniBark never starts a JACK server itself. Start one first: `jackd -d dummy -r 48000 &` "
+                + "(no sound card: tests, headless use)\(named) or `jackd -d alsa` (plays through the sound card), "
                 + "then try again."
         case let .clientOpenFailed(client, server, status, reason):
             return "JACK server \(server.map { "'\($0)'" } ?? "(default)") refused client '\(client)' "
