@@ -75,19 +75,11 @@ public final class JackSink: @unchecked Sendable {
         self.configuration = configuration
         self.counters = RealtimeSafeJackCounters.create()
         self.openedClientName = configuration.clientName
-        do {
-            try openLocked()
-        } catch {
-            counters.destroy()
-            throw error
-        }
+        // All stored properties are set: if this initializer throws from here on, `deinit` runs
+        // (Swift class rule), which closes whatever was opened and destroys the counters.
+        try openLocked()
         if !configuration.connectTo.isEmpty {
-            do {
-                try connect(to: configuration.connectTo)
-            } catch {
-                close()
-                throw error
-            }
+            try connect(to: configuration.connectTo)
         }
     }
 
