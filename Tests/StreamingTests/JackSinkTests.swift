@@ -191,7 +191,10 @@ struct JackSinkTests {
         try #require(JackTestRecorder.wait(timeout: .seconds(15)) { sink.isShutDown })
 
         let restarted = try JackTestServer.start(name: server.name)
-        defer { restarted.stop() }
+        defer {
+            sink.close()  // before the server goes, so libjack removes its client semaphore
+            restarted.stop()
+        }
         try sink.reconnect()
         #expect(sink.isRunning)
         #expect(!sink.isShutDown)

@@ -117,8 +117,9 @@ final class JackTestServer: @unchecked Sendable {
         if !waitForExit(seconds: 5) {
             Foundation.kill(process.processIdentifier, SIGKILL)
             _ = waitForExit(seconds: 5)
-            Self.removeStaleFiles(name: name)
         }
+        // jackd removes its own files on SIGTERM, but not the semaphores of clients still open.
+        Self.removeStaleFiles(name: name)
         try? FileManager.default.removeItem(at: logURL)
     }
 
