@@ -175,7 +175,7 @@ struct RingBufferTests {
         (4, 3), (64, 50), (1024, 700), (4096, 5000),
     ])
     func twoThreads(capacity: Int, maxChunk: Int) {
-        let total = stress ? 20_000_000 : 200_000
+        let total = stress ? 5_000_000 : 200_000
         let result = concurrentRun(total: total, capacity: capacity, maxChunk: maxChunk, seed: UInt64(capacity * 31 + maxChunk))
         #expect(result.received == total)
         #expect(result.mismatches == 0, "first mismatch at sample \(String(describing: result.firstMismatch))")
@@ -183,7 +183,7 @@ struct RingBufferTests {
 
     @Test("stress: many millions of samples across threads (OMNIBARK_STRESS=1; short otherwise)")
     func stressRun() {
-        let total = stress ? 100_000_000 : 300_000
+        let total = stress ? 50_000_000 : 300_000
         let result = concurrentRun(total: total, capacity: 256, maxChunk: 256, seed: 99)
         #expect(result.received == total)
         #expect(result.mismatches == 0, "first mismatch at sample \(String(describing: result.firstMismatch))")

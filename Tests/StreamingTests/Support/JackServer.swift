@@ -123,7 +123,8 @@ final class JackTestServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: logURL)
     }
 
-    /// SIGKILL (no cleanup by jackd), then remove the stale /dev/shm files ourselves.
+    /// SIGKILL (no cleanup by jackd), then remove the stale /dev/shm files ourselves and free the
+    /// server's slot in the machine-wide JACK shm registry.
     func kill() {
         guard !stopped else { return }
         stopped = true
@@ -131,6 +132,17 @@ final class JackTestServer: @unchecked Sendable {
         _ = waitForExit(seconds: 5)
         Self.removeStaleFiles(name: name)
         try? FileManager.default.removeItem(at: logURL)
+        Self.reclaimRegistrySlot(name: name)
+    }
+
+    /// A SIGKILLed jackd keeps its entry in `/dev/shm/jack-shm-registry`, which has only 8 server
+    /// slots for the whole machine; dead entries are reclaimed only when a server of the same
+    /// name registers. So: start a server with the same name (it reclaims the entry) and stop it
+    /// with SIGTERM (it unregisters). Without this, 8 kill tests would block every JACK server
+    /// on the machine ("Too many servers already active").
+    static func reclaimRegistrySlot(name: String) {
+        guard let server = try? start(name: name, timeout: .seconds(10)) else { return }
+        server.stop()
     }
 
     private func waitForExit(seconds: Double) -> Bool {
