@@ -65,9 +65,11 @@ public struct UnsafeSPSCRingReader: @unchecked Sendable {
         let start = head & mask
         let untilEnd = mask &+ 1 &- start
         let first = n < untilEnd ? n : untilEnd
-        destination.update(from: storage + start, count: first)
+        // Raw-memory copies: non-generic, so even unoptimized builds call memmove directly.
+        let stride = MemoryLayout<Float>.stride
+        UnsafeMutableRawPointer(destination).copyMemory(from: storage + start, byteCount: first &* stride)
         if n > first {
-            (destination + first).update(from: storage, count: n &- first)
+            UnsafeMutableRawPointer(destination + first).copyMemory(from: storage, byteCount: (n &- first) &* stride)
         }
         // Release: our reads of these slots complete before the producer may reuse them.
         self.head.store(head &+ n, ordering: .releasing)
