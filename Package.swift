@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
     ],
     targets: [
         // System-library shims (pkg-config names as Debian 12 ships them).
@@ -36,7 +37,7 @@ let package = Package(
         ]),
         .target(name: "Bark", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Encodec", dependencies: ["Tensors", "Checkpoints"]),
-        .target(name: "Streaming", dependencies: ["Tensors", "CSoxr"]),
+        .target(name: "Streaming", dependencies: ["Tensors", "CSoxr", "CJack", .product(name: "Atomics", package: "swift-atomics")]),
         .target(name: "Modalities", dependencies: ["Tensors", "Checkpoints", "CImage"]),
         .target(name: "OmniBark", dependencies: [
             "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
@@ -51,7 +52,7 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors"]),
         .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors", "OmniBark"]),
         .testTarget(name: "EncodecTests", dependencies: ["Encodec", "Checkpoints", "Tensors"]),
-        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Tensors"]),
+        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Tensors", "CJack", .product(name: "Atomics", package: "swift-atomics")]),
         .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors"]),
         .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors"],
                     exclude: ["FakeHub"]),
