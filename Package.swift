@@ -26,7 +26,10 @@ let package = Package(
         .systemLibrary(name: "CJack", pkgConfig: "jack", providers: [.apt(["libjack-jackd2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "libopusenc", providers: [.apt(["libopus-dev", "libopusenc-dev"])]),
 
-        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        // Quantized-weight kernels (x86 intrinsics behind per-function target attributes, chosen at
+        // run time) and the thread pool.
+        .target(name: "CKernels"),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "Checkpoints", dependencies: [
             "Tensors",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
