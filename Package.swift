@@ -30,7 +30,10 @@ let package = Package(
         // libpng/libjpeg behind a small C helper (their errors longjmp, which Swift cannot host).
         .target(name: "CImage", publicHeadersPath: ".", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
 
-        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        // Quantized-weight kernels (x86 intrinsics behind per-function target attributes, chosen at
+        // run time) and the thread pool.
+        .target(name: "CKernels"),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CKernels"]),
         .target(name: "Checkpoints", dependencies: [
             "Tensors",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),

@@ -17,8 +17,10 @@ public struct BarkCausalModel: Sendable {
     let finalLayerNorm: LayerNorm
     let lmHead: Linear
 
-    /// Loads the stage's weights, checking every shape against `configuration`.
-    public init(configuration: BarkTransformerConfiguration, tensors: StageTensors) throws {
+    /// Loads the stage's weights, checking every shape against `configuration`. `weightFormat`
+    /// converts every linear layer (attention, MLP, `lm_head`) at load time; embeddings and
+    /// LayerNorms stay f32.
+    public init(configuration: BarkTransformerConfiguration, tensors: StageTensors, weightFormat: WeightFormat = .f32) throws {
         precondition(configuration.stage.isCausal, "BarkCausalModel is for the semantic and coarse stages")
         let h = configuration.hiddenSize
         self.configuration = configuration
@@ -27,11 +29,13 @@ public struct BarkCausalModel: Sendable {
         positionEmbedding = Embedding(table: try tensors.tensor("position_embeds_layer.weight",
                                                                 shape: [configuration.blockSize, h]))
         blocks = try (0..<configuration.layers).map {
-            try TransformerBlock(tensors: tensors, index: $0, configuration: configuration, layerNormBias: configuration.bias)
+            try TransformerBlock(tensors: tensors, index: $0, configuration: configuration, layerNormBias: configuration.bias,
+                                 weightFormat: weightFormat)
         }
         finalLayerNorm = LayerNorm(weight: try tensors.tensor("layernorm_final.weight", shape: [h]),
                                    bias: configuration.bias ? try tensors.tensor("layernorm_final.bias", shape: [h]) : nil)
-        lmHead = Linear(weight: try tensors.tensor("lm_head.weight", shape: [configuration.outputVocabularySize, h]))
+        lmHead = Linear(weight: try tensors.tensor("lm_head.weight", shape: [configuration.outputVocabularySize, h]),
+                        format: weightFormat)
     }
 
     /// A KV cache sized to the block size (allocates it once).

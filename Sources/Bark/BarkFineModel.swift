@@ -18,7 +18,9 @@ public struct BarkFineModel: Sendable {
     let finalLayerNorm: LayerNorm
     let lmHeads: [Linear]
 
-    public init(configuration: BarkTransformerConfiguration, tensors: StageTensors) throws {
+    /// Loads the stage's weights. `weightFormat` converts every linear layer (attention, MLP,
+    /// `lm_heads`, tied ones included) at load time; embeddings and LayerNorms stay f32.
+    public init(configuration: BarkTransformerConfiguration, tensors: StageTensors, weightFormat: WeightFormat = .f32) throws {
         precondition(configuration.stage == .fine, "BarkFineModel is for the fine stage")
         let h = configuration.hiddenSize
         let vocabulary = configuration.inputVocabularySize
@@ -29,14 +31,15 @@ public struct BarkFineModel: Sendable {
         inputEmbeddings = embeddings
         positionEmbedding = Embedding(table: try tensors.tensor("position_embeds_layer.weight", shape: [configuration.blockSize, h]))
         blocks = try (0..<configuration.layers).map {
-            try TransformerBlock(tensors: tensors, index: $0, configuration: configuration, layerNormBias: true)
+            try TransformerBlock(tensors: tensors, index: $0, configuration: configuration, layerNormBias: true,
+                                 weightFormat: weightFormat)
         }
         finalLayerNorm = LayerNorm(weight: try tensors.tensor("layernorm_final.weight", shape: [h]),
                                    bias: try tensors.tensor("layernorm_final.bias", shape: [h]))
         let headShape = [configuration.outputVocabularySize, h]
         lmHeads = try (0..<configuration.outputHeads).map { i in
             if let head = try tensors.optionalTensor("lm_heads.\(i).weight", shape: headShape) {
-                return Linear(weight: head)
+                return Linear(weight: head, format: weightFormat)
             }
             // Tied to the next codebook's input table (transformers' `_tied_weights_keys`).
             guard configuration.tiesOutputEmbeddings, i + 1 < configuration.codebooksTotal else {
@@ -46,7 +49,7 @@ public struct BarkFineModel: Sendable {
                 throw CheckpointError.shapeMismatch(file: tensors.file, tensor: "input_embeds_layers.\(i + 1).weight (tied to lm_heads.\(i))",
                                                     expected: headShape, actual: [vocabulary, h])
             }
-            return Linear(weight: embeddings[i + 1].table)
+            return Linear(weight: embeddings[i + 1].table, format: weightFormat)
         }
     }
 

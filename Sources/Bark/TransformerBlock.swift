@@ -15,8 +15,9 @@ struct TransformerBlock: Sendable {
     let heads: Int
 
     /// Loads block `index`. `layerNormBias`: causal stages follow `bias`, the fine stage always has
-    /// LayerNorm biases.
-    init(tensors: StageTensors, index: Int, configuration: BarkTransformerConfiguration, layerNormBias: Bool) throws {
+    /// LayerNorm biases. `weightFormat` applies to the four linear layers (LayerNorms stay f32).
+    init(tensors: StageTensors, index: Int, configuration: BarkTransformerConfiguration, layerNormBias: Bool,
+         weightFormat: WeightFormat = .f32) throws {
         let h = configuration.hiddenSize
         let p = "layers.\(index)."
         func norm(_ name: String) throws -> LayerNorm {
@@ -25,7 +26,8 @@ struct TransformerBlock: Sendable {
         }
         func linear(_ name: String, out: Int, in inFeatures: Int) throws -> Linear {
             Linear(weight: try tensors.tensor(p + name + ".weight", shape: [out, inFeatures]),
-                   bias: configuration.bias ? try tensors.tensor(p + name + ".bias", shape: [out]) : nil)
+                   bias: configuration.bias ? try tensors.tensor(p + name + ".bias", shape: [out]) : nil,
+                   format: weightFormat)
         }
         layerNorm1 = try norm("layernorm_1")
         attentionProjection = try linear("attn.att_proj", out: 3 * h, in: h)

@@ -1,0 +1,89 @@
+// CKernels: the few hot loops of OmniBark's quantized linear layers, in C with x86 intrinsics,
+// plus a small persistent thread pool. Every SIMD function is compiled with a per-function
+// `target` attribute, so this file set builds without -mavx2/-mavx512 and the binary runs on
+// any x86-64 (or non-x86) machine; `ck_path_supported` says which paths this CPU can run.
+//
+// Layouts (all row-major, one row per output feature, `n` rows of `k` inputs):
+//  - bf16: `uint16_t w[n * k]`, the top 16 bits of the f32 weight, round-to-nearest-even.
+//  - int8: `int8_t w[n * k]`, symmetric per row: weight ≈ scale[row] * w.
+//  - q4:   groups of 32 inputs; row stride `ck_q4_row_bytes(k)` bytes = ceil(k/32) groups of 16
+//          bytes. Byte i of a group holds element i (low nibble) and element i + 16 (high nibble),
+//          both stored as value + 8 (value in -8…7); weight ≈ scales[row * groups + g] * value.
+//          A partial last group is padded with value 0.
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Kernel paths. Higher is faster where supported.
+typedef enum {
+    CK_PATH_PORTABLE = 0,  ///< plain C, any CPU
+    CK_PATH_AVX2 = 1,      ///< AVX2 + FMA
+    CK_PATH_AVX512 = 2     ///< AVX-512 F/BW/VL (+ BF16 dot products when the CPU has them)
+} ck_path;
+
+/// CPU feature bits found by cpuid/xgetbv (OS support for the register state included).
+typedef struct {
+    int avx2, fma, f16c, avx512f, avx512bw, avx512vl, avx512vnni, avx512bf16;
+} ck_cpu_features;
+
+ck_cpu_features ck_cpu_detect(void);
+/// 1 when `path` can run on this CPU.
+int ck_path_supported(int path);
+/// The fastest supported path.
+int ck_best_path(void);
+
+// MARK: - Thread pool
+
+/// A persistent pool of `threads - 1` worker threads plus the calling thread. Workers spin for a
+/// short while after each job, then sleep on a condition variable.
+typedef struct ck_pool ck_pool;
+typedef void (*ck_task_fn)(void *context, int index);
+
+/// `threads` ≥ 1 (1: no workers, everything runs on the caller). `spin_us`: how long an idle
+/// worker spins before sleeping. Returns NULL if threads cannot be created.
+ck_pool *ck_pool_create(int threads, int spin_us);
+void ck_pool_destroy(ck_pool *pool);
+int ck_pool_threads(const ck_pool *pool);
+/// Runs `fn(context, i)` for every i in 0..<count across the pool and the caller; returns when all
+/// are done. Safe to call from several threads: a caller that finds the pool busy runs its job
+/// alone on its own thread. `pool` may be NULL (runs serially).
+void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *context, int count);
+
+// MARK: - Conversion and quantization (portable, run once at load time)
+
+size_t ck_q4_row_bytes(int k);
+int ck_q4_groups(int k);
+/// f32 → bf16, round to nearest even (NaN stays NaN).
+void ck_f32_to_bf16(const float *src, uint16_t *dst, size_t count);
+void ck_bf16_to_f32(const uint16_t *src, float *dst, size_t count);
+/// Per-row symmetric int8: scale[r] = max|w[r]| / 127.
+void ck_quantize_int8(const float *w, int n, int k, int8_t *q, float *scales);
+/// Group-wise 4-bit, group 32: scale = max|w| / 8 with the sign of the extreme value (so the
+/// extreme maps to -8 exactly), value = round(w / scale) clamped to -8…7.
+void ck_quantize_q4(const float *w, int n, int k, uint8_t *q, float *scales);
+
+/// Dequantize rows [row0, row0 + rows) into `out[rows * k]` (f32), split over `pool` (may be
+/// NULL); used for GEMM panels. Exactly the values the GEMV kernels multiply by.
+void ck_dequantize_bf16(ck_pool *pool, const uint16_t *w, int k, int row0, int rows, float *out);
+void ck_dequantize_int8(ck_pool *pool, const int8_t *w, const float *scales, int k, int row0, int rows, float *out);
+void ck_dequantize_q4(ck_pool *pool, const uint8_t *w, const float *scales, int k, int row0, int rows, float *out);
+
+// MARK: - GEMV: y[n] = W[n, k] · x[k] (+ bias) (+ y if accumulate), split by output rows over `pool`
+
+void ck_gemv_bf16(int path, ck_pool *pool, const uint16_t *w, int n, int k,
+                  const float *x, const float *bias, float *y, int accumulate);
+void ck_gemv_int8(int path, ck_pool *pool, const int8_t *w, const float *scales, int n, int k,
+                  const float *x, const float *bias, float *y, int accumulate);
+void ck_gemv_q4(int path, ck_pool *pool, const uint8_t *w, const float *scales, int n, int k,
+                const float *x, const float *bias, float *y, int accumulate);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,42 @@
+// Private to CKernels: the per-path row-range kernels behind ck_gemv_*.
+#ifndef CKERNELS_INTERNAL_H
+#define CKERNELS_INTERNAL_H
+#include "ckernels.h"
+
+typedef struct {
+    const void *w;          // uint16_t / int8_t / uint8_t weights
+    const float *scales;    // int8: [n]; q4: [n * groups]; bf16: NULL
+    int n, k;
+    const float *x;
+    const uint16_t *x_hi;   // bf16 dot-product path only: x split as hi + lo bf16
+    const uint16_t *x_lo;
+    const float *bias;
+    float *y;
+    int accumulate;
+    int chunk;              // rows per task
+    void (*rows)(const void *args, int r0, int r1);
+} ck_gemv_args;
+
+static inline void ck_store(const ck_gemv_args *a, int r, float v) {
+    if (a->bias) v += a->bias[r];
+    a->y[r] = a->accumulate ? a->y[r] + v : v;
+}
+
+static inline float ck_bf16_value(uint16_t h) {
+    union { uint32_t u; float f; } v = { (uint32_t)h << 16 };
+    return v.f;
+}
+
+void ck_gemv_bf16_rows_portable(const void *args, int r0, int r1);
+void ck_gemv_int8_rows_portable(const void *args, int r0, int r1);
+void ck_gemv_q4_rows_portable(const void *args, int r0, int r1);
+#if defined(__x86_64__) || defined(__i386__)
+void ck_gemv_bf16_rows_avx2(const void *args, int r0, int r1);
+void ck_gemv_int8_rows_avx2(const void *args, int r0, int r1);
+void ck_gemv_q4_rows_avx2(const void *args, int r0, int r1);
+void ck_gemv_bf16_rows_avx512(const void *args, int r0, int r1);
+void ck_gemv_bf16_rows_avx512bf16(const void *args, int r0, int r1);
+void ck_gemv_int8_rows_avx512(const void *args, int r0, int r1);
+void ck_gemv_q4_rows_avx512(const void *args, int r0, int r1);
+#endif
+#endif

@@ -1,0 +1,92 @@
+import CBLAS
+import CKernels
+
+extension QuantizedMatrix {
+    /// Rows of input above which `multiplyTransposed` switches from per-row GEMV to the panel GEMM.
+    public static let gemmRowThreshold = 2
+
+    /// `output[m, rows] = input[m, columns] · Wᵀ (+ bias) (+ output if accumulate)`: the `Linear`
+    /// layout. One input row (decoding) runs the GEMV kernel of `path`, split by output rows over
+    /// `pool`; more rows dequantize panels of `W` to f32 (over `pool`) and multiply them with
+    /// OpenBLAS `sgemm`. A GEMV allocates nothing; a GEMM allocates one panel.
+    ///
+    /// - Precondition: `input.count ≥ m·columns`, `output.count ≥ m·rows`, `bias` nil or `rows` long.
+    public func multiplyTransposed(_ input: [Float], rows m: Int, into output: inout [Float],
+                                   bias: [Float]? = nil, accumulate: Bool = false,
+                                   path: KernelPath = .active, pool: ThreadPool? = .shared) {
+        let n = rows, k = columns
+        precondition(m >= 0 && input.count >= m * k && output.count >= m * n && (bias == nil || bias!.count >= n),
+                     "quantized product size mismatch: m \(m) n \(n) k \(k), counts \(input.count) \(output.count)")
+        if m == 0 || n == 0 { return }
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                withOptionalPointer(bias) { b in
+                    if m <= Self.gemmRowThreshold {
+                        for row in 0..<m {
+                            gemv(x.baseAddress! + row * k, bias: b, into: y.baseAddress! + row * n,
+                                 accumulate: accumulate, path: path, pool: pool)
+                        }
+                    } else {
+                        gemm(x.baseAddress!, m: m, into: y.baseAddress!, accumulate: accumulate, pool: pool)
+                        if let b { addRowVector(b, to: y.baseAddress!, rows: m, columns: n) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One GEMV with raw pointers: `y[rows] = W · x[columns] (+ bias) (+ y)`.
+    public func gemv(_ x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
+                     accumulate: Bool, path: KernelPath = .active, pool: ThreadPool? = .shared) {
+        let n = Int32(rows), k = Int32(columns), acc: Int32 = accumulate ? 1 : 0
+        let handle = pool?.handle, p = path.code
+        switch format {
+        case .f32:
+            preconditionFailure("unreachable: QuantizedMatrix is never f32")
+        case .bf16:
+            halves.withUnsafeBufferPointer { ck_gemv_bf16(p, handle, $0.baseAddress, n, k, x, bias, y, acc) }
+        case .int8:
+            bytes.withUnsafeBufferPointer { w in
+                scales.withUnsafeBufferPointer { ck_gemv_int8(p, handle, w.baseAddress, $0.baseAddress, n, k, x, bias, y, acc) }
+            }
+        case .q4:
+            nibbles.withUnsafeBufferPointer { w in
+                scales.withUnsafeBufferPointer { ck_gemv_q4(p, handle, w.baseAddress, $0.baseAddress, n, k, x, bias, y, acc) }
+            }
+        }
+    }
+
+    /// Panel GEMM: dequantize `panelRows` weight rows at a time (about 2 MiB of f32) and multiply
+    /// them into the matching output columns with `cblas_sgemm`.
+    func gemm(_ x: UnsafePointer<Float>, m: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool, pool: ThreadPool?) {
+        let n = rows, k = columns
+        if k == 0 {
+            if !accumulate { for i in 0..<(m * n) { y[i] = 0 } }
+            return
+        }
+        let panelRows = min(n, max(64, ((1 << 19) / k + 15) & ~15))
+        let panel = UnsafeMutablePointer<Float>.allocate(capacity: panelRows * k)
+        defer { panel.deallocate() }
+        var start = 0
+        while start < n {
+            let count = min(panelRows, n - start)
+            dequantize(rowStart: start, rowCount: count, into: panel, pool: pool)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(count), Int32(k),
+                        1, x, Int32(k), panel, Int32(k), accumulate ? 1 : 0, y + start, Int32(n))
+            start += count
+        }
+    }
+
+    private func addRowVector(_ b: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, rows m: Int, columns n: Int) {
+        for r in 0..<m {
+            let row = y + r * n
+            for c in 0..<n { row[c] += b[c] }
+        }
+    }
+}
+
+@inline(__always)
+private func withOptionalPointer<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let array else { return body(nil) }
+    return array.withUnsafeBufferPointer { body($0.baseAddress) }
+}

@@ -1,0 +1,62 @@
+import CBLAS
+import CKernels
+import Foundation
+
+/// A fixed set of worker threads that split loops (the quantized GEMV kernels split output rows)
+/// with the calling thread. Workers spin for `spinMicroseconds` after each job, so back-to-back
+/// layer calls start without a wake-up, then sleep on a condition variable.
+///
+/// Thread safety: every method may be called from any thread. Only one job runs on the workers at
+/// a time; a caller that finds the pool busy runs its whole job on its own thread (no deadlock,
+/// no waiting), so nested or concurrent use is safe though not parallel.
+///
+/// Oversubscription: the pool's jobs and OpenBLAS calls run one after the other on the caller's
+/// thread, never at once; creating the shared pool caps OpenBLAS at the same thread count, so at
+/// most `threads` threads compute at any moment.
+public final class ThreadPool: @unchecked Sendable {
+    let handle: OpaquePointer?
+    /// Threads that compute a job: the workers plus the caller.
+    public let threads: Int
+    public let spinMicroseconds: Int
+
+    /// - Parameters:
+    ///   - threads: computing threads including the caller (≥ 1; 1 runs everything inline).
+    ///   - spinMicroseconds: how long an idle worker spins before sleeping.
+    public init(threads: Int = ThreadPool.defaultThreadCount, spinMicroseconds: Int = 200) {
+        let count = max(1, threads)
+        handle = ck_pool_create(Int32(count), Int32(spinMicroseconds))
+        self.threads = handle == nil ? 1 : count
+        self.spinMicroseconds = spinMicroseconds
+    }
+
+    deinit { ck_pool_destroy(handle) }
+
+    /// `OMNIBARK_THREADS` when set to a positive integer, else every active processor.
+    public static var defaultThreadCount: Int {
+        if let text = ProcessInfo.processInfo.environment["OMNIBARK_THREADS"], let n = Int(text), n > 0 { return n }
+        return ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    /// The pool the layers use by default, sized by `defaultThreadCount`. Creating it sets
+    /// OpenBLAS to the same number of threads.
+    public static let shared: ThreadPool = {
+        let pool = ThreadPool()
+        openblas_set_num_threads(Int32(pool.threads))
+        return pool
+    }()
+
+    /// Runs `body(i)` for every `i` in `0 ..< count`, spread over the pool's threads and the caller;
+    /// returns when all are done. `body` runs concurrently with itself: it must only write disjoint
+    /// memory per index.
+    public func parallelFor(count: Int, _ body: (Int) -> Void) {
+        if count <= 0 { return }
+        withoutActuallyEscaping(body) { body in
+            var box = body
+            withUnsafeMutablePointer(to: &box) { pointer in
+                ck_pool_run(handle, { context, index in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(index))
+                }, pointer, Int32(count))
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Testing
+@testable import Tensors
+
+/// Largest |a − b| over the largest |b|: the error measure every tolerance below uses.
+func errorRelativeToMax(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count)
+    let scale = b.map { abs($0) }.max() ?? 0
+    return maxAbsDifference(a, b) / max(scale, 1e-30)
+}
+
+/// ‖a − b‖ / ‖b‖.
+func rmsRatio(_ a: [Float], _ b: [Float]) -> Float {
+    let num = zip(a, b).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+    let den = b.reduce(Float(0)) { $0 + $1 * $1 }
+    return (num / max(den, 1e-30)).squareRoot()
+}
+
+/// Quantized `Linear` against the f32 `Linear` on random matrices, for every format and every
+/// kernel path this CPU runs.
+///
+/// Tolerances, with inputs and weights uniform in [-1, 1) (the worst case for group scaling):
+/// - quantization error, max |y − y_f32| / max |y_f32|: bf16 ≤ 1e-2, int8 ≤ 2e-2, q4 ≤ 1.5e-1
+///   (measured over these shapes: 2.6e-3, 6.8e-3, 1.3e-1 — the q4 worst case is a 7-output layer,
+///   where max |y| is barely above typical; on 129+ outputs it is ≤ 7e-2);
+/// - the same as an RMS ratio, ‖y − y_f32‖ / ‖y_f32‖: bf16 ≤ 5e-3, int8 ≤ 1e-2, q4 ≤ 1.2e-1;
+/// - kernel error against f32 math on the dequantized weights: ≤ 1e-5 (≤ 1e-4 for the AVX-512
+///   BF16 dot-product path, which splits x into two bf16 halves);
+/// - paths of one format against each other: ≤ 1e-4.
+@Suite struct QuantizedLinearTests {
+    static let tolerance: [WeightFormat: Float] = [.bf16: 1e-2, .int8: 2e-2, .q4: 1.5e-1]
+    static let rmsTolerance: [WeightFormat: Float] = [.bf16: 5e-3, .int8: 1e-2, .q4: 1.2e-1]
+    static let formats: [WeightFormat] = [.bf16, .int8, .q4]
+    /// (rows, out, in): odd sizes, partial q4 groups, GEMV (rows ≤ 2) and GEMM, pool-sized layers.
+    static let shapes: [(Int, Int, Int)] = [(1, 7, 5), (1, 37, 53), (2, 61, 100), (1, 300, 257), (1, 129, 768),
+                                            (3, 45, 33), (5, 130, 96), (17, 300, 257)]
+
+    struct Case: CustomStringConvertible, Sendable {
+        let format: WeightFormat, path: KernelPath
+        var description: String { "\(format)/\(path)" }
+    }
+    static let cases: [Case] = formats.flatMap { f in KernelPath.supported.map { Case(format: f, path: $0) } }
+
+    func data(_ m: Int, _ n: Int, _ k: Int, seed: UInt64) -> (x: [Float], w: Tensor, b: Tensor, y0: [Float]) {
+        var random = TestRandom(seed: seed)
+        return (random.array(m * k), Tensor(shape: [n, k], scalars: random.array(n * k)),
+                Tensor(shape: [n], scalars: random.array(n)), random.array(m * n))
+    }
+
+    /// Runs a quantized layer with GEMV on `path` for every row (so the path is exercised whatever m).
+    func apply(_ q: QuantizedMatrix, _ x: [Float], rows m: Int, bias: Tensor?, into y: inout [Float],
+               accumulate: Bool, path: KernelPath, pool: ThreadPool?) {
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                if let bias {
+                    bias.scalars.withUnsafeBufferPointer { bp in
+                        for r in 0..<m {
+                            q.gemv(xp.baseAddress! + r * q.columns, bias: bp.baseAddress, into: yp.baseAddress! + r * q.rows,
+                                   accumulate: accumulate, path: path, pool: pool)
+                        }
+                    }
+                } else {
+                    for r in 0..<m {
+                        q.gemv(xp.baseAddress! + r * q.columns, bias: nil, into: yp.baseAddress! + r * q.rows,
+                               accumulate: accumulate, path: path, pool: pool)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test(arguments: cases)
+    func gemvPathMatchesF32(_ c: Case) {
+        var worst: Float = 0, worstKernel: Float = 0, worstRMS: Float = 0
+        for (index, (m, n, k)) in Self.shapes.enumerated() {
+            for withBias in [false, true] {
+                for accumulate in [false, true] {
+                    let (x, w, b, y0) = data(m, n, k, seed: UInt64(index * 7 + 1))
+                    let bias = withBias ? b : nil
+                    let reference = Linear(weight: w, bias: bias)
+                    let q = QuantizedMatrix(w, format: c.format)
+                    let dequantized = Linear(weight: q.dequantized(), bias: bias)
+                    var expected = y0, exact = y0, got = y0
+                    reference.apply(x, rows: m, into: &expected, accumulate: accumulate)
+                    dequantized.apply(x, rows: m, into: &exact, accumulate: accumulate)
+                    apply(q, x, rows: m, bias: bias, into: &got, accumulate: accumulate, path: c.path, pool: .shared)
+                    let error = errorRelativeToMax(got, expected), kernel = errorRelativeToMax(got, exact)
+                    worst = max(worst, error)
+                    let rms = rmsRatio(got, expected)
+                    worstRMS = max(worstRMS, rms)
+                    #expect(rms <= Self.rmsTolerance[c.format]!, "\(c) m \(m) n \(n) k \(k) rms")
+                    worstKernel = max(worstKernel, kernel)
+                    #expect(error <= Self.tolerance[c.format]!, "\(c) m \(m) n \(n) k \(k) bias \(withBias) acc \(accumulate)")
+                    let kernelTolerance: Float = c.format == .bf16 && c.path == .avx512 ? 1e-4 : 1e-5
+                    #expect(kernel <= kernelTolerance, "\(c) m \(m) n \(n) k \(k) bias \(withBias) acc \(accumulate)")
+                }
+            }
+        }
+        print("quantized \(c): max error vs f32 \(worst) (rms ratio \(worstRMS)), vs dequantized f32 \(worstKernel)")
+    }
+
+    @Test(arguments: formats)
+    func linearLayerMatchesF32ForEveryRowCount(_ format: WeightFormat) {
+        for (index, (m, n, k)) in Self.shapes.enumerated() {
+            for withBias in [false, true] {
+                for accumulate in [false, true] {
+                    let (x, w, b, y0) = data(m, n, k, seed: UInt64(index * 13 + 5))
+                    let bias = withBias ? b : nil
+                    let reference = Linear(weight: w, bias: bias)
+                    let layer = Linear(weight: w, bias: bias, format: format)
+                    #expect(layer.format == format && layer.inFeatures == k && layer.outFeatures == n)
+                    var expected = y0, got = y0
+                    reference.apply(x, rows: m, into: &expected, accumulate: accumulate)
+                    layer.apply(x, rows: m, into: &got, accumulate: accumulate)
+                    #expect(errorRelativeToMax(got, expected) <= Self.tolerance[format]!, "\(format) m \(m) n \(n) k \(k)")
+                    var exact = y0
+                    Linear(weight: layer.weight, bias: bias).apply(x, rows: m, into: &exact, accumulate: accumulate)
+                    #expect(errorRelativeToMax(got, exact) <= 1e-4, "\(format) m \(m) n \(n) k \(k) kernel")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: formats)
+    func pathsAgreeWithEachOther(_ format: WeightFormat) {
+        let (m, n, k) = (2, 301, 777)
+        let (x, w, b, _) = data(m, n, k, seed: 99)
+        let q = QuantizedMatrix(w, format: format)
+        var results: [(KernelPath, [Float])] = []
+        for path in KernelPath.supported {
+            var y = [Float](repeating: 0, count: m * n)
+            apply(q, x, rows: m, bias: b, into: &y, accumulate: false, path: path, pool: .shared)
+            results.append((path, y))
+        }
+        for (path, y) in results.dropFirst() {
+            let difference = errorRelativeToMax(y, results[0].1)
+            print("quantized \(format): \(path) vs portable \(difference)")
+            #expect(difference <= 1e-4, "\(format) \(path) vs portable")
+        }
+    }
+
+    @Test func serialAndPooledGEMVAreIdentical() {
+        let (x, w, b, _) = data(1, 1000, 768, seed: 3)
+        for format in Self.formats {
+            let q = QuantizedMatrix(w, format: format)
+            var serial = [Float](repeating: 0, count: 1000), pooled = serial
+            apply(q, x, rows: 1, bias: b, into: &serial, accumulate: false, path: .active, pool: nil)
+            apply(q, x, rows: 1, bias: b, into: &pooled, accumulate: false, path: .active, pool: ThreadPool(threads: 3))
+            #expect(serial == pooled, "\(format)")
+        }
+    }
+
+    @Test func quantizationRoundTrips() {
+        // Values exactly representable in each format come back unchanged.
+        let w = Tensor(shape: [2, 40], scalars: (0..<80).map { Float($0 % 40 % 16 - 8) * 0.25 })
+        #expect(QuantizedMatrix(w, format: .bf16).dequantized().scalars == w.scalars)
+        #expect(QuantizedMatrix(w, format: .q4).dequantized().scalars == w.scalars)
+        let i8 = Tensor(shape: [1, 3], scalars: [127, -64, 1])
+        #expect(QuantizedMatrix(i8, format: .int8).dequantized().scalars == i8.scalars)
+        let zeros = Tensor(zeros: [3, 33])
+        for format in Self.formats { #expect(QuantizedMatrix(zeros, format: format).dequantized().scalars == zeros.scalars) }
+        #expect(QuantizedMatrix(Tensor(zeros: [10, 64]), format: .q4).byteCount == 10 * 32 + 10 * 2 * 4)
+    }
+
+    @Test func cpuFeaturesAndPaths() {
+        #expect(KernelPath.portable.isSupported)
+        #expect(KernelPath.supported.contains(KernelPath.active))
+        print("CPU features: \(CPUFeatures.current); kernel paths: \(KernelPath.supported.map(\.rawValue)); active \(KernelPath.active)")
+    }
+}
