@@ -1,4 +1,5 @@
 import Foundation
+import JackTestSupport
 import Streaming
 import Testing
 

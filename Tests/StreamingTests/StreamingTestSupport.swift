@@ -1,4 +1,5 @@
 import Foundation
+import JackTestSupport
 
 /// Scratch directories and external tools for the Streaming tests.
 enum StreamingTestSupport {
@@ -9,14 +10,7 @@ enum StreamingTestSupport {
     }
 
     /// The absolute path of `tool` on PATH, or nil.
-    static func which(_ tool: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/\(tool)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
+    static func which(_ tool: String) -> String? { ExecutableSearch.which(tool) }
 
     /// Runs `executable arguments…` and returns its exit status.
     @discardableResult

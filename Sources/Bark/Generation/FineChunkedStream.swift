@@ -6,6 +6,9 @@
 /// `coarse.codebooks ..< codebooks` are predicted one after another as in the offline stage
 /// (argmax at temperature nil/1.0, sampling otherwise).
 ///
+/// Settings larger than the model's fine window (`max_fine_input_length`) are shrunk to fit:
+/// context first, then lookahead, then chunk.
+///
 /// Thread safety: a value type; one generation thread drives it.
 public struct FineChunkedStream: Sendable {
     public let model: BarkFineModel
@@ -25,9 +28,14 @@ public struct FineChunkedStream: Sendable {
         guard model.configuration.codebooksTotal == c.fine.codebooks else {
             throw BarkError.invalidInput(stage: .fine, reason: "the fine model has \(model.configuration.codebooksTotal) codebooks, the generation config n_fine_codebooks is \(c.fine.codebooks)")
         }
-        guard chunk > 0, lookahead >= 0, context >= 0, context + chunk + lookahead <= min(c.fine.maxInputLength, model.configuration.blockSize) else {
-            throw BarkError.invalidInput(stage: .fine, reason: "chunked fine windows need chunk > 0 and context + chunk + lookahead ≤ \(c.fine.maxInputLength)")
+        guard chunk > 0, lookahead >= 0, context >= 0 else {
+            throw BarkError.invalidInput(stage: .fine, reason: "chunked fine windows need chunk > 0, lookahead ≥ 0 and context ≥ 0")
         }
+        // A window must fit the model: shrink the context first, then the lookahead, then the chunk.
+        let capacity = min(c.fine.maxInputLength, model.configuration.blockSize)
+        let chunk = min(chunk, capacity)
+        let lookahead = min(lookahead, capacity - chunk)
+        let context = min(context, capacity - chunk - lookahead)
         if let history, history.count != c.fine.codebooks || Set(history.map(\.count)).count > 1 {
             throw BarkError.invalidInput(stage: .fine, reason: "the voice's fine prompt must have \(c.fine.codebooks) rows of equal length")
         }

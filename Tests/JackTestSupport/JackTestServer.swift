@@ -2,8 +2,8 @@ import Atomics
 import Foundation
 
 /// Why a test JACK server could not be started.
-struct JackTestServerError: Error, CustomStringConvertible {
-    let description: String
+public struct JackTestServerError: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// A private `jackd` for one test: `jackd -n <unique name> --no-realtime -d dummy -r 48000 -p 256`,
@@ -16,10 +16,10 @@ struct JackTestServerError: Error, CustomStringConvertible {
 /// When `jackd` is missing the tests FAIL (they do not skip): `make test` installs jackd2.
 ///
 /// Thread safety: meant to be driven by one test at a time; `stop()`/`kill()` are idempotent.
-final class JackTestServer: @unchecked Sendable {
-    let name: String
-    let sampleRate: Int
-    let period: Int
+public final class JackTestServer: @unchecked Sendable {
+    public let name: String
+    public let sampleRate: Int
+    public let period: Int
     private let process: Process
     private let logURL: URL
     private var stopped = false
@@ -27,13 +27,13 @@ final class JackTestServer: @unchecked Sendable {
     private static let counter = ManagedAtomic<Int>(0)
 
     /// A server name no other test (in this or another process) uses.
-    static func uniqueName() -> String {
+    public static func uniqueName() -> String {
         "obt\(getpid())_\(counter.wrappingIncrementThenLoad(ordering: .relaxed))"
     }
 
     /// The path of `tool`, or an error saying how to install it.
-    static func requireTool(_ tool: String) throws -> String {
-        if let path = StreamingTestSupport.which(tool) { return path }
+    public static func requireTool(_ tool: String) throws -> String {
+        if let path = ExecutableSearch.which(tool) { return path }
         for directory in ["/usr/bin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: "\(directory)/\(tool)") {
             return "\(directory)/\(tool)"
         }
@@ -42,7 +42,7 @@ final class JackTestServer: @unchecked Sendable {
     }
 
     /// Starts a server and waits (up to `timeout`) until it answers `jack_lsp -s NAME`.
-    static func start(name: String = uniqueName(), sampleRate: Int = 48_000, period: Int = 256,
+    public static func start(name: String = uniqueName(), sampleRate: Int = 48_000, period: Int = 256,
                       timeout: Duration = .seconds(15)) throws -> JackTestServer {
         let jackd = try requireTool("jackd")
         _ = try requireTool("jack_lsp")
@@ -88,13 +88,13 @@ final class JackTestServer: @unchecked Sendable {
     deinit { stop() }
 
     /// jackd's output so far (for failure messages).
-    var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
-    var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { process.isRunning }
 
     /// True when `jack_lsp -s NAME` succeeds (never starting a server).
-    func answers() -> Bool {
-        guard let lsp = StreamingTestSupport.which("jack_lsp") ?? (FileManager.default.isExecutableFile(atPath: "/usr/bin/jack_lsp") ? "/usr/bin/jack_lsp" : nil) else { return false }
+    public func answers() -> Bool {
+        guard let lsp = ExecutableSearch.which("jack_lsp") ?? (FileManager.default.isExecutableFile(atPath: "/usr/bin/jack_lsp") ? "/usr/bin/jack_lsp" : nil) else { return false }
         let probe = Process()
         probe.executableURL = URL(fileURLWithPath: lsp)
         probe.arguments = ["-s", name]
@@ -109,7 +109,7 @@ final class JackTestServer: @unchecked Sendable {
     }
 
     /// SIGTERM, then wait up to 5 s (jackd cleans up after itself); SIGKILL and clean up if it hangs.
-    func stop() {
+    public func stop() {
         guard !stopped else { return }
         stopped = true
         guard process.isRunning else { Self.removeStaleFiles(name: name); return }
@@ -125,7 +125,7 @@ final class JackTestServer: @unchecked Sendable {
 
     /// SIGKILL (no cleanup by jackd), then remove the stale /dev/shm files ourselves and free the
     /// server's slot in the machine-wide JACK shm registry.
-    func kill() {
+    public func kill() {
         guard !stopped else { return }
         stopped = true
         Foundation.kill(process.processIdentifier, SIGKILL)
@@ -140,7 +140,7 @@ final class JackTestServer: @unchecked Sendable {
     /// name registers. So: start a server with the same name (it reclaims the entry) and stop it
     /// with SIGTERM (it unregisters). Without this, 8 kill tests would block every JACK server
     /// on the machine ("Too many servers already active").
-    static func reclaimRegistrySlot(name: String) {
+    public static func reclaimRegistrySlot(name: String) {
         guard let server = try? start(name: name, timeout: .seconds(10)) else { return }
         server.stop()
     }
@@ -155,7 +155,7 @@ final class JackTestServer: @unchecked Sendable {
     }
 
     /// Removes `/dev/shm/jack_NAME_*` and `/dev/shm/jack_sem.*_NAME_*` (left behind by a killed jackd).
-    static func removeStaleFiles(name: String) {
+    public static func removeStaleFiles(name: String) {
         let shm = "/dev/shm"
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: shm) else { return }
         for entry in entries where entry.hasPrefix("jack_\(name)_") || (entry.hasPrefix("jack_sem.") && entry.contains("_\(name)_")) {

@@ -24,12 +24,12 @@ private struct JackTestRecorderContext {
 ///
 /// Thread safety: `count` and `samples()` may be read from the test thread while recording;
 /// `samples()` returns only what the callback has published.
-final class JackTestRecorder: @unchecked Sendable {
-    let portName: String
+public final class JackTestRecorder: @unchecked Sendable {
+    public let portName: String
     private var client: OpaquePointer?
     private let context: UnsafeMutablePointer<JackTestRecorderContext>
 
-    init(server: String, clientName: String = "recorder", capacity: Int, triggerOnNonZero: Bool) throws {
+    public init(server: String, clientName: String = "recorder", capacity: Int, triggerOnNonZero: Bool) throws {
         var status = jack_status_t(rawValue: 0)
         guard let client = omnibark_jack_client_open_server(clientName, JackNoStartServer, &status, server) else {
             throw JackTestServerError(description: "test recorder could not open a client on '\(server)' (status 0x\(String(status.rawValue, radix: 16)))")
@@ -87,34 +87,34 @@ final class JackTestRecorder: @unchecked Sendable {
     }
 
     /// Samples recorded so far.
-    var count: Int { context.pointee.count.load(ordering: .acquiring) }
-    var capacity: Int { context.pointee.capacity }
-    var isFull: Bool { count >= capacity }
+    public var count: Int { context.pointee.count.load(ordering: .acquiring) }
+    public var capacity: Int { context.pointee.capacity }
+    public var isFull: Bool { count >= capacity }
     /// Frames of silence skipped before the first non-zero sample (trigger mode).
-    var leadingSilence: Int { context.pointee.leadingSilence.load(ordering: .relaxed) }
+    public var leadingSilence: Int { context.pointee.leadingSilence.load(ordering: .relaxed) }
 
     /// A copy of the samples recorded so far.
-    func samples() -> [Float] {
+    public func samples() -> [Float] {
         let n = count
         return Array(UnsafeBufferPointer(start: context.pointee.buffer, count: n))
     }
 
     /// Connects `source` (e.g. `omnibark:out_1`) to this recorder's input.
-    func connect(from source: String) throws {
+    public func connect(from source: String) throws {
         guard let client else { throw JackTestServerError(description: "recorder closed") }
         let code = jack_connect(client, source, portName)
         guard code == 0 else { throw JackTestServerError(description: "jack_connect \(source) → \(portName) failed: \(code)") }
     }
 
     /// Turns the server's freewheel mode on or off (cycles as fast as possible, no xruns).
-    func setFreewheel(_ on: Bool) throws {
+    public func setFreewheel(_ on: Bool) throws {
         guard let client else { throw JackTestServerError(description: "recorder closed") }
         let code = jack_set_freewheel(client, on ? 1 : 0)
         guard code == 0 else { throw JackTestServerError(description: "jack_set_freewheel(\(on)) failed: \(code)") }
     }
 
     /// Waits until `condition` holds or `timeout` passes; returns whether it held.
-    static func wait(timeout: Duration, until condition: () -> Bool) -> Bool {
+    public static func wait(timeout: Duration, until condition: () -> Bool) -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
         while !condition() {
@@ -124,7 +124,7 @@ final class JackTestRecorder: @unchecked Sendable {
         return true
     }
 
-    func close() {
+    public func close() {
         if let client {
             jack_client_close(client)
             self.client = nil

@@ -1,0 +1,107 @@
+import Bark
+import Foundation
+import JackTestSupport
+import Streaming
+import Testing
+@testable import OmniBark
+
+/// Records what the engine hands its sink, then forwards it.
+final class TeeSink: AudioSink, @unchecked Sendable {
+    let inner: any AudioSink
+    private let lock = NSLock()
+    private var recorded: [Float] = []
+    init(_ inner: any AudioSink) { self.inner = inner }
+    var sampleRate: Int { inner.sampleRate }
+    var samples: [Float] { lock.withLock { recorded } }
+    func write(_ samples: [Float]) throws {
+        lock.withLock { recorded += samples }
+        try inner.write(samples)
+    }
+    func finish() throws { try inner.finish() }
+    func cancel() { inner.cancel() }
+}
+
+/// The live engine into a real JACK server (`jackd -d dummy`), recorded by a second JACK client.
+@Suite(.serialized) struct LiveEngineJackTests {
+    @Test func everySampleTheEngineProducesReachesAJackClient() throws {
+        let server = try JackTestServer.start()
+        defer { server.stop() }
+        let model = try SpeechModel(directory: FixturePaths.fixtures.appendingPathComponent("bark-gen-scaled"))
+        let jack = try JackAudioSink(configuration: JackSink.Configuration(clientName: "omnibark", serverName: server.name))
+        defer { jack.cancel() }
+        #expect(jack.sampleRate == 48_000)
+        let recorder = try JackTestRecorder(server: server.name, capacity: 48_000 * 8, triggerOnNonZero: true)
+        defer { recorder.close() }
+        try recorder.connect(from: "omnibark:out_1")
+        let tee = TeeSink(jack)
+
+        var options = SpeechOptions()
+        options.greedy = true
+        options.maxSemanticTokens = 30
+        let engine = LiveEngine(model: model, sink: tee, options: options,
+                                fineMode: .chunked(chunk: 8, lookahead: 8, context: 16),
+                                sinkCounters: { (jack.underruns, jack.jack.xruns) })
+        engine.start()
+        engine.say("Hello, my dog is cute.")
+        engine.say("A second line.")
+        let statistics = try engine.finish()
+
+        let expected = tee.samples.filter { $0 != 0 }
+        #expect(expected.count > 48_000 / 2)
+        _ = JackTestRecorder.wait(timeout: .seconds(5)) { recorder.samples().filter { $0 != 0 }.count >= expected.count }
+        // Underruns insert silence; apart from that the recording is the engine's output exactly.
+        let received = recorder.samples().filter { $0 != 0 }
+        #expect(received.count == expected.count)
+        #expect(received == expected)
+        #expect(statistics.utterances == 2)
+        #expect((statistics.timeToFirstAudio ?? 0) > 0)
+        #expect(statistics.audioSeconds > 0.5)
+        print(String(format: "live into JACK: TTFA %.3f s, RTF %.3f, %.2f s of audio, underruns %d, xruns %d",
+                     statistics.timeToFirstAudio ?? -1, statistics.realTimeFactor, statistics.audioSeconds,
+                     statistics.underruns, statistics.xruns))
+    }
+
+    @Test func liveCommandPlaysIntoJackAndExits() throws {
+        let server = try JackTestServer.start()
+        defer { server.stop() }
+        let recorder = try JackTestRecorder(server: server.name, capacity: 48_000 * 8, triggerOnNonZero: true)
+        defer { recorder.close() }
+        let process = Process()
+        process.executableURL = FixturePaths.omnibark
+        process.arguments = ["live", "--model", FixturePaths.fixtures.appendingPathComponent("bark-gen-scaled").path,
+                             "--server", server.name, "--connect", recorder.portName, "--greedy",
+                             "--max-semantic-tokens", "30", "Hello, my dog is cute."]
+        var environment = ProcessInfo.processInfo.environment
+        environment["JACK_NO_START_SERVER"] = "1"
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("time to first audio"))
+        // 30 semantic tokens → 90 coarse tokens = 45 frames → 14 400 samples at 24 kHz → 28 800 at 48 kHz.
+        let received = recorder.samples().filter { $0 != 0 }.count
+        #expect(received > 27_000 && received <= 28_900, "received \(received) samples")
+    }
+
+    @Test func noServerIsExplained() throws {
+        let process = Process()
+        process.executableURL = FixturePaths.omnibark
+        process.arguments = ["live", "--model", FixturePaths.fixtures.appendingPathComponent("bark-gen-scaled").path,
+                             "--server", "omnibark-no-such-server-\(UUID().uuidString.prefix(8))", "Hi"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["JACK_NO_START_SERVER"] = "1"
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(stderr.contains("jackd -d dummy"))
+    }
+}
