@@ -3,6 +3,7 @@ import Checkpoints
 import Encodec
 import Foundation
 import Streaming
+import Tensors
 
 /// A Bark model ready to speak: the three transformers, tokenizer, generation configuration and
 /// the EnCodec decoder, loaded from a Hugging Face Bark directory as users download it.
@@ -17,8 +18,9 @@ public struct SpeechModel: Sendable {
     public let isDemo: Bool
 
     /// Loads `directory` (`config.json`, `model.safetensors` or `pytorch_model.bin`, `vocab.txt`,
-    /// optional `generation_config.json` and `speaker_embeddings/`).
-    public init(directory: URL) throws {
+    /// optional `generation_config.json` and `speaker_embeddings/`), converting the transformers'
+    /// linear layers to `weightFormat` while loading (the codec stays float32).
+    public init(directory: URL, weightFormat: WeightFormat = .f32) throws {
         let source = try BarkModelSource.open(directory)
         guard source.layout == .huggingFace, let configuration = source.configuration, let container = source.containers.first else {
             throw CheckpointError.unreadable(file: directory.path, reason: "speaking needs a Hugging Face Bark directory (Suno's .pt files carry no codec)")
@@ -30,7 +32,7 @@ public struct SpeechModel: Sendable {
         let generationConfig = directory.appendingPathComponent("generation_config.json")
         self.directory = directory
         generator = BarkGenerator(
-            models: try BarkModels(source: source),
+            models: try BarkModels(source: source, weightFormat: weightFormat),
             tokenizer: try BarkTokenizer(modelDirectory: directory),
             configuration: FileManager.default.fileExists(atPath: generationConfig.path)
                 ? try BarkGenerationConfiguration.load(from: generationConfig) : BarkGenerationConfiguration())

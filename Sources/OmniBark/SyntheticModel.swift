@@ -42,7 +42,7 @@ extension SpeechModel {
     /// A model of `shape` with deterministic random weights made in memory (no files): Bark's
     /// constants, sampling at temperature 0.7 in the semantic and coarse stages, no forced EOS (so
     /// runs have a predictable length), and the demo vocabulary and a random voice.
-    public static func synthetic(shape: BarkShape, seed: UInt64 = 1) throws -> SpeechModel {
+    public static func synthetic(shape: BarkShape, seed: UInt64 = 1, weightFormat: WeightFormat = .f32) throws -> SpeechModel {
         var random = NormalRandom(seed: seed)
         var tensors: [String: Tensor] = [:]
         var lazy: [String: TensorInfo] = [:]
@@ -61,9 +61,13 @@ extension SpeechModel {
         }
         let container = RandomTensorContainer(label: shape.rawValue, tensors: tensors, randomTensors: lazy, seed: seed)
         let models = try BarkModels(
-            semantic: BarkCausalModel(configuration: shape.configuration(.semantic), tensors: StageTensors(huggingFace: container, stage: .semantic)),
-            coarse: BarkCausalModel(configuration: shape.configuration(.coarse), tensors: StageTensors(huggingFace: container, stage: .coarse)),
-            fine: BarkFineModel(configuration: shape.configuration(.fine), tensors: StageTensors(huggingFace: container, stage: .fine)))
+            semantic: BarkCausalModel(configuration: shape.configuration(.semantic), tensors: StageTensors(huggingFace: container, stage: .semantic),
+                                      weightFormat: weightFormat),
+            coarse: BarkCausalModel(configuration: shape.configuration(.coarse), tensors: StageTensors(huggingFace: container, stage: .coarse),
+                                    weightFormat: weightFormat),
+            fine: BarkFineModel(configuration: shape.configuration(.fine), tensors: StageTensors(huggingFace: container, stage: .fine),
+                                weightFormat: weightFormat),
+            weightFormat: weightFormat)
         var configuration = BarkGenerationConfiguration()
         configuration.semantic.sampling = SamplingOptions(doSample: true, temperature: 0.7)
         configuration.coarse.sampling = SamplingOptions(doSample: true, temperature: 0.7)

@@ -26,6 +26,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Model shape for random weights: bark-small or bark.")
     var shape: BarkShapeArgument = .barkSmall
 
+    @Option(help: "Weight format of the transformers' linear layers: f32, bf16, int8 or q4.")
+    var weights: WeightFormatArgument = .f32
+
     @Option(help: "Seconds of audio to generate.")
     var seconds: Double = 5.12
 
@@ -38,8 +41,9 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         if let threads { BLASThreads.set(threads) }
         let loadStart = Date()
-        let speech = try model.map { try SpeechModel(directory: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath)) }
-            ?? SpeechModel.synthetic(shape: shape.shape)
+        let speech = try model.map { try SpeechModel(directory: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath),
+                                                      weightFormat: weights.format) }
+            ?? SpeechModel.synthetic(shape: shape.shape, weightFormat: weights.format)
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let voice = try model == nil ? SpeechModel.randomVoice() : nil
         let run = try BenchmarkRun.measure(model: speech, text: "Hello, my dog is cute. I need him in my life.",
@@ -52,7 +56,7 @@ struct BenchCommand: ParsableCommand {
         let t = r.timings
         let coarseFrames = r.coarseTokens / 2
         func rate(_ n: Int, _ s: Double) -> String { s > 0 ? String(format: "%.1f", Double(n) / s) : "-" }
-        var lines = ["model \(label), f32 weights, \(BLASThreads.count) BLAS threads, loaded in \(String(format: "%.1f", load)) s",
+        var lines = ["model \(label), \(weights.rawValue) weights, \(KernelPath.active.rawValue) kernels, \(BLASThreads.count) BLAS threads, loaded in \(String(format: "%.1f", load)) s",
                      String(format: "audio %.2f s; real-time factor %.2f offline, %.2f streaming; time to first audio %.2f s; peak memory %.0f MiB",
                             r.audioSeconds, r.realTimeFactor, r.streamingRealTimeFactor, r.timeToFirstAudio, r.peakMemoryMiB),
                      "",
@@ -70,7 +74,7 @@ struct BenchCommand: ParsableCommand {
     private func jsonReport(_ r: BenchmarkRun, label: String, load: Double) -> String {
         let t = r.timings
         let object: [String: Any] = [
-            "model": label, "weights": "f32", "threads": BLASThreads.count, "load_s": load,
+            "model": label, "weights": weights.rawValue, "kernels": KernelPath.active.rawValue, "threads": BLASThreads.count, "load_s": load,
             "audio_s": r.audioSeconds, "real_time_factor": r.realTimeFactor, "streaming_real_time_factor": r.streamingRealTimeFactor,
             "time_to_first_audio_s": r.timeToFirstAudio, "peak_memory_mib": r.peakMemoryMiB,
             "stages": [
@@ -90,4 +94,9 @@ struct BenchCommand: ParsableCommand {
 enum BarkShapeArgument: String, ExpressibleByArgument, CaseIterable {
     case barkSmall = "bark-small", bark
     var shape: BarkShape { self == .barkSmall ? .barkSmall : .bark }
+}
+
+enum WeightFormatArgument: String, ExpressibleByArgument, CaseIterable {
+    case f32, bf16, int8, q4
+    var format: WeightFormat { WeightFormat(rawValue: rawValue) ?? .f32 }
 }

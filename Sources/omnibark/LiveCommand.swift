@@ -3,6 +3,7 @@ import Bark
 import Foundation
 import OmniBark
 import Streaming
+import Tensors
 
 /// `omnibark live`: speak into JACK (or a WAV file) while generating.
 struct LiveCommand: ParsableCommand {
@@ -33,6 +34,9 @@ struct LiveCommand: ParsableCommand {
 
     @Option(name: .customLong("text"), help: "Text to speak (same as the argument).")
     var textOption: String?
+
+    @Option(help: "Weight format of the transformers' linear layers, converted at load: f32 (reference), bf16, int8 or q4.")
+    var weights: WeightFormatArgument = .f32
 
     @Option(help: ArgumentHelp("Model directory.", valueName: "dir"))
     var model: String?
@@ -87,7 +91,7 @@ struct LiveCommand: ParsableCommand {
     }
 
     func run() throws {
-        let speech = try SpeechModel(directory: try ModelResolver.resolve(explicit: model))
+        let speech = try SpeechModel(directory: try ModelResolver.resolve(explicit: model), weightFormat: weights.format)
         if speech.isDemo { FileHandle.standardError.write(Data((DemoModel.warning + "\n").utf8)) }
         var options = SpeechOptions()
         options.voice = try voice.map { try speech.voice($0) }

@@ -3,6 +3,7 @@ import Bark
 import Foundation
 import OmniBark
 import Streaming
+import Tensors
 
 /// `omnibark speak`: text to a WAV file.
 struct SpeakCommand: ParsableCommand {
@@ -37,6 +38,9 @@ struct SpeakCommand: ParsableCommand {
 
     @Option(name: .customLong("text-file"), help: ArgumentHelp("Read the text from a file ('-' for standard input).", valueName: "path"))
     var textFile: String?
+
+    @Option(help: "Weight format of the transformers' linear layers, converted at load: f32 (reference), bf16, int8 or q4.")
+    var weights: WeightFormatArgument = .f32
 
     @Option(help: ArgumentHelp("Model directory (Hugging Face Bark layout).", valueName: "dir"))
     var model: String?
@@ -107,7 +111,7 @@ struct SpeakCommand: ParsableCommand {
     func run() throws {
         let input = try readText()
         let directory = try ModelResolver.resolve(explicit: model)
-        let speech = try SpeechModel(directory: directory)
+        let speech = try SpeechModel(directory: directory, weightFormat: weights.format)
         if speech.isDemo { FileHandle.standardError.write(Data((DemoModel.warning + "\n").utf8)) }
 
         var options = SpeechOptions()

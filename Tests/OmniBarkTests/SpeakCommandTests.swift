@@ -84,6 +84,10 @@ import Testing
         #expect(run.stderr.components(separatedBy: "weights are random").count == 2, "the demo warning appears once")
         let audio = try WAVReader.read(wav)
         #expect(audio.samples.count > 0 && audio.samples.count % 320 == 0)
+        // Quantized weights run through the same pipeline.
+        let quantized = try omnibark(["speak", "--model", model.path, "--weights", "int8", "--greedy",
+                                      "--max-semantic-tokens", "12", "--out", wav.path, "Hello world."])
+        #expect(quantized.status == 0, "\(quantized.stderr)")
         // Bad input is named.
         let bad = try omnibark(["speak", "--model", model.path, "--voice", "v2/nobody", "Hi", "--out", wav.path])
         #expect(bad.status != 0)
