@@ -23,7 +23,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A model directory instead of random weights.", valueName: "dir"))
     var model: String?
 
-    @Option(help: "Model shape for random weights: bark-small or bark.")
+    @Option(help: "Model shape for random weights: bark-small, bark, or demo (the tiny demo model).")
     var shape: BarkShapeArgument = .barkSmall
 
     @Option(help: "Weight format of the transformers' linear layers: f32, bf16, int8 or q4.")
@@ -35,6 +35,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Compute threads (OpenBLAS); default: all cores.")
     var threads: Int?
 
+    @Option(name: .customLong("live-seconds"), help: "Also run the live engine into JACK for this many seconds of audio and report underruns.")
+    var liveSeconds: Double?
+
+    @Option(help: "JACK server for --live-seconds (default: the default server).")
+    var server: String?
+
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
 
@@ -43,16 +49,26 @@ struct BenchCommand: ParsableCommand {
         let loadStart = Date()
         let speech = try model.map { try SpeechModel(directory: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath),
                                                       weightFormat: weights.format) }
-            ?? SpeechModel.synthetic(shape: shape.shape, weightFormat: weights.format)
+            ?? (shape == .demo ? try demoModel() : SpeechModel.synthetic(shape: shape.shape, weightFormat: weights.format))
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let voice = try model == nil ? SpeechModel.randomVoice() : nil
         let run = try BenchmarkRun.measure(model: speech, text: "Hello, my dog is cute. I need him in my life.",
                                            voice: voice, seconds: seconds)
         let label = model ?? shape.rawValue
-        print(json ? jsonReport(run, label: label, load: loadSeconds) : table(run, label: label, load: loadSeconds))
+        let live = try liveSeconds.map { try LiveBenchmarkRun.measure(model: speech, voice: voice, seconds: $0, server: server) }
+        print(json ? jsonReport(run, label: label, load: loadSeconds, live: live) : table(run, label: label, load: loadSeconds, live: live))
     }
 
-    private func table(_ r: BenchmarkRun, label: String, load: Double) -> String {
+    /// The demo model, created in a temporary folder.
+    private func demoModel() throws -> SpeechModel {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("omnibark-bench-demo")
+        if !FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) {
+            try DemoModel.create(at: directory)
+        }
+        return try SpeechModel(directory: directory, weightFormat: weights.format)
+    }
+
+    private func table(_ r: BenchmarkRun, label: String, load: Double, live: LiveStatistics?) -> String {
         let t = r.timings
         let coarseFrames = r.coarseTokens / 2
         func rate(_ n: Int, _ s: Double) -> String { s > 0 ? String(format: "%.1f", Double(n) / s) : "-" }
@@ -68,12 +84,16 @@ struct BenchCommand: ParsableCommand {
                             rate(coarseFrames, t.fine), t.fineWindows, t.fineWindows > 0 ? t.fine / Double(t.fineWindows) : 0))
         lines.append(String(format: "codec     %5d frames     %7.2f  %7@  %.3f s per audio second", coarseFrames, t.codec,
                             rate(coarseFrames, t.codec), r.audioSeconds > 0 ? t.codec / r.audioSeconds : 0))
+        if let live {
+            lines.append(String(format: "live into JACK: %.1f s of audio in %d utterances; time to first audio %.2f s; real-time factor %.2f; underruns %d; xruns %d",
+                                live.audioSeconds, live.utterances, live.timeToFirstAudio ?? -1, live.realTimeFactor, live.underruns, live.xruns))
+        }
         return lines.joined(separator: "\n")
     }
 
-    private func jsonReport(_ r: BenchmarkRun, label: String, load: Double) -> String {
+    private func jsonReport(_ r: BenchmarkRun, label: String, load: Double, live: LiveStatistics?) -> String {
         let t = r.timings
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "model": label, "weights": weights.rawValue, "kernels": KernelPath.active.rawValue, "threads": BLASThreads.count, "load_s": load,
             "audio_s": r.audioSeconds, "real_time_factor": r.realTimeFactor, "streaming_real_time_factor": r.streamingRealTimeFactor,
             "time_to_first_audio_s": r.timeToFirstAudio, "peak_memory_mib": r.peakMemoryMiB,
@@ -86,14 +106,18 @@ struct BenchCommand: ParsableCommand {
                 "codec": ["seconds": t.codec, "s_per_audio_s": r.audioSeconds > 0 ? t.codec / r.audioSeconds : 0],
             ],
         ]
+        if let live {
+            object["live"] = ["audio_s": live.audioSeconds, "utterances": live.utterances, "time_to_first_audio_s": live.timeToFirstAudio ?? -1,
+                              "real_time_factor": live.realTimeFactor, "underruns": live.underruns, "xruns": live.xruns]
+        }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 }
 
 enum BarkShapeArgument: String, ExpressibleByArgument, CaseIterable {
-    case barkSmall = "bark-small", bark
-    var shape: BarkShape { self == .barkSmall ? .barkSmall : .bark }
+    case barkSmall = "bark-small", bark, demo
+    var shape: BarkShape { self == .bark ? .bark : .barkSmall }
 }
 
 enum WeightFormatArgument: String, ExpressibleByArgument, CaseIterable {
