@@ -66,21 +66,12 @@ final class TeeSink: AudioSink, @unchecked Sendable {
         defer { server.stop() }
         let recorder = try JackTestRecorder(server: server.name, capacity: 48_000 * 8, triggerOnNonZero: true)
         defer { recorder.close() }
-        let process = Process()
-        process.executableURL = FixturePaths.omnibark
-        process.arguments = ["live", "--model", FixturePaths.fixtures.appendingPathComponent("bark-gen-scaled").path,
-                             "--server", server.name, "--connect", recorder.portName, "--greedy",
-                             "--max-semantic-tokens", "30", "Hello, my dog is cute."]
-        var environment = ProcessInfo.processInfo.environment
-        environment["JACK_NO_START_SERVER"] = "1"
-        process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(stderr)")
+        let run = try CommandRun.omnibark(["live", "--model", FixturePaths.fixtures.appendingPathComponent("bark-gen-scaled").path,
+                                           "--server", server.name, "--connect", recorder.portName, "--greedy",
+                                           "--max-semantic-tokens", "30", "Hello, my dog is cute."],
+                                          environment: ["JACK_NO_START_SERVER": "1"])
+        let stderr = run.stderr
+        #expect(run.status == 0, "\(stderr)")
         #expect(stderr.contains("time to first audio"))
         // 30 semantic tokens → 90 coarse tokens = 45 frames → 14 400 samples at 24 kHz → 28 800 at 48 kHz.
         let received = recorder.samples().filter { $0 != 0 }.count
@@ -88,20 +79,11 @@ final class TeeSink: AudioSink, @unchecked Sendable {
     }
 
     @Test func noServerIsExplained() throws {
-        let process = Process()
-        process.executableURL = FixturePaths.omnibark
-        process.arguments = ["live", "--model", FixturePaths.fixtures.appendingPathComponent("bark-gen-scaled").path,
-                             "--server", "omnibark-no-such-server-\(UUID().uuidString.prefix(8))", "Hi"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["JACK_NO_START_SERVER"] = "1"
-        process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
+        let run = try CommandRun.omnibark(["live", "--model", FixturePaths.fixtures.appendingPathComponent("bark-gen-scaled").path,
+                                           "--server", "omnibark-no-such-server-\(UUID().uuidString.prefix(8))", "Hi"],
+                                          environment: ["JACK_NO_START_SERVER": "1"])
+        let stderr = run.stderr
+        #expect(run.status != 0)
         #expect(stderr.contains("jackd -d dummy"))
     }
 }

@@ -6,28 +6,8 @@ import Testing
 
 /// Runs the built `omnibark` binary as a user would.
 @Suite struct SpeakCommandTests {
-    struct Run { let status: Int32; let stdout: String; let stderr: String }
-
-    func omnibark(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
-        let binary = FixturePaths.omnibark
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            Issue.record("\(binary.path) is missing: run `swift build` (make test does) before the tests")
-            return Run(status: -1, stdout: "", stderr: "")
-        }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+    func omnibark(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandRun {
+        try CommandRun.omnibark(arguments, environment: environment)
     }
 
     /// The issue's acceptance command: greedy speak on a tiny HF model with a real voice reproduces

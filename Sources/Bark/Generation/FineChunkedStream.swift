@@ -19,8 +19,7 @@ public struct FineChunkedStream: Sendable {
     public private(set) var generator: SeededRandomGenerator
 
     private let history: [[Int]]  // [frame][codebook]
-    private var workspace = TransformerWorkspace()
-    private var sampler: TokenSampler
+    private var predictor: FineCodebookPredictor
 
     public init(model: BarkFineModel, history: [[Int]]?, configuration: BarkGenerationConfiguration,
                 chunk: Int, lookahead: Int, context: Int, generator: SeededRandomGenerator) throws {
@@ -48,7 +47,7 @@ public struct FineChunkedStream: Sendable {
         let rows = history ?? []
         let count = rows.first?.count ?? 0
         self.history = (max(0, count - context)..<count).map { t in rows.map { $0[t] } }
-        sampler = TokenSampler(options: SamplingOptions(doSample: true, temperature: c.fine.temperature ?? 1))
+        predictor = FineCodebookPredictor(model: model, configuration: c)
     }
 
     /// Whether a window can run: enough coarse frames for a chunk and its lookahead, or the coarse
@@ -75,20 +74,8 @@ public struct FineChunkedStream: Sendable {
                 window.append(k < nCoarse ? PythonArithmetic.modulo(coarse[t * nCoarse + k] - c.semantic.vocabularySize, size) : size)
             }
         }
-        let positions = window.count / nFine
         let firstNew = contextFrames.count
-        let greedy = c.fine.temperature == nil || c.fine.temperature == 1
-        let allowed = [Bool](repeating: true, count: size)
-        for k in nCoarse..<nFine {
-            try model.forward(codes: window, positions: positions, codebook: k, workspace: &workspace)
-            let width = workspace.logitWidth
-            for position in firstNew..<positions {
-                let row = Array(workspace.logits[(position * width)..<(position * width + size)])
-                window[position * nFine + k] = greedy
-                    ? sampler.argmax(row, allowed: allowed)
-                    : sampler.choose(logits: row, allowed: allowed, using: &generator)
-            }
-        }
+        try predictor.predict(&window, positions: firstNew..<(window.count / nFine), generator: &generator)
         let finalized = (firstNew..<(firstNew + finalEnd - frames.count)).map { p in Array(window[(p * nFine)..<((p + 1) * nFine)]) }
         frames += finalized
         return (0..<nFine).map { k in finalized.map { $0[k] } }

@@ -58,25 +58,14 @@ public enum FineGeneration {
 
         let loops = windowCount(frames: frames, historyFrames: historyFrames, configuration: c)
         let passes = loops * (nFine - nCoarse)
-        var sampler = TokenSampler(options: SamplingOptions(doSample: true, temperature: c.fine.temperature ?? 1))
-        let greedy = c.fine.temperature == nil || c.fine.temperature == 1
-        let allowed = [Bool](repeating: true, count: size)
-        var workspace = TransformerWorkspace()
+        var predictor = FineCodebookPredictor(model: model, configuration: c)
         var done = 0
         for outer in 0..<loops {
             let start = min(outer * hop, length - windowLength)
             let fillStart = min(historyFrames + outer * hop, length - hop)
             let relativeFill = fillStart - start
             var window = Array(codes[(start * nFine)..<((start + windowLength) * nFine)])
-            for k in nCoarse..<nFine {
-                try model.forward(codes: window, positions: windowLength, codebook: k, workspace: &workspace)
-                let width = workspace.logitWidth
-                for position in relativeFill..<windowLength {
-                    let row = Array(workspace.logits[(position * width)..<(position * width + size)])
-                    window[position * nFine + k] = greedy
-                        ? sampler.argmax(row, allowed: allowed)
-                        : sampler.choose(logits: row, allowed: allowed, using: &generator)
-                }
+            try predictor.predict(&window, positions: relativeFill..<windowLength, generator: &generator) {
                 done += 1
                 progress?(GenerationProgress(stage: .fine, completed: done, total: passes))
             }
