@@ -83,6 +83,9 @@ struct LiveCommand: ParsableCommand {
     @Flag(help: "Print statistics every second while running.")
     var stats = false
 
+    @Option(help: "Compute threads for generation (default: all cores but one, left to the audio thread).")
+    var threads: Int?
+
     func validate() throws {
         if positionalText != nil && textOption != nil { throw ValidationError("give the text once: as an argument or with --text") }
         if sink != "jack" && !sink.hasPrefix("wav:") { throw ValidationError("--sink must be jack or wav:FILE, got \(sink)") }
@@ -91,6 +94,10 @@ struct LiveCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Leave a core to JACK's process thread: size our pool and OpenBLAS before any math runs.
+        let computeThreads = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+        setenv("OMNIBARK_THREADS", String(computeThreads), 1)
+        BLASThreads.set(computeThreads)
         let speech = try SpeechModel(directory: try ModelResolver.resolve(explicit: model), weightFormat: weights.format)
         if speech.isDemo { FileHandle.standardError.write(Data((DemoModel.warning + "\n").utf8)) }
         var options = SpeechOptions()
