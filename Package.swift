@@ -37,13 +37,14 @@ let package = Package(
         .target(name: "Bark", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Encodec", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Streaming", dependencies: ["Tensors", "CSoxr"]),
-        .target(name: "Modalities", dependencies: ["Tensors", "Checkpoints", "CImage"]),
+        // Modalities also uses Streaming (WAV reading and resampling of reference audio).
+        .target(name: "Modalities", dependencies: ["Tensors", "Checkpoints", "CImage", "Bark", "Encodec", "Streaming"]),
         .target(name: "OmniBark", dependencies: [
-            "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
+            "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors", "Modalities",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "omnibark", dependencies: [
-            "OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
+            "OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors", "Modalities",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -52,8 +53,8 @@ let package = Package(
         .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors", "OmniBark"]),
         .testTarget(name: "EncodecTests", dependencies: ["Encodec", "Checkpoints", "Tensors"]),
         .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Tensors"]),
-        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors"]),
-        .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors"],
+        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors", "Bark", "Encodec", "Streaming"]),
+        .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors", "Modalities"],
                     exclude: ["FakeHub"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CJack", "COpus"]),
     ],
