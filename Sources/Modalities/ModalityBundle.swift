@@ -238,9 +238,15 @@ public struct ModalityBundle: Sendable {
     public static func loadReferenceAudio(contentsOf url: URL) throws -> [Float] {
         let wav: (samples: [Float], sampleRate: Int, channels: Int)
         do { wav = try WAVReader.read(url) } catch {
-            throw ModalityError.invalidSampleFormat(source: url.path, reason: "\(error)")
+            throw ModalityError.invalidSampleFormat(source: url.path, reason: stripping(url.path, from: error))
         }
         return try normalizeReferenceAudio(wav.samples, sampleRate: wav.sampleRate, channels: wav.channels, source: url.path)
+    }
+
+    /// The error's message without a leading "path: " (the bundle error names the file itself).
+    static func stripping(_ path: String, from error: any Error) -> String {
+        let message = "\(error)"
+        return message.hasPrefix(path + ": ") ? String(message.dropFirst(path.count + 2)) : message
     }
 
     // MARK: - Images
@@ -249,7 +255,7 @@ public struct ModalityBundle: Sendable {
     public static func loadImage(contentsOf url: URL, preprocessor: CLIPImagePreprocessor = CLIPImagePreprocessor()) throws -> Tensor {
         let image: RGBImage
         do { image = try ImageDecoder().decode(contentsOf: url) } catch {
-            throw ModalityError.invalidImage(source: url.path, reason: "\(error)")
+            throw ModalityError.invalidImage(source: url.path, reason: stripping(url.path, from: error))
         }
         return preprocessor(image)
     }
