@@ -41,13 +41,14 @@ let package = Package(
         .target(name: "Bark", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Encodec", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Streaming", dependencies: ["Tensors", "CSoxr", "CJack", .product(name: "Atomics", package: "swift-atomics")]),
-        .target(name: "Modalities", dependencies: ["Tensors", "Checkpoints", "CImage"]),
+        // Modalities also uses Streaming (WAV reading and resampling of reference audio).
+        .target(name: "Modalities", dependencies: ["Tensors", "Checkpoints", "CImage", "Bark", "Encodec", "Streaming"]),
         .target(name: "OmniBark", dependencies: [
-            "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
+            "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors", "Modalities",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "omnibark", dependencies: [
-            "OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
+            "OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors", "Modalities",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -60,8 +61,9 @@ let package = Package(
                 path: "Tests/JackTestSupport"),
         .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Tensors", "CJack", "JackTestSupport",
                                                           .product(name: "Atomics", package: "swift-atomics")]),
-        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors"]),
-        .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors", "JackTestSupport"],
+        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors", "Bark", "Encodec", "Streaming"]),
+        .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
+                                                         "Modalities", "JackTestSupport"],
                     exclude: ["FakeHub"]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CJack", "COpus"]),
     ],

@@ -1,6 +1,15 @@
 import Checkpoints
 import Tensors
 
+/// Something that modifies the residual stream between decoder layers (OmniBark's gated
+/// cross-attention fusion). `apply` is called after block `layer` on `rows` rows of width
+/// `hiddenSize` (`hidden` may be longer; only the first `rows · hiddenSize` floats are meaningful).
+///
+/// Thread safety: a value owned by one generation (it may keep scratch buffers, hence `mutating`).
+public protocol LayerConditioning: Sendable {
+    mutating func apply(afterLayer layer: Int, hidden: inout [Float], rows: Int, hiddenSize: Int)
+}
+
 /// Bark's causal GPT, used by the semantic and coarse stages. Port of transformers'
 /// `BarkCausalModel` (`models/bark/modeling_bark.py`) and Suno's `GPT` (`bark/model.py`).
 ///
@@ -52,6 +61,10 @@ public struct BarkCausalModel: Sendable {
         return Tensor(shape: [tokens.count, configuration.hiddenSize], scalars: out)
     }
 
+    /// The `input_embeds_layer` table `[inputVocabularySize, hidden]` (read-only; e.g. for
+    /// embedding instruction prefixes with the model's own embeddings).
+    public var inputEmbeddingTable: Tensor { inputEmbedding.table }
+
     /// Full-sequence forward pass without a cache: logits `[tokens.count, outputVocabularySize]`.
     public func logits(tokens: [Int]) throws -> Tensor {
         try logits(embeddings: try embed(tokens))
@@ -79,7 +92,22 @@ public struct BarkCausalModel: Sendable {
                 logitRows: lastPositionOnly ? 1 : rows)
         inputEmbedding.lookup(tokens, into: &workspace.hidden)
         addPositions(&workspace, rows: rows, past: cache.count)
-        run(&workspace, rows: rows, cache: &cache, lastPositionOnly: lastPositionOnly)
+        var none: (any LayerConditioning)? = nil
+        run(&workspace, rows: rows, cache: &cache, lastPositionOnly: lastPositionOnly, conditioning: &none)
+    }
+
+    /// `forward(tokens:…)` with `conditioning` applied after every decoder block (nil: identical
+    /// to the plain call).
+    public func forward(tokens: [Int], cache: inout KVCache, workspace: inout TransformerWorkspace,
+                        lastPositionOnly: Bool = false, conditioning: inout (any LayerConditioning)?) throws {
+        try validate(tokens)
+        try checkCapacity(rows: tokens.count, cache: cache)
+        let rows = tokens.count
+        prepare(&workspace, rows: rows, keys: cache.count + rows, past: cache.count, embeddings: nil,
+                logitRows: lastPositionOnly ? 1 : rows)
+        inputEmbedding.lookup(tokens, into: &workspace.hidden)
+        addPositions(&workspace, rows: rows, past: cache.count)
+        run(&workspace, rows: rows, cache: &cache, lastPositionOnly: lastPositionOnly, conditioning: &conditioning)
     }
 
     /// Incremental forward pass from input embeddings `[rows, hidden]` (see `forward(tokens:…)`).
@@ -89,14 +117,28 @@ public struct BarkCausalModel: Sendable {
         try checkCapacity(rows: rows, cache: cache)
         prepare(&workspace, rows: rows, keys: cache.count + rows, past: cache.count, embeddings: embeddings.scalars,
                 logitRows: lastPositionOnly ? 1 : rows)
-        run(&workspace, rows: rows, cache: &cache, lastPositionOnly: lastPositionOnly)
+        var none: (any LayerConditioning)? = nil
+        run(&workspace, rows: rows, cache: &cache, lastPositionOnly: lastPositionOnly, conditioning: &none)
+    }
+
+    /// `forward(embeddings:…)` with `conditioning` applied after every decoder block (nil: identical
+    /// to the plain call).
+    public func forward(embeddings: Tensor, cache: inout KVCache, workspace: inout TransformerWorkspace,
+                        lastPositionOnly: Bool = false, conditioning: inout (any LayerConditioning)?) throws {
+        let rows = try validate(embeddings: embeddings, past: cache.count)
+        try checkCapacity(rows: rows, cache: cache)
+        prepare(&workspace, rows: rows, keys: cache.count + rows, past: cache.count, embeddings: embeddings.scalars,
+                logitRows: lastPositionOnly ? 1 : rows)
+        run(&workspace, rows: rows, cache: &cache, lastPositionOnly: lastPositionOnly, conditioning: &conditioning)
     }
 
     // MARK: - Internals
 
-    private func run(_ workspace: inout TransformerWorkspace, rows: Int, cache: inout KVCache, lastPositionOnly: Bool) {
+    private func run(_ workspace: inout TransformerWorkspace, rows: Int, cache: inout KVCache, lastPositionOnly: Bool,
+                     conditioning: inout (any LayerConditioning)?) {
         for (index, block) in blocks.enumerated() {
             block.apply(rows: rows, workspace: &workspace, cache: &cache, layer: index)
+            conditioning?.apply(afterLayer: index, hidden: &workspace.hidden, rows: rows, hiddenSize: configuration.hiddenSize)
         }
         cache.advance(by: rows)
         finish(&workspace, rows: rows, lastPositionOnly: lastPositionOnly)

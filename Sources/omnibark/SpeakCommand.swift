@@ -1,6 +1,7 @@
 import ArgumentParser
 import Bark
 import Foundation
+import Modalities
 import OmniBark
 import Streaming
 import Tensors
@@ -93,6 +94,33 @@ struct SpeakCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress bars or summary.")
     var quiet = false
 
+    // Omnimodal conditioning (see `OmniModel`): any of these switches to `generateAudio`.
+
+    @Option(name: .customLong("reference-audio"), help: ArgumentHelp("Reference audio (WAV, any rate/channels; resampled to 24 kHz mono) for the audio adapter.", valueName: "path"))
+    var referenceAudio: String?
+
+    @Option(help: ArgumentHelp("An image (PNG or JPEG) for the image adapter (needs --clip).", valueName: "path"))
+    var image: String?
+
+    @Option(help: ArgumentHelp("Control events JSON file: [{\"kind\": \"beat|phoneme|sfx|style\", \"time\": seconds | \"frame\": n, \"payload\": …}].", valueName: "path"))
+    var control: String?
+
+    @Option(help: ArgumentHelp("Adapter file (safetensors with projection heads, fusion layers, gates, routing MLP).", valueName: "path"))
+    var adapters: String?
+
+    @Option(help: ArgumentHelp("CLIP vision model directory (config.json + model.safetensors) for --image.", valueName: "dir"))
+    var clip: String?
+
+    @Option(help: ArgumentHelp("Style instruction for the text adapter, e.g. \"[calm]\".", valueName: "text"))
+    var style: String?
+
+    @Flag(name: .customLong("prefer-reference-prosody"), help: "Route: reference-audio prosody outranks text punctuation.")
+    var preferReferenceProsody = false
+
+    private var usesOmni: Bool {
+        [referenceAudio, image, control, adapters, clip, style].contains { $0 != nil } || preferReferenceProsody
+    }
+
     func validate() throws {
         if [positionalText, textOption, textFile].compactMap({ $0 }).count > 1 {
             throw ValidationError("give the text once: as an argument, with --text, or with --text-file")
@@ -109,7 +137,7 @@ struct SpeakCommand: ParsableCommand {
     }
 
     func run() throws {
-        let input = try readText()
+        let input: String? = usesOmni && [positionalText, textOption, textFile].allSatisfy({ $0 == nil }) ? nil : try readText()
         let directory = try ModelResolver.resolve(explicit: model)
         let speech = try SpeechModel(directory: directory, weightFormat: weights.format)
         if speech.isDemo { FileHandle.standardError.write(Data((DemoModel.warning + "\n").utf8)) }
@@ -133,7 +161,12 @@ struct SpeakCommand: ParsableCommand {
         let announceSegment: @Sendable (Int, Int, String) -> Void = { index, count, segment in
             if count > 1 { progress.note("segment \(index + 1)/\(count): \(segment.prefix(60))…") }
         }
-        let result = try speech.speak(input, options: options, progress: progress.handler, segmentStarted: announceSegment)
+        let result: SpeechResult
+        if usesOmni {
+            result = try runOmni(speech: speech, text: input, options: options, progress: progress)
+        } else {
+            result = try speech.speak(input ?? "", options: options, progress: progress.handler, segmentStarted: announceSegment)
+        }
         progress.finishAll()
 
         let outURL = URL(fileURLWithPath: (out as NSString).expandingTildeInPath)
@@ -143,6 +176,31 @@ struct SpeakCommand: ParsableCommand {
                 .save(to: URL(fileURLWithPath: (savePreset as NSString).expandingTildeInPath))
         }
         if !quiet { log(summary(result, outURL)) }
+    }
+
+    private func runOmni(speech: SpeechModel, text: String?, options: SpeechOptions, progress: StageProgressBars) throws -> SpeechResult {
+        func url(_ path: String) -> URL { URL(fileURLWithPath: (path as NSString).expandingTildeInPath) }
+        let model = try OmniModel(speech: speech, adapterFile: adapters.map(url), clipDirectory: clip.map(url))
+        var omniOptions = OmniOptions()
+        omniOptions.speech = options
+        omniOptions.styleInstruction = style
+        if preferReferenceProsody { omniOptions.routing = .preferReferenceProsody }
+        let events = try control.map { try ControlEvent.load(contentsOf: url($0)) } ?? []
+        let result = try model.generateAudio(text: text, referenceAudio: referenceAudio.map { .file(url($0)) },
+                                             image: image.map { .file(url($0)) }, controlEvents: events,
+                                             options: omniOptions, progress: progress.handler)
+        if !quiet {
+            if !result.ignoredModalities.isEmpty {
+                log("note: \(result.ignoredModalities.map(\.description).joined(separator: ", ")) given but not used"
+                    + (adapters == nil ? " (no --adapters file)" : ""))
+            }
+            if !result.conditionedModalities.isEmpty {
+                let weights = result.conditionedModalities.map { "\($0) \(String(format: "%.2f", result.routeWeights[$0.rawValue]))" }
+                log("conditioned on \(weights.joined(separator: ", ")) (\(result.memoryTokens) memory tokens, "
+                    + String(format: "%.3f s", result.conditioningSeconds) + ")")
+            }
+        }
+        return result.speech
     }
 
     private func readText() throws -> String {

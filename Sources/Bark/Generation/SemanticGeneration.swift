@@ -19,10 +19,10 @@ public enum SemanticGeneration {
     public static func generate(
         model: BarkCausalModel, textTokens: [Int], history: [Int]?,
         configuration: BarkGenerationConfiguration, generator: inout SeededRandomGenerator,
-        progress: GenerationProgressHandler? = nil
+        progress: GenerationProgressHandler? = nil, conditioning: (any LayerConditioning)? = nil
     ) throws -> [Int] {
         var stream = SemanticStream(model: model, textTokens: textTokens, history: history,
-                                    configuration: configuration, generator: generator)
+                                    configuration: configuration, generator: generator, conditioning: conditioning)
         while try stream.step() != nil {
             progress?(GenerationProgress(stage: .semantic, completed: stream.tokens.count, total: stream.maxTokens))
         }
@@ -51,10 +51,15 @@ public struct SemanticStream: Sendable {
     private var cache: KVCache
     private var prefilled = false
     private var workspace = TransformerWorkspace()
+    /// Applied after every decoder block in the prefill and each step (OmniBark's fusion); nil:
+    /// plain Bark.
+    private var conditioning: (any LayerConditioning)?
 
     public init(model: BarkCausalModel, textTokens: [Int], history: [Int]?,
-                configuration: BarkGenerationConfiguration, generator: SeededRandomGenerator) {
+                configuration: BarkGenerationConfiguration, generator: SeededRandomGenerator,
+                conditioning: (any LayerConditioning)? = nil) {
         let c = configuration.semantic
+        self.conditioning = conditioning
         self.model = model
         self.configuration = configuration
         self.textTokens = textTokens
@@ -76,7 +81,12 @@ public struct SemanticStream: Sendable {
         if !prefilled {
             try prefill()
         } else if let last = tokens.last {
-            try model.forward(tokens: [last], cache: &cache, workspace: &workspace, lastPositionOnly: true)
+            if conditioning == nil {
+                try model.forward(tokens: [last], cache: &cache, workspace: &workspace, lastPositionOnly: true)
+            } else {
+                try model.forward(tokens: [last], cache: &cache, workspace: &workspace, lastPositionOnly: true,
+                                  conditioning: &conditioning)
+            }
         }
         let token = sampler.choose(logits: workspace.logits, allowed: allowed, eos: c.eosToken,
                                    minEOSProbability: c.minEOSProbability, using: &generator)
@@ -96,8 +106,13 @@ public struct SemanticStream: Sendable {
         var rows = try model.embed(text).scalars
         Elementwise.add(try model.embed(past).scalars, to: &rows, count: length * hidden)
         rows += try model.embed([c.inferToken]).scalars
-        try model.forward(embeddings: Tensor(shape: [length + 1, hidden], scalars: rows),
-                          cache: &cache, workspace: &workspace, lastPositionOnly: true)
+        if conditioning == nil {
+            try model.forward(embeddings: Tensor(shape: [length + 1, hidden], scalars: rows),
+                              cache: &cache, workspace: &workspace, lastPositionOnly: true)
+        } else {
+            try model.forward(embeddings: Tensor(shape: [length + 1, hidden], scalars: rows),
+                              cache: &cache, workspace: &workspace, lastPositionOnly: true, conditioning: &conditioning)
+        }
         prefilled = true
     }
 }

@@ -1,0 +1,86 @@
+import Foundation
+
+/// Shapes and settings of an adapter checkpoint, stored as JSON in the safetensors
+/// `__metadata__` under `omnibark_adapters` (snake_case keys, as written here).
+///
+/// ```json
+/// {"format_version":1,"hidden_size":768,"heads":12,"fusion_layers":[3,7,11],
+///  "audio_input_size":128,"audio_pool_stride":4,"audio_max_tokens":64,
+///  "image_input_size":768,"image_patch_tokens":true,"image_max_tokens":17,
+///  "control_slots_per_kind":64,"control_frame_rate":75,"routing_hidden_size":64,
+///  "layer_norm_epsilon":1e-5}
+/// ```
+public struct AdapterConfiguration: Sendable, Equatable, Codable {
+    public static let metadataKey = "omnibark_adapters"
+    public static let currentFormatVersion = 1
+
+    public var formatVersion = AdapterConfiguration.currentFormatVersion
+    /// The semantic model's hidden size H (every adapter projects to it).
+    public var hiddenSize: Int
+    /// Attention heads of each cross-attention layer (H divisible by it).
+    public var heads: Int
+    /// Semantic decoder layers (0-based block indices) followed by a gated cross-attention layer.
+    public var fusionLayers: [Int]
+    /// EnCodec encoder embedding width (128 for Bark's codec).
+    public var audioInputSize = 128
+    /// Average-pooling window and stride over 75 Hz encoder frames (4 → 18.75 tokens/s).
+    public var audioPoolStride = 4
+    /// At most this many audio tokens: the stride grows to `ceil(frames / audioMaxTokens)` if needed.
+    public var audioMaxTokens = 64
+    /// CLIP vision hidden size (768 for ViT-B).
+    public var imageInputSize = 768
+    /// Besides the pooled output, use CLIP's last hidden state (patch rows, average-pooled in
+    /// row-major order) as image tokens.
+    public var imagePatchTokens = true
+    /// At most this many image tokens (pooled + patches).
+    public var imageMaxTokens = 17
+    /// Control embedding rows per event kind (`control.embeddings.weight` has 4 × this rows).
+    public var controlSlotsPerKind = 64
+    /// Time encoding position = seconds × this (EnCodec frames).
+    public var controlFrameRate = 75.0
+    /// Hidden width of the routing MLP.
+    public var routingHiddenSize = 64
+    public var layerNormEpsilon = 1e-5
+
+    public init(hiddenSize: Int, heads: Int, fusionLayers: [Int]) {
+        self.hiddenSize = hiddenSize
+        self.heads = heads
+        self.fusionLayers = fusionLayers
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case formatVersion = "format_version", hiddenSize = "hidden_size", heads, fusionLayers = "fusion_layers"
+        case audioInputSize = "audio_input_size", audioPoolStride = "audio_pool_stride", audioMaxTokens = "audio_max_tokens"
+        case imageInputSize = "image_input_size", imagePatchTokens = "image_patch_tokens", imageMaxTokens = "image_max_tokens"
+        case controlSlotsPerKind = "control_slots_per_kind", controlFrameRate = "control_frame_rate"
+        case routingHiddenSize = "routing_hidden_size", layerNormEpsilon = "layer_norm_epsilon"
+    }
+
+    /// Every field's constraint; the reason names the field.
+    public func validationProblem() -> (field: String, reason: String)? {
+        if formatVersion != Self.currentFormatVersion { return ("format_version", "\(formatVersion) is not supported (expected \(Self.currentFormatVersion))") }
+        if hiddenSize <= 0 || hiddenSize > 65_536 { return ("hidden_size", "must be in 1…65536, got \(hiddenSize)") }
+        if heads <= 0 || hiddenSize % heads != 0 { return ("heads", "must divide hidden_size \(hiddenSize), got \(heads)") }
+        if hiddenSize % 2 != 0 { return ("hidden_size", "must be even (sinusoidal time encoding), got \(hiddenSize)") }
+        if fusionLayers.contains(where: { $0 < 0 || $0 > 1024 }) || Set(fusionLayers).count != fusionLayers.count {
+            return ("fusion_layers", "must be distinct decoder layer indices ≥ 0, got \(fusionLayers)")
+        }
+        if audioInputSize <= 0 || audioInputSize > 65_536 { return ("audio_input_size", "must be positive, got \(audioInputSize)") }
+        if audioPoolStride <= 0 { return ("audio_pool_stride", "must be positive, got \(audioPoolStride)") }
+        if audioMaxTokens <= 0 || audioMaxTokens > 4096 { return ("audio_max_tokens", "must be in 1…4096, got \(audioMaxTokens)") }
+        if imageInputSize <= 0 || imageInputSize > 65_536 { return ("image_input_size", "must be positive, got \(imageInputSize)") }
+        if imageMaxTokens <= 0 || imageMaxTokens > 4096 { return ("image_max_tokens", "must be in 1…4096, got \(imageMaxTokens)") }
+        if controlSlotsPerKind <= 0 || controlSlotsPerKind > 1 << 20 { return ("control_slots_per_kind", "must be positive, got \(controlSlotsPerKind)") }
+        if !(controlFrameRate > 0 && controlFrameRate.isFinite) { return ("control_frame_rate", "must be positive, got \(controlFrameRate)") }
+        if routingHiddenSize <= 0 || routingHiddenSize > 65_536 { return ("routing_hidden_size", "must be positive, got \(routingHiddenSize)") }
+        if !(layerNormEpsilon > 0 && layerNormEpsilon < 1) { return ("layer_norm_epsilon", "must be in (0, 1), got \(layerNormEpsilon)") }
+        return nil
+    }
+
+    /// The JSON stored in `__metadata__`.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+}

@@ -1,0 +1,199 @@
+import Bark
+import Foundation
+import Tensors
+
+/// The fusion memory of one utterance: every present modality's tokens plus its type tag,
+/// concatenated in modality order, with the routing weights. Computed once per utterance.
+public struct FusionMemory: Sendable {
+    /// `[M, H]`.
+    public let tokens: Tensor
+    /// The modality of each memory row.
+    public let owners: [Modality]
+    /// `g_route`, one per `Modality` (0 for absent ones); sums to 1 over present ones.
+    public let routeWeights: [Float]
+    /// Mean adapter output per modality, `[4, H]` (zeros for absent ones): the routing MLP input.
+    public let summaries: Tensor
+
+    public var isEmpty: Bool { owners.isEmpty }
+}
+
+/// Routing MLP: `Linear(4H → R) → GELU → Linear(R → 4)` over the concatenated modality summaries
+/// (absent modalities contribute zeros), plus `log(weight)` from the bundle's routing metadata;
+/// a softmax over the present modalities only (absent ones get exactly 0). Softmax rather than
+/// sigmoid so the mix stays on the same scale whatever the number of modalities.
+public struct RoutingMLP: Sendable {
+    public let first: Linear
+    public let second: Linear
+
+    public init(first: Linear, second: Linear) {
+        self.first = first
+        self.second = second
+    }
+
+    /// `summaries`: `[4 · H]`; `present`: 4 flags; `logBias`: 4 values added to the logits.
+    public func weights(summaries: [Float], present: [Bool], logBias: [Float]) -> [Float] {
+        let count = Modality.allCases.count
+        var out = [Float](repeating: 0, count: count)
+        guard present.contains(true) else { return out }
+        let hidden = first(Tensor(shape: [1, summaries.count], scalars: summaries)).gelu()
+        let logits = second(hidden).scalars
+        var maximum = -Float.infinity
+        for m in 0..<count where present[m] { maximum = max(maximum, logits[m] + logBias[m]) }
+        var sum: Float = 0
+        for m in 0..<count where present[m] {
+            out[m] = expf(logits[m] + logBias[m] - maximum)
+            sum += out[m]
+        }
+        for m in 0..<count { out[m] /= sum }
+        return out
+    }
+}
+
+/// One gated cross-attention layer after a semantic decoder block:
+/// `x ← x + tanh(gate) · out_proj(Σ_j softmax_j(q·k_j/√d) · g_route[m(j)] · v_j)` per head, with
+/// `q = q_proj(LN(x))`, `k_j = k_proj(m_j)`, `v_j = v_proj(m_j)`: the routing weight of the
+/// modality that owns memory row `j` scales that row's value, so each modality's share of the
+/// cross-attention output is weighted by its `g_route` (the output projection's bias is added once).
+public struct CrossAttentionLayer: Sendable {
+    public let norm: LayerNorm
+    public let query: Linear
+    public let key: Linear
+    public let value: Linear
+    public let output: Linear
+    /// The raw gate; the layer adds `tanh(gate) ·` its output (0 at initialisation: a no-op).
+    public let gate: Float
+    public let heads: Int
+
+    public init(norm: LayerNorm, query: Linear, key: Linear, value: Linear, output: Linear, gate: Float, heads: Int) {
+        self.norm = norm
+        self.query = query
+        self.key = key
+        self.value = value
+        self.output = output
+        self.gate = gate
+        self.heads = heads
+    }
+
+    /// Keys `[M, H]` and route-scaled values `[M, H]` of the memory (once per utterance).
+    public func project(_ memory: FusionMemory) -> (keys: [Float], values: [Float]) {
+        let h = norm.features
+        let keys = key(memory.tokens).scalars
+        var values = value(memory.tokens).scalars
+        for (row, owner) in memory.owners.enumerated() {
+            let g = memory.routeWeights[owner.rawValue]
+            for c in 0..<h { values[row * h + c] *= g }
+        }
+        return (keys, values)
+    }
+
+    /// Applies the layer to `rows` rows of `hidden` in place, given the projected memory.
+    /// Allocates nothing once `scratch` has grown to this size.
+    public func apply(hidden: inout [Float], rows: Int, keys: [Float], values: [Float], memoryRows: Int,
+                      scratch: inout FusionScratch) {
+        let h = norm.features
+        guard memoryRows > 0, rows > 0 else { return }
+        scratch.reserve(rows: rows, hidden: h, memoryRows: memoryRows)
+        norm.apply(hidden, rows: rows, into: &scratch.normed)
+        query.apply(scratch.normed, rows: rows, into: &scratch.queries)
+        let d = h / heads
+        let scale = 1 / Float(d).squareRoot()
+        scratch.queries.withUnsafeBufferPointer { q in
+            keys.withUnsafeBufferPointer { k in
+                values.withUnsafeBufferPointer { v in
+                    scratch.scores.withUnsafeMutableBufferPointer { s in
+                        scratch.attended.withUnsafeMutableBufferPointer { a in
+                            for r in 0..<rows {
+                                for head in 0..<heads {
+                                    let qo = r * h + head * d
+                                    var maximum = -Float.infinity
+                                    for j in 0..<memoryRows {
+                                        let ko = j * h + head * d
+                                        var dot: Float = 0
+                                        for c in 0..<d { dot += q[qo + c] * k[ko + c] }
+                                        dot *= scale
+                                        s[j] = dot
+                                        if dot > maximum { maximum = dot }
+                                    }
+                                    var sum: Float = 0
+                                    for j in 0..<memoryRows {
+                                        let e = expf(s[j] - maximum)
+                                        s[j] = e
+                                        sum += e
+                                    }
+                                    let inverse = 1 / sum
+                                    for c in 0..<d { a[qo + c] = 0 }
+                                    for j in 0..<memoryRows {
+                                        let p = s[j] * inverse
+                                        let vo = j * h + head * d
+                                        for c in 0..<d { a[qo + c] += p * v[vo + c] }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        output.apply(scratch.attended, rows: rows, into: &scratch.projected)
+        let g = tanhf(gate)
+        scratch.projected.withUnsafeBufferPointer { o in
+            hidden.withUnsafeMutableBufferPointer { x in
+                for i in 0..<(rows * h) { x[i] += g * o[i] }
+            }
+        }
+    }
+}
+
+/// Scratch buffers of the cross-attention layers (grow only).
+///
+/// Thread safety: a value type owned by one generation.
+public struct FusionScratch: Sendable {
+    var normed: [Float] = []
+    var queries: [Float] = []
+    var attended: [Float] = []
+    var projected: [Float] = []
+    var scores: [Float] = []
+    public init() {}
+
+    mutating func reserve(rows: Int, hidden: Int, memoryRows: Int) {
+        for path in [\FusionScratch.normed, \.queries, \.attended, \.projected] where self[keyPath: path].count < rows * hidden {
+            self[keyPath: path] = [Float](repeating: 0, count: rows * hidden)
+        }
+        if scores.count < memoryRows { scores = [Float](repeating: 0, count: memoryRows) }
+    }
+}
+
+/// The fusion block bound to one utterance's memory: a `LayerConditioning` for the semantic
+/// model. Keys/values are projected once at construction; each forward call only runs the
+/// query side.
+///
+/// Thread safety: a value type owned by one generation (holds scratch).
+public struct FusionConditioning: LayerConditioning {
+    struct Bound: Sendable {
+        let layer: CrossAttentionLayer
+        let keys: [Float]
+        let values: [Float]
+    }
+
+    public let memory: FusionMemory
+    private let bound: [Int: Bound]
+    private var scratch = FusionScratch()
+
+    public init(adapters: OmniAdapters, memory: FusionMemory) {
+        self.memory = memory
+        var bound: [Int: Bound] = [:]
+        if !memory.isEmpty {
+            for (index, layer) in adapters.layers {
+                let kv = layer.project(memory)
+                bound[index] = Bound(layer: layer, keys: kv.keys, values: kv.values)
+            }
+        }
+        self.bound = bound
+    }
+
+    public mutating func apply(afterLayer layer: Int, hidden: inout [Float], rows: Int, hiddenSize: Int) {
+        guard let b = bound[layer] else { return }
+        b.layer.apply(hidden: &hidden, rows: rows, keys: b.keys, values: b.values, memoryRows: memory.owners.count,
+                      scratch: &scratch)
+    }
+}

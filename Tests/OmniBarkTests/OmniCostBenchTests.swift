@@ -1,0 +1,112 @@
+import Bark
+import Foundation
+import Modalities
+import Tensors
+import Testing
+@testable import OmniBark
+
+/// Cost of each adapter and of the fusion block on bark-small shapes (H 768, 12 layers, 12 heads)
+/// with random weights. Run with `OMNIBARK_BENCH=1 swift test --skip-build --disable-xctest --filter OmniCostBench`.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["OMNIBARK_BENCH"] == "1"))
+struct OmniCostBenchTests {
+    static func seconds(_ repeats: Int = 5, _ body: () throws -> Void) rethrows -> Double {
+        try body()  // warm-up
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<repeats { try body() }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(repeats)
+    }
+
+    static func ms(_ s: Double) -> String { String(format: "%8.3f ms", s * 1000) }
+
+    @Test func adapterAndFusionCosts() throws {
+        let speech = try SpeechModel.synthetic(shape: .barkSmall)
+        let semantic = speech.generator.models.semantic
+        var c = AdapterConfiguration(hiddenSize: 768, heads: 12, fusionLayers: [3, 7, 11])
+        c.imageInputSize = 768
+        var tensors = AdapterCheckpoint.initialTensors(c, seed: 5, gate: 0.5)
+        for (name, t) in tensors where name.hasSuffix(".weight") && !name.contains("norm") {
+            tensors[name] = Tensor(shape: t.shape, scalars: t.scalars.map { $0 * 10 })
+        }
+        let url = try FixturePaths.temporaryDirectory("bench").appendingPathComponent("a.safetensors")
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        try AdapterCheckpoint.write(tensors, configuration: c, to: url)
+        let adapters = try AdapterCheckpoint.load(contentsOf: url)
+        let model = try OmniModel(speech: speech, adapters: adapters)
+        let encoder = model.encoder
+
+        var lines: [String] = ["omnimodal cost on bark-small shapes (H 768, fusion after layers 3, 7, 11; random weights)"]
+        // Per utterance.
+        let reference = (0..<(24_000 * 5)).map { Float(sin(Double($0) * 0.01)) * 0.3 }
+        var audioFeatures = Tensor(zeros: [1, 128])
+        let tEncodec = try Self.seconds(3) { audioFeatures = try speech.codec.encoderEmbeddings(audio: reference) }
+        let tAudioHead = Self.seconds(20) { _ = adapters.audioTokens(audioFeatures) }
+        var textEmbeddings: Tensor?
+        let tText = try Self.seconds(20) { textEmbeddings = try encoder.textEmbeddings("[calm] [whisper]") }
+        var random = SplitMixBench(state: 9)
+        let pooled = Tensor(shape: [768], scalars: (0..<768).map { _ in random.float() })
+        let hidden = Tensor(shape: [50, 768], scalars: (0..<(50 * 768)).map { _ in random.float() })
+        let tImageHead = Self.seconds(20) { _ = adapters.imageTokens(pooled: pooled, hidden: hidden) }
+        let events = (0..<16).map { ControlEvent(time: .seconds(Double($0) * 0.25), kind: .beatMarker, payload: .number(Double($0))) }
+        let tControl = Self.seconds(20) { _ = adapters.controlTokens(events) }
+        let features = ModalityFeatures(textEmbeddings: textEmbeddings, audioFeatures: audioFeatures, imagePooled: pooled,
+                                        imageHidden: hidden, controlEvents: events)
+        var memory = try adapters.memory(features)
+        let tMemory = try Self.seconds(10) { memory = try adapters.memory(features) }
+        let tBind = Self.seconds(10) { _ = FusionConditioning(adapters: adapters, memory: memory) }
+        lines.append("per utterance (5 s reference audio, 16 control events, CLIP features given):")
+        lines.append("  EnCodec encoder, 5 s      \(Self.ms(tEncodec))   (\(audioFeatures.shape[0]) frames)")
+        lines.append("  audio adapter (pool+MLP)  \(Self.ms(tAudioHead))   (\(adapters.audioTokens(audioFeatures).shape[0]) tokens)")
+        lines.append("  text adapter (tok+embed)  \(Self.ms(tText))")
+        lines.append("  image adapter head        \(Self.ms(tImageHead))   (\(adapters.imageTokens(pooled: pooled, hidden: hidden).shape[0]) tokens; CLIP tower not included)")
+        lines.append("  control adapter           \(Self.ms(tControl))   (16 tokens)")
+        lines.append("  all adapters + routing    \(Self.ms(tMemory))   (\(memory.owners.count) memory tokens)")
+        lines.append("  fusion K/V projection     \(Self.ms(tBind))   (3 layers)")
+
+        // Per step: the fusion block alone, and a whole semantic step with and without it.
+        var conditioning = FusionConditioning(adapters: adapters, memory: memory)
+        var one = (0..<768).map { _ in random.float() }
+        let tFusionStep = Self.seconds(50) {
+            for layer in [3, 7, 11] { conditioning.apply(afterLayer: layer, hidden: &one, rows: 1, hiddenSize: 768) }
+        }
+        var prefill = (0..<(257 * 768)).map { _ in random.float() * 0.01 }
+        let tFusionPrefill = Self.seconds(3) {
+            for layer in [3, 7, 11] { conditioning.apply(afterLayer: layer, hidden: &prefill, rows: 257, hiddenSize: 768) }
+        }
+        var configuration = speech.generator.configuration
+        configuration.semantic.maxNewTokens = 24
+        configuration.semantic.minEOSProbability = nil
+        func stepTimes(_ conditioning: FusionConditioning?) throws -> (prefill: Double, step: Double) {
+            var stream = SemanticStream(model: semantic, textTokens: Array(0..<40), history: nil, configuration: configuration,
+                                        generator: SeededRandomGenerator(seed: 1), conditioning: conditioning)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = try stream.step()
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            var steps = 0
+            while try stream.step() != nil { steps += 1 }
+            let t2 = DispatchTime.now().uptimeNanoseconds
+            return (Double(t1 - t0) / 1e9, Double(t2 - t1) / 1e9 / Double(max(steps, 1)))
+        }
+        _ = try stepTimes(nil)
+        let plain = try stepTimes(nil)
+        let fused = try stepTimes(FusionConditioning(adapters: adapters, memory: memory))
+        lines.append("per step (\(memory.owners.count) memory tokens, 3 fusion layers):")
+        lines.append("  fusion block, 1 row       \(Self.ms(tFusionStep))")
+        lines.append("  fusion block, prefill 257 \(Self.ms(tFusionPrefill))")
+        lines.append("  semantic step plain       \(Self.ms(plain.step))   fused \(Self.ms(fused.step))")
+        lines.append("  semantic prefill plain    \(Self.ms(plain.prefill))   fused \(Self.ms(fused.prefill))")
+        print(lines.joined(separator: "\n"))
+        #expect(tFusionStep > 0)
+    }
+}
+
+struct SplitMixBench {
+    var state: UInt64
+    mutating func float() -> Float {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Float(Double(z >> 11) / Double(1 << 53)) * 2 - 1
+    }
+}
