@@ -26,6 +26,20 @@ public final class JackTestServer: @unchecked Sendable {
 
     private static let counter = ManagedAtomic<Int>(0)
 
+    /// libjack keeps per-process global state, and every test target runs in one process, so two
+    /// tests that use JACK in-process must not overlap. A server holds this lock from `start` until
+    /// its first `stop` or `kill` (recursive: one test may run two servers); tests that touch libjack
+    /// without a server use `exclusively`. Tests are synchronous, so lock and unlock happen on the
+    /// same thread.
+    private static let processWideLock = NSRecursiveLock()
+
+    /// Runs `body` while no other test uses JACK in this process.
+    public static func exclusively<T>(_ body: () throws -> T) rethrows -> T {
+        processWideLock.lock()
+        defer { processWideLock.unlock() }
+        return try body()
+    }
+
     /// A server name no other test (in this or another process) uses.
     public static func uniqueName() -> String {
         "obt\(getpid())_\(counter.wrappingIncrementThenLoad(ordering: .relaxed))"
@@ -44,6 +58,16 @@ public final class JackTestServer: @unchecked Sendable {
     /// Starts a server and waits (up to `timeout`) until it answers `jack_lsp -s NAME`.
     public static func start(name: String = uniqueName(), sampleRate: Int = 48_000, period: Int = 256,
                       timeout: Duration = .seconds(15)) throws -> JackTestServer {
+        processWideLock.lock()
+        do {
+            return try startLocked(name: name, sampleRate: sampleRate, period: period, timeout: timeout)
+        } catch {
+            processWideLock.unlock()
+            throw error
+        }
+    }
+
+    private static func startLocked(name: String, sampleRate: Int, period: Int, timeout: Duration) throws -> JackTestServer {
         let jackd = try requireTool("jackd")
         _ = try requireTool("jack_lsp")
         removeStaleFiles(name: name)
@@ -112,6 +136,7 @@ public final class JackTestServer: @unchecked Sendable {
     public func stop() {
         guard !stopped else { return }
         stopped = true
+        defer { Self.processWideLock.unlock() }
         guard process.isRunning else { Self.removeStaleFiles(name: name); return }
         process.terminate()
         if !waitForExit(seconds: 5) {
@@ -128,6 +153,7 @@ public final class JackTestServer: @unchecked Sendable {
     public func kill() {
         guard !stopped else { return }
         stopped = true
+        defer { Self.processWideLock.unlock() }
         Foundation.kill(process.processIdentifier, SIGKILL)
         _ = waitForExit(seconds: 5)
         Self.removeStaleFiles(name: name)

@@ -208,6 +208,10 @@ struct JackSinkTests {
 
     @Test("no server running: a typed error that says how to start one")
     func noServer() throws {
+        try JackTestServer.exclusively { try noServerLocked() }
+    }
+
+    private func noServerLocked() throws {
         let name = JackTestServer.uniqueName()
         let ring = SPSCRingBuffer(capacity: 1_024)
         do {
