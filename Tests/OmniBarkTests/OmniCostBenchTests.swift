@@ -1,4 +1,5 @@
 import Bark
+import Checkpoints
 import Foundation
 import Modalities
 import Tensors
@@ -96,6 +97,35 @@ struct OmniCostBenchTests {
         lines.append("  semantic prefill plain    \(Self.ms(plain.prefill))   fused \(Self.ms(fused.prefill))")
         print(lines.joined(separator: "\n"))
         #expect(tFusionStep > 0)
+    }
+
+    /// The frozen image tower the image adapter runs first: CLIP ViT-B/32 shapes (hidden 768,
+    /// 12 layers, 12 heads, 224 px, 32 px patches → 50 tokens), random weights.
+    @Test func clipTowerCostPerImage() throws {
+        let h = 768, layers = 12, inner = 3072, tokens = 50
+        var infos: [String: TensorInfo] = [:]
+        func add(_ name: String, _ shape: [Int]) { infos[name] = TensorInfo(name: name, dtype: .float32, shape: shape) }
+        add("embeddings.class_embedding", [h])
+        add("embeddings.patch_embedding.weight", [h, 3, 32, 32])
+        add("embeddings.position_embedding.weight", [tokens, h])
+        for norm in ["pre_layrnorm", "post_layernorm"] { add(norm + ".weight", [h]); add(norm + ".bias", [h]) }
+        for i in 0..<layers {
+            let p = "encoder.layers.\(i)."
+            for proj in ["q_proj", "k_proj", "v_proj", "out_proj"] { add(p + "self_attn.\(proj).weight", [h, h]); add(p + "self_attn.\(proj).bias", [h]) }
+            for norm in ["layer_norm1", "layer_norm2"] { add(p + norm + ".weight", [h]); add(p + norm + ".bias", [h]) }
+            add(p + "mlp.fc1.weight", [inner, h]); add(p + "mlp.fc1.bias", [inner])
+            add(p + "mlp.fc2.weight", [h, inner]); add(p + "mlp.fc2.bias", [h])
+        }
+        let container = RandomTensorContainer(label: "clip-vit-b32", tensors: [:], randomTensors: infos, seed: 3)
+        let configuration = try CLIPVisionConfiguration.parse(
+            ["hidden_size": .int(h), "intermediate_size": .int(inner), "num_hidden_layers": .int(layers),
+             "num_attention_heads": .int(12), "image_size": .int(224), "patch_size": .int(32), "num_channels": .int(3),
+             "layer_norm_eps": .double(1e-5), "hidden_act": .string("quick_gelu")], file: "<ViT-B/32 shape>")
+        let tower = try CLIPVisionTower(configuration: configuration, tensors: container)
+        let pixels = Tensor(shape: [3, 224, 224], scalars: (0..<(3 * 224 * 224)).map { Float($0 % 255) / 255 - 0.5 })
+        let t = try Self.seconds(3) { _ = try tower(pixels) }
+        print("CLIP ViT-B/32-shaped vision tower, one 224×224 image: \(Self.ms(t))")
+        #expect(t > 0)
     }
 }
 
