@@ -23,6 +23,7 @@ public final class LiveEngine: @unchecked Sendable {
     private var closed = false
     private var running = true
     private var failure: (any Error)?
+    private var finished = false
     private var stats = LiveStatistics()
     private var thread: Thread?
     private let done = DispatchSemaphore(value: 0)
@@ -64,11 +65,19 @@ public final class LiveEngine: @unchecked Sendable {
         condition.lock()
         closed = true
         condition.signal()
+        let wait = !finished && thread != nil
+        finished = true
         condition.unlock()
-        done.wait()
+        if wait { done.wait() }
         condition.lock(); defer { condition.unlock() }
         if let failure { throw failure }
         return statisticsLocked()
+    }
+
+    /// The error that stopped the generation thread, if any (it then speaks nothing more).
+    public var failureDescription: String? {
+        condition.lock(); defer { condition.unlock() }
+        return failure.map { "\($0)" }
     }
 
     /// A snapshot of the statistics.
@@ -90,11 +99,26 @@ public final class LiveEngine: @unchecked Sendable {
         do {
             let resampler = try StreamingResampler(inputRate: Double(model.sampleRate), outputRate: Double(sink.sampleRate))
             var utterance = 0
+            var voice = options.voice
             while let (text, enqueued) = nextText() {
-                try speak(text, enqueued: enqueued, seed: options.seed &+ UInt64(utterance), resampler: resampler)
-                utterance += 1
+                // Long text is split as `speak` splits it; each segment (and each next line)
+                // continues the previous one's voice, so a session keeps one speaker.
+                let segments = options.longForm ? TextSegmenter().segments(of: text) : [text]
+                for (index, segment) in segments.enumerated() {
+                    let generation = try speak(segment, enqueued: index == 0 ? enqueued : nil, voice: voice,
+                                               seed: options.seed &+ UInt64(utterance), resampler: resampler)
+                    if generation.frames > 0 {
+                        voice = try generation.voicePreset(configuration: options.apply(to: model.generator.configuration))
+                    }
+                    utterance += 1
+                }
+                // Play out the resampler's tail now rather than with the next line.
+                try write(resampler.flush())
+                try resampler.reset()
+                condition.lock()
+                stats.utterances += 1
+                condition.unlock()
             }
-            try write(resampler.flush())
             try sink.finish()
         } catch {
             sink.cancel()
@@ -110,33 +134,34 @@ public final class LiveEngine: @unchecked Sendable {
         return queue.isEmpty ? nil : queue.removeFirst()
     }
 
-    private func speak(_ text: String, enqueued: UInt64, seed: UInt64, resampler: StreamingResampler) throws {
+    /// Streams one generation into the sink. `enqueued`: when the text was queued, to measure the
+    /// time to first audio (nil for later segments of the same text).
+    private func speak(_ text: String, enqueued: UInt64?, voice: VoicePreset?, seed: UInt64,
+                       resampler: StreamingResampler) throws -> BarkGeneration {
         let configuration = options.apply(to: model.generator.configuration)
         var decoder = model.codec.makeStreamingDecoder()
         var timings = GenerationTimings()
-        var produced = 0
         var computeStart = DispatchTime.now().uptimeNanoseconds
         func deliver(_ samples: [Float]) throws {
             guard !samples.isEmpty else { return }
-            produced += samples.count
             let resampled = try resampler.process(samples)
             addCompute(since: computeStart)
             condition.lock()
-            if stats.timeToFirstAudio == nil { stats.timeToFirstAudio = Double(DispatchTime.now().uptimeNanoseconds - enqueued) / 1e9 }
+            if stats.timeToFirstAudio == nil, let enqueued {
+                stats.timeToFirstAudio = Double(DispatchTime.now().uptimeNanoseconds - enqueued) / 1e9
+            }
+            stats.audioSeconds += Double(samples.count) / Double(model.sampleRate)
             condition.unlock()
             try write(resampled)  // may wait for room in the sink; not counted as compute
             computeStart = DispatchTime.now().uptimeNanoseconds
         }
-        _ = try StreamingBarkGenerator(generator: model.generator, fineMode: fineMode)
-            .run(text: text, voice: options.voice, configuration: configuration, seed: seed, timings: &timings) { rows in
+        let generation = try StreamingBarkGenerator(generator: model.generator, fineMode: fineMode)
+            .run(text: text, voice: voice, configuration: configuration, seed: seed, timings: &timings) { rows in
                 try deliver(try decoder.decode(rows))
             }
         try deliver(decoder.finish())
         addCompute(since: computeStart)
-        condition.lock()
-        stats.utterances += 1
-        stats.audioSeconds += Double(produced) / Double(model.sampleRate)
-        condition.unlock()
+        return generation
     }
 
     private func addCompute(since start: UInt64) {

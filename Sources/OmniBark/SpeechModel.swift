@@ -80,11 +80,13 @@ public struct SpeechModel: Sendable {
             let generation = try generator.generate(text: segment, voice: voice, configuration: configuration,
                                                     seed: options.seed &+ UInt64(index), timings: &timings, progress: progress)
             budget = budget.map { $0 - generation.semantic.count }
-            audio.append(try timings.measure(\.codec) { try codec.decode(codes: generation.fine) })
             generations.append(generation)
-            voice = try generation.voicePreset(configuration: base)
+            // A segment can end at once (EOS first): no frames, nothing to decode, voice unchanged.
+            guard generation.frames > 0 else { continue }
+            audio.append(try timings.measure(\.codec) { try codec.decode(codes: generation.fine) })
+            if index < segments.count - 1 { voice = try generation.voicePreset(configuration: base) }
         }
-        var samples = audio.count == 1 ? audio[0] : AudioJoin.join(audio, sampleRate: sampleRate)
+        var samples = audio.count == 1 ? audio[0] : AudioJoin.join(audio, sampleRate: sampleRate)  // [] when none
         if let maxDuration = options.maxDuration {
             samples = Array(samples.prefix(Int(maxDuration * Double(sampleRate))))
         }

@@ -130,6 +130,8 @@ struct LiveCommand: ParsableCommand {
             engine.say(text)
         } else {
             while let line = readLine() {
+                // Stop reading once generation has failed; finish() below reports the error.
+                if let failure = engine.failureDescription { log("error: \(failure)"); break }
                 let trimmed = line.trimmingCharacters(in: .whitespaces)
                 if !trimmed.isEmpty { engine.say(trimmed) }
             }
@@ -160,7 +162,7 @@ struct LiveCommand: ParsableCommand {
         let timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + 0.5, repeating: 0.5)
         timer.setEventHandler {
-            guard sink.jack.isShutDown else { return }
+            guard !sink.jack.isRunning else { return }
             FileHandle.standardError.write(Data("JACK server went away (\(sink.jack.shutdownMessage ?? "shutdown")); reconnecting…\n".utf8))
             if (try? sink.jack.reconnect()) != nil {
                 FileHandle.standardError.write(Data("reconnected to JACK\n".utf8))

@@ -42,6 +42,17 @@ import Testing
         #expect(result.audio.count <= Int(0.3 * 24_000))
     }
 
+    @Test func segmentsThatEndAtOnceGiveNoAudioAndNoError() throws {
+        let model = try SpeechModel(directory: FixturePaths.fixtures.appendingPathComponent("bark-gen-scaled"))
+        var options = SpeechOptions()
+        options.greedy = true
+        options.minEOSProbability = 1e-9  // p(EOS) always exceeds it: every segment ends at once
+        let result = try model.speak(Self.text, options: options)
+        #expect(result.segments.count >= 2)
+        #expect(result.segments.allSatisfy { $0.semantic == [100] && $0.frames == 0 })
+        #expect(result.audio.isEmpty)
+    }
+
     @Test func presetRoundTripsAsAVoice() throws {
         let directory = FixturePaths.fixtures.appendingPathComponent("bark-gen-scaled")
         let model = try SpeechModel(directory: directory)

@@ -26,7 +26,7 @@ public struct BarkGenerationConfiguration: Sendable, Equatable {
         public var minEOSProbability: Double?
         /// `max_new_tokens`, 768.
         public var maxNewTokens = 768
-        public var sampling = SamplingOptions()
+        public var sampling = SamplingOptions(topK: BarkGenerationConfiguration.defaultTopK)
     }
 
     public struct Coarse: Sendable, Equatable {
@@ -44,7 +44,7 @@ public struct BarkGenerationConfiguration: Sendable, Equatable {
         public var maxHistory = 630
         /// New tokens per window, with a fresh KV cache each window (`sliding_window_len`, 60).
         public var windowLength = 60
-        public var sampling = SamplingOptions()
+        public var sampling = SamplingOptions(topK: BarkGenerationConfiguration.defaultTopK)
     }
 
     public struct Fine: Sendable, Equatable {
@@ -67,6 +67,10 @@ public struct BarkGenerationConfiguration: Sendable, Equatable {
     public var sampleRate = 24_000
 
     public init() {}
+
+    /// transformers' `GenerationConfig` fills an unset `top_k` with 50 before sampling, and Bark's
+    /// configs never set it, so sampling keeps the 50 most likely tokens (Suno's original kept all).
+    public static let defaultTopK = 50
 
     /// Semantic-to-coarse token ratio, `coarse_rate_hz / semantic_rate_hz · n_coarse_codebooks`
     /// (≈ 3.006 for Bark), in double precision as Python computes it.
@@ -130,7 +134,7 @@ public struct BarkGenerationConfiguration: Sendable, Equatable {
     private static func sampling(_ r: ConfigurationFieldReader) throws -> SamplingOptions {
         SamplingOptions(doSample: try r.bool("do_sample", default: false),
                         temperature: Float(try r.double("temperature", default: 1)),
-                        topK: try r.optionalInt("top_k"),
+                        topK: try r.optionalInt("top_k") ?? defaultTopK,
                         topP: try r.optionalDouble("top_p").map { Float($0) })
     }
 

@@ -9,7 +9,11 @@ import Foundation
 public final class JackAudioSink: AudioSink, @unchecked Sendable {
     public let jack: JackSink
     public let ring: SPSCRingBuffer
+    private let lock = NSLock()
+    /// Underrun events when the first sample was written, and when `finish` began (the end of the
+    /// stream itself is not an underrun).
     private var underrunsAtStart: Int?
+    private var underrunsAtFinish: Int?
     /// When the server has gone away: wait for someone to `jack.reconnect()` (true) or fail the
     /// write (false, the default).
     public var waitsForReconnection = false
@@ -23,16 +27,25 @@ public final class JackAudioSink: AudioSink, @unchecked Sendable {
     /// The JACK server's rate: the engine resamples to it.
     public var sampleRate: Int { jack.sampleRate }
 
-    /// Underrun events since the first sample was written (silence while audio was due).
-    public var underruns: Int { underrunsAtStart.map { jack.underrunEvents - $0 } ?? 0 }
+    /// Underrun events between the first sample written and the start of `finish` (silence while
+    /// audio was due). Readable from any thread.
+    public var underruns: Int {
+        lock.withLock {
+            guard let start = underrunsAtStart else { return 0 }
+            return (underrunsAtFinish ?? jack.underrunEvents) - start
+        }
+    }
 
     public func write(_ samples: [Float]) throws {
-        if underrunsAtStart == nil { underrunsAtStart = jack.underrunEvents }
+        lock.withLock {
+            if underrunsAtStart == nil { underrunsAtStart = jack.underrunEvents }
+            underrunsAtFinish = nil
+        }
         var offset = 0
         while offset < samples.count {
-            if jack.isShutDown {
-                guard waitsForReconnection else { throw JackAudioSinkError.serverStopped(jack.shutdownMessage ?? "the JACK server shut down") }
-                Thread.sleep(forTimeInterval: 0.1)
+            // Not running: the server shut down, or a reconnect failed and left no client.
+            if !jack.isRunning {
+                try waitForServer()
                 continue
             }
             let written = ring.write(samples[offset...])
@@ -41,12 +54,25 @@ public final class JackAudioSink: AudioSink, @unchecked Sendable {
         }
     }
 
-    /// Waits until everything written has been played (or the server stopped).
+    /// Waits until everything written has been played (or the server stopped; with
+    /// `waitsForReconnection`, until it is back and has played the rest).
     public func finish() throws {
-        let queuedSeconds = Double(ring.availableToRead) / Double(max(1, sampleRate))
-        if !jack.waitUntilDrained(timeout: .milliseconds(Int((queuedSeconds + 2) * 1000))) && jack.isShutDown {
-            throw JackAudioSinkError.serverStopped(jack.shutdownMessage ?? "the JACK server shut down")
+        lock.withLock { if underrunsAtFinish == nil { underrunsAtFinish = jack.underrunEvents } }
+        while true {
+            if !jack.isRunning { try waitForServer() }
+            let queuedSeconds = Double(ring.availableToRead) / Double(max(1, sampleRate))
+            if jack.waitUntilDrained(timeout: .milliseconds(Int((queuedSeconds + 2) * 1000))) { return }
+            if jack.isRunning { return }  // timed out while running: the ring is as empty as it gets
         }
+    }
+
+    /// Throws when the server is gone, unless `waitsForReconnection`: then sleeps briefly so the
+    /// owner's reconnector can bring it back.
+    private func waitForServer() throws {
+        guard waitsForReconnection else {
+            throw JackAudioSinkError.serverStopped(jack.shutdownMessage ?? "the JACK client is not running")
+        }
+        Thread.sleep(forTimeInterval: 0.1)
     }
 
     public func cancel() { jack.close() }
