@@ -83,7 +83,7 @@ public final class OpusHTTPServer: @unchecked Sendable {
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: 8 * 1024, high: 32 * 1024))
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 4 * 1024, high: 16 * 1024))
             .childChannelInitializer { [self] channel in
                 channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMapThrowing {
                     try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(server: self))
@@ -193,13 +193,14 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         let peer = context.channel.remoteAddress.map { "\($0)" } ?? "listener"
         let listener = HTTPPageListener(name: peer, channel: context.channel, capacity: server.configuration.listenerQueuePages)
-        // The head goes first; pages queued by `add` follow on the event loop.
-        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        // `add` queues the header pages and schedules their write on this event loop, so the
+        // response head written below still goes first.
         guard server.broadcaster.add(listener) else {
-            context.close(promise: nil)
-            server.log("refused listener \(peer): listener limit (\(server.broadcaster.configuration.maxListeners)) reached")
+            server.log("refused listener \(peer): listener limit (\(server.broadcaster.configuration.maxListeners)) reached or stream ended")
+            respond(context: context, .error("too many listeners (at most \(server.broadcaster.configuration.maxListeners))", status: 503))
             return
         }
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
         self.listener = listener
         server.log("listener \(peer) joined (\(server.broadcaster.listenerCount) listening)")
     }
