@@ -272,12 +272,13 @@ final class HTTPPageListener: PageListener, @unchecked Sendable {
         lock.withLock { closed = true; queue.removeAll(); queueHead = 0 }
     }
 
-    /// Writes queued pages while the channel is writable (on the event loop).
+    /// Writes queued pages while the channel is writable (on the event loop), all waiting pages
+    /// in one chunk: a listener that fell behind catches up in few writes.
     func drain() {
         var wrote = false
         var end = false
         while true {
-            let next: OggPage? = lock.withLock {
+            let batch: ByteBuffer? = lock.withLock {
                 guard channel.isWritable, !closed else { scheduled = false; return nil }
                 guard queueHead < queue.count else {
                     scheduled = false
@@ -285,13 +286,14 @@ final class HTTPPageListener: PageListener, @unchecked Sendable {
                     if end { closed = true }
                     return nil
                 }
-                let page = queue[queueHead]
-                queueHead += 1
-                if queueHead > 64 && queueHead * 2 > queue.count { queue.removeFirst(queueHead); queueHead = 0 }
-                return page
+                var buffer = channel.allocator.buffer(capacity: queue[queueHead...].reduce(0) { $0 + $1.bytes.count })
+                for page in queue[queueHead...] { buffer.writeBytes(page.bytes) }
+                queue.removeAll(keepingCapacity: true)
+                queueHead = 0
+                return buffer
             }
-            guard let next else { break }
-            channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: next.bytes))), promise: nil)
+            guard let batch else { break }
+            channel.write(HTTPServerResponsePart.body(.byteBuffer(batch)), promise: nil)
             wrote = true
         }
         if end {

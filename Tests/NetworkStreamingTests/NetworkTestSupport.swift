@@ -106,8 +106,12 @@ enum NetworkTestSupport {
             return rr > 0 && ss > 0 ? dot / (rr * ss).squareRoot() : 0
         }
         var best = (lag: 0, value: -2.0)
-        var lag = -min(maxLag, 2400)
-        while lag <= maxLag {
+        // Coarse position from the first clearly audible sample of each (the stream around the
+        // speech is silence), then a search of ±maxLag around it.
+        let threshold: Float = 0.02
+        let center = (signal.firstIndex { abs($0) > threshold } ?? 0) - (reference.firstIndex { abs($0) > threshold } ?? 0)
+        var lag = center - maxLag
+        while lag <= center + maxLag {
             let c = correlation(at: lag)
             if c > best.value { best = (lag, c) }
             lag += 8
