@@ -90,7 +90,7 @@ enum NetworkTestSupport {
     /// Finds where `reference` sits in `signal` (maximum normalised cross-correlation over
     /// `maxLag`), then returns the correlation and the SNR (dB) of `signal` against `reference`
     /// over the reference's length.
-    static func compare(reference: [Float], signal: [Float], maxLag: Int) -> (lag: Int, correlation: Double, snr: Double) {
+    static func compare(reference: [Float], signal: [Float], maxLag: Int, around knownCenter: Int? = nil) -> (lag: Int, correlation: Double, snr: Double) {
         // Coarse search on an energy-normalised cross-correlation, with stride for speed, then refine.
         func correlation(at lag: Int) -> Double {
             var dot = 0.0, rr = 0.0, ss = 0.0
@@ -109,7 +109,7 @@ enum NetworkTestSupport {
         // Coarse position from the first clearly audible sample of each (the stream around the
         // speech is silence), then a search of ±maxLag around it.
         let threshold: Float = 0.02
-        let center = (signal.firstIndex { abs($0) > threshold } ?? 0) - (reference.firstIndex { abs($0) > threshold } ?? 0)
+        let center = knownCenter ?? (signal.firstIndex { abs($0) > threshold } ?? 0) - (reference.firstIndex { abs($0) > threshold } ?? 0)
         var lag = center - maxLag
         while lag <= center + maxLag {
             let c = correlation(at: lag)
