@@ -74,4 +74,21 @@ import Testing
         #expect(result.snr > (application == .voip ? 10 : 25))
         #expect(abs(result.lag) <= 2)
     }
+
+    /// The issue's benchmark figure: encoder cost per second of audio (debug build here; release is faster).
+    @Test func encoderCostPerSecondOfAudio() throws {
+        let input = tone(seconds: 10)
+        for bitrate in [32_000, 64_000] {
+            let encoder = try OggOpusEncoder(settings: OggOpusEncoder.Settings(bitrate: bitrate))
+            let start = DispatchTime.now().uptimeNanoseconds
+            var bytes = 0
+            for offset in stride(from: 0, to: input.count, by: 480) {
+                bytes += try encoder.write(Array(input[offset..<min(input.count, offset + 480)])).reduce(0) { $0 + $1.bytes.count }
+            }
+            bytes += try encoder.finish().reduce(0) { $0 + $1.bytes.count }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            print("Opus encoder at \(bitrate / 1000) kbit/s, complexity 10: \(String(format: "%.2f", seconds / 10 * 1000)) ms per second of audio, \(bytes * 8 / 10 / 1000) kbit/s on the wire (Ogg included)")
+            #expect(seconds / 10 < 0.25, "encoding keeps far ahead of real time")
+        }
+    }
 }
