@@ -5,7 +5,7 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBIAN_PACKAGES := pkg-config libopenblas-dev libopus-dev libopusenc-dev libjack-jackd2-dev jackd2 libsoxr-dev libpng-dev libjpeg62-turbo-dev
+DEBIAN_PACKAGES := pkg-config libopenblas-dev libopus-dev libopusenc-dev libjack-jackd2-dev jackd2 libsoxr-dev libpng-dev libjpeg62-turbo-dev icecast2 ffmpeg opus-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test build release deps fixtures clean
@@ -15,6 +15,7 @@ deps:
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:" $$missing; \
 		echo "jackd2 jackd/tweak_rt_limits boolean false" | $(SUDO) debconf-set-selections; \
+		echo "icecast2 icecast2/icecast-setup boolean false" | $(SUDO) debconf-set-selections; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "Debian packages present: $(DEBIAN_PACKAGES)"; fi

@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System-library shims (pkg-config names as Debian 12 ships them).
@@ -41,14 +42,20 @@ let package = Package(
         .target(name: "Bark", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Encodec", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Streaming", dependencies: ["Tensors", "CSoxr", "CJack", .product(name: "Atomics", package: "swift-atomics")]),
+        // Ogg Opus encoding, the listener fan-out, the HTTP server and the Icecast source (SwiftNIO).
+        .target(name: "NetworkStreaming", dependencies: [
+            "Streaming", "COpus", .product(name: "Atomics", package: "swift-atomics"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // Modalities also uses Streaming (WAV reading and resampling of reference audio).
         .target(name: "Modalities", dependencies: ["Tensors", "Checkpoints", "CImage", "Bark", "Encodec", "Streaming"]),
         .target(name: "OmniBark", dependencies: [
-            "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors", "Modalities",
+            "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors", "Modalities", "NetworkStreaming",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "omnibark", dependencies: [
-            "OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors", "Modalities",
+            "OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors", "Modalities", "NetworkStreaming",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -65,6 +72,9 @@ let package = Package(
         .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
                                                          "Modalities", "JackTestSupport"],
                     exclude: ["FakeHub"]),
+        .testTarget(name: "NetworkStreamingTests", dependencies: ["NetworkStreaming", "OmniBark", "Streaming", "Bark", "COpus",
+                                                                 .product(name: "NIOCore", package: "swift-nio"),
+                                                                 .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CJack", "COpus"]),
     ],
     swiftLanguageModes: [.v6]

@@ -13,6 +13,7 @@ struct OmniBarkCommand: AsyncParsableCommand {
         coarse.pt and fine.pt files.
         """,
         version: OmniBarkVersion.string,
-        subcommands: [SpeakCommand.self, LiveCommand.self, InspectCommand.self, ModelsCommand.self, BenchCommand.self, QualityCommand.self]
+        subcommands: [SpeakCommand.self, LiveCommand.self, ServeCommand.self, InspectCommand.self, ModelsCommand.self,
+                      BenchCommand.self, QualityCommand.self]
     )
 }

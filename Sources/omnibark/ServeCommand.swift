@@ -1,0 +1,137 @@
+import ArgumentParser
+import Bark
+import Foundation
+import NetworkStreaming
+import OmniBark
+import Streaming
+import Tensors
+
+/// `omnibark serve`: speak text posted over HTTP to every listener of an Ogg Opus stream.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Stream speech as Ogg Opus over HTTP (and to Icecast), generating text posted to /say.",
+        discussion: """
+        Endpoints:
+          GET  /stream.opus   the live stream (audio/ogg, chunked); late listeners join at a page boundary
+          POST /say           {"text": "…", "voice": "v2/en_speaker_6", "seed": 1, "priority": 0} → 202
+          GET  /status        listeners, queue, time to first audio, real-time factor, underruns, dropped listeners
+          GET  /              a page with a player
+
+        The stream runs in real time and carries silence between utterances. A listener that falls \
+        more than --listener-queue pages (20 ms each) behind is dropped. Binds 127.0.0.1 unless --host says otherwise.
+
+        Examples:
+          omnibark serve --model ./demo --port 8000
+          curl -d '{"text":"Hello there."}' http://127.0.0.1:8000/say
+          ffplay http://127.0.0.1:8000/stream.opus
+          omnibark serve --sink jack --sink http:8000 --sink icecast:http://source:hackme@127.0.0.1:8010/bark.opus
+        """)
+
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(help: "HTTP port (0: any free port).") var port = 8000
+    @Option(help: ArgumentHelp("Model directory.", valueName: "dir")) var model: String?
+    @Option(help: "Weight format: f32, bf16, int8 or q4.") var weights: WeightFormatArgument = .f32
+    @Option(help: ArgumentHelp("Default voice preset name or .npz file.", valueName: "name|path")) var voice: String?
+    @Option(help: "Default random seed (request n uses seed + n − 1 unless it gives one).") var seed: UInt64 = 0
+    @Flag(help: "Argmax in every stage.") var greedy = false
+    @Option(name: .customLong("max-semantic-tokens"), help: "Semantic tokens per utterance.") var maxSemanticTokens: Int?
+
+    @Option(help: "Opus bitrate in bit/s.") var bitrate = 48_000
+    @Option(name: .customLong("frame-size"), help: "Opus frame size in ms: 2.5, 5, 10, 20, 40, 60.") var frameSize = 20.0
+    @Option(help: "Opus application: voip, audio or lowdelay.") var application = "audio"
+    @Option(help: "Opus complexity 0–10.") var complexity = 10
+
+    @Option(name: .customLong("max-listeners"), help: "Listeners at most.") var maxListeners = 256
+    @Option(name: .customLong("listener-queue"), help: "Pages (20 ms) a listener may fall behind before it is dropped.") var listenerQueue = 250
+    @Option(name: .customLong("max-request-bytes"), help: "Largest request body.") var maxRequestBytes = 16 * 1024
+
+    @Option(help: ArgumentHelp("Also send the stream to an Icecast server (HTTP PUT source).", valueName: "http://source:PASSWORD@HOST:PORT/MOUNT"))
+    var icecast: String?
+    @Option(name: .customLong("ice-name"), help: "Icecast stream name.") var iceName = "OmniBark"
+    @Option(name: .customLong("ice-description"), help: "Icecast stream description.") var iceDescription = "Live speech from OmniBark"
+    @Option(name: .customLong("ice-genre"), help: "Icecast genre.") var iceGenre = "Speech"
+    @Flag(name: .customLong("ice-public"), help: "List the stream in Icecast's directory.") var icePublic = false
+
+    @Option(help: ArgumentHelp("Outputs, repeatable: http:PORT, jack, icecast:URL, wav:FILE (default: http).", valueName: "sink"))
+    var sink: [String] = []
+    @Option(help: "JACK server name (with --sink jack).") var server: String?
+    @Option(help: ArgumentHelp("JACK ports to connect to (with --sink jack), comma-separated.", valueName: "ports")) var connect: String?
+
+    func validate() throws {
+        guard OggOpusEncoder.Application(rawValue: application) != nil else { throw ValidationError("--application must be voip, audio or lowdelay") }
+        for s in sink where !(s == "jack" || s.hasPrefix("http:") || s.hasPrefix("icecast:") || s.hasPrefix("wav:")) {
+            throw ValidationError("--sink must be http:PORT, jack, icecast:URL or wav:FILE, got \(s)")
+        }
+        if sink.filter({ $0.hasPrefix("icecast:") }).count + (icecast == nil ? 0 : 1) > 1 { throw ValidationError("give one Icecast URL") }
+    }
+
+    func run() throws {
+        let speech = try SpeechModel(directory: try ModelResolver.resolve(explicit: model), weightFormat: weights.format)
+        if speech.isDemo { FileHandle.standardError.write(Data((DemoModel.warning + "\n").utf8)) }
+        var options = ServeOptions()
+        options.speech.voice = try voice.map { try speech.voice($0) }
+        options.speech.seed = seed
+        options.speech.greedy = greedy
+        options.speech.maxSemanticTokens = maxSemanticTokens
+        options.http.host = host
+        options.http.port = port
+        if let http = sink.first(where: { $0.hasPrefix("http:") }), let p = Int(http.dropFirst(5)) { options.http.port = p }
+        options.http.maxRequestBytes = maxRequestBytes
+        options.http.listenerQueuePages = listenerQueue
+        options.broadcaster.maxListeners = maxListeners
+        options.broadcaster.encoder = OggOpusEncoder.Settings(bitrate: bitrate, frameMilliseconds: frameSize,
+                                                               application: OggOpusEncoder.Application(rawValue: application)!, complexity: complexity)
+
+        var extra: [any AudioSink] = []
+        for s in sink {
+            if s == "jack" {
+                let jack = try JackAudioSink(configuration: JackSink.Configuration(
+                    serverName: server, channels: 1,
+                    connectTo: connect.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []))
+                extra.append(jack)
+                log("also playing into JACK as \(jack.jack.portNames.joined(separator: ", ")) at \(jack.sampleRate) Hz")
+            } else if s.hasPrefix("wav:") {
+                extra.append(try WAVStreamSink(url: URL(fileURLWithPath: (String(s.dropFirst(4)) as NSString).expandingTildeInPath),
+                                               sampleRate: speech.sampleRate, format: .s16))
+            }
+        }
+        let session = try ServeSession(model: speech, options: options, extraSinks: extra)
+        let bound = try session.start()
+        log("serving http://\(host):\(bound)/stream.opus (POST /say, GET /status); Opus \(bitrate / 1000) kbit/s")
+
+        var source: IcecastSource?
+        if let url = icecast ?? sink.first(where: { $0.hasPrefix("icecast:") }).map({ String($0.dropFirst(8)) }) {
+            var configuration = try IcecastSource.Configuration(url: url)
+            configuration.name = iceName
+            configuration.description = iceDescription
+            configuration.genre = iceGenre
+            configuration.isPublic = icePublic
+            configuration.bitrate = bitrate
+            let icecastSource = IcecastSource(configuration: configuration, broadcaster: session.broadcaster)
+            try icecastSource.start()
+            source = icecastSource
+            log("sending the stream to Icecast at \(configuration.redactedURL)")
+        }
+
+        // Run until SIGINT/SIGTERM, then speak out what is queued and end the stream.
+        let stop = DispatchSemaphore(value: 0)
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let sources = [SIGINT, SIGTERM].map { number in
+            let s = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            s.setEventHandler { stop.signal() }
+            s.resume()
+            return s
+        }
+        stop.wait()
+        log("stopping: finishing the queued speech")
+        try session.stop()
+        source?.stop()
+        sources.forEach { $0.cancel() }
+        let status = session.status()
+        log("done: \(status["utterances"] ?? 0) utterance(s), \(status["listenersServed"] ?? 0) listener(s) served, \(status["droppedListeners"] ?? 0) dropped")
+    }
+
+    private func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+}
