@@ -64,8 +64,11 @@ import Glibc
     }
 
     @Test func hundredListenersGetTheWholeStreamAndAStalledOneIsDropped() throws {
-        // 128 kbit/s and small buffers so the stalled listener's queue fills within seconds.
-        let (session, _) = try makeSession(bitrate: 128_000, queuePages: 100, sendBuffer: 4096)
+        // 128 kbit/s and small socket buffers so the stalled listener's queue fills within seconds;
+        // 400 pages (8 s) of queue so reading listeners ride out scheduling stalls of a loaded
+        // machine (the whole suite runs in parallel) — the stream continues with silence until
+        // the session stops, so the stalled listener still overflows its queue.
+        let (session, _) = try makeSession(bitrate: 128_000, queuePages: 400, sendBuffer: 4096)
         let port = try session.start()
         let stalled = try RawListener(port: port, receiveBuffer: 1024)
         var listeners: [RawListener] = []
