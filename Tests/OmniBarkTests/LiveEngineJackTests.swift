@@ -50,15 +50,30 @@ final class TeeSink: AudioSink, @unchecked Sendable {
         #expect(expected.count > 48_000 / 2)
         _ = JackTestRecorder.wait(timeout: .seconds(5)) { recorder.samples().filter { $0 != 0 }.count >= expected.count }
         // Underruns insert silence; apart from that the recording is the engine's output exactly.
+        // The dummy driver runs in real time, and under load an xrun can skip one cycle of a client
+        // (SYSTEM-NOTES): then at most one period per xrun may be missing, but what arrives must
+        // still be the engine's samples in order, none duplicated.
         let received = recorder.samples().filter { $0 != 0 }
-        #expect(received.count == expected.count)
-        #expect(received == expected)
+        let xruns = jack.jack.xruns
+        let exact = received == expected
+        if !exact {
+            #expect(xruns > 0, "samples lost without any xrun: received \(received.count) of \(expected.count)")
+            #expect(expected.count - received.count <= xruns * 256, "received \(received.count) of \(expected.count) with \(xruns) xruns")
+            #expect(Self.isInOrderSubsequence(received, of: expected), "received samples are not the engine's, in order")
+        }
         #expect(statistics.utterances == 2)
         #expect((statistics.timeToFirstAudio ?? 0) > 0)
         #expect(statistics.audioSeconds > 0.5)
         print(String(format: "live into JACK: TTFA %.3f s, RTF %.3f, %.2f s of audio, underruns %d, xruns %d",
                      statistics.timeToFirstAudio ?? -1, statistics.realTimeFactor, statistics.audioSeconds,
                      statistics.underruns, statistics.xruns))
+    }
+
+    /// Whether `part` is `whole` with some elements left out (order kept, nothing added).
+    static func isInOrderSubsequence(_ part: [Float], of whole: [Float]) -> Bool {
+        var i = 0
+        for value in whole where i < part.count && part[i] == value { i += 1 }
+        return i == part.count
     }
 
     @Test func liveCommandPlaysIntoJackAndExits() throws {
