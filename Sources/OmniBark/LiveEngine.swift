@@ -138,36 +138,22 @@ public final class LiveEngine: @unchecked Sendable {
     /// time to first audio (nil for later segments of the same text).
     private func speak(_ text: String, enqueued: UInt64?, voice: VoicePreset?, seed: UInt64,
                        resampler: StreamingResampler) throws -> BarkGeneration {
-        let configuration = options.apply(to: model.generator.configuration)
-        var decoder = model.codec.makeStreamingDecoder()
-        var timings = GenerationTimings()
-        var computeStart = DispatchTime.now().uptimeNanoseconds
-        func deliver(_ samples: [Float]) throws {
-            guard !samples.isEmpty else { return }
-            let resampled = try resampler.process(samples)
-            addCompute(since: computeStart)
-            condition.lock()
-            if stats.timeToFirstAudio == nil, let enqueued {
-                stats.timeToFirstAudio = Double(DispatchTime.now().uptimeNanoseconds - enqueued) / 1e9
-            }
-            stats.audioSeconds += Double(samples.count) / Double(model.sampleRate)
-            condition.unlock()
-            try write(resampled)  // may wait for room in the sink; not counted as compute
-            computeStart = DispatchTime.now().uptimeNanoseconds
-        }
-        let generation = try StreamingBarkGenerator(generator: model.generator, fineMode: fineMode)
-            .run(text: text, voice: voice, configuration: configuration, seed: seed, timings: &timings) { rows in
-                try deliver(try decoder.decode(rows))
-            }
-        try deliver(decoder.finish())
-        addCompute(since: computeStart)
-        return generation
-    }
-
-    private func addCompute(since start: UInt64) {
-        condition.lock()
-        stats.computeSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        condition.unlock()
+        try UtteranceStreamer.stream(
+            model: model, fineMode: fineMode, text: text, voice: voice,
+            configuration: options.apply(to: model.generator.configuration), seed: seed, resampler: resampler, sink: sink,
+            audio: { samples in
+                condition.lock()
+                if stats.timeToFirstAudio == nil, let enqueued {
+                    stats.timeToFirstAudio = Double(DispatchTime.now().uptimeNanoseconds - enqueued) / 1e9
+                }
+                stats.audioSeconds += Double(samples) / Double(model.sampleRate)
+                condition.unlock()
+            },
+            compute: { seconds in
+                condition.lock()
+                stats.computeSeconds += seconds
+                condition.unlock()
+            })
     }
 
     private func write(_ samples: [Float]) throws {

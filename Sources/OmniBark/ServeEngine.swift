@@ -141,43 +141,26 @@ public final class ServeEngine: @unchecked Sendable {
     }
 
     private func speak(_ request: Request, enqueued: UInt64, seed: UInt64, resampler: StreamingResampler) throws {
-        let configuration = options.apply(to: model.generator.configuration)
-        var decoder = model.codec.makeStreamingDecoder()
-        var timings = GenerationTimings()
         var produced = 0
         var first = true
-        var computeStart = DispatchTime.now().uptimeNanoseconds
-        func deliver(_ samples: [Float]) throws {
-            guard !samples.isEmpty else { return }
-            produced += samples.count
-            let resampled = try resampler.process(samples)
-            addCompute(since: computeStart)
-            if first {
+        _ = try UtteranceStreamer.stream(
+            model: model, fineMode: fineMode, text: request.text, voice: request.voice ?? options.voice,
+            configuration: options.apply(to: model.generator.configuration), seed: seed, resampler: resampler, sink: sink,
+            audio: { samples in
+                produced += samples
+                guard first else { return }
                 first = false
                 let ttfa = Double(DispatchTime.now().uptimeNanoseconds - enqueued) / 1e9
                 condition.withLock {
                     if stats.live.timeToFirstAudio == nil { stats.live.timeToFirstAudio = ttfa }
                     stats.lastTimeToFirstAudio = ttfa
                 }
-            }
-            if !resampled.isEmpty { try sink.write(resampled) }
-            computeStart = DispatchTime.now().uptimeNanoseconds
-        }
-        _ = try StreamingBarkGenerator(generator: model.generator, fineMode: fineMode)
-            .run(text: request.text, voice: request.voice ?? options.voice, configuration: configuration, seed: seed, timings: &timings) { rows in
-                try deliver(try decoder.decode(rows))
-            }
-        try deliver(decoder.finish())
-        addCompute(since: computeStart)
+            },
+            compute: { seconds in condition.withLock { stats.live.computeSeconds += seconds } })
         condition.withLock {
             stats.live.utterances += 1
             stats.live.audioSeconds += Double(produced) / Double(model.sampleRate)
             stats.speaking = false
         }
-    }
-
-    private func addCompute(since start: UInt64) {
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        condition.withLock { stats.live.computeSeconds += seconds }
     }
 }

@@ -1,0 +1,39 @@
+import Bark
+import Foundation
+import Streaming
+
+/// Streams one generation into a sink: streaming Bark generation → stateful EnCodec decoder →
+/// resampler → sink. Shared by `LiveEngine` and `ServeEngine`, which keep their own queues and
+/// statistics through the callbacks.
+///
+/// Thread safety: runs on the calling (generation) thread; the callbacks are called on it.
+enum UtteranceStreamer {
+    /// - Parameters:
+    ///   - audio: called with the number of 24 kHz samples of each batch, before it is handed to
+    ///     the sink.
+    ///   - compute: called with seconds of computation (generation, decoding, resampling); time spent
+    ///     waiting for room in the sink is not counted.
+    static func stream(model: SpeechModel, fineMode: FineStreamingMode, text: String, voice: VoicePreset?,
+                       configuration: BarkGenerationConfiguration, seed: UInt64, resampler: StreamingResampler,
+                       sink: any AudioSink, audio: (Int) -> Void, compute: (Double) -> Void) throws -> BarkGeneration {
+        var decoder = model.codec.makeStreamingDecoder()
+        var timings = GenerationTimings()
+        var computeStart = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - computeStart) / 1e9 }
+        func deliver(_ samples: [Float]) throws {
+            guard !samples.isEmpty else { return }
+            let resampled = try resampler.process(samples)
+            compute(elapsed())
+            audio(samples.count)
+            if !resampled.isEmpty { try sink.write(resampled) }  // may wait for room in the sink
+            computeStart = DispatchTime.now().uptimeNanoseconds
+        }
+        let generation = try StreamingBarkGenerator(generator: model.generator, fineMode: fineMode)
+            .run(text: text, voice: voice, configuration: configuration, seed: seed, timings: &timings) { rows in
+                try deliver(try decoder.decode(rows))
+            }
+        try deliver(decoder.finish())
+        compute(elapsed())
+        return generation
+    }
+}
