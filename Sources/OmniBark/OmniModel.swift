@@ -164,73 +164,11 @@ public struct OmniModel: Sendable {
             }
         }
         let conditioningSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let speechResult = try speak(bundle.text ?? "", options: options, conditioning: conditioning, progress: progress)
+        let speechResult = try speech.speak(bundle.text ?? "", options: options, conditioning: conditioning,
+                                            allowsEmptyText: true, progress: progress)
         return OmniResult(speech: speechResult, conditionedModalities: used,
                           ignoredModalities: given.filter { !used.contains($0) }, routeWeights: routeWeights,
                           memoryTokens: memoryTokens, conditioningSeconds: conditioningSeconds)
-    }
-
-    /// `SpeechModel.speak` with the semantic stage conditioned (the same segmenting, seeds, budget
-    /// and joining, so with `conditioning == nil` the result equals `speak`).
-    func speak(_ text: String, options: SpeechOptions, conditioning: FusionConditioning?,
-               progress: GenerationProgressHandler?) throws -> SpeechResult {
-        let generator = speech.generator
-        let base = options.apply(to: generator.configuration)
-        var segments = options.longForm ? TextSegmenter().segments(of: text) : [text]
-        if segments.isEmpty { segments = [""] }
-        var budget = options.maxDuration.map { Int(($0 * base.semantic.rateHz).rounded(.up)) }
-        var voice = options.voice
-        var timings = GenerationTimings()
-        var generations: [BarkGeneration] = []
-        var audio: [[Float]] = []
-        for (index, segment) in segments.enumerated() {
-            if let remaining = budget, remaining <= 0 { break }
-            var configuration = base
-            if let remaining = budget { configuration.semantic.maxNewTokens = min(configuration.semantic.maxNewTokens, remaining) }
-            let generation = try generate(text: segment, voice: voice, configuration: configuration,
-                                          seed: options.seed &+ UInt64(index), conditioning: conditioning,
-                                          timings: &timings, progress: progress)
-            budget = budget.map { $0 - generation.semantic.count }
-            audio.append(try timings.measure(\.codec) { try speech.codec.decode(codes: generation.fine) })
-            generations.append(generation)
-            voice = try generation.voicePreset(configuration: base)
-        }
-        var samples = audio.count == 1 ? audio[0] : AudioJoin.join(audio, sampleRate: speech.sampleRate)
-        if let maxDuration = options.maxDuration {
-            samples = Array(samples.prefix(Int(maxDuration * Double(speech.sampleRate))))
-        }
-        return SpeechResult(audio: samples, sampleRate: speech.sampleRate, segments: generations, timings: timings)
-    }
-
-    /// `BarkGenerator.generate` with an optional conditioning of the semantic stage.
-    func generate(text: String, voice: VoicePreset?, configuration c: BarkGenerationConfiguration, seed: UInt64,
-                  conditioning: FusionConditioning?, timings: inout GenerationTimings,
-                  progress: GenerationProgressHandler?) throws -> BarkGeneration {
-        let models = speech.generator.models
-        var generators = StageRandomGenerators(seed: seed)
-        let textTokens = speech.generator.tokenizer.encode(text)
-        let semantic = try timings.measure(\.semantic) {
-            try SemanticGeneration.generate(
-                model: models.semantic, textTokens: textTokens, history: voice?.semanticPrompt,
-                configuration: c, generator: &generators.semantic, progress: progress, conditioning: conditioning)
-        }
-        var coarseTimings = GenerationTimings()
-        let coarse = try timings.measure(\.coarse) {
-            try CoarseGeneration.generate(
-                model: models.coarse, semantic: semantic, history: voice.map { CoarseGeneration.history(for: $0, configuration: c) },
-                configuration: c, generator: &generators.coarse, timings: &coarseTimings, progress: progress)
-        }
-        timings.coarsePrefill += coarseTimings.coarsePrefill
-        timings.coarseWindows += coarseTimings.coarseWindows
-        let fine = try timings.measure(\.fine) {
-            try FineGeneration.generate(
-                model: models.fine, coarse: coarse, history: voice?.finePrompt,
-                configuration: c, generator: &generators.fine, progress: progress)
-        }
-        timings.fineWindows += FineGeneration.windowCount(frames: coarse.count / c.coarse.codebooks,
-                                                          historyFrames: min(voice?.finePrompt.first?.count ?? 0, c.fine.maxHistoryLength),
-                                                          configuration: c)
-        return BarkGeneration(semantic: semantic, coarse: coarse, fine: fine)
     }
 }
 

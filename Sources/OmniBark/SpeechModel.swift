@@ -64,8 +64,17 @@ public struct SpeechModel: Sendable {
     public func speak(_ text: String, options: SpeechOptions = SpeechOptions(),
                       progress: GenerationProgressHandler? = nil,
                       segmentStarted: (@Sendable (Int, Int, String) -> Void)? = nil) throws -> SpeechResult {
+        try speak(text, options: options, conditioning: nil, allowsEmptyText: false, progress: progress, segmentStarted: segmentStarted)
+    }
+
+    /// `speak` with the semantic stage conditioned (`OmniModel`); `allowsEmptyText` lets other
+    /// inputs stand in for text (one generation from empty text).
+    func speak(_ text: String, options: SpeechOptions, conditioning: (any LayerConditioning)?, allowsEmptyText: Bool,
+               progress: GenerationProgressHandler?,
+               segmentStarted: (@Sendable (Int, Int, String) -> Void)? = nil) throws -> SpeechResult {
         let base = options.apply(to: generator.configuration)
-        let segments = options.longForm ? TextSegmenter().segments(of: text) : [text]
+        var segments = options.longForm ? TextSegmenter().segments(of: text) : [text]
+        if segments.isEmpty && allowsEmptyText { segments = [""] }
         guard !segments.isEmpty else { throw SpeechError.emptyText }
         var budget = options.maxDuration.map { Int(($0 * base.semantic.rateHz).rounded(.up)) }
         var voice = options.voice
@@ -78,7 +87,8 @@ public struct SpeechModel: Sendable {
             if let remaining = budget { configuration.semantic.maxNewTokens = min(configuration.semantic.maxNewTokens, remaining) }
             segmentStarted?(index, segments.count, segment)
             let generation = try generator.generate(text: segment, voice: voice, configuration: configuration,
-                                                    seed: options.seed &+ UInt64(index), timings: &timings, progress: progress)
+                                                    seed: options.seed &+ UInt64(index), timings: &timings,
+                                                    conditioning: conditioning, progress: progress)
             budget = budget.map { $0 - generation.semantic.count }
             generations.append(generation)
             // A segment can end at once (EOS first): no frames, nothing to decode, voice unchanged.

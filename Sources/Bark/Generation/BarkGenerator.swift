@@ -38,9 +38,11 @@ public struct BarkGenerator: Sendable {
     }
 
     /// Like `generate(text:voice:configuration:seed:progress:)`, adding each stage's wall-clock
-    /// time to `timings`.
+    /// time to `timings`; `conditioning` (e.g. the omnimodal fusion block) runs inside the semantic
+    /// stage after its chosen layers.
     public func generate(text: String, voice: VoicePreset?, configuration override: BarkGenerationConfiguration? = nil,
                          seed: UInt64 = 0, timings: inout GenerationTimings,
+                         conditioning: (any LayerConditioning)? = nil,
                          progress: GenerationProgressHandler? = nil) throws -> BarkGeneration {
         let c = override ?? configuration
         var generators = StageRandomGenerators(seed: seed)
@@ -48,7 +50,7 @@ public struct BarkGenerator: Sendable {
         let semantic = try timings.measure(\.semantic) {
             try SemanticGeneration.generate(
                 model: models.semantic, textTokens: textTokens, history: voice?.semanticPrompt,
-                configuration: c, generator: &generators.semantic, progress: progress)
+                configuration: c, generator: &generators.semantic, progress: progress, conditioning: conditioning)
         }
         var coarseTimings = GenerationTimings()
         let coarse = try timings.measure(\.coarse) {
