@@ -85,15 +85,8 @@ public struct BarkCausalModel: Sendable {
     /// Once the workspace has grown to this size, a call allocates nothing.
     public func forward(tokens: [Int], cache: inout KVCache, workspace: inout TransformerWorkspace,
                         lastPositionOnly: Bool = false) throws {
-        try validate(tokens)
-        try checkCapacity(rows: tokens.count, cache: cache)
-        let rows = tokens.count
-        prepare(&workspace, rows: rows, keys: cache.count + rows, past: cache.count, embeddings: nil,
-                logitRows: lastPositionOnly ? 1 : rows)
-        inputEmbedding.lookup(tokens, into: &workspace.hidden)
-        addPositions(&workspace, rows: rows, past: cache.count)
         var none: (any LayerConditioning)? = nil
-        run(&workspace, rows: rows, cache: &cache, lastPositionOnly: lastPositionOnly, conditioning: &none)
+        try forward(tokens: tokens, cache: &cache, workspace: &workspace, lastPositionOnly: lastPositionOnly, conditioning: &none)
     }
 
     /// `forward(tokens:…)` with `conditioning` applied after every decoder block (nil: identical
@@ -113,12 +106,8 @@ public struct BarkCausalModel: Sendable {
     /// Incremental forward pass from input embeddings `[rows, hidden]` (see `forward(tokens:…)`).
     public func forward(embeddings: Tensor, cache: inout KVCache, workspace: inout TransformerWorkspace,
                         lastPositionOnly: Bool = false) throws {
-        let rows = try validate(embeddings: embeddings, past: cache.count)
-        try checkCapacity(rows: rows, cache: cache)
-        prepare(&workspace, rows: rows, keys: cache.count + rows, past: cache.count, embeddings: embeddings.scalars,
-                logitRows: lastPositionOnly ? 1 : rows)
         var none: (any LayerConditioning)? = nil
-        run(&workspace, rows: rows, cache: &cache, lastPositionOnly: lastPositionOnly, conditioning: &none)
+        try forward(embeddings: embeddings, cache: &cache, workspace: &workspace, lastPositionOnly: lastPositionOnly, conditioning: &none)
     }
 
     /// `forward(embeddings:…)` with `conditioning` applied after every decoder block (nil: identical

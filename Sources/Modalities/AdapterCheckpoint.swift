@@ -1,4 +1,5 @@
 import Checkpoints
+import Bark
 import Foundation
 import Tensors
 
@@ -114,7 +115,7 @@ public enum AdapterCheckpoint {
     /// and every gate 0, LayerNorm weights 1: an adapter file that leaves Bark unchanged.
     public static func initialTensors(_ configuration: AdapterConfiguration, seed: UInt64 = 0,
                                       gate: Float = 0) -> [String: Tensor] {
-        var random = SplitMix(state: seed)
+        var random = NormalDraws(seed: seed)
         var tensors: [String: Tensor] = [:]
         for (name, shape) in expectedShapes(configuration).sorted(by: { $0.key < $1.key }) {
             let count = shape.reduce(1, *)
@@ -171,19 +172,12 @@ public enum AdapterCheckpoint {
     }
 }
 
-/// SplitMix64 with Box–Muller normals, for initialising adapter weights reproducibly.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+/// Box–Muller normals over Bark's seedable generator, for initialising adapter weights reproducibly.
+struct NormalDraws {
+    var generator: SeededRandomGenerator
+    init(seed: UInt64) { generator = SeededRandomGenerator(seed: seed) }
     mutating func normal() -> Float {
-        let u1 = max(uniform(), 1e-300), u2 = uniform()
+        let u1 = max(generator.nextUnitInterval(), 1e-300), u2 = generator.nextUnitInterval()
         return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
 }
