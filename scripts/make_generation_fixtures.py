@@ -172,43 +172,8 @@ def build_generation_config(spec):
     }
 
 
-@torch.no_grad()
-def randomise(model, gen):
-    """Overwrite every parameter and persistent buffer that matters with seeded random values
-    (same recipe as scripts/make_bark_fixtures.py)."""
-
-    def normal(t, std, mean=0.0):
-        t.copy_(torch.randn(t.shape, generator=gen, dtype=torch.float32) * std + mean)
-
-    modules = dict(model.named_modules())
-    for name, p in model.named_parameters():  # tied parameters are listed once
-        owner_name, _, leaf = name.rpartition(".")
-        owner = modules[owner_name]
-        if isinstance(owner, nn.Embedding):
-            normal(p, 1.0)
-        elif isinstance(owner, nn.LayerNorm):
-            normal(p, 0.2, 1.0) if leaf == "weight" else normal(p, 0.1)
-        elif leaf == "original0":        # weight-norm magnitude g
-            normal(p, 0.3, 1.0)
-        elif leaf == "original1":        # weight-norm direction v
-            normal(p, 0.3)
-        elif isinstance(owner, (nn.Linear, nn.Conv1d, nn.ConvTranspose1d, nn.LSTM)):
-            normal(p, 0.3) if "weight" in leaf else normal(p, 0.1)
-        else:
-            raise RuntimeError(f"unhandled parameter {name} ({type(owner).__name__})")
-
-    for name, b in model.named_buffers():
-        leaf = name.rpartition(".")[2]
-        if name.endswith("attn.bias") or leaf in ("stride", "kernel_size", "padding_total"):
-            continue
-        if leaf in ("embed", "embed_avg"):
-            normal(b, 1.0)
-        elif leaf == "cluster_size":
-            b.copy_(torch.rand(b.shape, generator=gen) * 2.0 + 0.5)
-        elif leaf == "inited":
-            b.fill_(1.0)
-        else:
-            raise RuntimeError(f"unhandled buffer {name}")
+# Every parameter and persistent buffer randomised with the same recipe as the parity fixtures.
+from make_bark_fixtures import randomise  # noqa: E402  (scripts/ is on sys.path when run directly)
 
 
 # ---------------------------------------------------------------------------------------------
