@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
                                                          "Modalities", "JackTestSupport"],
                     exclude: ["FakeHub"]),
-        .testTarget(name: "NetworkStreamingTests", dependencies: ["NetworkStreaming", "OmniBark", "Streaming", "Bark", "COpus",
+        .testTarget(name: "NetworkStreamingTests", dependencies: ["NetworkStreaming", "OmniBark", "Streaming", "Bark", "COpus", "CBLAS",
                                                                  .product(name: "NIOCore", package: "swift-nio"),
                                                                  .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CJack", "COpus"]),

@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 import Streaming
 import Testing
@@ -88,37 +89,35 @@ enum NetworkTestSupport {
     // MARK: Signals
 
     /// Finds where `reference` sits in `signal` (maximum normalised cross-correlation over
-    /// `maxLag`), then returns the correlation and the SNR (dB) of `signal` against `reference`
-    /// over the reference's length.
+    /// `center ± maxLag`, every lag tried), then returns the correlation and the SNR (dB) of
+    /// `signal` against `reference` over the reference's length. `center` is `knownCenter`, or
+    /// the offset between the first clearly audible sample of each (the stream around the speech
+    /// is silence). Every lag is tried because the correlation peak of broadband audio is about one
+    /// sample wide: a strided search misses it whenever the true lag is not on the stride.
     static func compare(reference: [Float], signal: [Float], maxLag: Int, around knownCenter: Int? = nil) -> (lag: Int, correlation: Double, snr: Double) {
-        // Coarse search on an energy-normalised cross-correlation, with stride for speed, then refine.
+        // Prefix sums of squares give each lag's energies in O(1); the dot products go to BLAS.
+        var referenceEnergyPrefix = [0.0], signalEnergyPrefix = [0.0]
+        for r in reference { referenceEnergyPrefix.append(referenceEnergyPrefix[referenceEnergyPrefix.count - 1] + Double(r * r)) }
+        for s in signal { signalEnergyPrefix.append(signalEnergyPrefix[signalEnergyPrefix.count - 1] + Double(s * s)) }
         func correlation(at lag: Int) -> Double {
-            var dot = 0.0, rr = 0.0, ss = 0.0
-            var i = 0
-            while i < reference.count {
-                let j = i + lag
-                if j >= 0 && j < signal.count {
-                    let r = Double(reference[i]), s = Double(signal[j])
-                    dot += r * s; rr += r * r; ss += s * s
+            // Overlap: reference[i] with signal[i + lag] for i in lower..<upper.
+            let lower = max(0, -lag), upper = min(reference.count, signal.count - lag)
+            guard upper > lower else { return 0 }
+            let dot = reference.withUnsafeBufferPointer { r in
+                signal.withUnsafeBufferPointer { s in
+                    cblas_sdot(Int32(upper - lower), r.baseAddress! + lower, 1, s.baseAddress! + lower + lag, 1)
                 }
-                i += 1
             }
-            return rr > 0 && ss > 0 ? dot / (rr * ss).squareRoot() : 0
+            let rr = referenceEnergyPrefix[upper] - referenceEnergyPrefix[lower]
+            let ss = signalEnergyPrefix[upper + lag] - signalEnergyPrefix[lower + lag]
+            return rr > 0 && ss > 0 ? Double(dot) / (rr * ss).squareRoot() : 0
         }
-        var best = (lag: 0, value: -2.0)
-        // Coarse position from the first clearly audible sample of each (the stream around the
-        // speech is silence), then a search of ±maxLag around it.
         let threshold: Float = 0.02
         let center = knownCenter ?? (signal.firstIndex { abs($0) > threshold } ?? 0) - (reference.firstIndex { abs($0) > threshold } ?? 0)
-        var lag = center - maxLag
-        while lag <= center + maxLag {
+        var best = (lag: 0, value: -2.0)
+        for lag in (center - maxLag)...(center + maxLag) {
             let c = correlation(at: lag)
             if c > best.value { best = (lag, c) }
-            lag += 8
-        }
-        for candidate in (best.lag - 8)...(best.lag + 8) {
-            let c = correlation(at: candidate)
-            if c > best.value { best = (candidate, c) }
         }
         var signalEnergy = 0.0, noiseEnergy = 0.0
         for i in 0..<reference.count {
