@@ -96,7 +96,7 @@ public struct BarkCausalModel: Sendable {
         try validate(tokens)
         try checkCapacity(rows: tokens.count, cache: cache)
         let rows = tokens.count
-        prepare(&workspace, rows: rows, keys: cache.count + rows, past: cache.count, embeddings: nil,
+        prepare(&workspace, rows: rows, keys: max(cache.count + rows, cache.capacity), past: cache.count, embeddings: nil,
                 logitRows: lastPositionOnly ? 1 : rows)
         inputEmbedding.lookup(tokens, into: &workspace.hidden)
         addPositions(&workspace, rows: rows, past: cache.count)
@@ -116,7 +116,7 @@ public struct BarkCausalModel: Sendable {
                         lastPositionOnly: Bool = false, conditioning: inout (any LayerConditioning)?) throws {
         let rows = try validate(embeddings: embeddings, past: cache.count)
         try checkCapacity(rows: rows, cache: cache)
-        prepare(&workspace, rows: rows, keys: cache.count + rows, past: cache.count, embeddings: embeddings.scalars,
+        prepare(&workspace, rows: rows, keys: max(cache.count + rows, cache.capacity), past: cache.count, embeddings: embeddings.scalars,
                 logitRows: lastPositionOnly ? 1 : rows)
         run(&workspace, rows: rows, cache: &cache, lastPositionOnly: lastPositionOnly, conditioning: &conditioning)
     }
@@ -137,7 +137,7 @@ public struct BarkCausalModel: Sendable {
     private func prepare(_ w: inout TransformerWorkspace, rows: Int, keys: Int, past: Int,
                          embeddings: [Float]?, logitRows: Int) {
         let h = configuration.hiddenSize
-        w.reserve(rows: rows, keys: keys, hidden: h, logitRows: logitRows, vocabulary: configuration.outputVocabularySize)
+        w.reserve(rows: rows, keys: keys, heads: configuration.heads, hidden: h, logitRows: logitRows, vocabulary: configuration.outputVocabularySize)
         if let embeddings {
             w.hidden.withUnsafeMutableBufferPointer { dst in
                 embeddings.withUnsafeBufferPointer { src in

@@ -89,7 +89,7 @@ public struct BarkFineModel: Sendable {
             }
         }
         let h = configuration.hiddenSize
-        w.reserve(rows: positions, keys: positions, hidden: h, logitRows: positions, vocabulary: configuration.outputVocabularySize)
+        w.reserve(rows: positions, keys: positions, heads: configuration.heads, hidden: h, logitRows: positions, vocabulary: configuration.outputVocabularySize)
         embed(codes: codes, positions: positions, codebook: codebook, into: &w.hidden)
         for block in blocks { block.apply(rows: positions, workspace: &w, causal: false) }
         finalLayerNorm.apply(w.hidden, rows: positions, into: &w.normed)

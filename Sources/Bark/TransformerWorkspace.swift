@@ -1,3 +1,5 @@
+import Tensors
+
 /// Scratch buffers for running a Bark transformer on a number of rows (positions) at once.
 ///
 /// Buffers only grow: after the first call of a given size (e.g. the prefill), later calls of that
@@ -10,7 +12,7 @@ public struct TransformerWorkspace: Sendable {
     var qkv: [Float] = []        // [rows, 3H]
     var attention: [Float] = []  // [rows, H]
     var mlp: [Float] = []        // [rows, 4H]
-    var scores: [Float] = []     // [rows, keys] for one head at a time
+    var scores: [Float] = []     // [rows, keys] for one head at a time, or [heads, keys] for one row
     /// Logits of the last forward call: `[rows, vocabulary]`, row-major; only the first
     /// `logitRows · vocabulary` elements are meaningful.
     public internal(set) var logits: [Float] = []
@@ -21,15 +23,15 @@ public struct TransformerWorkspace: Sendable {
 
     public init() {}
 
-    /// Grows the buffers to hold `rows` rows attending over `keys` keys with hidden size `hidden`
-    /// and `logitRows × vocabulary` logits.
-    mutating func reserve(rows: Int, keys: Int, hidden: Int, logitRows: Int, vocabulary: Int) {
+    /// Grows the buffers to hold `rows` rows attending over `keys` keys with `heads` heads and
+    /// hidden size `hidden`, and `logitRows × vocabulary` logits.
+    mutating func reserve(rows: Int, keys: Int, heads: Int, hidden: Int, logitRows: Int, vocabulary: Int) {
         Self.grow(&self.hidden, to: rows * hidden)
         Self.grow(&normed, to: rows * hidden)
         Self.grow(&qkv, to: rows * 3 * hidden)
         Self.grow(&attention, to: rows * hidden)
         Self.grow(&mlp, to: rows * 4 * hidden)
-        Self.grow(&scores, to: rows * keys)
+        Self.grow(&scores, to: Attention.scratchCount(rows: rows, keys: keys, heads: heads))
         Self.grow(&logits, to: logitRows * vocabulary)
     }
 

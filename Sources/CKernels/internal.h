@@ -27,10 +27,25 @@ static inline float ck_bf16_value(uint16_t h) {
     return v.f;
 }
 
+/// `path`, or the best supported one when it is out of range or unsupported.
+int ck_effective_path(int path);
+
+// Row operations (rowops.c): one row or span per call, per path.
+void ck_softmax_row_portable(float *x, int visible, int width);
+void ck_gelu_span_portable(float *x, size_t count);
+void ck_layer_norm_row_portable(const float *x, float *y, int width, const float *w, const float *b, float eps);
+void ck_attend_head_portable(const float *q, const float *k, const float *v, int key_stride, int keys, int head_dim,
+                             float scale, float *scores, float *out);
+
 void ck_gemv_bf16_rows_portable(const void *args, int r0, int r1);
 void ck_gemv_int8_rows_portable(const void *args, int r0, int r1);
 void ck_gemv_q4_rows_portable(const void *args, int r0, int r1);
 #if defined(__x86_64__) || defined(__i386__)
+void ck_softmax_row_avx2(float *x, int visible, int width);
+void ck_gelu_span_avx2(float *x, size_t count);
+void ck_layer_norm_row_avx2(const float *x, float *y, int width, const float *w, const float *b, float eps);
+void ck_attend_head_avx2(const float *q, const float *k, const float *v, int key_stride, int keys, int head_dim,
+                         float scale, float *scores, float *out);
 void ck_gemv_bf16_rows_avx2(const void *args, int r0, int r1);
 void ck_gemv_int8_rows_avx2(const void *args, int r0, int r1);
 void ck_gemv_q4_rows_avx2(const void *args, int r0, int r1);

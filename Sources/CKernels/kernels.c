@@ -288,7 +288,7 @@ static void gemv_run(ck_pool *pool, ck_gemv_args *a, size_t weight_bytes) {
     ck_pool_run(pool, gemv_task, a, (a->n + chunk - 1) / chunk);
 }
 
-static int effective_path(int path) {
+int ck_effective_path(int path) {
     if (path < 0 || path > CK_PATH_AVX512) path = ck_best_path();
     while (path > CK_PATH_PORTABLE && !ck_path_supported(path)) path--;
     return path;
@@ -301,7 +301,7 @@ void ck_gemv_bf16(int path, ck_pool *pool, const uint16_t *w, int n, int k,
                        .rows = ck_gemv_bf16_rows_portable };
     uint16_t stack_hi[4096], stack_lo[4096];
     uint16_t *heap = NULL;
-    path = effective_path(path);
+    path = ck_effective_path(path);
 #if defined(__x86_64__) || defined(__i386__)
     if (path == CK_PATH_AVX2) a.rows = ck_gemv_bf16_rows_avx2;
     if (path == CK_PATH_AVX512) {
@@ -334,7 +334,7 @@ void ck_gemv_int8(int path, ck_pool *pool, const int8_t *w, const float *scales,
     if (n <= 0) return;
     ck_gemv_args a = { .w = w, .scales = scales, .n = n, .k = k, .x = x, .bias = bias, .y = y,
                        .accumulate = accumulate, .rows = ck_gemv_int8_rows_portable };
-    path = effective_path(path);
+    path = ck_effective_path(path);
 #if defined(__x86_64__) || defined(__i386__)
     if (path == CK_PATH_AVX2) a.rows = ck_gemv_int8_rows_avx2;
     if (path == CK_PATH_AVX512) a.rows = ck_gemv_int8_rows_avx512;
@@ -347,7 +347,7 @@ void ck_gemv_q4(int path, ck_pool *pool, const uint8_t *w, const float *scales, 
     if (n <= 0) return;
     ck_gemv_args a = { .w = w, .scales = scales, .n = n, .k = k, .x = x, .bias = bias, .y = y,
                        .accumulate = accumulate, .rows = ck_gemv_q4_rows_portable };
-    path = effective_path(path);
+    path = ck_effective_path(path);
 #if defined(__x86_64__) || defined(__i386__)
     if (path == CK_PATH_AVX2) a.rows = ck_gemv_q4_rows_avx2;
     if (path == CK_PATH_AVX512) a.rows = ck_gemv_q4_rows_avx512;

@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 
 /// Multi-head scaled dot-product self-attention over the fused `q|k|v` projection that GPT-style
 /// models (Bark's `att_proj`) produce: row `t` of `qkv` is `[q (hidden) | k (hidden) | v (hidden)]`,
@@ -13,8 +14,8 @@ import CBLAS
 /// distinct scratch/output/cache are safe.
 public enum Attention {
     /// Scratch floats needed by `selfAttention`/`cachedSelfAttention` for `rows` queries over
-    /// `keys` keys.
-    public static func scratchCount(rows: Int, keys: Int) -> Int { rows * keys }
+    /// `keys` keys with `heads` heads (one head's scores at a time, or every head's for one query).
+    public static func scratchCount(rows: Int, keys: Int, heads: Int = 1) -> Int { max(rows, heads) * keys }
 
     /// Non-cached self-attention of `rows` tokens over themselves.
     ///
@@ -50,11 +51,13 @@ public enum Attention {
     /// - Parameters:
     ///   - qkv: `[rows, 3·hidden]`.
     ///   - output: receives `[rows, hidden]`.
-    ///   - scratch: at least `scratchCount(rows: rows, keys: cache.count + rows)` floats.
+    ///   - scratch: at least `scratchCount(rows: rows, keys: cache.count + rows, heads: heads)` floats.
+    ///   - path: the kernels for one query row (decoding), which runs every head on
+    ///     `ThreadPool.shared` instead of two BLAS calls per head.
     /// - Precondition: `cache.count + rows ≤ cache.capacity`.
     public static func cachedSelfAttention(
         qkv: [Float], rows: Int, heads: Int, cache: inout KVCache, layer: Int,
-        scratch: inout [Float], output: inout [Float]
+        scratch: inout [Float], output: inout [Float], path: KernelPath = .active
     ) {
         let hidden = cache.hidden
         let past = cache.count
@@ -62,7 +65,7 @@ public enum Attention {
         precondition(layer >= 0 && layer < cache.layers, "layer \(layer) outside cache")
         precondition(past + rows <= cache.capacity, "KV cache full: \(past) + \(rows) > \(cache.capacity)")
         precondition(qkv.count >= rows * 3 * hidden && output.count >= rows * hidden
-                     && scratch.count >= scratchCount(rows: rows, keys: past + rows), "cachedSelfAttention: arrays too small")
+                     && scratch.count >= scratchCount(rows: rows, keys: past + rows, heads: heads), "cachedSelfAttention: arrays too small")
         let layerBase = layer * cache.capacity * hidden
         qkv.withUnsafeBufferPointer { q in
             cache.keys.withUnsafeMutableBufferPointer { kc in
@@ -76,10 +79,17 @@ public enum Attention {
                                 (kp + dst).update(from: qp + r * 3 * hidden + hidden, count: hidden)
                                 (vp + dst).update(from: qp + r * 3 * hidden + 2 * hidden, count: hidden)
                             }
-                            attend(queries: qp, queryStride: 3 * hidden,
-                                   keys: kp + layerBase, values: vp + layerBase, keyStride: hidden,
-                                   rows: rows, keyCount: past + rows, past: past, hidden: hidden, heads: heads,
-                                   causal: true, scores: sp, output: op)
+                            if rows == 1 {
+                                // Decoding: one query, all heads on the pool, no BLAS call per head.
+                                ck_attend_one(path.code, ThreadPool.shared.handle, qp, kp + layerBase, vp + layerBase,
+                                              Int32(hidden), Int32(past + 1), Int32(hidden), Int32(heads),
+                                              1 / Float(hidden / heads).squareRoot(), sp, op)
+                            } else {
+                                attend(queries: qp, queryStride: 3 * hidden,
+                                       keys: kp + layerBase, values: vp + layerBase, keyStride: hidden,
+                                       rows: rows, keyCount: past + rows, past: past, hidden: hidden, heads: heads,
+                                       causal: true, scores: sp, output: op)
+                            }
                         }
                     }
                 }
@@ -101,12 +111,7 @@ public enum Attention {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(keyCount), Int32(headDim),
                         scale, queries + offset, Int32(queryStride), keys + offset, Int32(keyStride),
                         0, scores, Int32(keyCount))
-            for r in 0..<rows {
-                let row = scores + r * keyCount
-                let visible = causal ? min(keyCount, past + r + 1) : keyCount
-                Elementwise.softmaxInPlace(UnsafeMutableBufferPointer(start: row, count: visible))
-                if visible < keyCount { (row + visible).update(repeating: 0, count: keyCount - visible) }
-            }
+            Elementwise.softmaxRows(scores, rows: rows, width: keyCount, stride: keyCount, causalPast: causal ? past : nil)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headDim), Int32(keyCount),
                         1, scores, Int32(keyCount), values + offset, Int32(keyStride),
                         0, output + offset, Int32(hidden))

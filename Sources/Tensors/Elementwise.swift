@@ -1,6 +1,8 @@
+import CKernels
 import Foundation
 
-/// Elementwise operations on row-major `Float` arrays. None of them allocate.
+/// Elementwise operations on row-major `Float` arrays. None of them allocate. GELU and softmax run
+/// the `CKernels` row kernels (`KernelPath.active`), split over `ThreadPool.shared`.
 public enum Elementwise {
     /// `matrix[r, :] += vector` for each of the first `rows` rows (width = `vector.count`).
     public static func addRowVector(_ vector: [Float], to matrix: inout [Float], rows: Int) {
@@ -27,41 +29,31 @@ public enum Elementwise {
     }
 
     /// Exact (erf-based) GELU in place on the first `count` elements: `x · ½ · (1 + erf(x / √2))`,
-    /// as PyTorch's `nn.GELU()` default.
-    public static func geluInPlace(_ values: inout [Float], count: Int) {
+    /// as PyTorch's `nn.GELU()` default; erf within 1.5e-7 absolute (the Abramowitz–Stegun formula
+    /// PyTorch's vectorised CPU kernel uses).
+    public static func geluInPlace(_ values: inout [Float], count: Int, path: KernelPath = .active, pool: ThreadPool? = .shared) {
         precondition(values.count >= count, "gelu: count \(count) exceeds \(values.count)")
-        let invSqrt2: Float = 0.70710678118654752440
         values.withUnsafeMutableBufferPointer { v in
-            for i in 0..<count {
-                let x = v[i]
-                v[i] = 0.5 * x * (1 + erff(x * invSqrt2))
-            }
+            ck_gelu(path.code, pool?.handle, v.baseAddress, count)
         }
     }
 
     /// Softmax of each of the first `rows` rows of width `width`, in place (max-subtracted).
-    public static func softmaxRowsInPlace(_ values: inout [Float], rows: Int, width: Int) {
+    public static func softmaxRowsInPlace(_ values: inout [Float], rows: Int, width: Int,
+                                          path: KernelPath = .active, pool: ThreadPool? = .shared) {
         precondition(values.count >= rows * width, "softmax: \(rows)×\(width) exceeds \(values.count)")
         values.withUnsafeMutableBufferPointer { v in
-            guard let base = v.baseAddress else { return }
-            for r in 0..<rows { softmaxInPlace(UnsafeMutableBufferPointer(start: base + r * width, count: width)) }
+            softmaxRows(v.baseAddress, rows: rows, width: width, stride: width, causalPast: nil, path: path, pool: pool)
         }
     }
 
-    /// Softmax of one contiguous span in place. Internal kernel shared with attention.
-    @usableFromInline
-    static func softmaxInPlace(_ row: UnsafeMutableBufferPointer<Float>) {
-        guard !row.isEmpty else { return }
-        var maximum = -Float.infinity
-        for x in row where x > maximum { maximum = x }
-        var sum: Float = 0
-        for i in row.indices {
-            let e = expf(row[i] - maximum)
-            row[i] = e
-            sum += e
-        }
-        let scale = 1 / sum
-        for i in row.indices { row[i] *= scale }
+    /// Softmax of `rows` rows of `width` floats starting `stride` apart, in place. With
+    /// `causalPast`, row `r` covers only its first `min(width, causalPast + r + 1)` entries and
+    /// the rest of the row is set to zero. Internal kernel shared with attention.
+    static func softmaxRows(_ base: UnsafeMutablePointer<Float>?, rows: Int, width: Int, stride: Int, causalPast: Int?,
+                            path: KernelPath = .active, pool: ThreadPool? = .shared) {
+        guard let base, rows > 0, width > 0 else { return }
+        ck_softmax_rows(path.code, pool?.handle, base, Int32(rows), Int32(width), Int32(stride), Int32(causalPast ?? -1))
     }
 }
 

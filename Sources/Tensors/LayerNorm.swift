@@ -1,3 +1,5 @@
+import CKernels
+
 /// Layer normalisation over the last dimension, as PyTorch's `nn.LayerNorm(normalized_shape, eps, bias)`:
 /// `y = (x − mean) / √(var + eps) · weight (+ bias)`, with the biased (population) variance.
 ///
@@ -20,31 +22,27 @@ public struct LayerNorm: Sendable {
     public var features: Int { weight.shape[0] }
 
     /// Normalises `rows` rows of `input[rows, features]` into `output`. Allocates nothing.
-    /// Mean and variance are accumulated in `Double` for accuracy.
-    public func apply(_ input: [Float], rows: Int, into output: inout [Float]) {
+    /// Mean and variance are accumulated in `Double` for accuracy; rows are split over `pool`.
+    public func apply(_ input: [Float], rows: Int, into output: inout [Float], path: KernelPath = .active,
+                      pool: ThreadPool? = .shared) {
         let width = features
         precondition(input.count >= rows * width && output.count >= rows * width, "LayerNorm: \(rows)×\(width) exceeds arrays")
+        guard rows > 0, width > 0 else { return }
         input.withUnsafeBufferPointer { x in
             weight.scalars.withUnsafeBufferPointer { w in
                 output.withUnsafeMutableBufferPointer { y in
-                    for r in 0..<rows {
-                        let base = r * width
-                        var sum: Double = 0
-                        for c in 0..<width { sum += Double(x[base + c]) }
-                        let mean = sum / Double(width)
-                        var squares: Double = 0
-                        for c in 0..<width {
-                            let d = Double(x[base + c]) - mean
-                            squares += d * d
+                    if let bias {
+                        bias.scalars.withUnsafeBufferPointer { b in
+                            ck_layer_norm(path.code, pool?.handle, x.baseAddress, y.baseAddress, Int32(rows), Int32(width),
+                                          w.baseAddress, b.baseAddress, epsilon)
                         }
-                        let inverse = Float(1 / (squares / Double(width) + Double(epsilon)).squareRoot())
-                        let meanF = Float(mean)
-                        for c in 0..<width { y[base + c] = (x[base + c] - meanF) * inverse * w[c] }
+                    } else {
+                        ck_layer_norm(path.code, pool?.handle, x.baseAddress, y.baseAddress, Int32(rows), Int32(width),
+                                      w.baseAddress, nil, epsilon)
                     }
                 }
             }
         }
-        if let bias { Elementwise.addRowVector(bias.scalars, to: &output, rows: rows) }
     }
 
     /// Convenience over a tensor whose last dimension is `features`.

@@ -83,6 +83,32 @@ void ck_gemv_int8(int path, ck_pool *pool, const int8_t *w, const float *scales,
 void ck_gemv_q4(int path, ck_pool *pool, const uint8_t *w, const float *scales, int n, int k,
                 const float *x, const float *bias, float *y, int accumulate);
 
+// MARK: - Row operations of the transformer blocks, split over `pool` (may be NULL)
+//
+// Portable and AVX2 paths (the AVX-512 path runs the AVX2 code). Work below a few thousand
+// elements runs on the caller without waking the pool.
+
+/// Softmax in place of `rows` rows of `width` floats, row r starting at `x + r * stride`. With
+/// `causal_past` ≥ 0, row r covers only its first min(width, causal_past + r + 1) entries (Bark's
+/// bottom-right causal mask) and the rest of the row is set to 0. exp: libm (portable) or a
+/// Cephes-style polynomial within 2 ulp (AVX2).
+void ck_softmax_rows(int path, ck_pool *pool, float *x, int rows, int width, int stride, int causal_past);
+
+/// Exact (erf) GELU in place: x · ½ · (1 + erf(x / √2)), erf by Abramowitz–Stegun 7.1.26 (absolute
+/// error ≤ 1.5e-7, the formula PyTorch's vectorised CPU kernel uses).
+void ck_gelu(int path, ck_pool *pool, float *x, size_t count);
+
+/// LayerNorm of `rows` rows of `width`: y = (x − mean) / √(var + eps) · w (+ b), mean and (biased)
+/// variance accumulated in double. `b` may be NULL. `x` and `y` must not overlap.
+void ck_layer_norm(int path, ck_pool *pool, const float *x, float *y, int rows, int width,
+                   const float *w, const float *b, float eps);
+
+/// Attention of one query row over `keys` positions, every head (split over `pool` by head):
+/// head h reads q[h·d ..< (h+1)·d], keys/values at `k + j·key_stride + h·d` (j < keys), writes
+/// `out[h·d ..< (h+1)·d]` = softmax(scale · q·Kᵀ) · V. `scores` holds heads × keys floats.
+void ck_attend_one(int path, ck_pool *pool, const float *q, const float *k, const float *v, int key_stride,
+                   int keys, int hidden, int heads, float scale, float *scores, float *out);
+
 #ifdef __cplusplus
 }
 #endif
