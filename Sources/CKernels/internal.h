@@ -10,6 +10,8 @@ typedef struct {
     const float *x;
     const uint16_t *x_hi;   // bf16 dot-product path only: x split as hi + lo bf16
     const uint16_t *x_lo;
+    const int8_t *x_q;      // int8 path: x quantized to -127…127, x ≈ x_scale · x_q
+    float x_scale;
     const float *bias;
     float *y;
     int accumulate;
@@ -21,6 +23,11 @@ static inline void ck_store(const ck_gemv_args *a, int r, float v) {
     if (a->bias) v += a->bias[r];
     a->y[r] = a->accumulate ? a->y[r] + v : v;
 }
+
+/// Quantizes x[k] to q ∈ -127…127 with x ≈ scale · q (scale = max|x| / 127, round to nearest even),
+/// the same rule as the int8 GEMM's activations. A row of zeros gets scale 0; a non-finite value
+/// gives a non-finite scale (so the outputs are NaN, as in f32).
+float ck_quantize_activations(const float *x, int k, int8_t *q);
 
 static inline float ck_bf16_value(uint16_t h) {
     union { uint32_t u; float f; } v = { (uint32_t)h << 16 };
@@ -51,7 +58,6 @@ void ck_gemv_int8_rows_avx2(const void *args, int r0, int r1);
 void ck_gemv_q4_rows_avx2(const void *args, int r0, int r1);
 void ck_gemv_bf16_rows_avx512(const void *args, int r0, int r1);
 void ck_gemv_bf16_rows_avx512bf16(const void *args, int r0, int r1);
-void ck_gemv_int8_rows_avx512(const void *args, int r0, int r1);
 void ck_gemv_q4_rows_avx512(const void *args, int r0, int r1);
 #endif
 #endif

@@ -220,21 +220,34 @@ void ck_gemv_bf16_rows_portable(const void *args, int r0, int r1) {
     }
 }
 
+float ck_quantize_activations(const float *x, int k, int8_t *q) {
+    float m = 0;
+    int finite = 1;
+    for (int i = 0; i < k; i++) {
+        float v = fabsf(x[i]);
+        if (!isfinite(v)) finite = 0;
+        else if (v > m) m = v;
+    }
+    if (!finite) {
+        memset(q, 0, (size_t)k);
+        return NAN;
+    }
+    float inv = m > 0 ? 127.0f / m : 0;
+    for (int i = 0; i < k; i++) {
+        float v = nearbyintf(x[i] * inv);
+        q[i] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+    }
+    return m / 127.0f;
+}
+
 void ck_gemv_int8_rows_portable(const void *args, int r0, int r1) {
     const ck_gemv_args *a = args;
     int k = a->k;
     for (int r = r0; r < r1; r++) {
         const int8_t *w = (const int8_t *)a->w + (size_t)r * k;
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = 0;
-        for (; i + 4 <= k; i += 4) {
-            s0 += a->x[i] * (float)w[i];
-            s1 += a->x[i + 1] * (float)w[i + 1];
-            s2 += a->x[i + 2] * (float)w[i + 2];
-            s3 += a->x[i + 3] * (float)w[i + 3];
-        }
-        for (; i < k; i++) s0 += a->x[i] * (float)w[i];
-        ck_store(a, r, ((s0 + s1) + (s2 + s3)) * a->scales[r]);
+        int32_t sum = 0;
+        for (int i = 0; i < k; i++) sum += (int32_t)a->x_q[i] * w[i];
+        ck_store(a, r, (float)sum * (a->x_scale * a->scales[r]));
     }
 }
 
@@ -332,14 +345,26 @@ void ck_gemv_bf16(int path, ck_pool *pool, const uint16_t *w, int n, int k,
 void ck_gemv_int8(int path, ck_pool *pool, const int8_t *w, const float *scales, int n, int k,
                   const float *x, const float *bias, float *y, int accumulate) {
     if (n <= 0) return;
-    ck_gemv_args a = { .w = w, .scales = scales, .n = n, .k = k, .x = x, .bias = bias, .y = y,
-                       .accumulate = accumulate, .rows = ck_gemv_int8_rows_portable };
+    // x is quantized once per call, so every row is an exact integer dot product (the same in
+    // every path) and the AVX2 kernel can multiply 32 bytes per instruction.
+    int8_t stack_q[4096];
+    int8_t *heap = k > 4096 ? malloc((size_t)k) : NULL;
+    int8_t *x_q = heap ? heap : stack_q;
+    if (k > 4096 && !heap) {  // out of memory: no result rather than a wrong one
+        for (int r = 0; r < n; r++) y[r] = NAN;
+        return;
+    }
+    float x_scale = ck_quantize_activations(x, k, x_q);
+    ck_gemv_args a = { .w = w, .scales = scales, .n = n, .k = k, .x = x, .x_q = x_q, .x_scale = x_scale, .bias = bias,
+                       .y = y, .accumulate = accumulate, .rows = ck_gemv_int8_rows_portable };
     path = ck_effective_path(path);
 #if defined(__x86_64__) || defined(__i386__)
-    if (path == CK_PATH_AVX2) a.rows = ck_gemv_int8_rows_avx2;
-    if (path == CK_PATH_AVX512) a.rows = ck_gemv_int8_rows_avx512;
+    // AVX-512 machines run the AVX2 kernel too (a VNNI kernel would be faster; none of our machines
+    // has VNNI to test one on).
+    if (path >= CK_PATH_AVX2) a.rows = ck_gemv_int8_rows_avx2;
 #endif
     gemv_run(pool, &a, (size_t)n * k);
+    free(heap);
 }
 
 void ck_gemv_q4(int path, ck_pool *pool, const uint8_t *w, const float *scales, int n, int k,

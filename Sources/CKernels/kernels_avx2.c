@@ -50,40 +50,40 @@ CK_AVX2 void ck_gemv_bf16_rows_avx2(const void *args, int r0, int r1) {
     }
 }
 
-CK_AVX2 static inline __m256 i8x8(const int8_t *p) {
-    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)p)));
+CK_AVX2 static inline int32_t hsum_epi32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
 }
 
+/// int8 weights × int8-quantized x: vpmaddubsw multiplies |x| (unsigned) by w with x's sign
+/// moved onto it (vpsignb), summing pairs into int16 — at most 2 · 127 · 127 = 32258, so nothing
+/// saturates — then vpmaddwd widens to int32. Exact, like the portable loop.
 CK_AVX2 void ck_gemv_int8_rows_avx2(const void *args, int r0, int r1) {
     const ck_gemv_args *a = args;
-    int k = a->k, k8 = k & ~7;
-    const float *x = a->x;
-    int r = r0;
-    for (; r + 4 <= r1; r += 4) {
-        const int8_t *w0 = (const int8_t *)a->w + (size_t)r * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
-        __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-        for (int i = 0; i < k8; i += 8) {
-            __m256 xv = _mm256_loadu_ps(x + i);
-            s0 = _mm256_fmadd_ps(xv, i8x8(w0 + i), s0);
-            s1 = _mm256_fmadd_ps(xv, i8x8(w1 + i), s1);
-            s2 = _mm256_fmadd_ps(xv, i8x8(w2 + i), s2);
-            s3 = _mm256_fmadd_ps(xv, i8x8(w3 + i), s3);
-        }
-        float t0 = hsum256(s0), t1 = hsum256(s1), t2 = hsum256(s2), t3 = hsum256(s3);
-        for (int i = k8; i < k; i++) {
-            t0 += x[i] * (float)w0[i]; t1 += x[i] * (float)w1[i];
-            t2 += x[i] * (float)w2[i]; t3 += x[i] * (float)w3[i];
-        }
-        ck_store(a, r, t0 * a->scales[r]); ck_store(a, r + 1, t1 * a->scales[r + 1]);
-        ck_store(a, r + 2, t2 * a->scales[r + 2]); ck_store(a, r + 3, t3 * a->scales[r + 3]);
-    }
-    for (; r < r1; r++) {
+    int k = a->k, k32 = k & ~31;
+    const int8_t *x = a->x_q;
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (int r = r0; r < r1; r++) {
         const int8_t *w = (const int8_t *)a->w + (size_t)r * k;
-        __m256 s = _mm256_setzero_ps();
-        for (int i = 0; i < k8; i += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), i8x8(w + i), s);
-        float t = hsum256(s);
-        for (int i = k8; i < k; i++) t += x[i] * (float)w[i];
-        ck_store(a, r, t * a->scales[r]);
+        __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0;
+        int i = 0;
+        for (; i + 64 <= k32; i += 64) {
+            __m256i x0 = _mm256_loadu_si256((const __m256i *)(x + i)), x1 = _mm256_loadu_si256((const __m256i *)(x + i + 32));
+            __m256i w0 = _mm256_loadu_si256((const __m256i *)(w + i)), w1 = _mm256_loadu_si256((const __m256i *)(w + i + 32));
+            __m256i p0 = _mm256_maddubs_epi16(_mm256_sign_epi8(x0, x0), _mm256_sign_epi8(w0, x0));
+            __m256i p1 = _mm256_maddubs_epi16(_mm256_sign_epi8(x1, x1), _mm256_sign_epi8(w1, x1));
+            acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(p0, ones));
+            acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(p1, ones));
+        }
+        for (; i < k32; i += 32) {
+            __m256i x0 = _mm256_loadu_si256((const __m256i *)(x + i)), w0 = _mm256_loadu_si256((const __m256i *)(w + i));
+            acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(x0, x0), _mm256_sign_epi8(w0, x0)), ones));
+        }
+        int32_t sum = hsum_epi32(_mm256_add_epi32(acc0, acc1));
+        for (; i < k; i++) sum += (int32_t)x[i] * w[i];
+        ck_store(a, r, (float)sum * (a->x_scale * a->scales[r]));
     }
 }
 

@@ -87,41 +87,6 @@ CK_AVX512BF16 void ck_gemv_bf16_rows_avx512bf16(const void *args, int r0, int r1
     }
 }
 
-CK_AVX512 static inline __m512 i8x16(__m128i v) {
-    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(v));
-}
-
-CK_AVX512 void ck_gemv_int8_rows_avx512(const void *args, int r0, int r1) {
-    const ck_gemv_args *a = args;
-    int k = a->k;
-    const float *x = a->x;
-    int r = r0;
-    for (; r + 4 <= r1; r += 4) {
-        const int8_t *w0 = (const int8_t *)a->w + (size_t)r * k, *w1 = w0 + k, *w2 = w1 + k, *w3 = w2 + k;
-        __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
-        for (int i = 0; i < k; i += 16) {
-            __mmask16 m = tail16(k - i);
-            __m512 xv = _mm512_maskz_loadu_ps(m, x + i);
-            s0 = _mm512_fmadd_ps(xv, i8x16(_mm_maskz_loadu_epi8(m, w0 + i)), s0);
-            s1 = _mm512_fmadd_ps(xv, i8x16(_mm_maskz_loadu_epi8(m, w1 + i)), s1);
-            s2 = _mm512_fmadd_ps(xv, i8x16(_mm_maskz_loadu_epi8(m, w2 + i)), s2);
-            s3 = _mm512_fmadd_ps(xv, i8x16(_mm_maskz_loadu_epi8(m, w3 + i)), s3);
-        }
-        ck_store(a, r, _mm512_reduce_add_ps(s0) * a->scales[r]);
-        ck_store(a, r + 1, _mm512_reduce_add_ps(s1) * a->scales[r + 1]);
-        ck_store(a, r + 2, _mm512_reduce_add_ps(s2) * a->scales[r + 2]);
-        ck_store(a, r + 3, _mm512_reduce_add_ps(s3) * a->scales[r + 3]);
-    }
-    for (; r < r1; r++) {
-        const int8_t *w = (const int8_t *)a->w + (size_t)r * k;
-        __m512 s = _mm512_setzero_ps();
-        for (int i = 0; i < k; i += 16) {
-            __mmask16 m = tail16(k - i);
-            s = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + i), i8x16(_mm_maskz_loadu_epi8(m, w + i)), s);
-        }
-        ck_store(a, r, _mm512_reduce_add_ps(s) * a->scales[r]);
-    }
-}
 
 CK_AVX512 void ck_gemv_q4_rows_avx512(const void *args, int r0, int r1) {
     const ck_gemv_args *a = args;
