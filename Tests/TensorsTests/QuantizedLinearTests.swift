@@ -26,7 +26,9 @@ func rmsRatio(_ a: [Float], _ b: [Float]) -> Float {
 /// - the same as an RMS ratio, ‖y − y_f32‖ / ‖y_f32‖: bf16 ≤ 5e-3, int8 ≤ 1e-2, q4 ≤ 1.2e-1;
 /// - kernel error against f32 math on the dequantized weights: ≤ 1e-5 (≤ 1e-4 for the AVX-512
 ///   BF16 dot-product path, which splits x into two bf16 halves);
-/// - paths of one format against each other: ≤ 1e-4.
+/// - paths of one format against each other: ≤ 1e-4;
+/// - `Linear` on int8 with more than `gemmRowThreshold` rows runs the int8 GEMM, which also rounds
+///   the inputs to int8: ≤ 2e-2 against the dequantized weights (Int8GEMMTests has the details).
 @Suite struct QuantizedLinearTests {
     static let tolerance: [WeightFormat: Float] = [.bf16: 1e-2, .int8: 2e-2, .q4: 1.5e-1]
     static let rmsTolerance: [WeightFormat: Float] = [.bf16: 5e-3, .int8: 1e-2, .q4: 1.2e-1]
@@ -115,7 +117,9 @@ func rmsRatio(_ a: [Float], _ b: [Float]) -> Float {
                     #expect(errorRelativeToMax(got, expected) <= Self.tolerance[format]!, "\(format) m \(m) n \(n) k \(k)")
                     var exact = y0
                     Linear(weight: layer.weight, bias: bias).apply(x, rows: m, into: &exact, accumulate: accumulate)
-                    #expect(errorRelativeToMax(got, exact) <= 1e-4, "\(format) m \(m) n \(n) k \(k) kernel")
+                    // int8 above the GEMM threshold also quantizes the inputs (see Int8GEMMTests).
+                    let kernelTolerance: Float = format == .int8 && m > QuantizedMatrix.gemmRowThreshold ? 2e-2 : 1e-4
+                    #expect(errorRelativeToMax(got, exact) <= kernelTolerance, "\(format) m \(m) n \(n) k \(k) kernel")
                 }
             }
         }
