@@ -10,10 +10,10 @@
 // same integer sums, and converts them to float with the same operations in the same order
 // (ck_gemm_store_tile), so the paths agree bit for bit.
 //
-// Blocking. A task is a block of ≤ mc_panels row panels (MR = 6 rows each, int16 activations,
-// ≤ 256 KiB: stays in L2) × ≤ 8 column panels (NR = 16 columns of packed weights); for each column
-// panel (kp · 32 bytes, in L1 for k ≤ 1024) it runs every row panel of the block. Tasks are spread
-// over the pool dynamically.
+// Blocking. A task is a block of ≤ 32 row panels (MR = 6 rows each, int16 activations, ≤ 256 KiB:
+// stays in L2) × ≤ 8 column panels (NR = 16 columns of packed weights). For each column panel and
+// each slice of ≤ 768 k (12 KiB of weights, in L1) it runs every row panel of the block, keeping
+// int32 partial sums between slices. Tasks are spread over the pool dynamically.
 #include "internal.h"
 #include <math.h>
 #include <stdlib.h>
@@ -87,16 +87,17 @@ void ck_gemm_store_tile(const int32_t *acc, const ck_gemm_out *o, int row0, int 
     }
 }
 
-void ck_gemm_tile_portable(const int16_t *a, const int8_t *b, int kp, const ck_gemm_out *o, int row0, int col0) {
+void ck_gemm_tile_portable(const int16_t *a, const int8_t *b, int kp, int32_t *partial, int flags,
+                           const ck_gemm_out *o, int row0, int col0) {
     int32_t acc[MR * NR];
-    memset(acc, 0, sizeof acc);
+    if (flags & CK_GEMM_FIRST) memset(acc, 0, sizeof acc); else memcpy(acc, partial, sizeof acc);
     for (int p = 0; p < kp; p++, a += 2 * MR, b += 2 * NR) {
         for (int i = 0; i < MR; i++) {
             int32_t a0 = a[2 * i], a1 = a[2 * i + 1];
             for (int j = 0; j < NR; j++) acc[i * NR + j] += a0 * b[2 * j] + a1 * b[2 * j + 1];
         }
     }
-    ck_gemm_store_tile(acc, o, row0, col0);
+    if (flags & CK_GEMM_LAST) ck_gemm_store_tile(acc, o, row0, col0); else memcpy(partial, acc, sizeof acc);
 }
 
 // MARK: - Driver
@@ -134,14 +135,30 @@ typedef struct {
     ck_gemm_tile_fn tile;
 } gemm_args;
 
+/// Pairs of k per slice: a 16-column weight slice (12 KiB) and a 6-row activation slice (9 KiB) share L1.
+#define KC_PAIRS 384
+/// Row panels per task at most (the int32 partial sums of one column panel live on the stack).
+#define MC_MAX 32
+
 static void gemm_task(void *context, int index) {
     const gemm_args *g = context;
     int rb = index % g->row_blocks, cb = index / g->row_blocks;
     int i0 = rb * g->mc, i1 = i0 + g->mc < g->row_panels ? i0 + g->mc : g->row_panels;
     int j0 = cb * g->nc, j1 = j0 + g->nc < g->col_panels ? j0 + g->nc : g->col_panels;
     size_t a_panel = (size_t)g->kp * 2 * MR, b_panel = (size_t)g->kp * 2 * NR;
+    int32_t partial[MC_MAX * MR * NR];
     for (int j = j0; j < j1; j++) {
-        for (int i = i0; i < i1; i++) g->tile(g->a + i * a_panel, g->b + j * b_panel, g->kp, &g->out, i * MR, j * NR);
+        // k in slices (one pass when kp ≤ KC_PAIRS, also when kp = 0); the weight slice stays in
+        // L1 while every row panel of the block passes over it.
+        for (int p0 = 0; p0 == 0 || p0 < g->kp; p0 += KC_PAIRS) {
+            int count = g->kp - p0 < KC_PAIRS ? g->kp - p0 : KC_PAIRS;
+            int flags = (p0 == 0 ? CK_GEMM_FIRST : 0) | (p0 + count >= g->kp ? CK_GEMM_LAST : 0);
+            const int8_t *b = g->b + j * b_panel + (size_t)p0 * 2 * NR;
+            for (int i = i0; i < i1; i++) {
+                g->tile(g->a + i * a_panel + (size_t)p0 * 2 * MR, b, count, partial + (i - i0) * MR * NR, flags,
+                        &g->out, i * MR, j * NR);
+            }
+        }
     }
 }
 
@@ -184,7 +201,8 @@ void ck_gemm_int8(int path, ck_pool *pool, const float *x, int m, int k, const i
     g.out = (ck_gemm_out){ a_scales, scales, bias, y, m, n, accumulate };
     // Row block: ≤ 256 KiB of int16 activations (L2 resident while the column panels pass over it).
     int mc = (int)(262144 / ((size_t)(kp > 0 ? kp : 1) * 2 * MR * sizeof(int16_t)));
-    g.mc = mc < 1 ? 1 : mc > row_panels ? row_panels : mc;
+    g.mc = mc < 1 ? 1 : mc > MC_MAX ? MC_MAX : mc;
+    if (g.mc > row_panels) g.mc = row_panels;
     g.nc = col_panels < 8 ? col_panels : 8;
     if (!serial) {
         // Enough tasks for the dynamic schedule to balance: at least 4 per thread.

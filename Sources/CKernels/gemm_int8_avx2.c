@@ -28,9 +28,19 @@ CK_AVX2 static inline void store8(__m256i acc, const ck_gemm_out *o, float *y, _
 
 /// 6 × 16 tile: per pair of k, two vpmovsxbw weight loads (8 columns × 2 k each), six broadcast
 /// activation pairs, twelve vpmaddwd into twelve int32 accumulators.
-CK_AVX2 void ck_gemm_tile_avx2(const int16_t *a, const int8_t *b, int kp, const ck_gemm_out *o, int row0, int col0) {
+CK_AVX2 void ck_gemm_tile_avx2(const int16_t *a, const int8_t *b, int kp, int32_t *partial, int flags,
+                               const ck_gemm_out *o, int row0, int col0) {
     __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256i c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    __m256i *saved = (__m256i *)partial;
+    if (!(flags & CK_GEMM_FIRST)) {
+        c00 = _mm256_loadu_si256(saved + 0); c01 = _mm256_loadu_si256(saved + 1);
+        c10 = _mm256_loadu_si256(saved + 2); c11 = _mm256_loadu_si256(saved + 3);
+        c20 = _mm256_loadu_si256(saved + 4); c21 = _mm256_loadu_si256(saved + 5);
+        c30 = _mm256_loadu_si256(saved + 6); c31 = _mm256_loadu_si256(saved + 7);
+        c40 = _mm256_loadu_si256(saved + 8); c41 = _mm256_loadu_si256(saved + 9);
+        c50 = _mm256_loadu_si256(saved + 10); c51 = _mm256_loadu_si256(saved + 11);
+    }
     for (int p = 0; p < kp; p++, a += 2 * MR, b += 2 * NR) {
         __m256i b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b));
         __m256i b1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + 16)));
@@ -53,7 +63,9 @@ CK_AVX2 void ck_gemm_tile_avx2(const int16_t *a, const int8_t *b, int kp, const 
         c50 = _mm256_add_epi32(c50, _mm256_madd_epi16(x, b0));
         c51 = _mm256_add_epi32(c51, _mm256_madd_epi16(x, b1));
     }
-    if (row0 + MR <= o->m && col0 + NR <= o->n) {
+    int32_t acc[MR * NR];
+    __m256i *v = (__m256i *)(flags & CK_GEMM_LAST ? acc : partial);
+    if ((flags & CK_GEMM_LAST) && row0 + MR <= o->m && col0 + NR <= o->n) {
         const __m256i acc[2 * MR] = { c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51 };
         for (int i = 0; i < MR; i++) {
             float *y = o->y + (size_t)(row0 + i) * o->n + col0;
@@ -62,15 +74,13 @@ CK_AVX2 void ck_gemm_tile_avx2(const int16_t *a, const int8_t *b, int kp, const 
             store8(acc[2 * i + 1], o, y + 8, as, col0 + 8);
         }
     } else {
-        int32_t acc[MR * NR];
-        __m256i *v = (__m256i *)acc;
         _mm256_storeu_si256(v + 0, c00); _mm256_storeu_si256(v + 1, c01);
         _mm256_storeu_si256(v + 2, c10); _mm256_storeu_si256(v + 3, c11);
         _mm256_storeu_si256(v + 4, c20); _mm256_storeu_si256(v + 5, c21);
         _mm256_storeu_si256(v + 6, c30); _mm256_storeu_si256(v + 7, c31);
         _mm256_storeu_si256(v + 8, c40); _mm256_storeu_si256(v + 9, c41);
         _mm256_storeu_si256(v + 10, c50); _mm256_storeu_si256(v + 11, c51);
-        ck_gemm_store_tile(acc, o, row0, col0);
+        if (flags & CK_GEMM_LAST) ck_gemm_store_tile(acc, o, row0, col0);
     }
 }
 

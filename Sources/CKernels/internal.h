@@ -67,18 +67,24 @@ typedef struct {
     int m, n, accumulate;
 } ck_gemm_out;
 
-/// One tile: `a` an MR-row activation panel (int16 [kp][MR][2]), `b` an NR-column weight panel
-/// (int8 [kp][NR][2]); writes the part of rows row0 ..< row0 + MR, columns col0 ..< col0 + NR
-/// that lies inside `out`.
-typedef void (*ck_gemm_tile_fn)(const int16_t *a, const int8_t *b, int kp, const ck_gemm_out *out, int row0, int col0);
+/// One tile over a slice of kp pairs of k: `a` an MR-row activation panel (int16 [kp][MR][2]), `b`
+/// an NR-column weight panel (int8 [kp][NR][2]). The int32 sums start at 0 with CK_GEMM_FIRST,
+/// else at `partial[MR · NR]`; with CK_GEMM_LAST they are written as floats to the part of rows
+/// row0 ..< row0 + MR, columns col0 ..< col0 + NR that lies inside `out`, else back to `partial`.
+#define CK_GEMM_FIRST 1
+#define CK_GEMM_LAST 2
+typedef void (*ck_gemm_tile_fn)(const int16_t *a, const int8_t *b, int kp, int32_t *partial, int flags,
+                                const ck_gemm_out *out, int row0, int col0);
 /// Quantizes one row x[k] into `dst` (pair p at dst[p · 2 · MR], the odd pad 0) and its scale.
 typedef void (*ck_gemm_quantize_fn)(const float *x, int k, int16_t *dst, float *scale);
 
 void ck_gemm_store_tile(const int32_t *acc, const ck_gemm_out *out, int row0, int col0);
-void ck_gemm_tile_portable(const int16_t *a, const int8_t *b, int kp, const ck_gemm_out *out, int row0, int col0);
+void ck_gemm_tile_portable(const int16_t *a, const int8_t *b, int kp, int32_t *partial, int flags,
+                           const ck_gemm_out *out, int row0, int col0);
 void ck_gemm_quantize_row_portable(const float *x, int k, int16_t *dst, float *scale);
 #if defined(__x86_64__) || defined(__i386__)
-void ck_gemm_tile_avx2(const int16_t *a, const int8_t *b, int kp, const ck_gemm_out *out, int row0, int col0);
+void ck_gemm_tile_avx2(const int16_t *a, const int8_t *b, int kp, int32_t *partial, int flags,
+                       const ck_gemm_out *out, int row0, int col0);
 void ck_gemm_quantize_row_avx2(const float *x, int k, int16_t *dst, float *scale);
 #endif
 #endif

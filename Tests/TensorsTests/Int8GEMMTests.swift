@@ -15,9 +15,10 @@ import Testing
 ///   k = 45); 2e-2 is the int8 tolerance the GEMV tests already use for weight rounding;
 /// - the AVX2 (and AVX-512) paths against the portable one: bit-identical.
 @Suite struct Int8GEMMTests {
-    /// (m, n, k): odd sizes (partial 6-row and 16-column tiles, odd k), the pool-sized case.
+    /// (m, n, k): odd sizes (partial 6-row and 16-column tiles, odd k), k over one 768-wide slice
+    /// (int32 partial sums carried between slices), the pool-sized case.
     static let shapes: [(Int, Int, Int)] = [(1, 37, 45), (2, 37, 45), (3, 37, 45), (17, 37, 45), (7, 16, 1),
-                                            (130, 300, 768)]
+                                            (9, 40, 1601), (130, 300, 768)]
 
     func data(_ m: Int, _ n: Int, _ k: Int, seed: UInt64) -> (x: [Float], w: Tensor, bias: [Float], y0: [Float]) {
         var random = TestRandom(seed: seed)
