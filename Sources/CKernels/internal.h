@@ -60,4 +60,37 @@ void ck_gemv_bf16_rows_avx512(const void *args, int r0, int r1);
 void ck_gemv_bf16_rows_avx512bf16(const void *args, int r0, int r1);
 void ck_gemv_q4_rows_avx512(const void *args, int r0, int r1);
 #endif
+
+// Int8 GEMM (gemm_int8.c, gemm_int8_avx2.c): MR × NR tiles of exact int32 sums.
+#define CK_GEMM_MR 6
+#define CK_GEMM_NR 16
+
+/// Where and how a tile's int32 sums become floats: y[r, c] = sum · a_scales[r] · w_scales[c]
+/// (+ bias[c]) (+ y[r, c]), in that order, for r < m and c < n.
+typedef struct {
+    const float *a_scales, *w_scales, *bias;
+    float *y;
+    int m, n, accumulate;
+} ck_gemm_out;
+
+/// One tile over a slice of kp pairs of k: `a` an MR-row activation panel (int16 [kp][MR][2]), `b`
+/// an NR-column weight panel (int8 [kp][NR][2]). The int32 sums start at 0 with CK_GEMM_FIRST,
+/// else at `partial[MR · NR]`; with CK_GEMM_LAST they are written as floats to the part of rows
+/// row0 ..< row0 + MR, columns col0 ..< col0 + NR that lies inside `out`, else back to `partial`.
+#define CK_GEMM_FIRST 1
+#define CK_GEMM_LAST 2
+typedef void (*ck_gemm_tile_fn)(const int16_t *a, const int8_t *b, int kp, int32_t *partial, int flags,
+                                const ck_gemm_out *out, int row0, int col0);
+/// Quantizes one row x[k] into `dst` (pair p at dst[p · 2 · MR], the odd pad 0) and its scale.
+typedef void (*ck_gemm_quantize_fn)(const float *x, int k, int16_t *dst, float *scale);
+
+void ck_gemm_store_tile(const int32_t *acc, const ck_gemm_out *out, int row0, int col0);
+void ck_gemm_tile_portable(const int16_t *a, const int8_t *b, int kp, int32_t *partial, int flags,
+                           const ck_gemm_out *out, int row0, int col0);
+void ck_gemm_quantize_row_portable(const float *x, int k, int16_t *dst, float *scale);
+#if defined(__x86_64__) || defined(__i386__)
+void ck_gemm_tile_avx2(const int16_t *a, const int8_t *b, int kp, int32_t *partial, int flags,
+                       const ck_gemm_out *out, int row0, int col0);
+void ck_gemm_quantize_row_avx2(const float *x, int k, int16_t *dst, float *scale);
+#endif
 #endif

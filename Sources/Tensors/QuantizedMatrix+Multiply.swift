@@ -6,9 +6,12 @@ extension QuantizedMatrix {
     public static let gemmRowThreshold = 2
 
     /// `output[m, rows] = input[m, columns] · Wᵀ (+ bias) (+ output if accumulate)`: the `Linear`
-    /// layout. One input row (decoding) runs the GEMV kernel of `path`, split by output rows over
-    /// `pool`; more rows dequantize panels of `W` to f32 (over `pool`) and multiply them with
-    /// OpenBLAS `sgemm`. A GEMV allocates nothing; a GEMM allocates one panel.
+    /// layout. Up to `gemmRowThreshold` input rows (decoding) run the GEMV kernel of `path` per row,
+    /// split by output rows over `pool`. More rows: `.int8` runs the int8 GEMM of `path` (inputs
+    /// quantized per row to int8, exact integer dot products, over `pool`; see `int8GEMM`); bf16
+    /// and q4 dequantize panels of `W` to f32 (over `pool`) and multiply them with OpenBLAS
+    /// `sgemm`. A GEMV allocates nothing; a GEMM allocates one panel or one buffer of quantized
+    /// inputs.
     ///
     /// - Precondition: `input.count ≥ m·columns`, `output.count ≥ m·rows`, `bias` nil or `rows` long.
     public func multiplyTransposed(_ input: [Float], rows m: Int, into output: inout [Float],
@@ -26,6 +29,9 @@ extension QuantizedMatrix {
                             gemv(x.baseAddress! + row * k, bias: b, into: y.baseAddress! + row * n,
                                  accumulate: accumulate, path: path, pool: pool)
                         }
+                    } else if format == .int8 {
+                        int8GEMM(x.baseAddress!, m: m, bias: b, into: y.baseAddress!, accumulate: accumulate,
+                                 path: path, pool: pool)
                     } else {
                         gemm(x.baseAddress!, m: m, into: y.baseAddress!, accumulate: accumulate, pool: pool)
                         if let b { addRowVector(b, to: y.baseAddress!, rows: m, columns: n) }
@@ -74,6 +80,22 @@ extension QuantizedMatrix {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(count), Int32(k),
                         1, x, Int32(k), panel, Int32(k), accumulate ? 1 : 0, y + start, Int32(n))
             start += count
+        }
+    }
+
+    /// `.int8` GEMM with raw pointers: `y[m, rows] = x[m, columns] · Wᵀ (+ bias) (+ y)`, `x` quantized
+    /// per row to int8 (scale max|x_row| / 127), sums exact in int32, then scaled by both scales.
+    /// Split over `pool` by blocks of rows × columns; the portable and SIMD paths agree bit for bit.
+    /// - Precondition: `format == .int8`.
+    public func int8GEMM(_ x: UnsafePointer<Float>, m: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
+                         accumulate: Bool, path: KernelPath = .active, pool: ThreadPool? = .shared) {
+        precondition(format == .int8, "int8GEMM needs an int8 matrix, not \(format)")
+        precondition(m < Int(Int32.max), "too many rows for the int8 GEMM: \(m)")
+        gemmPanels.withUnsafeBufferPointer { w in
+            scales.withUnsafeBufferPointer { s in
+                ck_gemm_int8(path.code, pool?.handle, x, Int32(m), Int32(columns), w.baseAddress, s.baseAddress,
+                             Int32(rows), bias, y, accumulate ? 1 : 0)
+            }
         }
     }
 

@@ -17,6 +17,9 @@ public struct QuantizedMatrix: Sendable {
     let nibbles: [UInt8]
     /// `.int8`: one per row; `.q4`: `groups` per row.
     let scales: [Float]
+    /// `.int8` only: `bytes` repacked for the int8 GEMM (`ck_gemm_int8_pack`: panels of 16 rows,
+    /// inputs in pairs), `ck_gemm_int8_packed_bytes(rows, columns)` long.
+    let gemmPanels: [Int8]
 
     /// Quantizes a rank-2 f32 weight. - Precondition: `format != .f32`.
     public init(_ weight: Tensor, format: WeightFormat) {
@@ -27,7 +30,7 @@ public struct QuantizedMatrix: Sendable {
         self.format = format
         rows = n
         columns = k
-        var halves: [UInt16] = [], bytes: [Int8] = [], nibbles: [UInt8] = [], scales: [Float] = []
+        var halves: [UInt16] = [], bytes: [Int8] = [], nibbles: [UInt8] = [], scales: [Float] = [], gemmPanels: [Int8] = []
         weight.scalars.withUnsafeBufferPointer { w in
             switch format {
             case .f32:
@@ -45,6 +48,13 @@ public struct QuantizedMatrix: Sendable {
                         ck_quantize_int8(w.baseAddress, Int32(n), Int32(k), q.baseAddress, s.baseAddress)
                     }
                 }
+                let packedCount = ck_gemm_int8_packed_bytes(Int32(n), Int32(k))
+                gemmPanels = bytes.withUnsafeBufferPointer { q in
+                    [Int8](unsafeUninitializedCapacity: packedCount) { out, count in
+                        if packedCount > 0 { ck_gemm_int8_pack(q.baseAddress, Int32(n), Int32(k), out.baseAddress) }
+                        count = packedCount
+                    }
+                }
             case .q4:
                 scales = [Float](repeating: 0, count: n * Int(ck_q4_groups(Int32(k))))
                 nibbles = [UInt8](repeating: 0, count: n * ck_q4_row_bytes(Int32(k)))
@@ -59,12 +69,17 @@ public struct QuantizedMatrix: Sendable {
         self.bytes = bytes
         self.nibbles = nibbles
         self.scales = scales
+        self.gemmPanels = gemmPanels
     }
 
-    /// Bytes of weight storage, scales included.
+    /// Bytes of weight storage a GEMV reads, scales included (the `.int8` GEMM copy is
+    /// `gemmPackedByteCount` more).
     public var byteCount: Int {
         halves.count * 2 + bytes.count + nibbles.count + scales.count * 4
     }
+
+    /// Bytes of the `.int8` copy packed for the int8 GEMM (0 for the other formats).
+    public var gemmPackedByteCount: Int { gemmPanels.count }
 
     /// The f32 values the kernels multiply by, `[rows, columns]` (allocates).
     public func dequantized() -> Tensor {

@@ -95,4 +95,32 @@ struct QuantizedBenchmark {
             }
         }
     }
+
+    /// The int8 GEMM (per-row int8 inputs, exact int32 sums) against OpenBLAS `sgemm` on the
+    /// dequantized weights, bark-small prefill shapes. Each side runs its repeats back to back with
+    /// a pause between (OpenBLAS workers spin after a call and would slow the other side).
+    @Test func int8GEMMVersusSgemm() {
+        var random = TestRandom(seed: 3)
+        for (m, n, k) in [(887, 2304, 768), (1024, 3072, 768), (1024, 768, 3072)] {
+            let q = QuantizedMatrix(Tensor(shape: [n, k], scalars: random.array(n * k, scale: 0.05)), format: .int8)
+            let w = q.dequantized().scalars, x = random.array(m * k)
+            var y = [Float](repeating: 0, count: m * n)
+            let flop = 2 * Double(m * n * k)
+            let path = KernelPath.best
+            let t = time(rounds: 5, repeats: 3) { _ in
+                x.withUnsafeBufferPointer { xp in
+                    y.withUnsafeMutableBufferPointer {
+                        q.int8GEMM(xp.baseAddress!, m: m, bias: nil, into: $0.baseAddress!, accumulate: false, path: path)
+                    }
+                }
+            }
+            print(String(format: "bench int8 gemm m %d n %d k %d %@: %.2f ms, %.1f GFLOP/s (%d pool threads)", m, n, k,
+                         path.rawValue, t * 1e3, flop / t / 1e9, ThreadPool.shared.threads))
+            usleep(300_000)
+            let ts = time(rounds: 5, repeats: 3) { _ in MatrixMultiply.multiplyTransposed(x, w, into: &y, m: m, n: n, k: k) }
+            print(String(format: "bench sgemm     m %d n %d k %d openblas: %.2f ms, %.1f GFLOP/s (%d BLAS threads)", m, n, k,
+                         ts * 1e3, flop / ts / 1e9, BLASThreads.count))
+            usleep(300_000)
+        }
+    }
 }

@@ -28,7 +28,8 @@ func rmsRatio(_ a: [Float], _ b: [Float]) -> Float {
 ///   BF16 dot-product path, which splits x into two bf16 halves);
 /// - paths of one format against each other: ≤ 1e-4;
 /// - int8 also rounds the inputs to int8 per row (GEMV and GEMM alike, so that the products are
-///   exact integer sums): ≤ 2e-2 against f32 math on the dequantized weights (measured ≤ 7.3e-3).
+///   exact integer sums): ≤ 2e-2 against f32 math on the dequantized weights (measured ≤ 7.3e-3;
+///   Int8GEMMTests has the GEMM's details).
 @Suite struct QuantizedLinearTests {
     static let tolerance: [WeightFormat: Float] = [.bf16: 1e-2, .int8: 2e-2, .q4: 1.5e-1]
     static let rmsTolerance: [WeightFormat: Float] = [.bf16: 5e-3, .int8: 1e-2, .q4: 1.2e-1]

@@ -83,6 +83,27 @@ void ck_gemv_int8(int path, ck_pool *pool, const int8_t *w, const float *scales,
 void ck_gemv_q4(int path, ck_pool *pool, const uint8_t *w, const float *scales, int n, int k,
                 const float *x, const float *bias, float *y, int accumulate);
 
+// MARK: - Int8 GEMM (prefill): y[m, n] = x[m, k] · (scales ⊙ w)ᵀ (+ bias) (+ y if accumulate)
+//
+// Packed weight layout (`ck_gemm_int8_pack`, built once at load time): panels of 16 output rows
+// (columns of y), then k in pairs: byte ((panel · kp + p) · 16 + j) · 2 + e holds
+// w[panel · 16 + j, 2p + e], with kp = ceil(k / 2); rows past n and the odd k pad are 0.
+// Activations are quantized per row of x to int8 (scale max|x_row| / 127, round to nearest even)
+// and the dot products are exact in int32; see gemm_int8.c.
+
+/// Bytes of the packed copy of an n × k int8 matrix: ceil(n / 16) · ceil(k / 2) · 32.
+size_t ck_gemm_int8_packed_bytes(int n, int k);
+/// Packs row-major `w[n * k]` into `packed[ck_gemm_int8_packed_bytes(n, k)]` (portable).
+void ck_gemm_int8_pack(const int8_t *w, int n, int k, int8_t *packed);
+/// `y[m, n]` (row-major, row stride n) = x[m, k] · (scales ⊙ w)ᵀ (+ bias[n] when not NULL)
+/// (+ the old y when `accumulate`), with `packed` from `ck_gemm_int8_pack` and `scales[n]` the
+/// per-row weight scales. Split over `pool` (may be NULL) by blocks of rows × columns; small
+/// products run on the caller. Allocates one buffer of ceil(m / 6) · 6 · ceil(k / 2) · 4 bytes
+/// for the quantized activations. The portable and AVX2 paths give bit-identical results (the
+/// AVX-512 path runs the AVX2 code).
+void ck_gemm_int8(int path, ck_pool *pool, const float *x, int m, int k, const int8_t *packed,
+                  const float *scales, int n, const float *bias, float *y, int accumulate);
+
 // MARK: - Row operations of the transformer blocks, split over `pool` (may be NULL)
 //
 // Portable and AVX2 paths (the AVX-512 path runs the AVX2 code). Work below a few thousand
