@@ -24,6 +24,23 @@ public enum LinearWeights: Sendable {
         }
     }
 
+    /// Output features (rows of `[out, in]`), without building a `shape` array (decoding steps
+    /// must not allocate).
+    public var outFeatures: Int {
+        switch self {
+        case .f32(let w): w.shape[0]
+        case .quantized(let q): q.rows
+        }
+    }
+
+    /// Input features (columns of `[out, in]`).
+    public var inFeatures: Int {
+        switch self {
+        case .f32(let w): w.shape[1]
+        case .quantized(let q): q.columns
+        }
+    }
+
     /// Bytes of weight storage (scales included).
     public var byteCount: Int {
         switch self {
@@ -65,8 +82,8 @@ public struct Linear: Sendable {
     }
 
     public var format: WeightFormat { weights.format }
-    public var inFeatures: Int { weights.shape[1] }
-    public var outFeatures: Int { weights.shape[0] }
+    public var inFeatures: Int { weights.inFeatures }
+    public var outFeatures: Int { weights.outFeatures }
 
     /// Applies the layer to `rows` input rows (`input[rows, in]`), writing `output[rows, out]`, or
     /// adding to it when `accumulate` (a fused residual add). Allocates nothing for f32 weights or
