@@ -85,7 +85,7 @@ let formats: [WeightFormat] = {
     return names?.compactMap(WeightFormat.init(rawValue:)) ?? WeightFormat.allCases
 }()
 
-let stepMetrics: [BenchmarkMetric] = [.wallClock, .cpuTotal, .mallocCountTotal, .throughput]
+let stepMetrics: [BenchmarkMetric] = [.wallClock, .mallocCountTotal, .throughput]
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: stepMetrics, warmupIterations: 3, maxDuration: .seconds(10), maxIterations: 200)
