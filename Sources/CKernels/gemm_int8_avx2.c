@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#define CK_AVX2 __attribute__((target("avx2,fma")))
+#include "avx2_inline.h"
 #define MR CK_GEMM_MR
 #define NR CK_GEMM_NR
 

@@ -4,14 +4,7 @@
 #include "internal.h"
 #include <immintrin.h>
 
-#define CK_AVX2 __attribute__((target("avx2,fma")))
-
-CK_AVX2 static inline float hsum256(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
+#include "avx2_inline.h"
 
 CK_AVX2 static inline __m256 bf16x8(const uint16_t *p) {
     __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
@@ -33,7 +26,7 @@ CK_AVX2 void ck_gemv_bf16_rows_avx2(const void *args, int r0, int r1) {
             s2 = _mm256_fmadd_ps(xv, bf16x8(w2 + i), s2);
             s3 = _mm256_fmadd_ps(xv, bf16x8(w3 + i), s3);
         }
-        float t0 = hsum256(s0), t1 = hsum256(s1), t2 = hsum256(s2), t3 = hsum256(s3);
+        float t0 = ck_hsum_ps(s0), t1 = ck_hsum_ps(s1), t2 = ck_hsum_ps(s2), t3 = ck_hsum_ps(s3);
         for (int i = k8; i < k; i++) {
             t0 += x[i] * ck_bf16_value(w0[i]); t1 += x[i] * ck_bf16_value(w1[i]);
             t2 += x[i] * ck_bf16_value(w2[i]); t3 += x[i] * ck_bf16_value(w3[i]);
@@ -44,17 +37,10 @@ CK_AVX2 void ck_gemv_bf16_rows_avx2(const void *args, int r0, int r1) {
         const uint16_t *w = (const uint16_t *)a->w + (size_t)r * k;
         __m256 s = _mm256_setzero_ps();
         for (int i = 0; i < k8; i += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), bf16x8(w + i), s);
-        float t = hsum256(s);
+        float t = ck_hsum_ps(s);
         for (int i = k8; i < k; i++) t += x[i] * ck_bf16_value(w[i]);
         ck_store(a, r, t);
     }
-}
-
-CK_AVX2 static inline int32_t hsum_epi32(__m256i v) {
-    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
-    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-    return _mm_cvtsi128_si32(s);
 }
 
 /// int8 weights × int8-quantized x: vpmaddubsw multiplies |x| (unsigned) by w with x's sign
@@ -81,7 +67,7 @@ CK_AVX2 void ck_gemv_int8_rows_avx2(const void *args, int r0, int r1) {
             __m256i x0 = _mm256_loadu_si256((const __m256i *)(x + i)), w0 = _mm256_loadu_si256((const __m256i *)(w + i));
             acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(x0, x0), _mm256_sign_epi8(w0, x0)), ones));
         }
-        int32_t sum = hsum_epi32(_mm256_add_epi32(acc0, acc1));
+        int32_t sum = ck_hsum_epi32(_mm256_add_epi32(acc0, acc1));
         for (; i < k; i++) sum += (int32_t)x[i] * w[i];
         ck_store(a, r, (float)sum * (a->x_scale * a->scales[r]));
     }
@@ -113,7 +99,7 @@ CK_AVX2 void ck_gemv_q4_rows_avx2(const void *args, int r0, int r1) {
             acc0 = _mm256_fmadd_ps(p0, s, acc0);
             acc1 = _mm256_fmadd_ps(p1, s, acc1);
         }
-        float t = hsum256(_mm256_add_ps(acc0, acc1));
+        float t = ck_hsum_ps(_mm256_add_ps(acc0, acc1));
         if (full < groups) {
             const float *x = a->x + full * 32;
             float p = 0;

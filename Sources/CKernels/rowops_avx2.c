@@ -5,14 +5,7 @@
 #include <immintrin.h>
 #include <math.h>
 
-#define CK_AVX2 __attribute__((target("avx2,fma")))
-
-CK_AVX2 static inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
+#include "avx2_inline.h"
 
 CK_AVX2 static inline float hmax(__m256 v) {
     __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -67,7 +60,7 @@ CK_AVX2 void ck_softmax_row_avx2(float *x, int visible, int width) {
             _mm256_storeu_ps(x + i, e);
             s = _mm256_add_ps(s, e);
         }
-        float sum = hsum(s);
+        float sum = ck_hsum_ps(s);
         for (; i < visible; i++) {
             float e = expf(x[i] - maximum);
             x[i] = e;
@@ -159,7 +152,7 @@ CK_AVX2 void ck_attend_head_avx2(const float *q, const float *k, const float *v,
         b = _mm256_fmadd_ps(q5, _mm256_loadu_ps(kj + 40), b);
         a = _mm256_fmadd_ps(q6, _mm256_loadu_ps(kj + 48), a);
         b = _mm256_fmadd_ps(q7, _mm256_loadu_ps(kj + 56), b);
-        scores[j] = hsum(_mm256_add_ps(a, b)) * scale;
+        scores[j] = ck_hsum_ps(_mm256_add_ps(a, b)) * scale;
     }
     ck_softmax_row_avx2(scores, keys, keys);
     __m256 o[8];
