@@ -183,30 +183,32 @@ typedef struct {
     const float *q, *k, *v;
     float *scores, *out;
     int key_stride, keys, head_dim, avx2;
+    size_t head_stride;
     float scale;
 } attend_args;
 
 static void attend_range(const void *context, int begin, int end) {
     const attend_args *a = context;
     for (int h = begin; h < end; h++) {
-        size_t offset = (size_t)h * a->head_dim;
+        size_t offset = (size_t)h * a->head_dim, kv = (size_t)h * a->head_stride;
         float *scores = a->scores + (size_t)h * a->keys;
 #if defined(__x86_64__) || defined(__i386__)
         if (a->avx2) {
-            ck_attend_head_avx2(a->q + offset, a->k + offset, a->v + offset, a->key_stride, a->keys, a->head_dim,
+            ck_attend_head_avx2(a->q + offset, a->k + kv, a->v + kv, a->key_stride, a->keys, a->head_dim,
                                 a->scale, scores, a->out + offset);
             continue;
         }
 #endif
-        ck_attend_head_portable(a->q + offset, a->k + offset, a->v + offset, a->key_stride, a->keys, a->head_dim,
+        ck_attend_head_portable(a->q + offset, a->k + kv, a->v + kv, a->key_stride, a->keys, a->head_dim,
                                 a->scale, scores, a->out + offset);
     }
 }
 
 void ck_attend_one(int path, ck_pool *pool, const float *q, const float *k, const float *v, int key_stride,
-                   int keys, int hidden, int heads, float scale, float *scores, float *out) {
+                   size_t head_stride, int keys, int hidden, int heads, float scale, float *scores, float *out) {
     if (heads <= 0 || keys <= 0) return;
-    attend_args a = { q, k, v, scores, out, key_stride, keys, hidden / heads, use_avx2(path), scale };
+    attend_args a = { .q = q, .k = k, .v = v, .scores = scores, .out = out, .key_stride = key_stride, .keys = keys,
+                      .head_dim = hidden / heads, .avx2 = use_avx2(path), .head_stride = head_stride, .scale = scale };
     // Below ~16k multiply-adds per head the pool's wake-up costs more than it saves.
     int min_heads = keys * (hidden / heads) >= 16384 ? 1 : heads;
     run_ranges(pool, heads, min_heads, attend_range, &a);

@@ -35,7 +35,7 @@ public enum Attention {
                 output.withUnsafeMutableBufferPointer { o in
                     guard let qp = q.baseAddress, let sp = s.baseAddress, let op = o.baseAddress else { return }
                     attend(queries: qp, queryStride: 3 * hidden,
-                           keys: qp + hidden, values: qp + 2 * hidden, keyStride: 3 * hidden,
+                           keys: qp + hidden, values: qp + 2 * hidden, keyStride: 3 * hidden, keyHeadStride: hidden / heads,
                            rows: rows, keyCount: rows, past: 0, hidden: hidden, heads: heads,
                            causal: causal, scores: sp, output: op)
                 }
@@ -74,19 +74,25 @@ public enum Attention {
                         output.withUnsafeMutableBufferPointer { o in
                             guard let qp = q.baseAddress, let kp = kc.baseAddress, let vp = vc.baseAddress,
                                   let sp = s.baseAddress, let op = o.baseAddress else { return }
+                            // Head-major within the layer (see KVCache): each head's keys are one
+                            // contiguous run of positions.
+                            let headDim = hidden / heads, headStride = cache.capacity * headDim
                             for r in 0..<rows {
-                                let dst = layerBase + (past + r) * hidden
-                                (kp + dst).update(from: qp + r * 3 * hidden + hidden, count: hidden)
-                                (vp + dst).update(from: qp + r * 3 * hidden + 2 * hidden, count: hidden)
+                                let source = qp + r * 3 * hidden
+                                for h in 0..<heads {
+                                    let dst = layerBase + h * headStride + (past + r) * headDim
+                                    (kp + dst).update(from: source + hidden + h * headDim, count: headDim)
+                                    (vp + dst).update(from: source + 2 * hidden + h * headDim, count: headDim)
+                                }
                             }
                             if rows == 1 {
                                 // Decoding: one query, all heads on the pool, no BLAS call per head.
                                 ck_attend_one(path.code, ThreadPool.shared.handle, qp, kp + layerBase, vp + layerBase,
-                                              Int32(hidden), Int32(past + 1), Int32(hidden), Int32(heads),
-                                              1 / Float(hidden / heads).squareRoot(), sp, op)
+                                              Int32(headDim), headStride, Int32(past + 1), Int32(hidden), Int32(heads),
+                                              1 / Float(headDim).squareRoot(), sp, op)
                             } else {
                                 attend(queries: qp, queryStride: 3 * hidden,
-                                       keys: kp + layerBase, values: vp + layerBase, keyStride: hidden,
+                                       keys: kp + layerBase, values: vp + layerBase, keyStride: headDim, keyHeadStride: headStride,
                                        rows: rows, keyCount: past + rows, past: past, hidden: hidden, heads: heads,
                                        causal: true, scores: sp, output: op)
                             }
@@ -98,9 +104,11 @@ public enum Attention {
     }
 
     /// The shared kernel: for each head, `scores = Q·Kᵀ/√d` (GEMM), masked softmax, `out = P·V` (GEMM).
+    /// Head `h`'s keys and values start `h · keyHeadStride` floats after `keys`/`values`, one
+    /// position every `keyStride` floats.
     private static func attend(
         queries: UnsafePointer<Float>, queryStride: Int,
-        keys: UnsafePointer<Float>, values: UnsafePointer<Float>, keyStride: Int,
+        keys: UnsafePointer<Float>, values: UnsafePointer<Float>, keyStride: Int, keyHeadStride: Int,
         rows: Int, keyCount: Int, past: Int, hidden: Int, heads: Int, causal: Bool,
         scores: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
     ) {
@@ -109,11 +117,11 @@ public enum Attention {
         for h in 0..<heads {
             let offset = h * headDim
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(keyCount), Int32(headDim),
-                        scale, queries + offset, Int32(queryStride), keys + offset, Int32(keyStride),
+                        scale, queries + offset, Int32(queryStride), keys + h * keyHeadStride, Int32(keyStride),
                         0, scores, Int32(keyCount))
             Elementwise.softmaxRows(scores, rows: rows, width: keyCount, stride: keyCount, causalPast: causal ? past : nil)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headDim), Int32(keyCount),
-                        1, scores, Int32(keyCount), values + offset, Int32(keyStride),
+                        1, scores, Int32(keyCount), values + h * keyHeadStride, Int32(keyStride),
                         0, output + offset, Int32(hidden))
         }
     }

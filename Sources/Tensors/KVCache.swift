@@ -1,8 +1,10 @@
 /// Keys and values of every layer of a causal transformer for the positions seen so far,
 /// preallocated to the model's block size so that appending during decoding never allocates.
 ///
-/// Layout: for layer `l` and position `p`, the key row (`hidden` floats, heads side by side, as the
-/// `att_proj` output lays them out) starts at `(l · capacity + p) · hidden` in `keys`; same for `values`.
+/// Layout, head-major within a layer so that a decoding step reads each head's keys as one
+/// contiguous run: with `heads` heads of `d = hidden / heads` floats (the count the model passes to
+/// `Attention.cachedSelfAttention`), head `h` of position `p` in layer `l` starts at
+/// `l · capacity · hidden + (h · capacity + p) · d` in `keys`; the same in `values`.
 ///
 /// Thread safety: a value type; each generation owns its own cache.
 public struct KVCache: Sendable {

@@ -125,10 +125,10 @@ void ck_layer_norm(int path, ck_pool *pool, const float *x, float *y, int rows, 
                    const float *w, const float *b, float eps);
 
 /// Attention of one query row over `keys` positions, every head (split over `pool` by head):
-/// head h reads q[h·d ..< (h+1)·d], keys/values at `k + j·key_stride + h·d` (j < keys), writes
-/// `out[h·d ..< (h+1)·d]` = softmax(scale · q·Kᵀ) · V. `scores` holds heads × keys floats.
+/// head h reads q[h·d ..< (h+1)·d], its keys/values at `k + h·head_stride + j·key_stride` (j < keys),
+/// and writes `out[h·d ..< (h+1)·d]` = softmax(scale · q·Kᵀ) · V. `scores` holds heads × keys floats.
 void ck_attend_one(int path, ck_pool *pool, const float *q, const float *k, const float *v, int key_stride,
-                   int keys, int hidden, int heads, float scale, float *scores, float *out);
+                   size_t head_stride, int keys, int hidden, int heads, float scale, float *scores, float *out);
 
 #ifdef __cplusplus
 }
