@@ -48,25 +48,9 @@ void ck_gemm_int8_pack(const int8_t *w, int n, int k, int8_t *packed) {
 // MARK: - Portable activation quantization and tile
 
 void ck_gemm_quantize_row_portable(const float *x, int k, int16_t *dst, float *scale) {
-    // max |x| as the largest bit pattern with the sign cleared: orders like the values, and a NaN
-    // (above +inf) or inf anywhere makes the row non-finite. Such a row gets a non-finite scale and
-    // q = 0, so its outputs are NaN.
-    uint32_t bits = 0;
-    for (int i = 0; i < k; i++) {
-        uint32_t u;
-        memcpy(&u, x + i, sizeof u);
-        u &= 0x7FFFFFFFu;
-        if (u > bits) bits = u;
-    }
-    float m;
-    memcpy(&m, &bits, sizeof m);
-    int finite = isfinite(m);
-    float inv = finite && m > 0 ? 127.0f / m : 0;
-    *scale = finite ? m / 127.0f : m;
-    for (int i = 0; i < k; i++) {
-        float v = finite ? nearbyintf(x[i] * inv) : 0;
-        dst[(i >> 1) * 2 * MR + (i & 1)] = (int16_t)(v > 127 ? 127 : v < -127 ? -127 : v);
-    }
+    float inv;
+    *scale = ck_activation_scale(x, k, &inv);
+    for (int i = 0; i < k; i++) dst[(i >> 1) * 2 * MR + (i & 1)] = (int16_t)ck_round_activation(x[i], inv);
     if (k & 1) dst[(k >> 1) * 2 * MR + 1] = 0;
 }
 

@@ -123,10 +123,7 @@ CK_AVX2 void ck_gemm_quantize_row_avx2(const float *x, int k, int16_t *dst, floa
         memcpy(d + 4 * MR, &pairs[2], 4);
         memcpy(d + 6 * MR, &pairs[3], 4);
     }
-    for (; i < k; i++) {
-        float v = nearbyintf(x[i] * inv);
-        dst[(i >> 1) * 2 * MR + (i & 1)] = (int16_t)(v > 127 ? 127 : v < -127 ? -127 : v);
-    }
+    for (; i < k; i++) dst[(i >> 1) * 2 * MR + (i & 1)] = (int16_t)ck_round_activation(x[i], inv);
     if (k & 1) dst[(k >> 1) * 2 * MR + 1] = 0;
 }
 #endif

@@ -2,6 +2,7 @@
 #ifndef CKERNELS_INTERNAL_H
 #define CKERNELS_INTERNAL_H
 #include "ckernels.h"
+#include <math.h>
 
 typedef struct {
     const void *w;          // uint16_t / int8_t / uint8_t weights
@@ -24,9 +25,18 @@ static inline void ck_store(const ck_gemv_args *a, int r, float v) {
     a->y[r] = a->accumulate ? a->y[r] + v : v;
 }
 
-/// Quantizes x[k] to q ∈ -127…127 with x ≈ scale · q (scale = max|x| / 127, round to nearest even),
-/// the same rule as the int8 GEMM's activations. A row of zeros gets scale 0; a non-finite value
-/// gives a non-finite scale (so the outputs are NaN, as in f32).
+/// The activation rule shared by the int8 GEMV and GEMM: scale = max|x| / 127 (non-finite when
+/// any x is NaN or ±inf, so the outputs become NaN as in f32), `*inv` = 127 / max|x| (0 for a row
+/// of zeros or a non-finite row, so every q is 0).
+float ck_activation_scale(const float *x, int k, float *inv);
+
+/// x · inv rounded to nearest even and clamped to -127…127.
+static inline int ck_round_activation(float x, float inv) {
+    float v = nearbyintf(x * inv);
+    return (int)(v > 127 ? 127 : v < -127 ? -127 : v);
+}
+
+/// Quantizes x[k] to q (see ck_activation_scale) for the int8 GEMV; returns the scale.
 float ck_quantize_activations(const float *x, int k, int8_t *q);
 
 static inline float ck_bf16_value(uint16_t h) {

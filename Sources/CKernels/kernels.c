@@ -220,24 +220,27 @@ void ck_gemv_bf16_rows_portable(const void *args, int r0, int r1) {
     }
 }
 
+float ck_activation_scale(const float *x, int k, float *inv) {
+    // max |x| as the largest bit pattern with the sign cleared: orders like the values, and a NaN
+    // (above +inf) or inf anywhere makes the maximum non-finite.
+    uint32_t bits = 0;
+    for (int i = 0; i < k; i++) {
+        uint32_t u;
+        memcpy(&u, x + i, sizeof u);
+        u &= 0x7FFFFFFFu;
+        if (u > bits) bits = u;
+    }
+    float m;
+    memcpy(&m, &bits, sizeof m);
+    int finite = isfinite(m);
+    *inv = finite && m > 0 ? 127.0f / m : 0;
+    return finite ? m / 127.0f : m;
+}
+
 float ck_quantize_activations(const float *x, int k, int8_t *q) {
-    float m = 0;
-    int finite = 1;
-    for (int i = 0; i < k; i++) {
-        float v = fabsf(x[i]);
-        if (!isfinite(v)) finite = 0;
-        else if (v > m) m = v;
-    }
-    if (!finite) {
-        memset(q, 0, (size_t)k);
-        return NAN;
-    }
-    float inv = m > 0 ? 127.0f / m : 0;
-    for (int i = 0; i < k; i++) {
-        float v = nearbyintf(x[i] * inv);
-        q[i] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
-    }
-    return m / 127.0f;
+    float inv, scale = ck_activation_scale(x, k, &inv);
+    for (int i = 0; i < k; i++) q[i] = (int8_t)ck_round_activation(x[i], inv);
+    return scale;
 }
 
 void ck_gemv_int8_rows_portable(const void *args, int r0, int r1) {
