@@ -63,51 +63,21 @@ public final class ServeSession: @unchecked Sendable {
     // MARK: Routes
 
     func say(_ request: HTTPRequestValue) -> HTTPResponseValue {
-        let object: Any
+        let parsed: SayRequest
         do {
-            object = try JSONSerialization.jsonObject(with: Data(request.body), options: [])
+            parsed = try SayRequest.parse(request.body, maxTextCharacters: options.maxTextCharacters)
         } catch {
-            return .error("request body is not valid JSON (\(Self.describe(error))); expected {\"text\": \"…\", \"voice\": \"…\", \"seed\": 1, \"priority\": 0}", status: 400)
-        }
-        guard let fields = object as? [String: Any] else {
-            return .error("expected a JSON object like {\"text\": \"Hello\"}, got \(type(of: object))", status: 400)
-        }
-        let known: Set<String> = ["text", "voice", "seed", "priority"]
-        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
-            return .error("unknown field \"\(unknown)\"; the fields are text, voice, seed, priority", status: 400)
-        }
-        guard let rawText = fields["text"] else { return .error("missing field \"text\" (the text to speak)", status: 400) }
-        guard let text = (rawText as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), !(rawText is NSNumber) else {
-            return .error("field \"text\" must be a string", status: 400)
-        }
-        guard !text.isEmpty else { return .error("field \"text\" is empty", status: 400) }
-        guard text.count <= options.maxTextCharacters else {
-            return .error("field \"text\" has \(text.count) characters; at most \(options.maxTextCharacters) are accepted", status: 400)
+            return .error(error.description, status: 400)
         }
         var voice: VoicePreset?
-        if let rawVoice = fields["voice"], !(rawVoice is NSNull) {
-            guard let name = rawVoice as? String, !(rawVoice is NSNumber) else { return .error("field \"voice\" must be a string", status: 400) }
+        if let name = parsed.voice {
             do { voice = try model.voice(name) } catch { return .error("unknown voice \"\(name)\": \(error)", status: 400) }
-        }
-        var seed: UInt64?
-        if let rawSeed = fields["seed"], !(rawSeed is NSNull) {
-            guard let number = rawSeed as? NSNumber, !Self.isBool(number), let value = UInt64(exactly: number.doubleValue), number.doubleValue >= 0 else {
-                return .error("field \"seed\" must be a non-negative integer", status: 400)
-            }
-            seed = value
-        }
-        var priority = 0
-        if let rawPriority = fields["priority"], !(rawPriority is NSNull) {
-            guard let number = rawPriority as? NSNumber, !Self.isBool(number), let value = Int(exactly: number.doubleValue) else {
-                return .error("field \"priority\" must be an integer (higher is spoken sooner)", status: 400)
-            }
-            priority = value
         }
         if engine.statistics.queued >= options.maxQueuedRequests {
             return .error("the queue is full (\(options.maxQueuedRequests) requests); try again later", status: 503)
         }
         if broadcaster.hasEnded { return .error("the stream has ended", status: 503) }
-        let (id, position) = engine.say(ServeEngine.Request(text: text, voice: voice, seed: seed, priority: priority))
+        let (id, position) = engine.say(ServeEngine.Request(text: parsed.text, voice: voice, seed: parsed.seed, priority: parsed.priority))
         return .json(["id": id, "position": position, "queued": true], status: 202)
     }
 
@@ -148,14 +118,5 @@ public final class ServeSession: @unchecked Sendable {
         <p><a href="/status">status</a></p>
         """
         return HTTPResponseValue(status: 200, contentType: "text/html; charset=utf-8", body: Array(html.utf8))
-    }
-
-    private static func isBool(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c"
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        let ns = error as NSError
-        return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
     }
 }
