@@ -18,7 +18,7 @@ Regenerate with
     venv-ref/bin/python scripts/make_generation_fixtures.py
 
 Nothing is downloaded: weights come from fixed seeds, the real voice preset from
-/work/shared/bark-prompts/v2/en_speaker_6.npz (override with --bark-prompts).
+Tests/Fixtures/bark-prompts/v2/en_speaker_6.npz (override with --bark-prompts).
 """
 
 import argparse
@@ -59,7 +59,7 @@ from transformers.models.bark.modeling_bark import BarkFineModel
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUT = os.path.join(REPO_ROOT, "Tests", "Fixtures")
 TOKENIZER_DIR = os.path.join(REPO_ROOT, "Tests", "Fixtures", "tokenizer")
-DEFAULT_PROMPTS = "/work/shared/bark-prompts"
+DEFAULT_PROMPTS = os.path.join(REPO_ROOT, "Tests", "Fixtures", "bark-prompts")
 MIN_MARGIN = 1e-3
 MAX_SEED_TRIES = 40
 

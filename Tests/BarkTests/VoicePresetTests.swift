@@ -3,12 +3,10 @@ import Checkpoints
 import Foundation
 import Testing
 
-/// Real Bark presets beside the repository and scratch directories for preset tests.
+/// Real Bark presets (committed fixtures) and scratch directories for preset tests.
 enum PresetTestPaths {
-    /// `../shared/bark-prompts/v2/` beside the repository root.
-    static let barkPromptsV2 = FixturePaths.fixtures
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("shared/bark-prompts/v2", isDirectory: true)
+    /// `Tests/Fixtures/bark-prompts/v2/`: Bark's v2 presets (MIT, Suno; provenance in its README).
+    static let barkPromptsV2 = FixturePaths.fixtures.appendingPathComponent("bark-prompts/v2", isDirectory: true)
 
     static func preset(_ name: String) -> URL { barkPromptsV2.appendingPathComponent("\(name).npz") }
 

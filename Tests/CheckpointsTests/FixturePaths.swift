@@ -8,8 +8,8 @@ enum FixturePaths {
     static let repositoryRoot = testsDirectory.deletingLastPathComponent()
     /// `Tests/Fixtures/checkpoints/` (written by scripts/make_checkpoint_fixtures.py).
     static let checkpoints = testsDirectory.appendingPathComponent("Fixtures/checkpoints")
-    /// `../shared/bark-prompts/` beside the repository (real Bark voice presets).
-    static let barkPrompts = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/bark-prompts")
+    /// `Tests/Fixtures/bark-prompts/`: real Bark voice presets (MIT, Suno; provenance in its README).
+    static let barkPrompts = testsDirectory.appendingPathComponent("Fixtures/bark-prompts")
 
     /// A checkpoint fixture by file name.
     static func checkpoint(_ name: String) -> URL { checkpoints.appendingPathComponent(name) }
