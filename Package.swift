@@ -41,7 +41,7 @@ let package = Package(
         ]),
         .target(name: "Bark", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Encodec", dependencies: ["Tensors", "Checkpoints"]),
-        .target(name: "Streaming", dependencies: ["Tensors", "CSoxr", "CJack", .product(name: "Atomics", package: "swift-atomics")]),
+        .target(name: "Streaming", dependencies: ["Tensors", "Checkpoints", "CSoxr", "CJack", .product(name: "Atomics", package: "swift-atomics")]),
         // Ogg Opus encoding, the listener fan-out, the HTTP server and the Icecast source (SwiftNIO).
         .target(name: "NetworkStreaming", dependencies: [
             "Streaming", "COpus", .product(name: "Atomics", package: "swift-atomics"),

@@ -6,9 +6,7 @@ extension VoicePreset {
 
     /// Finds a voice the way a user names it, mirroring Suno's `_load_history_prompt`:
     /// 1. a path ending in `.npz`, or naming an existing file, is loaded as an `.npz` preset;
-    /// 2. otherwise `voice` is a preset name (`v2/en_speaker_6`, `en_speaker_6`, `announcer`),
-    ///    looked up exactly in `<modelDirectory>/speaker_embeddings_path.json`, then as
-    ///    `<modelDirectory>/speaker_embeddings/<name>.npz`.
+    /// 2. otherwise `voice` is a preset name (see `named(_:modelDirectory:voiceDirectories:)`).
     /// Unknown names throw `VoicePresetError.unknownPreset` listing a few available names.
     public static func resolve(_ voice: String, modelDirectory: URL?) throws -> VoicePreset {
         let expanded = NSString(string: voice).expandingTildeInPath
@@ -19,30 +17,81 @@ extension VoicePreset {
         if voice.hasSuffix(".npz") {
             throw VoicePresetError.unreadable(.unreadable(file: expanded, reason: "no such voice preset file"))
         }
-        guard let modelDirectory else {
-            throw VoicePresetError.unknownPreset(name: voice, searched: [], available: [], total: 0)
-        }
-        let indexURL = modelDirectory.appendingPathComponent(speakerEmbeddingsIndexName)
-        var index: SpeakerEmbeddingsIndex?
-        if FileManager.default.fileExists(atPath: indexURL.path) {
-            let loaded = try SpeakerEmbeddingsIndex(url: indexURL)
-            if loaded.entries[voice] != nil {
-                return try VoicePreset(name: voice, index: loaded, semanticVocabularySize: defaultSemanticVocabularySize,
-                                       codebookSize: defaultCodebookSize)
+        return try named(voice, modelDirectory: modelDirectory)
+    }
+
+    /// Finds a preset by name only — never a path: `voice` (`v2/en_speaker_6`, `announcer`) must be
+    /// letters, digits, `_`, `-`, `.` in `/`-separated parts, and is looked up exactly in
+    /// `<modelDirectory>/speaker_embeddings_path.json`, then as
+    /// `<modelDirectory>/speaker_embeddings/<name>.npz`, then as `<dir>/<name>.npz` in each of
+    /// `voiceDirectories` in order. This is the lookup for names from untrusted clients.
+    public static func named(_ voice: String, modelDirectory: URL?, voiceDirectories: [URL] = []) throws -> VoicePreset {
+        var searched: [String] = []
+        var available: [String] = []
+        if let modelDirectory {
+            let indexURL = modelDirectory.appendingPathComponent(speakerEmbeddingsIndexName)
+            searched.append(indexURL.path)
+            if FileManager.default.fileExists(atPath: indexURL.path) {
+                let index = try SpeakerEmbeddingsIndex(url: indexURL)
+                if index.entries[voice] != nil {
+                    return try VoicePreset(name: voice, index: index, semanticVocabularySize: defaultSemanticVocabularySize,
+                                           codebookSize: defaultCodebookSize)
+                }
+                available += index.names
             }
-            index = loaded
         }
-        let presetsDirectory = modelDirectory.appendingPathComponent("speaker_embeddings", isDirectory: true)
-        if isSafePresetName(voice) {
-            let npz = voice.split(separator: "/").reduce(presetsDirectory) { $0.appendingPathComponent(String($1)) }
-                .appendingPathExtension("npz")
-            if FileManager.default.fileExists(atPath: npz.path) { return try VoicePreset(npz: npz) }
+        let directories = (modelDirectory.map { [$0.appendingPathComponent("speaker_embeddings", isDirectory: true)] } ?? [])
+            + voiceDirectories
+        for directory in directories {
+            searched.append(directory.path + "/<name>.npz")
+            if isSafePresetName(voice) {
+                let npz = voice.split(separator: "/").reduce(directory) { $0.appendingPathComponent(String($1)) }
+                    .appendingPathExtension("npz")
+                if FileManager.default.fileExists(atPath: npz.path) { return try VoicePreset(npz: npz) }
+            }
+            available += npzPresetNames(in: directory)
         }
-        let available = Set((index?.names ?? []) + npzPresetNames(in: presetsDirectory)).sorted()
-        let close = available.filter { $0.hasSuffix(voice) || voice.hasSuffix($0) }
-        let shown = Array((close + available.filter { !close.contains($0) }).prefix(8))
-        throw VoicePresetError.unknownPreset(name: voice, searched: [indexURL.path, presetsDirectory.path + "/<name>.npz"],
-                                             available: shown, total: available.count)
+        let names = Set(available).sorted()
+        let close = names.filter { $0.hasSuffix(voice) || voice.hasSuffix($0) }
+        let shown = Array((close + names.filter { !close.contains($0) }).prefix(8))
+        throw VoicePresetError.unknownPreset(name: voice, searched: searched, available: shown, total: names.count)
+    }
+
+    /// Every preset name `named(_:modelDirectory:voiceDirectories:)` can find, sorted.
+    public static func availableNames(modelDirectory: URL?, voiceDirectories: [URL] = []) -> [String] {
+        var names: [String] = []
+        if let modelDirectory {
+            let indexURL = modelDirectory.appendingPathComponent(speakerEmbeddingsIndexName)
+            if let index = try? SpeakerEmbeddingsIndex(url: indexURL) { names += index.names }
+            names += npzPresetNames(in: modelDirectory.appendingPathComponent("speaker_embeddings", isDirectory: true))
+        }
+        for directory in voiceDirectories { names += npzPresetNames(in: directory) }
+        return Set(names).sorted()
+    }
+
+    /// Checks that the preset can condition a model with `configuration`: `semantic_prompt` ids
+    /// below the semantic vocabulary, `coarse_prompt` with the coarse stage's codebook count,
+    /// `fine_prompt` with the fine stage's, every code below the codebook size. Run it before
+    /// generating, so a bad preset fails at once instead of after the semantic and coarse stages.
+    /// - Parameter source: names the preset in errors (a file or preset name).
+    public func checkFits(_ configuration: BarkGenerationConfiguration, source: String) throws {
+        if let column = semanticPrompt.firstIndex(where: { $0 >= configuration.semantic.vocabularySize }) {
+            throw VoicePresetError.valueOutOfRange(file: source, array: "semantic_prompt", row: nil, column: column,
+                                                   value: semanticPrompt[column], limit: configuration.semantic.vocabularySize)
+        }
+        for (array, rows, expected) in [("coarse_prompt", coarsePrompt, configuration.coarse.codebooks),
+                                         ("fine_prompt", finePrompt, configuration.fine.codebooks)] {
+            guard rows.count == expected else {
+                throw VoicePresetError.wrongShape(file: source, array: array, shape: [rows.count, rows.first?.count ?? 0],
+                                                  reason: "expected \(expected) codebook rows for this model")
+            }
+            for (r, row) in rows.enumerated() {
+                if let column = row.firstIndex(where: { $0 >= configuration.codebookSize }) {
+                    throw VoicePresetError.valueOutOfRange(file: source, array: array, row: r, column: column,
+                                                           value: row[column], limit: configuration.codebookSize)
+                }
+            }
+        }
     }
 
     /// Letters, digits, `_`, `-` and `/`-separated components, none empty or `..`.

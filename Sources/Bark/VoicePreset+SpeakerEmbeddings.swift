@@ -17,7 +17,7 @@ public struct SpeakerEmbeddingsIndex: Sendable, Equatable {
         let file = url.path
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw VoicePresetError.unreadable(.unreadable(file: file, reason: error.localizedDescription))
+            throw VoicePresetError.unreadable(.unreadable(file: file, reason: ErrorMessage.reason(error)))
         }
         guard let top = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw VoicePresetError.invalidIndex(file: file, key: "", reason: "the file is not a JSON object")

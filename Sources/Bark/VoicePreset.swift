@@ -37,12 +37,18 @@ public struct VoicePreset: Sendable, Equatable {
         self.finePrompt = finePrompt
     }
 
+    /// The largest array a preset file may hold once decompressed (Bark's are under 60 KiB; a
+    /// zip bomb stops here instead of inflating gigabytes).
+    public static let maxArrayBytes = 16 << 20
+
     /// Reads a preset from an `.npz` file holding `semantic_prompt` (T,), `coarse_prompt` (2, T)
     /// and `fine_prompt` (n, T) of any integer dtype (Bark's files mix int64, int32 and uint16).
     public init(npz url: URL, semanticVocabularySize: Int = defaultSemanticVocabularySize,
                 codebookSize: Int = defaultCodebookSize) throws {
         let archive: NPZArchive
-        do { archive = try NPZArchive(url: url) } catch let error as CheckpointError { throw VoicePresetError.unreadable(error) }
+        do { archive = try NPZArchive(url: url, maxMemberBytes: Self.maxArrayBytes) } catch let error as CheckpointError {
+            throw VoicePresetError.unreadable(error)
+        }
         let file = url.path
         var arrays: [String: NumpyArray] = [:]
         for name in Self.arrayNames {

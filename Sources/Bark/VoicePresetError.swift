@@ -22,6 +22,25 @@ public enum VoicePresetError: Error, Sendable, Equatable, CustomStringConvertibl
     /// No preset of this name exists; `available` lists a few names that do (sorted), `total` all.
     case unknownPreset(name: String, searched: [String], available: [String], total: Int)
 
+    /// What is wrong, without the file path: for messages to a remote client, which must not
+    /// learn the server's paths.
+    public var problem: String {
+        switch self {
+        case .unreadable: return "the preset's files cannot be read"
+        case let .missingArray(_, array): return "the preset has no '\(array)' array"
+        case let .notIntegers(_, array, dtype): return "array '\(array)' has dtype \(dtype); token ids must be integers"
+        case let .wrongRank(_, array, expected, shape): return "array '\(array)' has shape \(shape); expected a \(expected)-D array"
+        case let .wrongShape(_, array, shape, reason): return "array '\(array)' has shape \(shape): \(reason)"
+        case let .valueOutOfRange(_, array, row, column, value, limit):
+            let position = row.map { "[\($0), \(column)]" } ?? "[\(column)]"
+            return "array '\(array)' element \(position) is \(value), outside 0..<\(limit)"
+        case let .invalidIndex(_, key, reason): return "the speaker index entry '\(key)' is invalid: \(reason)"
+        case let .unknownPreset(name, _, available, total):
+            let list = available.isEmpty ? "none" : available.joined(separator: ", ") + (total > available.count ? ", … (\(total) in all)" : "")
+            return "unknown voice preset '\(name)'; available: \(list)"
+        }
+    }
+
     public var description: String {
         switch self {
         case let .unreadable(error):

@@ -28,6 +28,9 @@ public enum CheckpointError: Error, Sendable, Equatable, CustomStringConvertible
     case shapeMismatch(file: String, tensor: String, expected: [Int], actual: [Int])
     /// A configuration field is missing or has the wrong type / an invalid value.
     case invalidConfiguration(file: String, field: String, reason: String)
+    /// An output could not be created or written (the reason says why: missing directory, no
+    /// space, permission).
+    case unwritable(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -54,6 +57,8 @@ public enum CheckpointError: Error, Sendable, Equatable, CustomStringConvertible
             return "\(file): tensor '\(tensor)' has shape \(actual), expected \(expected)"
         case let .invalidConfiguration(file, field, reason):
             return "\(file): configuration field '\(field)': \(reason)"
+        case let .unwritable(file, reason):
+            return "\(file): cannot write: \(reason)"
         }
     }
 }

@@ -30,7 +30,7 @@ public final class NPZArchive: TensorContainer {
         do {
             archive = try Archive(url: url, accessMode: .read)
         } catch {
-            throw CheckpointError.malformed(file: path, item: "zip archive", offset: nil, reason: "cannot be opened as a zip: \(error)")
+            throw CheckpointError.malformed(file: path, item: "zip archive", offset: nil, reason: ZIPErrorDescription.describe(error))
         }
         var arrays: [String: NumpyArray] = [:]
         for entry in archive where entry.type == .file && entry.path.hasSuffix(".npy") {
@@ -84,7 +84,7 @@ public final class NPZArchive: TensorContainer {
         } catch let error as CheckpointError {
             throw error
         } catch {
-            throw CheckpointError.malformed(file: path, item: "zip member '\(item)'", offset: nil, reason: "cannot be extracted: \(error)")
+            throw CheckpointError.malformed(file: path, item: "zip member '\(item)'", offset: nil, reason: "cannot be extracted: \(ZIPErrorDescription.describe(error))")
         }
         guard let header else {
             throw CheckpointError.truncated(file: path, item: "\(item) header", offset: 0, needed: 10, available: buffer.count)

@@ -1,10 +1,5 @@
 import Foundation
 import ZIPFoundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Writes NumPy `.npz` archives the way `np.savez` does: a zip of stored (uncompressed) members
 /// named `<array>.npy`, each a complete `.npy` image (see `NumpyWriter`).
@@ -30,7 +25,7 @@ public enum NPZWriter {
             do {
                 archive = try Archive(url: temporary, accessMode: .create)
             } catch {
-                throw CheckpointError.unreadable(file: url.path, reason: "cannot create the zip archive: \(error)")
+                throw CheckpointError.unwritable(file: url.path, reason: "cannot create the zip archive (\(ZIPErrorDescription.describe(error)))")
             }
             for member in members {
                 let data = Data(member.npy)
@@ -41,34 +36,9 @@ public enum NPZWriter {
                         return data.subdata(in: start..<min(start + size, data.count))
                     }
                 } catch {
-                    throw CheckpointError.unreadable(file: url.path, reason: "cannot add member '\(member.name).npy': \(error)")
+                    throw CheckpointError.unwritable(file: url.path, reason: "cannot add member '\(member.name).npy' (\(ZIPErrorDescription.describe(error)))")
                 }
             }
-        }
-    }
-}
-
-/// Writes a file under a temporary name in its destination directory, then renames it into place.
-enum AtomicFileReplacement {
-    /// Calls `body` with a fresh temporary URL beside `url`; on success renames it to `url`
-    /// (replacing any existing file atomically), on failure removes it and rethrows.
-    static func write(url: URL, _ body: (URL) throws -> Void) throws {
-        let directory = url.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CheckpointError.unreadable(file: url.path, reason: "the directory \(directory.path) does not exist")
-        }
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
-        do {
-            try body(temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                let reason = String(cString: strerror(errno))
-                throw CheckpointError.unreadable(file: url.path, reason: "cannot rename the finished temporary file into place: \(reason)")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            if error is CheckpointError { throw error }
-            throw CheckpointError.unreadable(file: url.path, reason: "cannot write: \(error.localizedDescription)")
         }
     }
 }

@@ -79,6 +79,7 @@ public final class OpusBroadcaster: AudioSink, @unchecked Sendable {
     private var finishing = false
     private var ended = false
     private var cancelled = false
+    private var releaseAll = false
     private let clockStart = DispatchTime.now().uptimeNanoseconds
     private let pacerDone = DispatchSemaphore(value: 0)
     public let headerPages: [OggPage]
@@ -140,6 +141,13 @@ public final class OpusBroadcaster: AudioSink, @unchecked Sendable {
     /// The engine says whether an utterance is being spoken (silence inserted then is an underrun).
     public func setSpeaking(_ value: Bool) {
         state.lock(); speaking = value; state.unlock()
+    }
+
+    /// From now on pages go to listeners as soon as they are encoded instead of at real time, and
+    /// no more silence is added: for a quick shutdown, where `finish` must not wait for the queued
+    /// audio to play out.
+    public func releaseImmediately() {
+        state.lock(); releaseAll = true; state.broadcast(); state.unlock()
     }
 
     // MARK: AudioSink
@@ -251,7 +259,7 @@ public final class OpusBroadcaster: AudioSink, @unchecked Sendable {
             state.lock()
             if cancelled { state.unlock(); return }
             let now = clockSeconds()
-            while pendingHead < pending.count && pending[pendingHead].time <= now + lead {
+            while pendingHead < pending.count && (releaseAll || pending[pendingHead].time <= now + lead) {
                 deliverLocked(pending[pendingHead].page)
                 pendingHead += 1
             }
@@ -259,7 +267,7 @@ public final class OpusBroadcaster: AudioSink, @unchecked Sendable {
             let drained = pendingHead == pending.count
             let done = finishing && drained
             let isSpeaking = speaking
-            let fill = configuration.fillsSilence && !finishing
+            let fill = configuration.fillsSilence && !finishing && !releaseAll
             let dropped = takeDroppedLocked()
             state.unlock()
             notifyDropped(dropped)

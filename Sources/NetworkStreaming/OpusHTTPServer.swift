@@ -66,7 +66,8 @@ public final class OpusHTTPServer: @unchecked Sendable {
     /// The port bound by `start`.
     public private(set) var port = 0
 
-    /// `routes` keys are "METHOD /path", e.g. "POST /say".
+    /// `routes` keys are "METHOD /path", e.g. "POST /say"; a key ending in `/*` ("GET /say/*")
+    /// takes every path below that prefix.
     public init(configuration: Configuration = Configuration(), broadcaster: OpusBroadcaster, routes: [String: Route] = [:],
                 log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(("[http] " + $0 + "\n").utf8)) }) {
         self.configuration = configuration
@@ -76,9 +77,11 @@ public final class OpusHTTPServer: @unchecked Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
     }
 
-    /// Binds and starts serving; returns the bound port.
+    /// Binds and starts serving; returns the bound port. Throws `HTTPServerError` for a port
+    /// outside 0…65535 or an address that cannot be bound (it names host:port and the reason).
     @discardableResult
     public func start() throws -> Int {
+        guard (0...65_535).contains(configuration.port) else { throw HTTPServerError.invalidPort(configuration.port) }
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -92,7 +95,12 @@ public final class OpusHTTPServer: @unchecked Sendable {
         if let bytes = configuration.listenerSendBufferBytes {
             bootstrap = bootstrap.childChannelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(bytes))
         }
-        let channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
+        let channel: Channel
+        do {
+            channel = try bootstrap.bind(host: configuration.host, port: configuration.port).wait()
+        } catch {
+            throw HTTPServerError.bindFailed(host: configuration.host, port: configuration.port, reason: HTTPServerError.reason(error))
+        }
         self.channel = channel
         port = channel.localAddress?.port ?? configuration.port
         return port
@@ -106,10 +114,22 @@ public final class OpusHTTPServer: @unchecked Sendable {
 
     func route(_ request: HTTPRequestValue) -> HTTPResponseValue {
         if let handler = routes["\(request.method) \(request.path)"] { return handler(request) }
-        if routes.keys.contains(where: { $0.hasSuffix(" " + request.path) }) || request.path == configuration.streamPath {
+        let matching = routes.filter { key, _ in Self.route(key, covers: request.path) }
+        if let handler = matching.first(where: { $0.key.hasPrefix(request.method + " ") })?.value { return handler(request) }
+        if !matching.isEmpty || request.path == configuration.streamPath {
             return .error("method \(request.method) is not allowed on \(request.path)", status: 405)
         }
         return .error("no such resource: \(request.path)", status: 404)
+    }
+
+    /// Whether route key "METHOD /path" (or "METHOD /prefix/*") names `path`.
+    private static func route(_ key: String, covers path: String) -> Bool {
+        guard let pattern = key.split(separator: " ", maxSplits: 1).last else { return false }
+        if pattern.hasSuffix("/*") {
+            let prefix = pattern.dropLast()
+            return path.hasPrefix(prefix) && path.count > prefix.count
+        }
+        return pattern == path
     }
 }
 

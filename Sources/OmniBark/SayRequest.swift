@@ -31,8 +31,9 @@ public struct SayRequest: Sendable, Equatable {
     /// Parses a request body. Throws `SayRequestError` naming the field at fault.
     /// - Parameter maxTextCharacters: longer texts are refused.
     public static func parse(_ body: [UInt8], maxTextCharacters: Int) throws(SayRequestError) -> SayRequest {
-        guard let decoded = String(validating: body, as: UTF8.self) else {
-            throw .invalid("the request body is not UTF-8 text; expected JSON like \(example)")
+        let decoded: String
+        do { decoded = try UTF8Text.decode(body, source: "the request body") } catch {
+            throw .invalid(error.description)
         }
         let object: Any
         do {

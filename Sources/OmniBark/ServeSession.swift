@@ -1,4 +1,5 @@
 import Bark
+import Checkpoints
 import Foundation
 import NetworkStreaming
 import Streaming
@@ -13,10 +14,19 @@ public struct ServeOptions: Sendable {
     /// `POST /say` texts longer than this are refused (400).
     public var maxTextCharacters = 4000
     /// Requests waiting at most; more get 503.
-    public var maxQueuedRequests = 64
+    public var maxQueuedRequests = ServeOptions.defaultQueueCapacity
+    /// Directories of operator-supplied voice presets (`<name>.npz`), searched after the model's
+    /// own presets. Clients name voices; no path a client sends is ever opened.
+    public var voiceDirectories: [URL] = []
+    /// The default queue capacity.
+    public static let defaultQueueCapacity = 64
     public init() {}
 }
 
+/// `omnibark serve` as a value: the engine, the broadcaster and the HTTP routes.
+///
+/// Thread safety: the routes run on the HTTP event loop and only call the thread-safe engine and
+/// broadcaster; `server` is set once in `init`; `stop`/`shutdown` may be called from any thread.
 public final class ServeSession: @unchecked Sendable {
     public let model: SpeechModel
     public let options: ServeOptions
@@ -24,6 +34,7 @@ public final class ServeSession: @unchecked Sendable {
     public let engine: ServeEngine
     public private(set) var server: OpusHTTPServer!
     private let started = DispatchTime.now().uptimeNanoseconds
+    private let log: @Sendable (String) -> Void
 
     /// `extraSinks` get the same audio as the listeners (JACK, a WAV file, a test's recorder), at
     /// their own rates.
@@ -31,6 +42,7 @@ public final class ServeSession: @unchecked Sendable {
                 log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws {
         self.model = model
         self.options = options
+        self.log = log
         var broadcasterConfiguration = options.broadcaster
         broadcasterConfiguration.encoder.sampleRate = model.sampleRate == 24_000 ? 24_000 : 48_000
         let broadcaster = try OpusBroadcaster(configuration: broadcasterConfiguration, log: { log("[stream] " + $0) })
@@ -39,12 +51,21 @@ public final class ServeSession: @unchecked Sendable {
             ? broadcaster
             : try FanOutSink(sampleRate: broadcaster.sampleRate, sinks: [broadcaster] + extraSinks, log: { log("[sink] " + $0) })
         engine = ServeEngine(model: model, sink: sink, options: options.speech, fineMode: options.fineMode,
-                             onSpeaking: { broadcaster.setSpeaking($0) }, sinkUnderruns: { broadcaster.statistics.underruns })
+                             queueCapacity: options.maxQueuedRequests,
+                             onSpeaking: { broadcaster.setSpeaking($0) }, sinkUnderruns: { broadcaster.statistics.underruns },
+                             log: { log("[engine] " + $0) })
         server = OpusHTTPServer(configuration: options.http, broadcaster: broadcaster, routes: [
             "POST /say": { [unowned self] in self.say($0) },
+            "GET /say/*": { [unowned self] in self.requestStatus($0) },
             "GET /status": { [unowned self] _ in .json(self.status()) },
+            "GET /voices": { [unowned self] _ in .json(["voices": self.voiceNames]) },
             "GET /": { [unowned self] _ in self.index() },
         ], log: { log("[http] " + $0) })
+    }
+
+    /// The voice names a client may use.
+    public var voiceNames: [String] {
+        VoicePreset.availableNames(modelDirectory: model.directory, voiceDirectories: options.voiceDirectories)
     }
 
     /// Starts generation and the HTTP server; returns the bound port.
@@ -60,6 +81,15 @@ public final class ServeSession: @unchecked Sendable {
         try engine.finish()
     }
 
+    /// The quick stop for a signal: `/say` answers 503 from now on, queued requests are cancelled,
+    /// the current utterance stops after the chunk being generated, listeners get what is encoded
+    /// at once and then the end of the stream, and the server stops.
+    public func shutdown() throws {
+        defer { server.stop() }
+        broadcaster.releaseImmediately()
+        try engine.shutdown()
+    }
+
     // MARK: Routes
 
     func say(_ request: HTTPRequestValue) -> HTTPResponseValue {
@@ -71,14 +101,45 @@ public final class ServeSession: @unchecked Sendable {
         }
         var voice: VoicePreset?
         if let name = parsed.voice {
-            do { voice = try model.voice(name) } catch { return .error("unknown voice \"\(name)\": \(error)", status: 400) }
+            do {
+                voice = try model.voice(named: name, voiceDirectories: options.voiceDirectories)
+            } catch let error as VoicePresetError {
+                if case .unknownPreset = error {} else { log("[engine] voice \"\(name)\" refused: \(error.description)") }
+                return .error("voice \"\(name)\" cannot be used: \(error.problem)", status: 400)
+            } catch {
+                log("[engine] voice \"\(name)\" refused: \(ErrorMessage.describe(error))")
+                return .error("voice \"\(name)\" cannot be used: its preset is not readable on this server", status: 400)
+            }
         }
-        if engine.statistics.queued >= options.maxQueuedRequests {
-            return .error("the queue is full (\(options.maxQueuedRequests) requests); try again later", status: 503)
+        do {
+            let (id, position) = try engine.say(ServeEngine.Request(text: parsed.text, voice: voice, seed: parsed.seed,
+                                                                    priority: parsed.priority))
+            log("[engine] request #\(id) queued at position \(position) (\(parsed.text.count) characters, voice \(parsed.voice ?? "default"), priority \(parsed.priority))")
+            return .json(["id": id, "position": position, "queued": true, "status": "/say/\(id)"], status: 202)
+        } catch {
+            return .error(error.description, status: 503)
         }
-        if broadcaster.hasEnded { return .error("the stream has ended", status: 503) }
-        let (id, position) = engine.say(ServeEngine.Request(text: parsed.text, voice: voice, seed: parsed.seed, priority: parsed.priority))
-        return .json(["id": id, "position": position, "queued": true], status: 202)
+    }
+
+    /// `GET /say/{id}`: the request's state (queued with its position, speaking, done, failed
+    /// with the reason, cancelled).
+    func requestStatus(_ request: HTTPRequestValue) -> HTTPResponseValue {
+        let idText = request.path.dropFirst("/say/".count)
+        guard let id = Int(idText), id > 0 else {
+            return .error("expected /say/<id> with the numeric id that POST /say returned, got \(request.path)", status: 400)
+        }
+        guard let status = engine.status(of: id) else {
+            return .error("no request #\(id) (ids are forgotten after \(ServeEngine.finishedRecordsKept) later requests end)", status: 404)
+        }
+        var document: [String: Any] = ["id": status.id, "state": status.state.name, "priority": status.priority,
+                                       "audioSeconds": status.audioSeconds]
+        if let position = status.position { document["position"] = position }
+        if let ttfa = status.timeToFirstAudio { document["timeToFirstAudio"] = ttfa }
+        switch status.state {
+        case let .failed(reason), let .cancelled(reason): document["reason"] = reason
+        default: break
+        }
+        return .json(document)
     }
 
     /// The `/status` document.
@@ -92,8 +153,11 @@ public final class ServeSession: @unchecked Sendable {
             "droppedListeners": b.droppedListeners,
             "maxListeners": broadcaster.configuration.maxListeners,
             "queue": s.queued,
+            "queueCapacity": engine.queueCapacity,
             "speaking": s.speaking,
             "requests": s.requests,
+            "failedRequests": s.failed,
+            "cancelledRequests": s.cancelled,
             "utterances": s.live.utterances,
             "timeToFirstAudio": optional(s.live.timeToFirstAudio),
             "lastTimeToFirstAudio": optional(s.lastTimeToFirstAudio),

@@ -54,9 +54,20 @@ public struct SpeechModel: Sendable {
     /// Output sample rate in Hz (24 000 for Bark).
     public var sampleRate: Int { generator.configuration.sampleRate }
 
-    /// Resolves a voice given as a preset name (`v2/en_speaker_6`) or an `.npz` path.
+    /// Resolves a voice given as a preset name (`v2/en_speaker_6`) or an `.npz` path, and checks
+    /// that it fits this model (`VoicePreset.checkFits`), so a bad preset fails before any work.
     public func voice(_ name: String) throws -> VoicePreset {
-        try VoicePreset.resolve(name, modelDirectory: directory)
+        let preset = try VoicePreset.resolve(name, modelDirectory: directory)
+        try preset.checkFits(generator.configuration, source: name)
+        return preset
+    }
+
+    /// Resolves a voice by preset name only (never a path): the model's presets, then `<name>.npz`
+    /// in each of `voiceDirectories`; checked to fit this model. For names from untrusted clients.
+    public func voice(named name: String, voiceDirectories: [URL]) throws -> VoicePreset {
+        let preset = try VoicePreset.named(name, modelDirectory: directory, voiceDirectories: voiceDirectories)
+        try preset.checkFits(generator.configuration, source: name)
+        return preset
     }
 
     /// Text → audio. Long text is split at sentence boundaries (see `SpeechOptions.longForm`),

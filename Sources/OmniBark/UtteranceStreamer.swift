@@ -13,9 +13,12 @@ enum UtteranceStreamer {
     ///     the sink.
     ///   - compute: called with seconds of computation (generation, decoding, resampling); time spent
     ///     waiting for room in the sink is not counted.
+    ///   - afterChunk: called after each chunk reached the sink; throwing stops the utterance there
+    ///     (the error is rethrown).
     static func stream(model: SpeechModel, fineMode: FineStreamingMode, text: String, voice: VoicePreset?,
                        configuration: BarkGenerationConfiguration, seed: UInt64, resampler: StreamingResampler,
-                       sink: any AudioSink, audio: (Int) -> Void, compute: (Double) -> Void) throws -> BarkGeneration {
+                       sink: any AudioSink, audio: (Int) -> Void, compute: (Double) -> Void,
+                       afterChunk: () throws -> Void = {}) throws -> BarkGeneration {
         var decoder = model.codec.makeStreamingDecoder()
         var timings = GenerationTimings()
         var computeStart = DispatchTime.now().uptimeNanoseconds
@@ -27,6 +30,7 @@ enum UtteranceStreamer {
             audio(samples.count)
             if !resampled.isEmpty { try sink.write(resampled) }  // may wait for room in the sink
             computeStart = DispatchTime.now().uptimeNanoseconds
+            try afterChunk()
         }
         let generation = try StreamingBarkGenerator(generator: model.generator, fineMode: fineMode)
             .run(text: text, voice: voice, configuration: configuration, seed: seed, timings: &timings) { rows in

@@ -6,7 +6,15 @@ public enum WAVWriter {
     /// The parent directory must exist (`WAVError.unwritable` otherwise); the file appears under
     /// `url` only once completely written.
     public static func write(_ samples: [Float], sampleRate: Int, channels: Int = 1, format: SampleFormat, to url: URL) throws {
-        let writer = try WAVFileWriter(url: url, sampleRate: sampleRate, channels: channels, format: format)
+        try write(samples, sampleRate: sampleRate, channels: channels, format: format, toPath: url.path)
+    }
+
+    /// Like `write(_:sampleRate:channels:format:to:)` for a path, where `-` is standard output
+    /// (see `WAVFileWriter` for devices, FIFOs and symbolic links). The sizes are known up
+    /// front, so even a pipe gets a complete header.
+    public static func write(_ samples: [Float], sampleRate: Int, channels: Int = 1, format: SampleFormat, toPath path: String) throws {
+        let writer = try WAVFileWriter(path: path, sampleRate: sampleRate, channels: channels, format: format,
+                                       knownSampleCount: samples.count)
         do {
             try writer.append(samples)
             try writer.finish()
@@ -20,7 +28,10 @@ public enum WAVWriter {
 /// Header layout and sample encoding shared by the writers.
 enum WAVHeader {
     /// The full header for `dataBytes` of sample data: RIFF, `fmt `, (`fact` for float), `data`.
-    static func bytes(sampleRate: Int, channels: Int, format: SampleFormat, dataBytes: Int) -> [UInt8] {
+    /// `dataBytes` nil writes the streaming convention for "length unknown": 0xFFFFFFFF sizes.
+    static func bytes(sampleRate: Int, channels: Int, format: SampleFormat, dataBytes known: Int?) -> [UInt8] {
+        let unknown = Int(UInt32.max)
+        let dataBytes = known ?? 0
         let isFloat = format == .f32
         let bytesPerSample = format.bytesPerSample
         var fmt: [UInt8] = []
@@ -33,17 +44,17 @@ enum WAVHeader {
         if isFloat { append16(0, to: &fmt) } // cbSize: non-PCM fmt chunks are 18 bytes
         var out: [UInt8] = Array("RIFF".utf8)
         let factSize = isFloat ? 12 : 0
-        append32(4 + (8 + fmt.count) + factSize + 8 + dataBytes, to: &out)
+        append32(known == nil ? unknown : 4 + (8 + fmt.count) + factSize + 8 + dataBytes, to: &out)
         out += Array("WAVE".utf8) + Array("fmt ".utf8)
         append32(fmt.count, to: &out)
         out += fmt
         if isFloat {
             out += Array("fact".utf8)
             append32(4, to: &out)
-            append32(dataBytes / max(1, channels * bytesPerSample), to: &out) // frames per channel
+            append32(known == nil ? unknown : dataBytes / max(1, channels * bytesPerSample), to: &out) // frames per channel
         }
         out += Array("data".utf8)
-        append32(dataBytes, to: &out)
+        append32(known == nil ? unknown : dataBytes, to: &out)
         return out
     }
 

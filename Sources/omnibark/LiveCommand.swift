@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bark
+import Checkpoints
 import Foundation
 import OmniBark
 import Streaming
@@ -98,6 +99,7 @@ struct LiveCommand: ParsableCommand {
         let computeThreads = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
         setenv("OMNIBARK_THREADS", String(computeThreads), 1)
         BLASThreads.set(computeThreads)
+        if sink.hasPrefix("wav:") { try OutputFile.check((String(sink.dropFirst(4)) as NSString).expandingTildeInPath) }
         let speech = try SpeechModel(directory: try ModelResolver.resolve(explicit: model), weightFormat: weights.format)
         if speech.isDemo { FileHandle.standardError.write(Data((DemoModel.warning + "\n").utf8)) }
         var options = SpeechOptions()
@@ -129,11 +131,17 @@ struct LiveCommand: ParsableCommand {
         if let text = positionalText ?? textOption {
             engine.say(text)
         } else {
-            while let line = readLine() {
+            var lines = StandardInputLines()
+            while let line = lines.next() {
                 // Stop reading once generation has failed; finish() below reports the error.
                 if let failure = engine.failureDescription { log("error: \(failure)"); break }
-                let trimmed = line.trimmingCharacters(in: .whitespaces)
-                if !trimmed.isEmpty { engine.say(trimmed) }
+                switch line {
+                case let .success(text):
+                    let trimmed = text.trimmingCharacters(in: .whitespaces)
+                    if !trimmed.isEmpty { engine.say(trimmed) }
+                case let .failure(error):
+                    log("skipped: \(error.description)")
+                }
             }
         }
         let result = try engine.finish()

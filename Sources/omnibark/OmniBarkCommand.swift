@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checkpoints
 import OmniBark
 
 /// The `omnibark` command-line tool.
@@ -16,4 +17,25 @@ struct OmniBarkCommand: AsyncParsableCommand {
         subcommands: [SpeakCommand.self, LiveCommand.self, ServeCommand.self, InspectCommand.self, ModelsCommand.self,
                       BenchCommand.self, QualityCommand.self]
     )
+
+    /// Runs the command; a Foundation or POSIX error that escapes a command is reported as its
+    /// reason ("Permission denied") rather than a domain, code or NSError dump.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: ErrorMessage.isFoundation(error) ? ReportedError(message: ErrorMessage.describe(error)) : error)
+        }
+    }
+}
+
+/// An error already turned into the message a user sees.
+struct ReportedError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }

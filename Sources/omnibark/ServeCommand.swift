@@ -14,12 +14,23 @@ struct ServeCommand: ParsableCommand {
         discussion: """
         Endpoints:
           GET  /stream.opus   the live stream (audio/ogg, chunked); late listeners join at a page boundary
-          POST /say           {"text": "…", "voice": "v2/en_speaker_6", "seed": 1, "priority": 0} → 202
-          GET  /status        listeners, queue, time to first audio, real-time factor, underruns, dropped listeners
+          POST /say           {"text": "…", "voice": "v2/en_speaker_6", "seed": 1, "priority": 0} → 202 {"id": n, …}
+          GET  /say/ID        that request: queued (with its position), speaking, done, failed or cancelled (with the reason)
+          GET  /voices        the voice names a client may use
+          GET  /status        listeners, queue and its capacity, time to first audio, real-time factor, underruns, failures
           GET  /              a page with a player
 
-        The stream runs in real time and carries silence between utterances. A listener that falls \
+        The stream runs in real time and carries silence between utterances. A request that fails \
+        (say, a generation error) is marked failed with its reason and logged; the stream goes on. \
+        At most --max-queued requests wait (default 64); more are answered 503. A listener that falls \
         more than --listener-queue pages (20 ms each) behind is dropped. Binds 127.0.0.1 unless --host says otherwise.
+
+        Voices over HTTP are preset names only: the model's presets (speaker_embeddings) and the \
+        <name>.npz files in each --voices directory. No path a client sends is ever opened.
+
+        Stopping: the first SIGINT/SIGTERM (Ctrl-C) stops taking requests (503), cancels the queue, \
+        finishes the chunk being generated, sends listeners the end of the stream and exits, within \
+        about 2 s; a second one exits at once.
 
         Examples:
           omnibark serve --model ./demo --port 8000
@@ -33,6 +44,10 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Model directory.", valueName: "dir")) var model: String?
     @Option(help: "Weight format: f32, bf16, int8 or q4.") var weights: WeightFormatArgument = .f32
     @Option(help: ArgumentHelp("Default voice preset name or .npz file.", valueName: "name|path")) var voice: String?
+    @Option(name: .customLong("voices"), help: ArgumentHelp("A directory of extra voice presets (<name>.npz) clients may name; repeatable.", valueName: "dir"))
+    var voiceDirectories: [String] = []
+    @Option(name: .customLong("max-queued"), help: "Requests that may wait at once; more are answered 503.")
+    var maxQueued = ServeOptions.defaultQueueCapacity
     @Option(help: "Default random seed (request n uses seed + n − 1 unless it gives one).") var seed: UInt64 = 0
     @Flag(help: "Argmax in every stage.") var greedy = false
     @Option(name: .customLong("max-semantic-tokens"), help: "Semantic tokens per utterance.") var maxSemanticTokens: Int?
@@ -59,6 +74,21 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("JACK ports to connect to (with --sink jack), comma-separated.", valueName: "ports")) var connect: String?
 
     func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 1…65535 (or 0 for any free port), got \(port)") }
+        guard maxQueued >= 1 else { throw ValidationError("--max-queued must be at least 1, got \(maxQueued)") }
+        for s in sink where s.hasPrefix("http:") {
+            guard let p = Int(s.dropFirst(5)), (0...65_535).contains(p) else {
+                throw ValidationError("--sink http:PORT needs a port 1…65535 (or 0), got \(s)")
+            }
+        }
+        if sink.contains(where: { $0 == "wav:" }) { throw ValidationError("--sink wav:FILE needs a file name") }
+        for directory in voiceDirectories {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: (directory as NSString).expandingTildeInPath, isDirectory: &isDirectory),
+                  isDirectory.boolValue else {
+                throw ValidationError("--voices \(directory): no such directory (it should hold <name>.npz voice presets)")
+            }
+        }
         guard OggOpusEncoder.Application(rawValue: application) != nil else { throw ValidationError("--application must be voip, audio or lowdelay") }
         for s in sink where !(s == "jack" || s.hasPrefix("http:") || s.hasPrefix("icecast:") || s.hasPrefix("wav:")) {
             throw ValidationError("--sink must be http:PORT, jack, icecast:URL or wav:FILE, got \(s)")
@@ -78,6 +108,8 @@ struct ServeCommand: ParsableCommand {
         options.http.port = port
         if let http = sink.first(where: { $0.hasPrefix("http:") }), let p = Int(http.dropFirst(5)) { options.http.port = p }
         options.http.maxRequestBytes = maxRequestBytes
+        options.maxQueuedRequests = maxQueued
+        options.voiceDirectories = voiceDirectories.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath, isDirectory: true) }
         options.http.listenerQueuePages = listenerQueue
         options.broadcaster.maxListeners = maxListeners
         options.broadcaster.encoder = OggOpusEncoder.Settings(bitrate: bitrate, frameMilliseconds: frameSize,
@@ -96,9 +128,15 @@ struct ServeCommand: ParsableCommand {
                                                sampleRate: speech.sampleRate, format: .s16))
             }
         }
+        let signals = ShutdownSignals(onSecond: { FileHandle.standardError.write(Data("second signal: exiting at once\n".utf8)) })
         let session = try ServeSession(model: speech, options: options, extraSinks: extra)
-        let bound = try session.start()
-        log("serving http://\(host):\(bound)/stream.opus (POST /say, GET /status); Opus \(bitrate / 1000) kbit/s")
+        let bound: Int
+        do { bound = try session.start() } catch {
+            session.engine.cancel()
+            throw error
+        }
+        log("serving http://\(host):\(bound)/stream.opus (POST /say, GET /say/ID, GET /status); Opus \(bitrate / 1000) kbit/s; "
+            + "queue capacity \(maxQueued)")
 
         var source: IcecastSource?
         if let url = icecast ?? sink.first(where: { $0.hasPrefix("icecast:") }).map({ String($0.dropFirst(8)) }) {
@@ -114,23 +152,14 @@ struct ServeCommand: ParsableCommand {
             log("sending the stream to Icecast at \(configuration.redactedURL)")
         }
 
-        // Run until SIGINT/SIGTERM, then speak out what is queued and end the stream.
-        let stop = DispatchSemaphore(value: 0)
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let sources = [SIGINT, SIGTERM].map { number in
-            let s = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            s.setEventHandler { stop.signal() }
-            s.resume()
-            return s
-        }
-        stop.wait()
-        log("stopping: finishing the queued speech")
-        try session.stop()
+        // Run until SIGINT/SIGTERM, then stop quickly (a second signal exits at once).
+        signals.waitForFirst()
+        log("stopping: new requests get 503, the queue is cancelled, the current chunk finishes (signal again to exit at once)")
         source?.stop()
-        sources.forEach { $0.cancel() }
+        try session.shutdown()
         let status = session.status()
-        log("done: \(status["utterances"] ?? 0) utterance(s), \(status["listenersServed"] ?? 0) listener(s) served, \(status["droppedListeners"] ?? 0) dropped")
+        log("done: \(status["utterances"] ?? 0) utterance(s), \(status["failedRequests"] ?? 0) failed, \(status["cancelledRequests"] ?? 0) cancelled; "
+            + "\(status["listenersServed"] ?? 0) listener(s) served, \(status["droppedListeners"] ?? 0) dropped")
     }
 
     private func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bark
+import Checkpoints
 import Foundation
 import Modalities
 import OmniBark
@@ -49,7 +50,7 @@ struct SpeakCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Voice preset: a name such as v2/en_speaker_6 (from the model's speaker_embeddings) or an .npz file.", valueName: "name|path"))
     var voice: String?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output WAV file.", valueName: "path"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output WAV file; '-' writes it to standard output. A FIFO or device is written in place; a symbolic link is kept and its target replaced.", valueName: "path"))
     var out = "speech.wav"
 
     @Option(name: .customLong("sample-format"), help: "WAV sample format: s16 or f32.")
@@ -125,6 +126,35 @@ struct SpeakCommand: ParsableCommand {
         if [positionalText, textOption, textFile].compactMap({ $0 }).count > 1 {
             throw ValidationError("give the text once: as an argument, with --text, or with --text-file")
         }
+        if adapters == nil {
+            let given = [("--style", style != nil), ("--reference-audio", referenceAudio != nil), ("--image", image != nil),
+                         ("--control", control != nil), ("--prefer-reference-prosody", preferReferenceProsody)]
+                .filter(\.1).map(\.0)
+            if !given.isEmpty {
+                throw ValidationError("\(given.joined(separator: ", ")) conditions generation through the adapters: "
+                    + "add --adapters FILE (an adapter checkpoint), or leave \(given.count == 1 ? "it" : "them") out for plain Bark")
+            }
+        }
+        if image != nil && clip == nil {
+            throw ValidationError("--image needs --clip DIR (a CLIP vision model directory) to encode the image")
+        }
+        for (flag, path) in [("--text-file", textFile), ("--reference-audio", referenceAudio), ("--image", image),
+                             ("--control", control), ("--adapters", adapters)] {
+            guard let path, path != "-" else { continue }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: (path as NSString).expandingTildeInPath, isDirectory: &isDirectory) else {
+                throw ValidationError("\(flag) \(path): no such file")
+            }
+            if isDirectory.boolValue { throw ValidationError("\(flag) \(path): is a directory; expected a file") }
+        }
+        if let clip {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: (clip as NSString).expandingTildeInPath, isDirectory: &isDirectory),
+                  isDirectory.boolValue else {
+                throw ValidationError("--clip \(clip): no such directory (expected a CLIP vision model directory with config.json)")
+            }
+        }
+        if savePreset == "-" { throw ValidationError("--save-preset needs a file name (an .npz cannot go to standard output)") }
         if let t = minEOSP, !(t > 0 && t < 1) { throw ValidationError("--min-eos-p must be between 0 and 1, got \(t)") }
         if let d = maxDuration, !(d > 0) { throw ValidationError("--max-duration must be positive, got \(d)") }
         if let n = maxSemanticTokens, n <= 0 { throw ValidationError("--max-semantic-tokens must be positive, got \(n)") }
@@ -137,7 +167,13 @@ struct SpeakCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Everything that can be checked is checked before the model runs: the text, where the
+        // outputs go, the model, the voice (against the model) and every conditioning input.
         let input: String? = usesOmni && [positionalText, textOption, textFile].allSatisfy({ $0 == nil }) ? nil : try readText()
+        let outPath = out == "-" ? out : (out as NSString).expandingTildeInPath
+        let presetPath = savePreset.map { ($0 as NSString).expandingTildeInPath }
+        try OutputFile.check(outPath)
+        if let presetPath { try OutputFile.check(presetPath) }
         let directory = try ModelResolver.resolve(explicit: model)
         let speech = try SpeechModel(directory: directory, weightFormat: weights.format)
         if speech.isDemo { FileHandle.standardError.write(Data((DemoModel.warning + "\n").utf8)) }
@@ -163,36 +199,48 @@ struct SpeakCommand: ParsableCommand {
         }
         let result: SpeechResult
         if usesOmni {
-            result = try runOmni(speech: speech, text: input, options: options, progress: progress)
+            let omni = try prepareOmni(speech: speech, text: input, options: options)
+            result = try runOmni(omni, progress: progress)
         } else {
             result = try speech.speak(input ?? "", options: options, progress: progress.handler, segmentStarted: announceSegment)
         }
         progress.finishAll()
 
-        let outURL = URL(fileURLWithPath: (out as NSString).expandingTildeInPath)
-        try WAVWriter.write(result.audio, sampleRate: result.sampleRate, format: sampleFormat.format, to: outURL)
-        if let savePreset {
+        try WAVWriter.write(result.audio, sampleRate: result.sampleRate, format: sampleFormat.format, toPath: outPath)
+        if let presetPath {
             try result.fullGeneration().voicePreset(configuration: speech.generator.configuration)
-                .save(to: URL(fileURLWithPath: (savePreset as NSString).expandingTildeInPath))
+                .save(to: URL(fileURLWithPath: presetPath))
         }
-        if !quiet { log(summary(result, outURL)) }
+        if !quiet { log(summary(result, outPath == "-" ? "standard output" : outPath)) }
     }
 
-    private func runOmni(speech: SpeechModel, text: String?, options: SpeechOptions, progress: StageProgressBars) throws -> SpeechResult {
+    /// The omnimodal inputs, loaded and checked: the adapter file and CLIP tower, the control
+    /// events, the decoded image and reference audio.
+    private struct OmniInputs {
+        var model: OmniModel
+        var bundle: ModalityBundle
+        var options: SpeechOptions
+    }
+
+    private func prepareOmni(speech: SpeechModel, text: String?, options: SpeechOptions) throws -> OmniInputs {
         func url(_ path: String) -> URL { URL(fileURLWithPath: (path as NSString).expandingTildeInPath) }
         let model = try OmniModel(speech: speech, adapterFile: adapters.map(url), clipDirectory: clip.map(url))
-        var omniOptions = OmniOptions()
-        omniOptions.speech = options
-        omniOptions.styleInstruction = style
-        if preferReferenceProsody { omniOptions.routing = .preferReferenceProsody }
         let events = try control.map { try ControlEvent.load(contentsOf: url($0)) } ?? []
-        let result = try model.generateAudio(text: text, referenceAudio: referenceAudio.map { .file(url($0)) },
-                                             image: image.map { .file(url($0)) }, controlEvents: events,
-                                             options: omniOptions, progress: progress.handler)
+        let audio = try referenceAudio.map { try ModalityBundle.loadReferenceAudio(contentsOf: url($0)) }
+        let pixels = try image.map { try ModalityBundle.loadImage(contentsOf: url($0), preprocessor: model.imagePreprocessor) }
+        var routing = ModalityRouting()
+        if preferReferenceProsody { routing = .preferReferenceProsody }
+        let bundle = try ModalityBundle(text: text, styleInstruction: style, referenceAudio: audio, image: pixels,
+                                        controlEvents: events, routing: routing)
+        return OmniInputs(model: model, bundle: bundle, options: options)
+    }
+
+    private func runOmni(_ inputs: OmniInputs, progress: StageProgressBars) throws -> SpeechResult {
+        let result = try inputs.model.generateAudio(bundle: inputs.bundle, options: inputs.options, progress: progress.handler)
         if !quiet {
             if !result.ignoredModalities.isEmpty {
-                log("note: \(result.ignoredModalities.map(\.description).joined(separator: ", ")) given but not used"
-                    + (adapters == nil ? " (no --adapters file)" : ""))
+                log("note: \(result.ignoredModalities.map(\.description).joined(separator: ", ")) given but not used: "
+                    + "the adapter file gives \(result.ignoredModalities.count == 1 ? "it" : "them") no weight")
             }
             if !result.conditionedModalities.isEmpty {
                 let weights = result.conditionedModalities.map { "\($0) \(String(format: "%.2f", result.routeWeights[$0.rawValue]))" }
@@ -207,24 +255,24 @@ struct SpeakCommand: ParsableCommand {
         let raw: String
         if let text {
             raw = text
-        } else if let textFile, textFile != "-" {
-            do { raw = try String(contentsOfFile: (textFile as NSString).expandingTildeInPath, encoding: .utf8) } catch {
-                throw ValidationError("cannot read --text-file \(textFile): \(error.localizedDescription)")
-            }
-        } else if textFile == "-" || isatty(STDIN_FILENO) == 0 {
-            raw = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        } else if let textFile {
+            raw = try UTF8Text.read(path: textFile)
+        } else if isatty(STDIN_FILENO) == 0 {
+            raw = try UTF8Text.read(path: "-")
         } else {
             throw ValidationError("no text: give it as an argument, with --text-file, or on standard input")
         }
-        guard !raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ValidationError("the text is empty") }
+        guard !raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ValidationError("the text is empty" + (textFile.map { " (\($0 == "-" ? "standard input" : $0))" } ?? ""))
+        }
         return raw
     }
 
-    private func summary(_ result: SpeechResult, _ url: URL) -> String {
+    private func summary(_ result: SpeechResult, _ destination: String) -> String {
         let t = result.timings
         let rtf = result.duration > 0 ? t.total / result.duration : 0
         return String(format: "wrote %@: %.2f s of audio in %d segment(s); semantic %.2f s, coarse %.2f s, fine %.2f s, codec %.2f s; real-time factor %.2f",
-                      url.path, result.duration, result.segments.count, t.semantic, t.coarse, t.fine, t.codec, rtf)
+                      destination, result.duration, result.segments.count, t.semantic, t.coarse, t.fine, t.codec, rtf)
     }
 
     private func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
