@@ -119,6 +119,7 @@ public final class ServeEngine: @unchecked Sendable {
     private var phase = Phase.idle
     private var closedReason: String?
     private var stopCurrent = false
+    private var cancelsSink = false
     private var failure: (any Error)?
     private var started = false
     private let onSpeaking: (@Sendable (Bool) -> Void)?
@@ -212,16 +213,19 @@ public final class ServeEngine: @unchecked Sendable {
         condition.lock()
         let neverStarted = !started && phase == .idle
         closeLocked(reason: "the stream was cancelled", dropQueued: true, stopCurrent: true)
+        cancelsSink = true
         if neverStarted { phase = .ended }
+        condition.broadcast()
         condition.unlock()
-        sink.cancel()
-        if !neverStarted { waitForEnd() }
+        // The sink belongs to the generation thread while it runs: it cancels the sink itself.
+        if neverStarted { sink.cancel() } else { waitForEnd() }
     }
 
     private func end(reason: String, dropQueued: Bool, stopCurrent: Bool) throws -> Statistics {
         condition.lock()
         let neverStarted = !started && phase == .idle
-        closeLocked(reason: reason, dropQueued: dropQueued, stopCurrent: stopCurrent)
+        // With no generation thread, nothing would ever speak what is queued.
+        closeLocked(reason: reason, dropQueued: dropQueued || neverStarted, stopCurrent: stopCurrent)
         if neverStarted { phase = .ending }
         condition.unlock()
         if neverStarted {
@@ -306,6 +310,8 @@ public final class ServeEngine: @unchecked Sendable {
                 for item in queue { finishLocked(item.id, .failed(reason: reason)) }
                 queue.removeAll()
             }
+            sink.cancel()
+        } else if condition.withLock({ cancelsSink }) {
             sink.cancel()
         } else {
             do { try sink.finish() } catch { fatal = error }

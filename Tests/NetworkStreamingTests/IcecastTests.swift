@@ -99,7 +99,7 @@ import Glibc
                                                               "-ar", "24000", "-ac", "1", "-c:a", "pcm_s16le", "-y", "icecast.wav"],
                                                      in: directory, label: "ffmpeg")
         Thread.sleep(forTimeInterval: 1.5)
-        session.engine.say(ServeEngine.Request(text: "Hello, my dog is cute."))
+        _ = try session.engine.say(ServeEngine.Request(text: "Hello, my dog is cute."))
         #expect(NetworkTestSupport.waitFor(120) { session.engine.statistics.live.utterances == 1 })
         Thread.sleep(forTimeInterval: 1.5)
         try session.stop()

@@ -23,18 +23,41 @@ import Testing
         let folder = try FixturePaths.temporaryDirectory("omni-cli")
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = FixturePaths.fixtures.appendingPathComponent("bark-gen-scaled").path
+        let clip = FixturePaths.fixtures.appendingPathComponent("clip").path
         let out = folder.appendingPathComponent("o.wav").path
+        var c = AdapterConfiguration(hiddenSize: 16, heads: 2, fusionLayers: [1])
+        c.audioInputSize = 8
+        c.imageInputSize = 32
+        let adapters = folder.appendingPathComponent("adapters.safetensors")
+        try AdapterCheckpoint.writeInitialised(c, to: adapters)
         let events = folder.appendingPathComponent("events.json")
         try Data(#"[{"kind":"beat","time":1},{"kind":"drum","time":1}]"#.utf8).write(to: events)
         let bad = folder.appendingPathComponent("bad.png")
         try Data("not an image".utf8).write(to: bad)
+        let common = ["--model", model, "--adapters", adapters.path, "--out", out, "--seed", "1"]
 
-        let e = try Self.run(["speak", "hi", "--model", model, "--control", events.path, "--out", out, "--seed", "1"])
+        let e = try Self.run(["speak", "hi", "--control", events.path] + common)
         #expect(e.status != 0 && e.stderr.contains("\(events.path): event 1, field 'kind'"), "\(e.stderr)")
-        let i = try Self.run(["speak", "hi", "--model", model, "--image", bad.path, "--out", out, "--seed", "1"])
+        let i = try Self.run(["speak", "hi", "--image", bad.path, "--clip", clip] + common)
         #expect(i.status != 0 && i.stderr.contains("\(bad.path): unusable image"), "\(i.stderr)")
-        let a = try Self.run(["speak", "hi", "--model", model, "--reference-audio", bad.path, "--out", out, "--seed", "1"])
+        let a = try Self.run(["speak", "hi", "--reference-audio", bad.path] + common)
         #expect(a.status != 0 && a.stderr.contains("\(bad.path): unsupported reference audio"), "\(a.stderr)")
+        // Each is found before any generation starts.
+        for run in [e, i, a] { #expect(!run.stderr.contains("semantic:"), "\(run.stderr)") }
+    }
+
+    /// Conditioning flags without an adapter file are refused at once with what to do, instead of
+    /// being generated and then reported as "given but not used".
+    @Test func conditioningWithoutAdaptersSaysWhatIsMissing() throws {
+        let model = FixturePaths.fixtures.appendingPathComponent("bark-gen-scaled").path
+        let style = try Self.run(["speak", "hi", "--model", model, "--style", "[calm]", "--out", "/tmp/never.wav"])
+        #expect(style.status != 0)
+        #expect(style.stderr.contains("--style conditions generation through the adapters: add --adapters FILE"), "\(style.stderr)")
+        #expect(!style.stderr.contains("given but not used"))
+        let image = try Self.run(["speak", "hi", "--model", model, "--adapters", "/x.safetensors", "--image", "/x.png", "--out", "/tmp/never.wav"])
+        #expect(image.status != 0 && image.stderr.contains("--image needs --clip DIR"), "\(image.stderr)")
+        let missing = try Self.run(["speak", "hi", "--model", model, "--adapters", "/nonexistent/a.safetensors"])
+        #expect(missing.status != 0 && missing.stderr.contains("--adapters /nonexistent/a.safetensors: no such file"), "\(missing.stderr)")
     }
 
     @Test func speaksWithAdaptersAndEveryNonImageModality() throws {
