@@ -5,6 +5,10 @@ import Streaming
 ///
 /// A sink that throws is cancelled and left out from then on (the others go on); `write` throws
 /// only when every sink has failed. Calls are serialised by the caller, as for any `AudioSink`.
+///
+/// Thread safety: none inside. The sink list, the resamplers and `failures` are plain mutable
+/// state; like every `AudioSink`, the fan-out is used by one thread at a time (the generation
+/// thread), and `failures` is read only after `finish` or `cancel` returned.
 public final class FanOutSink: AudioSink, @unchecked Sendable {
     public let sampleRate: Int
     private var outputs: [(sink: any AudioSink, resampler: StreamingResampler?)]

@@ -30,6 +30,11 @@ public enum IcecastError: Error, Sendable, Equatable, CustomStringConvertible {
 /// PUT with Basic auth and `ice-*` headers, the body neither chunked nor length-delimited (Icecast
 /// 2.4 does not take chunked sources), paced to real time by the broadcaster. When the server goes
 /// away it reconnects with exponential backoff and starts again with the header pages.
+///
+/// Thread safety: the page queue, the socket descriptor, the statistics and the `ending`/`stopped`
+/// flags are guarded by one `NSCondition`. The broadcaster calls `offer`/`streamEnded`/`dropped`
+/// from its thread (they only queue and signal); one sender thread owns the connection and does
+/// all blocking I/O outside the lock; `stop` and `waitUntilFinished` may be called from any thread.
 public final class IcecastSource: PageListener, @unchecked Sendable {
     public struct Configuration: Sendable {
         public var host: String

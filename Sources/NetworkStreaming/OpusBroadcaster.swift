@@ -24,6 +24,12 @@ public protocol PageListener: AnyObject, Sendable {
 /// alive with encoded silence, as a radio station is. A listener that joins late is sent the
 /// header pages, then live pages from the next page boundary. Each listener owns a bounded
 /// queue; one whose queue is full is dropped, counted and logged, and the others are untouched.
+///
+/// Thread safety: the encoder is guarded by `encoderLock` (the writer and the pacer's silence
+/// filler both encode); the pending pages, the listener table, the counters and the state flags
+/// by the `state` condition. Listener callbacks run with `state` held and must not block (see
+/// `PageListener`). `write`/`finish` come from the generation thread, `add`/`remove` from the
+/// HTTP event loop, statistics from anywhere.
 public final class OpusBroadcaster: AudioSink, @unchecked Sendable {
     public enum Pacing: Sendable, Equatable {
         /// Release each page when the stream clock reaches its end time minus `lead` seconds.

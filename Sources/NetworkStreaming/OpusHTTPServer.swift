@@ -37,6 +37,11 @@ public struct HTTPResponseValue: Sendable {
 
 /// The HTTP/1.1 front of the broadcaster: `GET /stream.opus` streams Ogg Opus (chunked) to each
 /// listener from its own bounded queue; other routes are plain request → response handlers.
+///
+/// Thread safety: the configuration, routes and event loop group are immutable after `init`;
+/// `channel` and `port` are written by `start` before any connection is served and read by
+/// `stop`, which the owner calls from one thread after `start` returned. Routes run on the event
+/// loop and must be thread-safe themselves.
 public final class OpusHTTPServer: @unchecked Sendable {
     public struct Configuration: Sendable {
         /// 127.0.0.1 unless asked otherwise: the server is not exposed by default.
@@ -240,6 +245,10 @@ final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
 
 /// A stream listener's bounded page queue, drained on its channel's event loop whenever the
 /// socket can take more.
+///
+/// Thread safety: the queue and the `scheduled`/`ending`/`closed` flags are guarded by `lock`;
+/// `offer` and `streamEnded` come from the broadcaster's thread and only queue work and schedule
+/// `drain`, which runs on the channel's event loop (the only place the channel is written).
 final class HTTPPageListener: PageListener, @unchecked Sendable {
     let name: String
     private let channel: Channel
