@@ -11,13 +11,13 @@ import Testing
 @Suite(.serialized) struct ServeRobustnessTests {
     static let model = NetworkTestSupport.fixtureModel
 
-    private func makeSession(queue: Int = 64, voices: [URL] = []) throws -> ServeSession {
+    private func makeSession(queue: Int = 64, voices: [URL] = [], log: LogLines = LogLines()) throws -> ServeSession {
         var options = ServeOptions()
         options.speech.greedy = true
         options.http.port = 0
         options.maxQueuedRequests = queue
         options.voiceDirectories = voices
-        return try ServeSession(model: try SpeechModel(directory: Self.model), options: options, log: { _ in })
+        return try ServeSession(model: try SpeechModel(directory: Self.model), options: options, log: { log.append($0) })
     }
 
     private func post(_ port: Int, _ path: String, _ json: String) throws -> (Int, String) {
@@ -37,7 +37,8 @@ import Testing
     }
 
     @Test func aFailingRequestFailsAloneAndTheStreamGoesOn() throws {
-        let session = try makeSession()
+        let log = LogLines()
+        let session = try makeSession(log: log)
         let port = try session.start()
         defer { try? session.shutdown() }
         // Bypasses the HTTP checks on purpose: the generation itself fails for this request.
@@ -50,6 +51,8 @@ import Testing
         let (_, first) = try get(port, "/say/\(failing)")
         #expect(first["state"] as? String == "failed")
         #expect((first["reason"] as? String)?.contains("fine prompt") == true, "\(first)")
+        #expect(log.lines.contains { $0.contains("request #\(failing) failed:") && $0.contains("fine prompt") }, "logged at once: \(log.lines)")
+        #expect(!log.lines.contains { $0.contains("This one breaks") }, "the text is not logged")
         let (_, after) = try get(port, "/say/\(second)")
         #expect(after["state"] as? String == "done", "\(after)")
         let (_, statusDocument) = try get(port, "/status")
@@ -190,4 +193,14 @@ import Testing
         second.engine.cancel()
         broadcaster.cancel()
     }
+}
+
+/// Log lines collected from a session.
+///
+/// Thread safety: the lines are guarded by a lock; sessions log from their own threads.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func append(_ line: String) { lock.withLock { stored.append(line) } }
+    var lines: [String] { lock.withLock { stored } }
 }
