@@ -1,6 +1,6 @@
 // swift-tools-version:6.1
-// OmniBark: a streaming Bark text-to-audio engine. Layout and layering follow ../shared/DESIGN.md:
-// a target imports only the targets listed before it here.
+// OmniBark: a streaming Bark text-to-audio engine. A target imports only the targets listed before
+// it here (the layering of DESIGN.md, with WAV and resampling in their own `Audio` target).
 import PackageDescription
 
 let package = Package(
@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "Bark", targets: ["Bark"]),
         .library(name: "Encodec", targets: ["Encodec"]),
+        .library(name: "Audio", targets: ["Audio"]),
         .library(name: "Streaming", targets: ["Streaming"]),
         .library(name: "OmniBark", targets: ["OmniBark"]),
         .executable(name: "omnibark", targets: ["omnibark"]),
@@ -41,40 +42,45 @@ let package = Package(
         ]),
         .target(name: "Bark", dependencies: ["Tensors", "Checkpoints"]),
         .target(name: "Encodec", dependencies: ["Tensors", "Checkpoints"]),
-        .target(name: "Streaming", dependencies: ["Tensors", "Checkpoints", "CSoxr", "CJack", .product(name: "Atomics", package: "swift-atomics")]),
+        // WAV files and sample-rate conversion: the one place audio is read, written and resampled.
+        .target(name: "Audio", dependencies: ["Checkpoints", "CSoxr"]),
+        // The realtime side: SPSC ring buffers, the JACK client and the sinks.
+        .target(name: "Streaming", dependencies: ["Audio", "CJack", .product(name: "Atomics", package: "swift-atomics")]),
         // Ogg Opus encoding, the listener fan-out, the HTTP server and the Icecast source (SwiftNIO).
         .target(name: "NetworkStreaming", dependencies: [
-            "Streaming", "COpus", .product(name: "Atomics", package: "swift-atomics"),
+            "Audio", "Streaming", "COpus",
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        // Modalities also uses Streaming (WAV reading and resampling of reference audio).
-        .target(name: "Modalities", dependencies: ["Tensors", "Checkpoints", "CImage", "Bark", "Encodec", "Streaming"]),
+        // Modalities reads and resamples reference audio through Audio.
+        .target(name: "Modalities", dependencies: ["Tensors", "Checkpoints", "CImage", "Bark", "Encodec", "Audio"]),
         .target(name: "OmniBark", dependencies: [
-            "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors", "Modalities", "NetworkStreaming",
+            "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors", "Modalities", "NetworkStreaming",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "omnibark", dependencies: [
-            "OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors", "Modalities", "NetworkStreaming",
+            "OmniBark", "Bark", "Audio", "Streaming", "Checkpoints", "Tensors", "Modalities", "NetworkStreaming",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors"]),
-        .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors", "OmniBark"]),
-        .testTarget(name: "EncodecTests", dependencies: ["Encodec", "Checkpoints", "Tensors"]),
+        // Helpers shared by the test targets: fixture paths, a seeded generator, test signals, tools.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CKernels", "TestSupport"]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors", "TestSupport"]),
+        .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors", "OmniBark", "TestSupport"]),
+        .testTarget(name: "EncodecTests", dependencies: ["Encodec", "Checkpoints", "Tensors", "TestSupport"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio", "TestSupport"]),
         // A real jackd dummy server and a recording JACK client, shared by the JACK tests.
-        .target(name: "JackTestSupport", dependencies: ["CJack", .product(name: "Atomics", package: "swift-atomics")],
+        .target(name: "JackTestSupport", dependencies: ["CJack", "TestSupport", .product(name: "Atomics", package: "swift-atomics")],
                 path: "Tests/JackTestSupport"),
-        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Tensors", "CJack", "JackTestSupport",
-                                                          .product(name: "Atomics", package: "swift-atomics")]),
-        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors", "Bark", "Encodec", "Streaming"]),
-        .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Streaming", "Checkpoints", "Tensors",
-                                                         "Modalities", "JackTestSupport"],
+        .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Audio", "JackTestSupport", "TestSupport"]),
+        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors", "Audio", "TestSupport"]),
+        .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors",
+                                                         "Modalities", "JackTestSupport", "TestSupport"],
                     exclude: ["FakeHub"]),
-        .testTarget(name: "NetworkStreamingTests", dependencies: ["NetworkStreaming", "OmniBark", "Streaming", "Bark", "COpus", "CBLAS",
-                                                                 .product(name: "NIOCore", package: "swift-nio"),
-                                                                 .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(name: "NetworkStreamingTests", dependencies: ["NetworkStreaming", "OmniBark", "Audio", "Streaming", "Bark",
+                                                                 "Checkpoints", "CBLAS",
+                                                                 .product(name: "Atomics", package: "swift-atomics")]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CJack", "COpus"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,5 @@
 import Foundation
-import Streaming
+import Audio
 import Tensors
 
 /// The four conditioning modalities, in the order used by type tags, the routing MLP and the

@@ -1,3 +1,4 @@
+import Audio
 import Streaming
 
 /// Feeds one stream to several sinks at once (JACK, the HTTP broadcaster, a WAV file…), each at

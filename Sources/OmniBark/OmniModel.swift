@@ -3,7 +3,6 @@ import Checkpoints
 import Encodec
 import Foundation
 import Modalities
-import Streaming
 import Tensors
 
 /// Reference audio for `generateAudio`: a WAV file, or samples at any rate/channel count.

@@ -1,8 +1,8 @@
+import Audio
 import Bark
 import Checkpoints
 import Encodec
 import Foundation
-import Streaming
 import Tensors
 
 /// A Bark model ready to speak: the three transformers, tokenizer, generation configuration and

@@ -1,3 +1,4 @@
+import Audio
 import Bark
 import Foundation
 import Streaming

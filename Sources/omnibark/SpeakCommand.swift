@@ -1,10 +1,10 @@
+import Audio
 import ArgumentParser
 import Bark
 import Checkpoints
 import Foundation
 import Modalities
 import OmniBark
-import Streaming
 import Tensors
 
 /// `omnibark speak`: text to a WAV file.

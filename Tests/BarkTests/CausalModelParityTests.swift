@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Testing
 @testable import Bark
+import TestSupport
 
 /// Semantic and coarse stages against transformers' `BarkCausalModel` logits on the same weights.
 @Suite struct CausalModelParityTests {

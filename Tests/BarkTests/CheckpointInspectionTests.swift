@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Testing
 @testable import Bark
+import TestSupport
 
 @Suite struct CheckpointInspectionTests {
     @Test(arguments: ["bark-tiny-nobias", "bark-tiny-bias", "bark-tiny-nobias/suno", "bark-tiny-bias/suno"])

@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Testing
 @testable import Bark
+import TestSupport
 
 /// `model.safetensors`, `pytorch_model.bin` and Suno's `text.pt`/`coarse.pt`/`fine.pt` of the same
 /// fixture hold identical weights, and every layout yields the same model.

@@ -2,6 +2,7 @@ import Foundation
 @testable import Tensors
 import Testing
 @testable import Bark
+import TestSupport
 
 /// After a prefill, one-token decoding steps reuse the KV cache and workspace storage in place:
 /// no buffer is reallocated or copied (a copy-on-write copy would move its base address).

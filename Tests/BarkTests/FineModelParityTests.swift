@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Testing
 @testable import Bark
+import TestSupport
 
 /// The fine stage against transformers' `BarkFineModel` logits for every predictable codebook.
 @Suite struct FineModelParityTests {

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import Bark
 import OmniBark
+import TestSupport
 
 /// One reference run recorded by `scripts/make_generation_fixtures.py`.
 struct GenerationCase: Decodable, Sendable, CustomTestStringConvertible {

@@ -1,6 +1,7 @@
 import Checkpoints
 import Foundation
 import Tensors
+import TestSupport
 
 /// Relative error used by the parity tests: `max |ours − reference| / max |reference|` over all
 /// elements. Tolerance for float32 logits: 1e-4 (DESIGN.md, Numerics).

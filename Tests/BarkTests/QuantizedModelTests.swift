@@ -3,6 +3,7 @@ import Foundation
 import Tensors
 import Testing
 @testable import Bark
+import TestSupport
 
 /// The tiny fixtures loaded in every weight format against the same fixtures in f32: logits within
 /// a per-format tolerance (max |Δ| / max |logit_f32|), and greedy decoding mostly agreeing.

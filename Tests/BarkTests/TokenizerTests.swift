@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Bark
+import TestSupport
 
 /// Parity of `BarkTokenizer` with transformers' `BertTokenizer` on the fixtures written by
 /// `scripts/make_tokenizer_fixtures.py` (versions in Tests/Fixtures/tokenizer/VERSIONS.txt).

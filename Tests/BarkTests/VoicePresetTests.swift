@@ -2,6 +2,7 @@ import Bark
 import Checkpoints
 import Foundation
 import Testing
+import TestSupport
 
 /// Real Bark presets (committed fixtures) and scratch directories for preset tests.
 enum PresetTestPaths {

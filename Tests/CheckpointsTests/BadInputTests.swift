@@ -2,6 +2,7 @@ import Checkpoints
 import Foundation
 import Tensors
 import Testing
+import TestSupport
 
 /// Hostile and damaged files: each must throw a `CheckpointError` of the right case naming the file.
 @Suite struct BadInputTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Checkpoints
+import TestSupport
 
 @Suite struct BarkConfigurationTests {
     private func write(_ json: String) throws -> URL {

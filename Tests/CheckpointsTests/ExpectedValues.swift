@@ -2,6 +2,7 @@ import Checkpoints
 import Foundation
 import Tensors
 import Testing
+import TestSupport
 
 /// The fixture state dict's tensors as float32, from `expected.npz`, and the dtypes/shapes the
 /// fixture script stored them with.

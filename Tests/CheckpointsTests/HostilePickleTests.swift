@@ -1,6 +1,7 @@
 import Checkpoints
 import Foundation
 import Testing
+import TestSupport
 
 /// Writes a minimal stored zip (CRC left zero: the torch reader does not check it) for tests.
 enum StoredZipBuilder {

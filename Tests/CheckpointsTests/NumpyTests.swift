@@ -2,6 +2,7 @@ import Checkpoints
 import Foundation
 import Tensors
 import Testing
+import TestSupport
 
 /// Builds `.npy` byte images in the layout NumPy writes (for tests only).
 enum NpyBuilder {

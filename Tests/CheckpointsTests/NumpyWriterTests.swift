@@ -1,6 +1,7 @@
 import Checkpoints
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("NumpyWriter and NPZWriter")
 struct NumpyWriterTests {

@@ -2,6 +2,7 @@ import Checkpoints
 import Foundation
 import Tensors
 import Testing
+import TestSupport
 
 @Suite struct TorchCheckpointTests {
     @Test func stateDictMatchesExpectedValuesIncludingViewsAndSharedStorage() throws {

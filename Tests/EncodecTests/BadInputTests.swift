@@ -3,6 +3,7 @@ import Encodec
 import Foundation
 import Tensors
 import Testing
+import TestSupport
 
 /// Typed errors for invalid codes, audio, weights and configuration.
 @Suite struct BadInputTests {

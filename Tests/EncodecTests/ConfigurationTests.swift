@@ -2,6 +2,7 @@ import Checkpoints
 import Encodec
 import Foundation
 import Testing
+import TestSupport
 
 /// `EncodecConfiguration` parsing: defaults, derived values, and errors naming the field.
 @Suite struct ConfigurationTests {

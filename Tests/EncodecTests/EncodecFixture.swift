@@ -2,6 +2,7 @@ import Checkpoints
 import Encodec
 import Foundation
 import Tensors
+import TestSupport
 
 /// One codec with its reference outputs (see scripts/make_encodec_fixtures.py).
 struct EncodecFixture: Sendable, CustomStringConvertible {

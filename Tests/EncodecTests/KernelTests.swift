@@ -1,6 +1,7 @@
 import Foundation
 import Tensors
 import Testing
+import TestSupport
 
 /// Tensors kernels used by EnCodec against naive loops written from the PyTorch definitions.
 @Suite struct KernelTests {

@@ -1,6 +1,7 @@
 import Encodec
 import Foundation
 import Testing
+import TestSupport
 
 /// Streaming decode, chunk by chunk, against the whole-sequence decode.
 @Suite struct StreamingDecoderTests {
@@ -85,18 +86,5 @@ import Testing
         #expect(throws: EncodecError.codeOutOfRange(codebook: 1, frame: 0, value: 1024, codebookSize: 1024)) {
             try decoder.decode([[0], [1024]] + codes[2...].map { [$0[0]] })
         }
-    }
-}
-
-/// A small deterministic generator for test plans.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,5 +1,6 @@
 import Atomics
 import Foundation
+import TestSupport
 
 /// Why a test JACK server could not be started.
 public struct JackTestServerError: Error, CustomStringConvertible {

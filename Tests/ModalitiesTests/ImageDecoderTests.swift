@@ -2,6 +2,7 @@ import Checkpoints
 import Foundation
 import Modalities
 import Testing
+import TestSupport
 
 @Suite struct ImageDecoderTests {
     let decoder = ImageDecoder()
@@ -99,7 +100,7 @@ import Testing
                 do { _ = try decoder.decode(Array(bytes[0..<cut]), file: name) } catch is ImageDecodingError {}
                 cut += max(1, bytes.count / 97)
             }
-            var generator = SplitMix(seed: 42)
+            var generator = SplitMix64(seed: 42)
             for _ in 0..<60 {
                 var damaged = bytes
                 for _ in 0..<4 {
@@ -109,17 +110,5 @@ import Testing
                 do { _ = try decoder.decode(damaged, file: name) } catch is ImageDecodingError {}
             }
         }
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

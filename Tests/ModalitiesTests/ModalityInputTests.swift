@@ -1,6 +1,6 @@
+import Audio
 import Foundation
 import Modalities
-import Streaming
 import Tensors
 import Testing
 

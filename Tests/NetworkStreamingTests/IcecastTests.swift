@@ -1,7 +1,7 @@
+import Audio
 import Foundation
 import NetworkStreaming
 import OmniBark
-import Streaming
 import Testing
 #if canImport(Glibc)
 import Glibc

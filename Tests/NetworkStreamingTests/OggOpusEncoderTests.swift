@@ -1,6 +1,6 @@
+import Audio
 import Foundation
 import NetworkStreaming
-import Streaming
 import Testing
 
 @Suite struct OggOpusEncoderTests {

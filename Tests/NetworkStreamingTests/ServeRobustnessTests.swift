@@ -3,7 +3,6 @@ import Checkpoints
 import Foundation
 import NetworkStreaming
 import OmniBark
-import Streaming
 import Testing
 
 /// `serve` under bad input: a failing request fails alone, voices are names only, the queue has a

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The result of running the built `omnibark` binary as a user would.
 struct CommandRun {

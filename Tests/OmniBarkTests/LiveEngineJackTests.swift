@@ -4,6 +4,7 @@ import JackTestSupport
 import Streaming
 import Testing
 @testable import OmniBark
+import TestSupport
 
 /// Records what the engine hands its sink, then forwards it.
 final class TeeSink: AudioSink, @unchecked Sendable {

@@ -1,8 +1,9 @@
+import Audio
 import Bark
 import Foundation
-import Streaming
 import Testing
 @testable import OmniBark
+import TestSupport
 
 @Suite struct LongFormTests {
     static let text = "The quick brown fox jumps over the lazy dog, and then it runs far away into the old forest. "

@@ -5,6 +5,7 @@ import Modalities
 import Tensors
 import Testing
 @testable import OmniBark
+import TestSupport
 
 /// Cost of each adapter and of the fusion block on bark-small shapes (H 768, 12 layers, 12 heads)
 /// with random weights. Run with `OMNIBARK_BENCH=1 swift test --skip-build --disable-xctest --filter OmniCostBench`.
@@ -43,9 +44,9 @@ struct OmniCostBenchTests {
         let tAudioHead = Self.seconds(20) { _ = adapters.audioTokens(audioFeatures) }
         var textEmbeddings: Tensor?
         let tText = try Self.seconds(20) { textEmbeddings = try encoder.textEmbeddings("[calm] [whisper]") }
-        var random = SplitMixBench(state: 9)
-        let pooled = Tensor(shape: [768], scalars: (0..<768).map { _ in random.float() })
-        let hidden = Tensor(shape: [50, 768], scalars: (0..<(50 * 768)).map { _ in random.float() })
+        var random = SplitMix64(seed: 9)
+        let pooled = Tensor(shape: [768], scalars: (0..<768).map { _ in random.nextSignedFloat() })
+        let hidden = Tensor(shape: [50, 768], scalars: (0..<(50 * 768)).map { _ in random.nextSignedFloat() })
         let tImageHead = Self.seconds(20) { _ = adapters.imageTokens(pooled: pooled, hidden: hidden) }
         let events = (0..<16).map { ControlEvent(time: .seconds(Double($0) * 0.25), kind: .beatMarker, payload: .number(Double($0))) }
         let tControl = Self.seconds(20) { _ = adapters.controlTokens(events) }
@@ -65,11 +66,11 @@ struct OmniCostBenchTests {
 
         // Per step: the fusion block alone, and a whole semantic step with and without it.
         var conditioning = FusionConditioning(adapters: adapters, memory: memory)
-        var one = (0..<768).map { _ in random.float() }
+        var one = (0..<768).map { _ in random.nextSignedFloat() }
         let tFusionStep = Self.seconds(50) {
             for layer in [3, 7, 11] { conditioning.apply(afterLayer: layer, hidden: &one, rows: 1, hiddenSize: 768) }
         }
-        var prefill = (0..<(257 * 768)).map { _ in random.float() * 0.01 }
+        var prefill = (0..<(257 * 768)).map { _ in random.nextSignedFloat() * 0.01 }
         let tFusionPrefill = Self.seconds(3) {
             for layer in [3, 7, 11] { conditioning.apply(afterLayer: layer, hidden: &prefill, rows: 257, hiddenSize: 768) }
         }
@@ -126,17 +127,5 @@ struct OmniCostBenchTests {
         let t = try Self.seconds(3) { _ = try tower(pixels) }
         print("CLIP ViT-B/32-shaped vision tower, one 224×224 image: \(Self.ms(t))")
         #expect(t > 0)
-    }
-}
-
-struct SplitMixBench {
-    var state: UInt64
-    mutating func float() -> Float {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Float(Double(z >> 11) / Double(1 << 53)) * 2 - 1
     }
 }

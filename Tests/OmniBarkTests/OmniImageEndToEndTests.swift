@@ -3,6 +3,7 @@ import Foundation
 import Modalities
 import Testing
 @testable import OmniBark
+import TestSupport
 
 /// An image through the real CLIP tower, the image adapter and the fusion block, from the API and
 /// from the command line.

@@ -4,6 +4,7 @@ import Modalities
 import Tensors
 import Testing
 @testable import OmniBark
+import TestSupport
 
 /// Without adapters, or with adapters whose gates are all 0, `generateAudio` is plain Bark: the
 /// same tokens and the same audio, bit for bit, for the same seed, with sampling on.

@@ -1,7 +1,8 @@
+import Audio
 import Foundation
 import Modalities
-import Streaming
 import Testing
+import TestSupport
 
 /// `omnibark speak` with the omnimodal options (runs the built tool).
 @Suite struct OmniSpeakCommandTests {
@@ -69,7 +70,7 @@ import Testing
         let adapters = folder.appendingPathComponent("adapters.safetensors")
         try AdapterCheckpoint.writeInitialised(c, to: adapters)
         let voice = folder.appendingPathComponent("voice.wav")
-        try Streaming.WAVWriter.write((0..<8_000).map { Float(sin(Double($0) * 0.03)) * 0.2 }, sampleRate: 16_000,
+        try Audio.WAVWriter.write((0..<8_000).map { Float(sin(Double($0) * 0.03)) * 0.2 }, sampleRate: 16_000,
                                       format: .s16, to: voice)
         let out = folder.appendingPathComponent("o.wav")
         let r = try Self.run(["speak", "Hello there.", "--model", model, "--reference-audio", voice.path,

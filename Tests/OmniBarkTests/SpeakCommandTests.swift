@@ -1,8 +1,9 @@
+import Audio
 import Bark
 import Checkpoints
 import Foundation
-import Streaming
 import Testing
+import TestSupport
 
 /// Runs the built `omnibark` binary as a user would.
 @Suite struct SpeakCommandTests {

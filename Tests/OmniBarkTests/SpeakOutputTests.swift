@@ -1,10 +1,11 @@
+import Audio
 import Bark
 import Checkpoints
 import Foundation
-import Streaming
 import Testing
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// Where `omnibark speak` writes, and what it checks before it generates anything (runs the built

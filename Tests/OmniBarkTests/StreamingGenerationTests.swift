@@ -3,6 +3,7 @@ import Encodec
 import Foundation
 import Testing
 @testable import OmniBark
+import TestSupport
 
 /// Streaming generation against offline generation on the same model, text, voice and seed.
 @Suite struct StreamingGenerationTests {

@@ -2,6 +2,7 @@ import Foundation
 import Tensors
 import Testing
 @testable import OmniBark
+import TestSupport
 
 @Suite struct WeightFormatQualityTests {
     static let model = FixturePaths.fixtures.appendingPathComponent("bark-gen-scaled")

@@ -2,10 +2,11 @@ import Foundation
 import JackTestSupport
 import Streaming
 import Testing
+import TestSupport
 
 /// Seeded noise that is never exactly zero (so the recorder's trigger finds the first sample).
 private func nonZeroNoise(count: Int, seed: UInt64) -> [Float] {
-    var random = RingTestRandom(seed: seed)
+    var random = SplitMix64(seed: seed)
     return (0..<count).map { _ in
         let magnitude = Float.random(in: 0.01...0.9, using: &random)
         return Bool.random(using: &random) ? magnitude : -magnitude

@@ -1,19 +1,7 @@
 import Foundation
 import Streaming
 import Testing
-
-/// SplitMix64: a small seeded generator so failures reproduce.
-struct RingTestRandom: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 /// The value at position `index` of a test stream: its bit pattern is the index, so every sample
 /// is distinct (up to 2^32) and loss, duplication or reordering shows up exactly.
@@ -87,7 +75,7 @@ struct RingBufferTests {
 
     @Test("random interleavings on one thread match a simple queue model", arguments: [1, 2, 7, 42, 1234])
     func randomInterleavings(seed: UInt64) {
-        var random = RingTestRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let rounds = stress ? 2_000 : 200
         for _ in 0..<rounds {
             let capacity = 1 << Int.random(in: 0...6, using: &random)
@@ -131,7 +119,7 @@ struct RingBufferTests {
         let reader = ring.makeUnsafeRealtimeReader()
         let producerDone = DispatchSemaphore(value: 0)
         let producer = Thread {
-            var random = RingTestRandom(seed: seed)
+            var random = SplitMix64(seed: seed)
             let chunkBuffer = UnsafeMutablePointer<Float>.allocate(capacity: maxChunk)
             defer { chunkBuffer.deallocate() }
             var next = 0
@@ -150,7 +138,7 @@ struct RingBufferTests {
         }
         producer.start()
 
-        var random = RingTestRandom(seed: seed ^ 0xDEAD_BEEF)
+        var random = SplitMix64(seed: seed ^ 0xDEAD_BEEF)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: maxChunk)
         defer { scratch.deallocate() }
         var received = 0

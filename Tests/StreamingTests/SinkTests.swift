@@ -1,6 +1,8 @@
+import Audio
 import Foundation
 import Streaming
 import Testing
+import TestSupport
 
 @Suite("WAV stream sink")
 struct SinkTests {
@@ -24,7 +26,7 @@ struct SinkTests {
 
     @Test("streamed chunks give the same file as writing everything at once", arguments: SampleFormat.allCases)
     func streamedEqualsWhole(format: SampleFormat) throws {
-        let directory = try StreamingTestSupport.temporaryDirectory()
+        let directory = try TestTools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let samples = testSignal(count: 24_000 + 7)
         let whole = directory.appendingPathComponent("whole.wav")
@@ -45,7 +47,7 @@ struct SinkTests {
 
     @Test("cancel, or dropping an unfinished sink, leaves no file")
     func cancelLeavesNothing() throws {
-        let directory = try StreamingTestSupport.temporaryDirectory()
+        let directory = try TestTools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("out.wav")
         for resample in [false, true] {
@@ -67,7 +69,7 @@ struct SinkTests {
 
     @Test("finish publishes once; later writes and finishes throw, cancel keeps the file")
     func lifeCycle() throws {
-        let directory = try StreamingTestSupport.temporaryDirectory()
+        let directory = try TestTools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("out.wav")
         let sink = try WAVStreamSink(url: url, sampleRate: 24_000, channels: 2, format: .s16)
@@ -92,10 +94,10 @@ struct SinkTests {
     @Test("a resampling sink writes the file rate and round(frames × ratio) frames",
           arguments: [48_000, 44_100, 16_000])
     func resamplingSink(fileRate: Int) throws {
-        let directory = try StreamingTestSupport.temporaryDirectory()
+        let directory = try TestTools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("out.wav")
-        let samples = StreamingTestSupport.sine(frequency: 1000, sampleRate: 24_000, count: 24_000 + 11)
+        let samples = TestTools.sine(frequency: 1000, sampleRate: 24_000, count: 24_000 + 11)
         let sink = try WAVStreamSink(url: url, sampleRate: 24_000, format: .f32, fileSampleRate: fileRate)
         #expect(sink.sampleRate == 24_000 && sink.fileSampleRate == fileRate)
         for chunk in Self.chunks(samples) { try sink.write(chunk) }

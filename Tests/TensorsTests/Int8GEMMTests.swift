@@ -1,5 +1,6 @@
 import Testing
 @testable import Tensors
+import TestSupport
 
 /// The int8 GEMM (`QuantizedMatrix.int8GEMM`, used by `multiplyTransposed` for `.int8` above
 /// `gemmRowThreshold` rows) on every kernel path this CPU runs.
@@ -21,9 +22,9 @@ import Testing
                                             (9, 40, 1601), (130, 300, 768)]
 
     func data(_ m: Int, _ n: Int, _ k: Int, seed: UInt64) -> (x: [Float], w: Tensor, bias: [Float], y0: [Float]) {
-        var random = TestRandom(seed: seed)
-        return (random.array(m * k), Tensor(shape: [n, k], scalars: random.array(n * k, scale: 0.05)),
-                random.array(n), random.array(m * n))
+        var random = SplitMix64(seed: seed)
+        return (random.floats(m * k), Tensor(shape: [n, k], scalars: random.floats(n * k, scale: 0.05)),
+                random.floats(n), random.floats(m * n))
     }
 
     /// What the kernel computes, in plain Swift.

@@ -2,6 +2,7 @@ import CKernels
 import Foundation
 import Testing
 @testable import Tensors
+import TestSupport
 
 /// Kernel speeds on bark-small shapes with random weights, printed, never asserted. Runs only with
 /// `OMNIBARK_BENCH=1`; meaningful only in a release build:
@@ -49,10 +50,10 @@ struct QuantizedBenchmark {
 
     @Test func gemv() {
         print("bench: threads \(ThreadPool.shared.threads), CPU \(CPUFeatures.current), paths \(KernelPath.supported.map(\.rawValue))")
-        var random = TestRandom(seed: 1)
+        var random = SplitMix64(seed: 1)
         for (name, n, k) in Self.gemvShapes {
-            let weight = Tensor(shape: [n, k], scalars: random.array(n * k, scale: 0.05))
-            let x = random.array(k)
+            let weight = Tensor(shape: [n, k], scalars: random.floats(n * k, scale: 0.05))
+            let x = random.floats(k)
             var y = [Float](repeating: 0, count: n)
             for format in WeightFormat.allCases {
                 let bytes = LinearWeights(weight, format: format).byteCount
@@ -80,11 +81,11 @@ struct QuantizedBenchmark {
     }
 
     @Test func gemm() {
-        var random = TestRandom(seed: 2)
+        var random = SplitMix64(seed: 2)
         for (name, n, k) in Self.gemvShapes {
-            let weight = Tensor(shape: [n, k], scalars: random.array(n * k, scale: 0.05))
+            let weight = Tensor(shape: [n, k], scalars: random.floats(n * k, scale: 0.05))
             for m in [256, 1024] {
-                let x = random.array(m * k)
+                let x = random.floats(m * k)
                 var y = [Float](repeating: 0, count: m * n)
                 for format in WeightFormat.allCases {
                     let layer = Linear(weight: weight, format: format)
@@ -100,10 +101,10 @@ struct QuantizedBenchmark {
     /// dequantized weights, bark-small prefill shapes. Each side runs its repeats back to back with
     /// a pause between (OpenBLAS workers spin after a call and would slow the other side).
     @Test func int8GEMMVersusSgemm() {
-        var random = TestRandom(seed: 3)
+        var random = SplitMix64(seed: 3)
         for (m, n, k) in [(887, 2304, 768), (1024, 3072, 768), (1024, 768, 3072)] {
-            let q = QuantizedMatrix(Tensor(shape: [n, k], scalars: random.array(n * k, scale: 0.05)), format: .int8)
-            let w = q.dequantized().scalars, x = random.array(m * k)
+            let q = QuantizedMatrix(Tensor(shape: [n, k], scalars: random.floats(n * k, scale: 0.05)), format: .int8)
+            let w = q.dequantized().scalars, x = random.floats(m * k)
             var y = [Float](repeating: 0, count: m * n)
             let flop = 2 * Double(m * n * k)
             let path = KernelPath.best

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tensors
+import TestSupport
 
 /// Largest |a − b| over the largest |b|: the error measure every tolerance below uses.
 func errorRelativeToMax(_ a: [Float], _ b: [Float]) -> Float {
@@ -45,9 +46,9 @@ func rmsRatio(_ a: [Float], _ b: [Float]) -> Float {
     static let cases: [Case] = formats.flatMap { f in KernelPath.supported.map { Case(format: f, path: $0) } }
 
     func data(_ m: Int, _ n: Int, _ k: Int, seed: UInt64) -> (x: [Float], w: Tensor, b: Tensor, y0: [Float]) {
-        var random = TestRandom(seed: seed)
-        return (random.array(m * k), Tensor(shape: [n, k], scalars: random.array(n * k)),
-                Tensor(shape: [n], scalars: random.array(n)), random.array(m * n))
+        var random = SplitMix64(seed: seed)
+        return (random.floats(m * k), Tensor(shape: [n, k], scalars: random.floats(n * k)),
+                Tensor(shape: [n], scalars: random.floats(n)), random.floats(m * n))
     }
 
     /// Runs a quantized layer with GEMV on `path` for every row (so the path is exercised whatever m).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Tensors
+import TestSupport
 
 /// The row kernels (softmax, GELU, LayerNorm, one-query attention) on every kernel path this CPU
 /// runs, against double-precision definitions, serially and split over a pool.
@@ -9,9 +10,9 @@ import Testing
 
     @Test(arguments: paths)
     func softmaxMatchesDefinitionWithAndWithoutCausalMask(path: KernelPath) {
-        var random = TestRandom(seed: 11)
+        var random = SplitMix64(seed: 11)
         for (rows, width, past) in [(3, 5, nil), (40, 1024, nil), (40, 300, 260), (7, 37, 0)] as [(Int, Int, Int?)] {
-            let input = random.array(rows * width, scale: 12)
+            let input = random.floats(rows * width, scale: 12)
             var output = input
             output.withUnsafeMutableBufferPointer {
                 Elementwise.softmaxRows($0.baseAddress, rows: rows, width: width, stride: width, causalPast: past, path: path)
@@ -34,8 +35,8 @@ import Testing
 
     @Test(arguments: paths)
     func geluMatchesTheErfDefinition(path: KernelPath) {
-        var random = TestRandom(seed: 12)
-        let input = random.array(20_011, scale: 9) + [0, -0.0, 1e-6, -1e-6, 40, -40]
+        var random = SplitMix64(seed: 12)
+        let input = random.floats(20_011, scale: 9) + [0, -0.0, 1e-6, -1e-6, 40, -40]
         for pool in [nil, ThreadPool(threads: 3)] as [ThreadPool?] {
             var output = input
             Elementwise.geluInPlace(&output, count: output.count, path: path, pool: pool)
@@ -51,10 +52,10 @@ import Testing
 
     @Test(arguments: paths)
     func layerNormMatchesDefinition(path: KernelPath) {
-        var random = TestRandom(seed: 13)
+        var random = SplitMix64(seed: 13)
         let rows = 33, width = 771
-        let x = random.array(rows * width, scale: 5).enumerated().map { $0.element + Float($0.offset % 7) }
-        let w = random.array(width), b = random.array(width)
+        let x = random.floats(rows * width, scale: 5).enumerated().map { $0.element + Float($0.offset % 7) }
+        let w = random.floats(width), b = random.floats(width)
         for bias in [b, nil] as [[Float]?] {
             let norm = LayerNorm(weight: Tensor(shape: [width], scalars: w), bias: bias.map { Tensor(shape: [width], scalars: $0) })
             var y = [Float](repeating: .nan, count: rows * width)
@@ -77,10 +78,10 @@ import Testing
     /// width 64 (the AVX2 kernel) and an odd one (the portable fallback).
     @Test(arguments: paths)
     func oneQueryAttentionMatchesNaive(path: KernelPath) {
-        var random = TestRandom(seed: 14)
+        var random = SplitMix64(seed: 14)
         for (heads, headDim, past) in [(12, 64, 299), (3, 5, 20), (2, 64, 0)] {
             let hidden = heads * headDim, rows = past + 1
-            let qkv = random.array(rows * 3 * hidden, scale: 2)
+            let qkv = random.floats(rows * 3 * hidden, scale: 2)
             var cache = KVCache(layers: 1, capacity: rows + 3, hidden: hidden)
             var scratch = [Float](repeating: 0, count: Attention.scratchCount(rows: rows, keys: rows, heads: heads))
             var ignored = [Float](repeating: 0, count: rows * hidden)

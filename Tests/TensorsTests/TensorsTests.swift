@@ -1,21 +1,7 @@
 import Foundation
 import Testing
 @testable import Tensors
-
-/// Deterministic pseudo-random floats for tests (SplitMix64 → uniform in [-1, 1)).
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> Float {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Float(z >> 40) / Float(1 << 24) * 2 - 1
-    }
-    mutating func array(_ count: Int, scale: Float = 1) -> [Float] { (0..<count).map { _ in next() * scale } }
-}
+import TestSupport
 
 func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     precondition(a.count == b.count)
@@ -25,8 +11,8 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
 @Suite struct MatrixMultiplyTests {
     @Test(arguments: [(1, 7, 5), (3, 4, 6), (17, 33, 9), (64, 1, 64)])
     func multiplyTransposedMatchesNaive(m: Int, n: Int, k: Int) {
-        var random = TestRandom(seed: UInt64(m * 1000 + n * 10 + k))
-        let a = random.array(m * k), b = random.array(n * k)
+        var random = SplitMix64(seed: UInt64(m * 1000 + n * 10 + k))
+        let a = random.floats(m * k), b = random.floats(n * k)
         var c = [Float](repeating: 0, count: m * n)
         MatrixMultiply.multiplyTransposed(a, b, into: &c, m: m, n: n, k: k)
         var expected = [Float](repeating: 0, count: m * n)
@@ -53,10 +39,10 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
 
 @Suite struct ElementwiseTests {
     @Test func layerNormMatchesDefinition() {
-        var random = TestRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         let width = 10, rows = 3
-        let x = random.array(rows * width, scale: 3)
-        let w = random.array(width), b = random.array(width)
+        let x = random.floats(rows * width, scale: 3)
+        let w = random.floats(width), b = random.floats(width)
         let norm = LayerNorm(weight: Tensor(shape: [width], scalars: w), bias: Tensor(shape: [width], scalars: b))
         let y = norm(Tensor(shape: [rows, width], scalars: x)).scalars
         for r in 0..<rows {
@@ -119,9 +105,9 @@ func referenceAttention(q: [[Float]], k: [[Float]], v: [[Float]], heads: Int, ca
 @Suite struct AttentionTests {
     @Test(arguments: [true, false])
     func selfAttentionMatchesNaive(causal: Bool) {
-        var random = TestRandom(seed: causal ? 1 : 2)
+        var random = SplitMix64(seed: causal ? 1 : 2)
         let rows = 6, heads = 2, hidden = 8
-        let qkv = random.array(rows * 3 * hidden, scale: 2)
+        let qkv = random.floats(rows * 3 * hidden, scale: 2)
         var scratch = [Float](repeating: 0, count: rows * rows)
         var out = [Float](repeating: 0, count: rows * hidden)
         Attention.selfAttention(qkv: qkv, rows: rows, hidden: hidden, heads: heads, causal: causal, scratch: &scratch, output: &out)
@@ -131,9 +117,9 @@ func referenceAttention(q: [[Float]], k: [[Float]], v: [[Float]], heads: Int, ca
     }
 
     @Test func cachedAttentionInPiecesEqualsFullCausal() {
-        var random = TestRandom(seed: 3)
+        var random = SplitMix64(seed: 3)
         let rows = 9, heads = 3, hidden = 12
-        let qkv = random.array(rows * 3 * hidden, scale: 2)
+        let qkv = random.floats(rows * 3 * hidden, scale: 2)
         var scratch = [Float](repeating: 0, count: rows * rows)
         var full = [Float](repeating: 0, count: rows * hidden)
         Attention.selfAttention(qkv: qkv, rows: rows, hidden: hidden, heads: heads, causal: true, scratch: &scratch, output: &full)

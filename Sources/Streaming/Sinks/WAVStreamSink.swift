@@ -1,3 +1,4 @@
+import Audio
 import Foundation
 
 /// An `AudioSink` that writes a WAV file as audio arrives, optionally converting the sample

@@ -1,6 +1,7 @@
 import Foundation
-import Streaming
+import Audio
 import Testing
+import TestSupport
 
 @Suite("AudioJoin")
 struct AudioJoinTests {
@@ -9,8 +10,8 @@ struct AudioJoinTests {
     @Test("joining constant-level sines never steps further than the sines themselves", arguments: [0.0, 0.7, 1.9, 3.14159])
     func noClick(phase: Double) {
         let rate = 24_000
-        let a = StreamingTestSupport.sine(frequency: 440, sampleRate: rate, count: 2_345, amplitude: 0.5)
-        let b = StreamingTestSupport.sine(frequency: 440, sampleRate: rate, count: 3_000, amplitude: 0.5, phase: phase)
+        let a = TestTools.sine(frequency: 440, sampleRate: rate, count: 2_345, amplitude: 0.5)
+        let b = TestTools.sine(frequency: 440, sampleRate: rate, count: 3_000, amplitude: 0.5, phase: phase)
         let limit = max(maxStep(a), maxStep(b))
         let joined = AudioJoin.join([a, b], sampleRate: rate)
         #expect(joined.count == a.count + b.count - 240)

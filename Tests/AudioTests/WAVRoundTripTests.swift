@@ -1,14 +1,15 @@
 import Foundation
-import Streaming
+import Audio
 import Testing
+import TestSupport
 
 @Suite("WAV writing and reading")
 struct WAVRoundTripTests {
     @Test("f32 round-trips exactly and s16 to within one quantisation step", arguments: SampleFormat.allCases)
     func roundTrip(format: SampleFormat) throws {
-        let directory = try StreamingTestSupport.temporaryDirectory()
+        let directory = try TestTools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let samples = StreamingTestSupport.sine(frequency: 440, sampleRate: 24_000, count: 4801) + [1, -1, 0.999, -0.25]
+        let samples = TestTools.sine(frequency: 440, sampleRate: 24_000, count: 4801) + [1, -1, 0.999, -0.25]
         let url = directory.appendingPathComponent("tone.wav")
         try WAVWriter.write(samples, sampleRate: 24_000, format: format, to: url)
         let read = try WAVReader.read(url)
@@ -22,7 +23,7 @@ struct WAVRoundTripTests {
 
     @Test("s16 clips to [-1, 1], rounds to nearest and maps NaN to 0")
     func s16Clipping() throws {
-        let directory = try StreamingTestSupport.temporaryDirectory()
+        let directory = try TestTools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("clip.wav")
         try WAVWriter.write([2, -3, .nan, 0.5 / 32767, 1.5 / 32767, .infinity], sampleRate: 8000, format: .s16, to: url)
@@ -33,7 +34,7 @@ struct WAVRoundTripTests {
 
     @Test("the incremental writer appends in pieces, supports stereo and only appears once finished")
     func incremental() throws {
-        let directory = try StreamingTestSupport.temporaryDirectory()
+        let directory = try TestTools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("stream.wav")
         let writer = try WAVFileWriter(url: url, sampleRate: 48_000, channels: 2, format: .f32)
@@ -54,7 +55,7 @@ struct WAVRoundTripTests {
 
     @Test("failed writes never leave a file under the final name")
     func atomicFailures() throws {
-        let directory = try StreamingTestSupport.temporaryDirectory()
+        let directory = try TestTools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let missing = directory.appendingPathComponent("nope/out.wav")
         do {
@@ -89,14 +90,14 @@ struct WAVRoundTripTests {
                     "-ac", "3", "-c:a", "pcm_f32le", "-y", "OUT"], 48_000, 3),
     ])
     func externalTools(tool: String, arguments: [String], rate: Int, channels: Int) throws {
-        guard let executable = StreamingTestSupport.which(tool) else {
+        guard let executable = TestTools.which(tool) else {
             print("WAVRoundTripTests: \(tool) not installed; skipping (.ci/run installs it)")
             return
         }
-        let directory = try StreamingTestSupport.temporaryDirectory()
+        let directory = try TestTools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("ext.wav")
-        let status = try StreamingTestSupport.run(executable, arguments.map { $0 == "OUT" ? url.path : $0 })
+        let status = try TestTools.run(executable, arguments.map { $0 == "OUT" ? url.path : $0 })
         try #require(status == 0, "\(tool) failed")
         let read = try WAVReader.read(url)
         #expect(read.sampleRate == rate && read.channels == channels)

@@ -1,6 +1,7 @@
 import Foundation
-import Streaming
+import Audio
 import Testing
+import TestSupport
 
 @Suite("WAVReader on truncated and hostile files")
 struct WAVHostileTests {
@@ -22,7 +23,7 @@ struct WAVHostileTests {
 
     @Test("every truncation of a valid file throws a WAVError naming the file", arguments: SampleFormat.allCases)
     func truncationLoop(format: SampleFormat) throws {
-        let directory = try StreamingTestSupport.temporaryDirectory()
+        let directory = try TestTools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let full = directory.appendingPathComponent("full.wav")
         try WAVWriter.write([0.1, 0.2, -0.3, 0.4, 0.5, -0.6], sampleRate: 8000, channels: 2, format: format, to: full)
@@ -42,7 +43,7 @@ struct WAVHostileTests {
 
     @Test("extensible format, unknown chunks and odd-size padding are handled")
     func extensibleAndPadding() throws {
-        let directory = try StreamingTestSupport.temporaryDirectory()
+        let directory = try TestTools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let guid: [UInt8] = le(3, 2) + [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71]
         let extensible = fmt(tag: 0xFFFE, channels: 1, rate: 16000, bits: 32) + le(22, 2) + le(32, 2) + le(4, 4) + guid
@@ -60,7 +61,7 @@ struct WAVHostileTests {
 
     @Test("hostile headers throw typed errors with offsets")
     func hostile() throws {
-        let directory = try StreamingTestSupport.temporaryDirectory()
+        let directory = try TestTools.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("h.wav").path
         let data = chunk("data", le(0, 2) + le(1000, 2))

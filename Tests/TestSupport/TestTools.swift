@@ -1,20 +1,19 @@
 import Foundation
-import JackTestSupport
 
-/// Scratch directories and external tools for the Streaming tests.
-enum StreamingTestSupport {
-    static func temporaryDirectory() throws -> URL {
+/// Scratch directories, external tools and test tones for the audio and streaming tests.
+public enum TestTools {
+    public static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("StreamingTests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
 
     /// The absolute path of `tool` on PATH, or nil.
-    static func which(_ tool: String) -> String? { ExecutableSearch.which(tool) }
+    public static func which(_ tool: String) -> String? { ExecutableSearch.which(tool) }
 
     /// Runs `executable arguments…` and returns its exit status.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
+    public static func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -26,7 +25,7 @@ enum StreamingTestSupport {
     }
 
     /// A sine wave of `count` samples.
-    static func sine(frequency: Double, sampleRate: Int, count: Int, amplitude: Float = 0.5, phase: Double = 0) -> [Float] {
+    public static func sine(frequency: Double, sampleRate: Int, count: Int, amplitude: Float = 0.5, phase: Double = 0) -> [Float] {
         (0..<count).map { amplitude * Float(sin(2 * Double.pi * frequency * Double($0) / Double(sampleRate) + phase)) }
     }
 }
