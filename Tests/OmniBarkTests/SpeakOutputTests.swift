@@ -117,10 +117,36 @@ import TestSupport
         #expect(badVoice.status != 0)
         #expect(badVoice.stderr.contains("'fine_prompt' has shape [3, 6]: expected 8 codebook rows for this model"), "\(badVoice.stderr)")
 
-        for run in [missingDirectory, badPreset, directory, badVoice] {
+        // A file that is not an npz at all: said in words, not as a zip library's enum case.
+        let notZip = folder.appendingPathComponent("notes.txt")
+        try Data("just text".utf8).write(to: notZip)
+        let textVoice = try CommandRun.omnibark(["speak", "Hi.", "--voice", notZip.path, "--out", folder.appendingPathComponent("c.wav").path]
+                                                + verbose)
+        #expect(textVoice.status != 0 && textVoice.stderr.contains("not a zip archive"), "\(textVoice.stderr)")
+        #expect(!textVoice.stderr.contains("missingEndOfCentralDirectoryRecord"))
+        try FileManager.default.removeItem(at: notZip)
+
+        for run in [missingDirectory, badPreset, directory, badVoice, textVoice] {
             #expect(!run.stderr.contains("semantic:"), "failed before generating: \(run.stderr)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["three-rows.npz"], "nothing half-written")
+    }
+
+    /// A preset that cannot be written is reported as a write failure (not "cannot read").
+    @Test func aFailedPresetWriteSaysWrite() throws {
+        let folder = try FixturePaths.temporaryDirectory("preset-write")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let full = folder.appendingPathComponent("full").path
+        let device: dev_t = (1 << 8) | 7  // glibc makedev(1, 7): a private /dev/full
+        guard mknod(full, S_IFCHR | 0o666, device) == 0 else {
+            Issue.record("mknod needs root and a file system that allows device nodes: \(String(cString: strerror(errno)))")
+            return
+        }
+        let run = try CommandRun.omnibark(["speak", "Hi.", "--out", folder.appendingPathComponent("a.wav").path, "--save-preset", full]
+                                          + Self.quick)
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("\(full): cannot write: write failed: No space left on device"), "\(run.stderr)")
+        #expect(!run.stderr.contains("cannot read"))
     }
 
     /// Text from standard input and from --text-file follows one UTF-8 rule, with the byte offset.
