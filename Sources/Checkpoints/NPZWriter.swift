@@ -68,7 +68,7 @@ enum AtomicFileReplacement {
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             if error is CheckpointError { throw error }
-            throw CheckpointError.unreadable(file: url.path, reason: "cannot write: \(error.localizedDescription)")
+            throw CheckpointError.unreadable(file: url.path, reason: "cannot write: \(FileErrorReason.describe(error))")
         }
     }
 }
