@@ -91,7 +91,7 @@ final class FakeHub: @unchecked Sendable {
         ModelPullOptions(repository: HubRepository(endpoint: endpoint, id: repo), revision: revision, destination: destination,
                          selection: selection,
                          retry: RetryPolicy(maxAttempts: attempts, initialDelay: .milliseconds(10), maximumDelay: .milliseconds(40)),
-                         timeout: 20)
+                         timeouts: NetworkTimeouts(connect: 10, read: 20))
     }
 
     /// A fresh destination directory inside the temp dir.
@@ -121,7 +121,7 @@ final class FakeHub: @unchecked Sendable {
             request.httpMethod = "POST"
             request.httpBody = Data(body.utf8)
         }
-        return try await HTTPTransfer.perform(request, timeout: 10, onResponse: { _ in .collect }).collectedBody
+        return try await HTTPTransfer.perform(request, timeouts: NetworkTimeouts(connect: 10, read: 10), onResponse: { _ in .collect }).collectedBody
     }
 
     /// Non-hidden regular files under `directory`, relative paths, sorted.

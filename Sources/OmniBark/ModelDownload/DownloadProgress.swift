@@ -58,8 +58,11 @@ public final class DownloadProgress: @unchecked Sendable {
         lock.withLock { emitLine("\(path): already complete (\(ByteFormatting.bytes(bytes)), checksum verified)") }
     }
 
-    func retrying(_ path: String, attempt: Int, after wait: Duration, because reason: String) {
-        lock.withLock { emitLine("\(path): attempt \(attempt) failed (\(reason)); retrying in \(ByteFormatting.duration(wait))") }
+    /// A failed attempt that will be retried: "<what>: attempt 2/5 failed: <reason>; retrying in 4 s".
+    func retrying(_ what: String, attempt: Int, of attempts: Int, after wait: Duration, because reason: String) {
+        lock.withLock {
+            emitLine("\(what): attempt \(attempt)/\(attempts) failed: \(reason); retrying in \(TimeoutText.seconds(wait))")
+        }
     }
 
     func failed(_ path: String, _ reason: String) {

@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 /// A download in progress: the hidden `.<name>.incomplete` file beside the final one, an open
@@ -29,7 +30,7 @@ final class PartialFile: @unchecked Sendable {
         if let size = Self.fileSize(url), size > expectedSize { try Self.remove(url) }
         if !manager.fileExists(atPath: url.path) {
             guard manager.createFile(atPath: url.path, contents: nil) else {
-                throw ModelDownloadError.fileSystem(path: url.path, operation: "create", underlying: "createFile failed")
+                throw ModelDownloadError.fileSystem(path: url.path, operation: "create", underlying: FileErrorReason.posix(errno))
             }
         }
         do {
@@ -42,7 +43,7 @@ final class PartialFile: @unchecked Sendable {
                 length += Int64(buffer.count)
             } while !buffer.isEmpty
         } catch {
-            throw ModelDownloadError.fileSystem(path: url.path, operation: "read partial download", underlying: "\(error)")
+            throw ModelDownloadError.fileSystem(path: url.path, operation: "read partial download", underlying: FileErrorReason.describe(error))
         }
     }
 
@@ -56,7 +57,7 @@ final class PartialFile: @unchecked Sendable {
                 try handle?.truncate(atOffset: 0)
                 try handle?.seek(toOffset: 0)
             } catch {
-                throw ModelDownloadError.fileSystem(path: url.path, operation: "truncate", underlying: "\(error)")
+                throw ModelDownloadError.fileSystem(path: url.path, operation: "truncate", underlying: FileErrorReason.describe(error))
             }
             accumulator = checksumKind.makeAccumulator(size: expectedSize)
             length = 0
@@ -73,7 +74,7 @@ final class PartialFile: @unchecked Sendable {
             do {
                 try handle?.write(contentsOf: data)
             } catch {
-                throw ModelDownloadError.fileSystem(path: url.path, operation: "write at byte offset \(length) of", underlying: "\(error)")
+                throw ModelDownloadError.fileSystem(path: url.path, operation: "write at byte offset \(length) of", underlying: FileErrorReason.describe(error))
             }
             data.withUnsafeBytes { accumulator.update($0) }
             length += Int64(data.count)
@@ -88,7 +89,7 @@ final class PartialFile: @unchecked Sendable {
                 try handle?.synchronize()
                 try handle?.close()
             } catch {
-                throw ModelDownloadError.fileSystem(path: url.path, operation: "flush", underlying: "\(error)")
+                throw ModelDownloadError.fileSystem(path: url.path, operation: "flush", underlying: FileErrorReason.describe(error))
             }
             handle = nil
             return accumulator.finalizeHex()
@@ -118,7 +119,7 @@ final class PartialFile: @unchecked Sendable {
         do {
             try FileManager.default.removeItem(at: url)
         } catch {
-            throw ModelDownloadError.fileSystem(path: url.path, operation: "remove", underlying: "\(error)")
+            throw ModelDownloadError.fileSystem(path: url.path, operation: "remove", underlying: FileErrorReason.describe(error))
         }
     }
 }
