@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 @testable import OmniBark
 
@@ -147,6 +150,19 @@ struct ModelDownloadRetryTests {
         #expect(RetryPolicy(maxAttempts: 1).totalDelay == .zero)
         let capped: Int64 = 1 + 2 + 4 + 8 + 16 + 16  // the waits stop doubling at 16 s
         #expect(RetryPolicy(maxAttempts: 7).totalDelay == .seconds(capped))
+    }
+
+    @Test func urlErrorsBecomePlainReasons() throws {
+        let url = try #require(URL(string: "https://hub.example:8443/x"))
+        #expect(NetworkFailure.from(URLError(.timedOut), url: url, readTimeout: 30).description == "no data received for 30 s (read timeout)")
+        #expect(NetworkFailure.from(URLError(.cannotFindHost), url: url, readTimeout: 30).description
+            == "cannot resolve host hub.example: the name does not resolve")
+        #expect(NetworkFailure.from(URLError(.cannotConnectToHost), url: url, readTimeout: 30).description
+            == "cannot connect to hub.example:8443: refused or unreachable")
+        // No libcurl message: the code, not "The operation could not be completed".
+        #expect(NetworkFailure.from(URLError(.secureConnectionFailed), url: url, readTimeout: 30).description == "network error -1200")
+        let curl = URLError(.secureConnectionFailed, userInfo: [NSLocalizedDescriptionKey: "SSL certificate problem: unable to get local issuer certificate"])
+        #expect(NetworkFailure.from(curl, url: url, readTimeout: 30).description == "SSL certificate problem: unable to get local issuer certificate")
     }
 
     /// A loopback port nothing listens on (bound, then closed).

@@ -2,7 +2,11 @@ import Foundation
 
 /// Reports download progress on stderr: on a terminal one line per file, redrawn in place with
 /// `\r` (bytes, rate, ETA) at most ten times a second; otherwise (a log, CI) one line when a file
-/// starts and one when it ends.
+/// starts and one when it ends. Failed attempts that will be retried get a line each
+/// ("attempt 2/5 failed: <reason>; retrying in 2 s").
+///
+/// Thread safety: called from every download task and URLSession delegate queue at once; `lock`
+/// guards the per-file state and serialises the writes, so lines never interleave.
 public final class DownloadProgress: @unchecked Sendable {
     private struct Active {
         var total: Int64

@@ -4,7 +4,8 @@ import Foundation
 /// A download in progress: the hidden `.<name>.incomplete` file beside the final one, an open
 /// handle appending to it, and the running checksum of everything it holds.
 ///
-/// Shared between URLSession's delegate callbacks and the downloading task, hence the lock.
+/// Thread safety: shared between URLSession's delegate callbacks and the downloading task; `lock`
+/// guards the handle, the checksum accumulator and the length, and every method takes it.
 final class PartialFile: @unchecked Sendable {
     let url: URL
     let expectedSize: Int64
