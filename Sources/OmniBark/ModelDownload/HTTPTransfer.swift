@@ -11,13 +11,13 @@ import FoundationNetworking
 /// hub's redirect of LFS files to its CDN), except `Authorization`, which is dropped when the
 /// redirect leaves the original host, as browsers and huggingface_hub's HTTP client do.
 ///
-/// The read (idle) timeout is kept here, by a watchdog task that fails the transfer once no bytes
+/// The read (idle) timeout is kept here, by a watchdog timer that fails the transfer once no bytes
 /// have arrived for that long: Linux URLSession truncates `timeoutIntervalForRequest` to whole
 /// seconds (0.5 s becomes "time out at once"), so it is set a second above, as a backstop only.
 ///
 /// Thread safety: URLSession calls the delegate methods on the transfer's serial operation queue,
-/// while `perform`'s task and its watchdog run on the cooperative pool; every mutable field is
-/// read and written under `lock`, and the handlers are called outside it.
+/// the watchdog runs on a Dispatch queue and `perform` on the cooperative pool; every mutable
+/// field is read and written under `lock`, and the handlers are called outside it.
 final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     /// What a finished transfer produced.
     struct Outcome: Sendable {
@@ -99,7 +99,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         let session = URLSession(configuration: configuration, delegate: transfer, delegateQueue: queue)
         defer { session.finishTasksAndInvalidate() }
         let task = session.dataTask(with: request)
-        let watchdog = Task { await transfer.watch(task, readTimeout: readTimeout) }
+        let watchdog = transfer.watch(task, readTimeout: readTimeout)
         defer { watchdog.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -115,19 +115,24 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     }
 
     /// Cancels `task` with `NetworkFailure.readTimedOut` once nothing has arrived for `readTimeout`
-    /// seconds; returns when cancelled (the transfer ended).
-    private func watch(_ task: URLSessionDataTask, readTimeout: TimeInterval) async {
+    /// seconds, checking ten times per timeout (at most every 0.5 s), so it fires at most 10 % or
+    /// 0.5 s late. A Dispatch timer, not a task, so it fires on time even when the cooperative
+    /// thread pool is busy; the caller cancels it when the transfer ends.
+    private func watch(_ task: URLSessionDataTask, readTimeout: TimeInterval) -> DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: .global())
         let limit = Duration.seconds(readTimeout)
-        while !Task.isCancelled {
-            let deadline = lock.withLock { lastActivity } + limit
-            do { try await Task.sleep(until: deadline, clock: .continuous) } catch { return }
-            let idle = lock.withLock { ContinuousClock.now - lastActivity }
+        let interval = min(readTimeout / 10, 0.5)
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            let idle = self.lock.withLock { ContinuousClock.now - self.lastActivity }
             if idle >= limit {
-                fail(NetworkFailure.readTimedOut(seconds: readTimeout))
+                self.fail(NetworkFailure.readTimedOut(seconds: readTimeout))
                 task.cancel()
-                return
             }
         }
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.resume()
+        return timer
     }
 
     /// Notes that bytes (or a response head) arrived.
