@@ -85,8 +85,12 @@ struct ModelsPullCommand: AsyncParsableCommand {
             throw ValidationError("--endpoint must be a URL such as https://huggingface.co, got '\(endpoint)'")
         }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if !(connectTimeout > 0) { throw ValidationError("--connect-timeout must be a positive number of seconds, got \(connectTimeout)") }
-        if !(readTimeout > 0) { throw ValidationError("--read-timeout must be a positive number of seconds, got \(readTimeout)") }
+        if !(connectTimeout > 0 && connectTimeout <= 86_400) {
+            throw ValidationError("--connect-timeout must be a number of seconds above 0 and at most 86400, got \(connectTimeout)")
+        }
+        if !(readTimeout > 0 && readTimeout <= 86_400) {
+            throw ValidationError("--read-timeout must be a number of seconds above 0 and at most 86400, got \(readTimeout)")
+        }
         if attempts < 1 { throw ValidationError("--attempts must be at least 1, got \(attempts)") }
     }
 

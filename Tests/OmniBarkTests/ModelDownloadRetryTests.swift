@@ -125,6 +125,13 @@ struct ModelDownloadRetryTests {
         #expect(help.stdout.contains("(default: 10.0)"), "\(help.stdout)")
         #expect(help.stdout.contains("(default: 30.0)"))
         #expect(help.stdout.contains("5 × 40 s + 15 s = 215 s"))
+
+        let unbounded = try CommandRun.omnibark(["models", "pull", "bark-small", "--read-timeout", "inf"])
+        #expect(unbounded.status != 0)
+        #expect(unbounded.stderr.contains("--read-timeout must be a number of seconds above 0 and at most 86400, got inf"))
+        let zero = try CommandRun.omnibark(["models", "pull", "bark-small", "--connect-timeout", "0"])
+        #expect(zero.status != 0)
+        #expect(zero.stderr.contains("--connect-timeout must be"))
     }
 
     /// A failing host the binary is pointed at, and the reason its retry line must give.

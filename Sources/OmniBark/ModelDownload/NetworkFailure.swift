@@ -64,19 +64,3 @@ public enum NetworkFailure: Error, Sendable, Equatable, CustomStringConvertible 
         }
     }
 }
-
-/// Seconds as the download messages show them: "10 s", "0.5 s", "1.25 s".
-enum TimeoutText {
-    static func seconds(_ value: TimeInterval) -> String {
-        if value == value.rounded() { return "\(Int(value)) s" }
-        var text = String(format: "%.2f", value)
-        while text.hasSuffix("0") { text.removeLast() }
-        return text + " s"
-    }
-
-    static func seconds(_ duration: Duration) -> String {
-        let components = duration.components
-        let value = Double(components.seconds) + Double(components.attoseconds) / 1e18
-        return value >= 10 ? "\(Int(value.rounded())) s" : seconds((value * 100).rounded() / 100)
-    }
-}
