@@ -17,36 +17,57 @@ public enum ErrorMessage {
         return reason(error)
     }
 
-    /// The reason part of a Foundation or POSIX file error (the caller names the file).
+    /// The reason part of a failed file operation, worded as `strerror` words it ("Permission
+    /// denied", "Not a directory", "No space left on device"), without the path (callers name it):
+    /// the POSIX error a Foundation error carries (`NSUnderlyingErrorKey`) is what a user can act on.
+    /// Errors that are not Foundation's keep their own description.
     public static func reason(_ error: any Error) -> String {
-        if let error = error as? CheckpointError { return error.description }
-        if let error = error as? POSIXError { return posix(error.code.rawValue) }
-        let ns = error as NSError
-        if ns.domain == NSPOSIXErrorDomain { return posix(Int32(ns.code)) }
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return posix(Int32(underlying.code))
+        if let code = posixCode(error) { return posix(code) }
+        let bridged = error as NSError
+        if bridged.domain == NSCocoaErrorDomain { return cocoaReason(bridged.code) }
+        if isFoundationDomain(bridged.domain) { return "system error \(bridged.code)" }
+        return String(describing: error)
+    }
+
+    /// `strerror(code)`: "No such file or directory" for `ENOENT`.
+    public static func posix(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+
+    /// The POSIX error number inside `error` (itself a POSIX error, or one found by following
+    /// `NSUnderlyingErrorKey`), if any.
+    static func posixCode(_ error: any Error) -> Int32? {
+        if let posix = error as? POSIXError { return posix.code.rawValue }
+        let bridged = error as NSError
+        if bridged.domain == NSPOSIXErrorDomain { return Int32(truncatingIfNeeded: bridged.code) }
+        guard isFoundationDomain(bridged.domain), let underlying = bridged.userInfo[NSUnderlyingErrorKey] as? any Error else { return nil }
+        return posixCode(underlying)
+    }
+
+    private static func isFoundationDomain(_ domain: String) -> Bool {
+        [NSCocoaErrorDomain, NSPOSIXErrorDomain, NSURLErrorDomain].contains(domain)
+    }
+
+    /// Foundation's file error codes that carry no POSIX error, in `strerror`'s words where one fits.
+    private static func cocoaReason(_ code: Int) -> String {
+        switch CocoaError.Code(rawValue: code) {
+        case .fileNoSuchFile, .fileReadNoSuchFile: return posix(ENOENT)
+        case .fileReadNoPermission, .fileWriteNoPermission: return posix(EACCES)
+        case .fileWriteOutOfSpace: return posix(ENOSPC)
+        case .fileWriteVolumeReadOnly: return posix(EROFS)
+        case .fileWriteFileExists: return posix(EEXIST)
+        case .fileReadTooLarge: return posix(EFBIG)
+        case .fileReadCorruptFile: return "the file is corrupt"
+        case .fileReadUnknown: return "it could not be read (is it a directory or a special file?)"
+        case .fileReadInapplicableStringEncoding, .fileWriteInapplicableStringEncoding: return "the text is not in the expected encoding"
+        case .fileReadInvalidFileName, .fileWriteInvalidFileName: return "invalid file name"
+        case .fileLocking: return "the file is locked"
+        default: return "file system error \(code)"
         }
-        if ns.domain == NSCocoaErrorDomain {
-            switch ns.code {
-            case NSFileNoSuchFileError, NSFileReadNoSuchFileError: return "No such file or directory"
-            case NSFileReadNoPermissionError, NSFileWriteNoPermissionError: return "Permission denied"
-            case NSFileReadInapplicableStringEncodingError: return "the file is not valid UTF-8 text"
-            case NSFileReadTooLargeError: return "the file is too large to read"
-            case NSFileWriteOutOfSpaceError: return "No space left on device"
-            case NSFileWriteVolumeReadOnlyError: return "the file system is read-only"
-            case NSFileWriteFileExistsError: return "the file already exists"
-            case NSFileReadUnknownError: return "it could not be read (is it a directory or a special file?)"
-            case NSFileWriteUnknownError: return "it could not be written"
-            default: break
-            }
-        }
-        return "the operation failed"
     }
 
     /// Whether `error` is Foundation's or the system's (its own text would show a domain and code).
     public static func isFoundation(_ error: any Error) -> Bool {
         error is POSIXError || error is CocoaError || type(of: error) is NSError.Type
     }
-
-    private static func posix(_ code: Int32) -> String { String(cString: strerror(code)) }
 }

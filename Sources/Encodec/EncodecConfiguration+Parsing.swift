@@ -59,7 +59,7 @@ extension EncodecConfiguration {
     public init(contentsOf url: URL) throws {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw CheckpointError.unreadable(file: url.path, reason: "\(error.localizedDescription)")
+            throw CheckpointError.unreadable(file: url.path, reason: ErrorMessage.reason(error))
         }
         guard let fields = try CheckpointValue.parseJSON(data, file: url.path).dictionaryValue else {
             throw CheckpointError.malformed(file: url.path, item: "JSON document", offset: nil, reason: "expected a JSON object")

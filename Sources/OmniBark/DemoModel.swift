@@ -24,8 +24,12 @@ public enum DemoModel {
     }
 
     /// Writes the demo model into `directory` (created if needed). Deterministic for a seed.
-    public static func create(at directory: URL, seed: UInt64 = 1) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    ///
+    /// A directory that already holds files is refused (`DemoModelError.directoryNotEmpty`) unless
+    /// `overwrite` is true, so an existing model's `config.json` and weights are never replaced by
+    /// accident. Every failure is a `DemoModelError` naming the path and the reason.
+    public static func create(at directory: URL, seed: UInt64 = 1, overwrite: Bool = false) throws {
+        try prepare(directory, overwrite: overwrite)
         var random = NormalRandom(seed: seed)
         var tensors: [String: Tensor] = [:]
         for stage in BarkStage.allCases {
@@ -36,14 +40,53 @@ public enum DemoModel {
         for (name, tensor) in DemoCodecWeights.make(codecFields: codecConfiguration, random: &random) {
             tensors["codec_model." + name] = tensor
         }
-        try SafetensorsWriter.write(tensors, metadata: ["format": "pt"], to: directory.appendingPathComponent("model.safetensors"))
+        let weights = directory.appendingPathComponent("model.safetensors")
+        try writing(weights) { try SafetensorsWriter.write(tensors, metadata: ["format": "pt"], to: weights) }
         try write(json: configJSON(), to: directory.appendingPathComponent("config.json"))
         try write(json: generationConfigJSON, to: directory.appendingPathComponent("generation_config.json"))
         try write(json: #"{"do_lower_case": false, "tokenize_chinese_chars": true, "strip_accents": null, "unk_token": "[UNK]", "tokenizer_class": "BertTokenizer"}"#,
                   to: directory.appendingPathComponent("tokenizer_config.json"))
-        try AtomicFileWriter.write(Data(DemoVocabulary.lines.joined(separator: "\n").appending("\n").utf8),
-                                   to: directory.appendingPathComponent("vocab.txt"))
+        let vocabulary = directory.appendingPathComponent("vocab.txt")
+        try writing(vocabulary) {
+            try AtomicFileWriter.write(Data(DemoVocabulary.lines.joined(separator: "\n").appending("\n").utf8), to: vocabulary)
+        }
         try writeVoice(into: directory, random: &random)
+    }
+
+    /// Creates `directory`, or checks that it is a directory that may be written into.
+    private static func prepare(_ directory: URL, overwrite: Bool) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw DemoModelError.notADirectory(path: directory.path) }
+            let entries: [String]
+            do {
+                entries = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+            } catch {
+                throw DemoModelError.cannotWrite(path: directory.path, reason: "cannot list it: \(ErrorMessage.reason(error))")
+            }
+            if !entries.isEmpty && !overwrite { throw DemoModelError.directoryNotEmpty(path: directory.path, entries: entries) }
+            return
+        }
+        try createDirectory(directory)
+    }
+
+    private static func createDirectory(_ directory: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw DemoModelError.cannotCreateDirectory(path: directory.path, reason: ErrorMessage.reason(error))
+        }
+    }
+
+    /// Runs `body`, which writes `url`, turning its failure into `DemoModelError.cannotWrite`.
+    private static func writing(_ url: URL, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch CheckpointError.unwritable(let file, let reason), CheckpointError.unreadable(let file, let reason) {
+            throw DemoModelError.cannotWrite(path: file, reason: reason)
+        } catch {
+            throw DemoModelError.cannotWrite(path: url.path, reason: ErrorMessage.reason(error))
+        }
     }
 
     // MARK: - Configuration
@@ -122,7 +165,7 @@ public enum DemoModel {
     }
 
     private static func write(json: String, to url: URL) throws {
-        try AtomicFileWriter.write(Data(json.utf8), to: url)
+        try writing(url) { try AtomicFileWriter.write(Data(json.utf8), to: url) }
     }
 
     // MARK: - Weights and voice
@@ -136,17 +179,18 @@ public enum DemoModel {
 
     private static func writeVoice(into directory: URL, random: inout NormalRandom) throws {
         let folder = directory.appendingPathComponent("speaker_embeddings/v2")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try createDirectory(folder)
         let frames = 300, semanticLength = 200
         let semantic = (0..<semanticLength).map { _ in random.uniformInt(10_000) }
         let codes = (0..<8).map { _ in (0..<frames).map { _ in random.uniformInt(1024) } }
         let base = "demo_speaker_0"
-        try NumpyWriter.write(try NumpyWriter.npyBytes(integers: semantic, shape: [semanticLength], as: .int64),
-                              to: folder.appendingPathComponent("\(base)_semantic_prompt.npy"))
-        try NumpyWriter.write(try NumpyWriter.npyBytes(integers: Array(codes[0..<2].joined()), shape: [2, frames], as: .int64),
-                              to: folder.appendingPathComponent("\(base)_coarse_prompt.npy"))
-        try NumpyWriter.write(try NumpyWriter.npyBytes(integers: Array(codes.joined()), shape: [8, frames], as: .int64),
-                              to: folder.appendingPathComponent("\(base)_fine_prompt.npy"))
+        let arrays: [(String, [Int], [Int])] = [("semantic", semantic, [semanticLength]),
+                                                 ("coarse", Array(codes[0..<2].joined()), [2, frames]),
+                                                 ("fine", Array(codes.joined()), [8, frames])]
+        for (name, values, shape) in arrays {
+            let url = folder.appendingPathComponent("\(base)_\(name)_prompt.npy")
+            try writing(url) { try NumpyWriter.write(try NumpyWriter.npyBytes(integers: values, shape: shape, as: .int64), to: url) }
+        }
         let entry = ["semantic_prompt", "coarse_prompt", "fine_prompt"]
             .map { "\"\($0)\": \"speaker_embeddings/v2/\(base)_\($0).npy\"" }.joined(separator: ", ")
         try write(json: "{\"repo_or_path\": \".\", \"\(voiceName)\": {\(entry)}}",

@@ -16,6 +16,11 @@ public struct SpeechModel: Sendable {
     public let codec: EncodecModel
     /// True for a model made by `omnibark models create-demo` (random weights: not speech).
     public let isDemo: Bool
+    /// Things about the directory that change behaviour without stopping the load, one line each,
+    /// filled once by `init(directory:)` (see `ModelReadiness.warnings(directory:)`): today a missing
+    /// `generation_config.json`, naming the defaults used instead. Empty for a model made in memory.
+    /// Callers print them once per run, on stderr.
+    public private(set) var warnings: [String] = []
 
     /// Loads `directory` (`config.json`, `model.safetensors` or `pytorch_model.bin`, `vocab.txt`,
     /// optional `generation_config.json` and `speaker_embeddings/`), converting the transformers'
@@ -41,6 +46,7 @@ public struct SpeechModel: Sendable {
                                                     fieldPrefix: "codec_config."),
             container: container, prefix: "codec_model.")
         isDemo = DemoModel.isDemo(directory: directory)
+        warnings = ModelReadiness.warnings(directory: directory)
     }
 
     /// A model from parts already loaded.

@@ -63,7 +63,8 @@ struct BenchCommand: ParsableCommand {
     private func demoModel() throws -> SpeechModel {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("omnibark-bench-demo")
         if !FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) {
-            try DemoModel.create(at: directory)
+            // Without config.json the folder is the leftover of a run that stopped midway: overwrite it.
+            try DemoModel.create(at: directory, overwrite: true)
         }
         return try SpeechModel(directory: directory, weightFormat: weights.format)
     }

@@ -101,7 +101,7 @@ struct LiveCommand: ParsableCommand {
         BLASThreads.set(computeThreads)
         if sink.hasPrefix("wav:") { try OutputFile.check((String(sink.dropFirst(4)) as NSString).expandingTildeInPath) }
         let speech = try SpeechModel(directory: try ModelResolver.resolve(explicit: model), weightFormat: weights.format)
-        if speech.isDemo { FileHandle.standardError.write(Data((DemoModel.warning + "\n").utf8)) }
+        ModelNotices.print(for: speech)
         var options = SpeechOptions()
         options.voice = try voice.map { try speech.voice($0) }
         options.seed = seed

@@ -13,6 +13,9 @@ struct ModelsCreateDemoCommand: ParsableCommand {
         not speech. Default location: the models folder (see `omnibark models --help`) under the \
         name `demo`.
 
+        A directory that already holds files is refused, so an existing model is never overwritten \
+        by accident; pass --force to write the demo model's files there anyway.
+
         Example:
           omnibark models create-demo --to ./demo && omnibark speak --model ./demo "Hi" --out demo.wav
         """)
@@ -23,10 +26,13 @@ struct ModelsCreateDemoCommand: ParsableCommand {
     @Option(help: "Seed for the random weights.")
     var seed: UInt64 = 1
 
+    @Flag(help: "Write into a directory that already holds files, replacing the demo model's files there.")
+    var force = false
+
     func run() throws {
         let directory = to.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) }
             ?? ModelLocations.defaultDirectory(for: "demo")
-        try DemoModel.create(at: directory, seed: seed)
+        try DemoModel.create(at: directory, seed: seed, overwrite: force)
         print("wrote the demo model to \(directory.path)")
         FileHandle.standardError.write(Data((DemoModel.warning + "\n").utf8))
     }

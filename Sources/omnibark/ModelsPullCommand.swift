@@ -17,8 +17,17 @@ struct ModelsPullCommand: AsyncParsableCommand {
         Every file is checked against the size and checksum in the hub's listing (SHA-256 for LFS \
         files, the git blob id for small ones) before it gets its final name; until then it is \
         written to a hidden .<name>.incomplete file beside it. An interrupted pull resumes where it \
-        stopped when run again, and files already complete are verified and skipped. Transient \
-        failures (HTTP 5xx, dropped connections) are retried with backoff.
+        stopped when run again, and files already complete are verified and skipped.
+
+        Network limits: each request must connect within --connect-timeout seconds (default 10; \
+        name lookup included) and fails after --read-timeout seconds without data (default 30). \
+        Transient failures (unreachable or silent host, HTTP 5xx, dropped connections) are retried \
+        up to --attempts times in all (default 5), waiting 1, 2, 4, 8 … s (at most 16 s) between \
+        attempts; each retry is printed with its attempt number, reason and wait. A request that \
+        never gets an answer is therefore given up on, with a message naming its URL, after at most \
+        attempts × (connect + read timeout) + waits: \(Self.worstCaseText) with the defaults. \
+        With a proxy configured (http_proxy, https_proxy, all_proxy) the connect timeout is not \
+        checked separately and the read timeout bounds connecting.
 
         Environment:
           HF_TOKEN       token sent as "Authorization: Bearer" (private or gated repositories)
@@ -32,6 +41,13 @@ struct ModelsPullCommand: AsyncParsableCommand {
           omnibark models pull bark --to ~/models/bark --include-suno-checkpoints
           omnibark models pull bark-small --revision refs/pr/1 --endpoint https://hf-mirror.example
         """)
+
+    /// "5 × 40 s + 15 s = 215 s": the defaults' bound on a request that never gets an answer.
+    private static var worstCaseText: String {
+        let policy = RetryPolicy(), timeouts = NetworkTimeouts.standard
+        return "\(policy.maxAttempts) × \(Int(timeouts.perAttempt)) s + \(policy.totalDelay.components.seconds) s "
+            + "= \(policy.worstCase(timeouts).components.seconds) s"
+    }
 
     @Argument(help: "The model: bark-small (suno/bark-small) or bark (suno/bark).")
     var model: HubModel
@@ -55,11 +71,27 @@ struct ModelsPullCommand: AsyncParsableCommand {
     @Option(help: "Files downloaded at the same time.")
     var jobs = 2
 
+    @Option(help: ArgumentHelp("Seconds allowed to resolve the host and connect, per request.", valueName: "seconds"))
+    var connectTimeout: Double = NetworkTimeouts.standard.connect
+
+    @Option(help: ArgumentHelp("Seconds a request may go without receiving data before it fails.", valueName: "seconds"))
+    var readTimeout: Double = NetworkTimeouts.standard.read
+
+    @Option(help: "Tries per request, the first included, before giving up on a transient failure.")
+    var attempts = RetryPolicy().maxAttempts
+
     func validate() throws {
         if let endpoint, URL(string: endpoint)?.scheme == nil {
             throw ValidationError("--endpoint must be a URL such as https://huggingface.co, got '\(endpoint)'")
         }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if !(connectTimeout > 0 && connectTimeout <= 86_400) {
+            throw ValidationError("--connect-timeout must be a number of seconds above 0 and at most 86400, got \(connectTimeout)")
+        }
+        if !(readTimeout > 0 && readTimeout <= 86_400) {
+            throw ValidationError("--read-timeout must be a number of seconds above 0 and at most 86400, got \(readTimeout)")
+        }
+        if attempts < 1 { throw ValidationError("--attempts must be at least 1, got \(attempts)") }
     }
 
     func run() async throws {
@@ -73,7 +105,9 @@ struct ModelsPullCommand: AsyncParsableCommand {
             destination: directory,
             token: HubClient.token(environment: environment),
             selection: ModelFileSelection(includeSunoCheckpoints: includeSunoCheckpoints, allWeights: allWeights),
-            concurrentFiles: jobs)
+            concurrentFiles: jobs,
+            retry: RetryPolicy(maxAttempts: attempts),
+            timeouts: NetworkTimeouts(connect: connectTimeout, read: readTimeout))
         let progress = DownloadProgress()
         do {
             let summary = try await ModelPuller.pull(options, progress: progress)

@@ -98,7 +98,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let speech = try SpeechModel(directory: try ModelResolver.resolve(explicit: model), weightFormat: weights.format)
-        if speech.isDemo { FileHandle.standardError.write(Data((DemoModel.warning + "\n").utf8)) }
+        ModelNotices.print(for: speech)
         var options = ServeOptions()
         options.speech.voice = try voice.map { try speech.voice($0) }
         options.speech.seed = seed

@@ -176,7 +176,7 @@ struct SpeakCommand: ParsableCommand {
         if let presetPath { try OutputFile.check(presetPath) }
         let directory = try ModelResolver.resolve(explicit: model)
         let speech = try SpeechModel(directory: directory, weightFormat: weights.format)
-        if speech.isDemo { FileHandle.standardError.write(Data((DemoModel.warning + "\n").utf8)) }
+        ModelNotices.print(for: speech)
 
         var options = SpeechOptions()
         options.voice = try voice.map { try speech.voice($0) }

@@ -6,6 +6,9 @@ import FoundationNetworking
 
 /// A fake model repository on disk and `FakeHub/fake_hub.py` serving it on 127.0.0.1, for the
 /// download tests. Stopped by `stop()`; the temporary directory is removed with it.
+///
+/// Thread safety: every stored property is set in `init` and never changed; the server is driven
+/// over HTTP, and `stop()` is called once, by the test that made the hub.
 final class FakeHub: @unchecked Sendable {
     /// One request the server saw.
     struct LoggedRequest: Decodable {
@@ -52,10 +55,16 @@ final class FakeHub: @unchecked Sendable {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: url)
         }
-        process = Process()
+        (process, endpoint) = try Self.launch([root.appendingPathComponent("hub").path, "--page-size", "\(pageSize)"], input: input)
+    }
+
+    /// Starts `fake_hub.py arguments… --exit-on-stdin-eof` and waits for its "PORT <n>" line.
+    /// Closing `input` stops it.
+    static func launch(_ arguments: [String], input: Pipe) throws -> (Process, URL) {
+        let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let script = Self.repositoryRoot.appendingPathComponent("Tests/OmniBarkTests/FakeHub/fake_hub.py").path
-        process.arguments = ["python3", script, root.appendingPathComponent("hub").path, "--page-size", "\(pageSize)", "--exit-on-stdin-eof"]
+        let script = repositoryRoot.appendingPathComponent("Tests/OmniBarkTests/FakeHub/fake_hub.py").path
+        process.arguments = ["python3", script] + arguments + ["--exit-on-stdin-eof"]
         let output = Pipe()
         process.standardOutput = output
         process.standardInput = input
@@ -70,7 +79,7 @@ final class FakeHub: @unchecked Sendable {
         guard text.hasPrefix("PORT "), let url = URL(string: "http://127.0.0.1:\(text.dropFirst(5))") else {
             throw FakeHubError.noPort(text)
         }
-        endpoint = url
+        return (process, url)
     }
 
     enum FakeHubError: Error { case noPort(String) }
@@ -91,7 +100,7 @@ final class FakeHub: @unchecked Sendable {
         ModelPullOptions(repository: HubRepository(endpoint: endpoint, id: repo), revision: revision, destination: destination,
                          selection: selection,
                          retry: RetryPolicy(maxAttempts: attempts, initialDelay: .milliseconds(10), maximumDelay: .milliseconds(40)),
-                         timeout: 20)
+                         timeouts: NetworkTimeouts(connect: 10, read: 20))
     }
 
     /// A fresh destination directory inside the temp dir.
@@ -121,7 +130,7 @@ final class FakeHub: @unchecked Sendable {
             request.httpMethod = "POST"
             request.httpBody = Data(body.utf8)
         }
-        return try await HTTPTransfer.perform(request, timeout: 10, onResponse: { _ in .collect }).collectedBody
+        return try await HTTPTransfer.perform(request, timeouts: NetworkTimeouts(connect: 10, read: 10), onResponse: { _ in .collect }).collectedBody
     }
 
     /// Non-hidden regular files under `directory`, relative paths, sorted.

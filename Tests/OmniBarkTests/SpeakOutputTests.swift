@@ -132,6 +132,21 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["three-rows.npz"], "nothing half-written")
     }
 
+    /// A model without generation_config.json still speaks, but says once which defaults it used.
+    @Test func aMissingGenerationConfigIsAWarningNamingTheDefaults() throws {
+        let folder = try FixturePaths.temporaryDirectory("no-generation-config")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = URL(fileURLWithPath: Self.model)
+        for name in try FileManager.default.contentsOfDirectory(atPath: source.path) where name != "generation_config.json" {
+            try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent(name), withDestinationURL: source.appendingPathComponent(name))
+        }
+        let run = try CommandRun.omnibark(["speak", "Hi.", "--model", folder.path, "--greedy", "--max-semantic-tokens", "8",
+                                           "--out", folder.appendingPathComponent("x.wav").path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.components(separatedBy: "has no generation_config.json, so built-in defaults are used").count == 2,
+                "warned once: \(run.stderr)")
+    }
+
     /// A preset that cannot be written is reported as a write failure (not "cannot read").
     @Test func aFailedPresetWriteSaysWrite() throws {
         let folder = try FixturePaths.temporaryDirectory("preset-write")

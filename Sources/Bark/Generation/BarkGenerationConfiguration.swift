@@ -81,7 +81,7 @@ public struct BarkGenerationConfiguration: Sendable, Equatable {
     public static func load(from url: URL) throws -> BarkGenerationConfiguration {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw CheckpointError.unreadable(file: url.path, reason: error.localizedDescription)
+            throw CheckpointError.unreadable(file: url.path, reason: ErrorMessage.reason(error))
         }
         guard case let .dictionary(root) = try CheckpointValue.parseJSON(data, file: url.path) else {
             throw CheckpointError.invalidConfiguration(file: url.path, field: "(root)", reason: "expected a JSON object")

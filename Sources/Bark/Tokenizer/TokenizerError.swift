@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 /// Why a tokenizer vocabulary or configuration could not be loaded.
@@ -48,7 +49,7 @@ extension TokenizerError {
         do {
             return try Data(contentsOf: url)
         } catch {
-            throw TokenizerError.unreadable(file: url.path, reason: "\(error)")
+            throw TokenizerError.unreadable(file: url.path, reason: ErrorMessage.reason(error))
         }
     }
 }

@@ -2,7 +2,11 @@ import Foundation
 
 /// Reports download progress on stderr: on a terminal one line per file, redrawn in place with
 /// `\r` (bytes, rate, ETA) at most ten times a second; otherwise (a log, CI) one line when a file
-/// starts and one when it ends.
+/// starts and one when it ends. Failed attempts that will be retried get a line each
+/// ("attempt 2/5 failed: <reason>; retrying in 2 s").
+///
+/// Thread safety: called from every download task and URLSession delegate queue at once; `lock`
+/// guards the per-file state and serialises the writes, so lines never interleave.
 public final class DownloadProgress: @unchecked Sendable {
     private struct Active {
         var total: Int64
@@ -58,8 +62,11 @@ public final class DownloadProgress: @unchecked Sendable {
         lock.withLock { emitLine("\(path): already complete (\(ByteFormatting.bytes(bytes)), checksum verified)") }
     }
 
-    func retrying(_ path: String, attempt: Int, after wait: Duration, because reason: String) {
-        lock.withLock { emitLine("\(path): attempt \(attempt) failed (\(reason)); retrying in \(ByteFormatting.duration(wait))") }
+    /// A failed attempt that will be retried: "<what>: attempt 2/5 failed: <reason>; retrying in 4 s".
+    func retrying(_ what: String, attempt: Int, of attempts: Int, after wait: Duration, because reason: String) {
+        lock.withLock {
+            emitLine("\(what): attempt \(attempt)/\(attempts) failed: \(reason); retrying in \(TimeoutText.seconds(wait))")
+        }
     }
 
     func failed(_ path: String, _ reason: String) {

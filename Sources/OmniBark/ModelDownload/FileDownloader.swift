@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -32,15 +33,15 @@ struct FileDownloader: Sendable {
         do {
             try FileManager.default.createDirectory(at: finalURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
-            throw ModelDownloadError.fileSystem(path: finalURL.deletingLastPathComponent().path, operation: "create directory", underlying: "\(error)")
+            throw ModelDownloadError.fileSystem(path: finalURL.deletingLastPathComponent().path, operation: "create directory", underlying: ErrorMessage.reason(error))
         }
         let source = client.repository.resolveURL(revision: commit, path: file.path)
         var allowFreshRetry = true
         while true {
             let resumedFrom = PartialFile.fileSize(PartialFile.incompleteURL(for: finalURL)) ?? 0
             do {
-                let fetched = try await client.retry.run(onRetry: { error, attempt, wait in
-                    progress.retrying(file.path, attempt: attempt, after: wait, because: error.description)
+                let fetched = try await client.retry.run(url: source, onRetry: { error, attempt, wait in
+                    progress.retrying(file.path, attempt: attempt, of: client.retry.maxAttempts, after: wait, because: error.reason)
                 }) {
                     try await attempt(file, finalURL: finalURL, source: source)
                 }
@@ -51,7 +52,7 @@ struct FileDownloader: Sendable {
                 // A resumed partial may have been corrupt before this run: start over once.
                 if case .checksumMismatch = error, resumedFrom > 0, allowFreshRetry {
                     allowFreshRetry = false
-                    progress.retrying(file.path, attempt: 1, after: .zero, because: "\(error.description); downloading it again from the start")
+                    progress.note("\(file.path): \(error.description); downloading it again from the start")
                     continue
                 }
                 progress.failed(file.path, error.description)
@@ -96,7 +97,7 @@ struct FileDownloader: Sendable {
         let path = file.path
         let outcome: HTTPTransfer.Outcome
         do {
-            outcome = try await HTTPTransfer.perform(request, timeout: client.timeout, collectLimit: 64 << 10, onResponse: { response in
+            outcome = try await HTTPTransfer.perform(request, timeouts: client.timeouts, collectLimit: 64 << 10, onResponse: { response in
                 switch response.statusCode {
                 case 206:
                     let contentRange = response.header("Content-Range")
@@ -114,9 +115,9 @@ struct FileDownloader: Sendable {
                 let count = try partial.append(data, from: source)
                 reporter.advanced(path, to: count)
             })
-        } catch let error as URLError {
+        } catch let failure as NetworkFailure {
             partial.abandon()
-            throw ModelDownloadError.transport(url: source, receivedBytes: partial.count, underlying: error.localizedDescription)
+            throw ModelDownloadError.transport(url: source, receivedBytes: partial.count, underlying: failure.description)
         } catch let error as ModelDownloadError {
             if case .sizeMismatch = error { partial.discard() } else { partial.abandon() }
             throw error

@@ -10,6 +10,14 @@ import FoundationNetworking
 /// Redirects are followed with the original request's headers re-applied (so `Range` survives the
 /// hub's redirect of LFS files to its CDN), except `Authorization`, which is dropped when the
 /// redirect leaves the original host, as browsers and huggingface_hub's HTTP client do.
+///
+/// The read (idle) timeout is kept here, by a watchdog timer that fails the transfer once no bytes
+/// have arrived for that long: Linux URLSession truncates `timeoutIntervalForRequest` to whole
+/// seconds (0.5 s becomes "time out at once"), so it is set a second above, as a backstop only.
+///
+/// Thread safety: URLSession calls the delegate methods on the transfer's serial operation queue,
+/// the watchdog runs on a Dispatch queue and `perform` on the cooperative pool; every mutable
+/// field is read and written under `lock`, and the handlers are called outside it.
 final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     /// What a finished transfer produced.
     struct Outcome: Sendable {
@@ -40,6 +48,8 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     private var finalResponse: HTTPURLResponse?
     private var sinkError: Error?
     private var continuation: CheckedContinuation<Outcome, Error>?
+    /// When a response head, redirect or body chunk last arrived (or the transfer started).
+    private var lastActivity = ContinuousClock.now
 
     private init(request: URLRequest, collectLimit: Int, onResponse: @escaping ResponseHandler, onChunk: @escaping ChunkHandler) {
         self.request = request
@@ -49,17 +59,39 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     }
 
     /// Performs `request`; returns when the body has been fully delivered or collected.
-    /// Transport failures are thrown as URLError; errors thrown by the handlers are rethrown as is.
+    ///
+    /// The host must accept a connection within `timeouts.connect` seconds (`TCPConnectProbe`,
+    /// unless a proxy is configured) and the transfer fails after `timeouts.read` seconds without
+    /// data. Transport failures are thrown as `NetworkFailure`; errors thrown by the handlers are
+    /// rethrown as is.
     static func perform(
         _ request: URLRequest,
-        timeout: TimeInterval,
+        timeouts: NetworkTimeouts,
         collectLimit: Int = 16 << 20,
         onResponse: @escaping ResponseHandler,
         onChunk: @escaping ChunkHandler = { _ in }
     ) async throws -> Outcome {
+        if let url = request.url, TCPConnectProbe.applies(to: url) {
+            try await TCPConnectProbe.check(url, timeout: timeouts.connect)
+        }
+        do {
+            return try await run(request, readTimeout: timeouts.read, collectLimit: collectLimit, onResponse: onResponse, onChunk: onChunk)
+        } catch let error as URLError {
+            throw NetworkFailure.from(error, url: request.url, readTimeout: timeouts.read)
+        }
+    }
+
+    /// The URLSession transfer itself; transport failures are thrown as URLError.
+    private static func run(
+        _ request: URLRequest,
+        readTimeout: TimeInterval,
+        collectLimit: Int,
+        onResponse: @escaping ResponseHandler,
+        onChunk: @escaping ChunkHandler
+    ) async throws -> Outcome {
         let transfer = HTTPTransfer(request: request, collectLimit: collectLimit, onResponse: onResponse, onChunk: onChunk)
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForRequest = readTimeout.rounded(.up) + 1  // backstop; see the type's comment
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.urlCache = nil
         let queue = OperationQueue()
@@ -67,9 +99,14 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         let session = URLSession(configuration: configuration, delegate: transfer, delegateQueue: queue)
         defer { session.finishTasksAndInvalidate() }
         let task = session.dataTask(with: request)
+        let watchdog = transfer.watch(task, readTimeout: readTimeout)
+        defer { watchdog.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                transfer.lock.withLock { transfer.continuation = continuation }
+                transfer.lock.withLock {
+                    transfer.continuation = continuation
+                    transfer.lastActivity = .now
+                }
                 task.resume()
             }
         } onCancel: {
@@ -77,8 +114,35 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         }
     }
 
+    /// Cancels `task` with `NetworkFailure.readTimedOut` once nothing has arrived for `readTimeout`
+    /// seconds, checking ten times per timeout (at most every 0.5 s), so it fires at most 10 % or
+    /// 0.5 s late. A Dispatch timer, not a task, so it fires on time even when the cooperative
+    /// thread pool is busy; the caller cancels it when the transfer ends.
+    private func watch(_ task: URLSessionDataTask, readTimeout: TimeInterval) -> DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        let limit = Duration.seconds(readTimeout)
+        let interval = min(readTimeout / 10, 0.5)
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            let idle = self.lock.withLock { ContinuousClock.now - self.lastActivity }
+            if idle >= limit {
+                self.fail(NetworkFailure.readTimedOut(seconds: readTimeout))
+                task.cancel()
+            }
+        }
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.resume()
+        return timer
+    }
+
+    /// Notes that bytes (or a response head) arrived.
+    private func touch() {
+        lock.withLock { lastActivity = .now }
+    }
+
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
                     completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+        touch()
         guard let http = response as? HTTPURLResponse else {
             fail(URLError(.badServerResponse))
             completionHandler(.cancel)
@@ -98,6 +162,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        touch()
         let (handling, failed) = lock.withLock { (self.handling, self.sinkError != nil) }
         if failed { return }
         switch handling {
@@ -117,6 +182,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
 
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        touch()
         var redirected = newRequest
         let sameHost = newRequest.url?.host == request.url?.host && newRequest.url?.port == request.url?.port
         for (field, value) in request.allHTTPHeaderFields ?? [:] {

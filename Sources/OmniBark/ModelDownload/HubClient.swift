@@ -11,14 +11,14 @@ public struct HubClient: Sendable {
     /// Sent as `Authorization: Bearer <token>` (to the hub's host only, not to CDN redirects).
     public var token: String?
     public var retry: RetryPolicy
-    /// Idle timeout of one request, in seconds.
-    public var timeout: TimeInterval
+    /// Connect and read (idle) timeouts of each request.
+    public var timeouts: NetworkTimeouts
 
-    public init(repository: HubRepository, token: String?, retry: RetryPolicy = RetryPolicy(), timeout: TimeInterval = 60) {
+    public init(repository: HubRepository, token: String?, retry: RetryPolicy = RetryPolicy(), timeouts: NetworkTimeouts = .standard) {
         self.repository = repository
         self.token = token
         self.retry = retry
-        self.timeout = timeout
+        self.timeouts = timeouts
     }
 
     /// The token huggingface_hub would use from the environment: `HF_TOKEN`, then the legacy
@@ -41,14 +41,16 @@ public struct HubClient: Sendable {
         return request
     }
 
-    /// GETs a JSON document (with retries), returning its body and response.
-    func getJSON(_ url: URL, revision: String) async throws -> (Data, HTTPURLResponse) {
-        try await retry.run {
+    /// GETs a JSON document (with retries, each reported to `progress`), returning its body and response.
+    func getJSON(_ url: URL, revision: String, progress: DownloadProgress) async throws -> (Data, HTTPURLResponse) {
+        try await retry.run(url: url, onRetry: { error, attempt, wait in
+            progress.retrying(url.absoluteString, attempt: attempt, of: retry.maxAttempts, after: wait, because: error.reason)
+        }) {
             let outcome: HTTPTransfer.Outcome
             do {
-                outcome = try await HTTPTransfer.perform(request(url), timeout: timeout, onResponse: { _ in .collect })
-            } catch let error as URLError {
-                throw ModelDownloadError.transport(url: url, receivedBytes: 0, underlying: error.localizedDescription)
+                outcome = try await HTTPTransfer.perform(request(url), timeouts: timeouts, onResponse: { _ in .collect })
+            } catch let failure as NetworkFailure {
+                throw ModelDownloadError.transport(url: url, receivedBytes: 0, underlying: failure.description)
             }
             let status = outcome.response.statusCode
             guard (200..<300).contains(status) else {

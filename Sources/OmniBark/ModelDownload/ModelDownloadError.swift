@@ -28,6 +28,8 @@ public enum ModelDownloadError: Error, Sendable, CustomStringConvertible, Locali
     case fileSystem(path: String, operation: String, underlying: String)
     /// Some files failed; the others were fetched. Each failure is listed.
     case someFilesFailed([String: String])
+    /// A transient failure persisted through every attempt the retry policy allows.
+    case gaveUp(url: URL, attempts: Int, elapsed: Duration, reason: String)
 
     public var description: String {
         switch self {
@@ -60,6 +62,20 @@ public enum ModelDownloadError: Error, Sendable, CustomStringConvertible, Locali
         case let .someFilesFailed(failures):
             let lines = failures.keys.sorted().map { "  \($0): \(failures[$0] ?? "")" }
             return "\(failures.count) file(s) could not be fetched:\n" + lines.joined(separator: "\n")
+        case let .gaveUp(url, attempts, elapsed, reason):
+            return "gave up on \(url.absoluteString) after \(attempts) attempt\(attempts == 1 ? "" : "s") over \(TimeoutText.seconds(elapsed)): \(reason)"
+        }
+    }
+
+    /// What went wrong, without the URL (for retry lines that already name it).
+    public var reason: String {
+        switch self {
+        case let .transport(_, receivedBytes, underlying):
+            return receivedBytes > 0 ? "\(underlying) (at byte offset \(receivedBytes))" : underlying
+        case let .httpStatus(_, status, message):
+            return "HTTP \(status)" + (message.map { ": \($0)" } ?? "")
+        default:
+            return description
         }
     }
 

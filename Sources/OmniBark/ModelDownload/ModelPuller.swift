@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 /// What `ModelPuller.pull` should fetch, from where, to where.
@@ -10,12 +11,12 @@ public struct ModelPullOptions: Sendable {
     /// Files downloaded at the same time.
     public var concurrentFiles: Int
     public var retry: RetryPolicy
-    /// Idle timeout of one request, in seconds.
-    public var timeout: TimeInterval
+    /// Connect and read (idle) timeouts of each request.
+    public var timeouts: NetworkTimeouts
 
     public init(repository: HubRepository, revision: String = "main", destination: URL, token: String? = nil,
                 selection: ModelFileSelection = ModelFileSelection(), concurrentFiles: Int = 2,
-                retry: RetryPolicy = RetryPolicy(), timeout: TimeInterval = 60) {
+                retry: RetryPolicy = RetryPolicy(), timeouts: NetworkTimeouts = .standard) {
         self.repository = repository
         self.revision = revision
         self.destination = destination
@@ -23,7 +24,7 @@ public struct ModelPullOptions: Sendable {
         self.selection = selection
         self.concurrentFiles = max(1, concurrentFiles)
         self.retry = retry
-        self.timeout = timeout
+        self.timeouts = timeouts
     }
 }
 
@@ -44,8 +45,8 @@ public enum ModelPuller {
     /// Lists the repository at `options.revision`, picks the model's files, and fetches them a
     /// few at a time. Files that fail do not stop the others; the error then lists every failure.
     public static func pull(_ options: ModelPullOptions, progress: DownloadProgress = DownloadProgress()) async throws -> ModelPullSummary {
-        let client = HubClient(repository: options.repository, token: options.token, retry: options.retry, timeout: options.timeout)
-        let listing = try await client.listing(revision: options.revision)
+        let client = HubClient(repository: options.repository, token: options.token, retry: options.retry, timeouts: options.timeouts)
+        let listing = try await client.listing(revision: options.revision, progress: progress)
         let files = try options.selection.select(from: listing.files, repo: options.repository.id, revision: options.revision)
         let total = files.reduce(Int64(0)) { $0 + $1.size }
         progress.note("\(options.repository.id)@\(options.revision) (commit \(listing.commit)): \(files.count) files, "
@@ -53,7 +54,7 @@ public enum ModelPuller {
         do {
             try FileManager.default.createDirectory(at: options.destination, withIntermediateDirectories: true)
         } catch {
-            throw ModelDownloadError.fileSystem(path: options.destination.path, operation: "create directory", underlying: "\(error)")
+            throw ModelDownloadError.fileSystem(path: options.destination.path, operation: "create directory", underlying: ErrorMessage.reason(error))
         }
         let downloader = FileDownloader(client: client, commit: listing.commit, revision: options.revision,
                                         destination: options.destination, progress: progress)
@@ -74,7 +75,7 @@ public enum ModelPuller {
                 case .success(.downloaded(let bytes)):
                     summary.downloaded.append(path)
                     summary.bytesTransferred += bytes
-                case .failure(let error): failures[path] = "\(error)"
+                case .failure(let error): failures[path] = (error as? ModelDownloadError)?.description ?? ErrorMessage.reason(error)
                 }
                 startNext()
             }

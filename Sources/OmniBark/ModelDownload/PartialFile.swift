@@ -1,9 +1,11 @@
+import Checkpoints
 import Foundation
 
 /// A download in progress: the hidden `.<name>.incomplete` file beside the final one, an open
 /// handle appending to it, and the running checksum of everything it holds.
 ///
-/// Shared between URLSession's delegate callbacks and the downloading task, hence the lock.
+/// Thread safety: shared between URLSession's delegate callbacks and the downloading task; `lock`
+/// guards the handle, the checksum accumulator and the length, and every method takes it.
 final class PartialFile: @unchecked Sendable {
     let url: URL
     let expectedSize: Int64
@@ -29,7 +31,7 @@ final class PartialFile: @unchecked Sendable {
         if let size = Self.fileSize(url), size > expectedSize { try Self.remove(url) }
         if !manager.fileExists(atPath: url.path) {
             guard manager.createFile(atPath: url.path, contents: nil) else {
-                throw ModelDownloadError.fileSystem(path: url.path, operation: "create", underlying: "createFile failed")
+                throw ModelDownloadError.fileSystem(path: url.path, operation: "create", underlying: ErrorMessage.posix(errno))
             }
         }
         do {
@@ -42,7 +44,7 @@ final class PartialFile: @unchecked Sendable {
                 length += Int64(buffer.count)
             } while !buffer.isEmpty
         } catch {
-            throw ModelDownloadError.fileSystem(path: url.path, operation: "read partial download", underlying: "\(error)")
+            throw ModelDownloadError.fileSystem(path: url.path, operation: "read partial download", underlying: ErrorMessage.reason(error))
         }
     }
 
@@ -56,7 +58,7 @@ final class PartialFile: @unchecked Sendable {
                 try handle?.truncate(atOffset: 0)
                 try handle?.seek(toOffset: 0)
             } catch {
-                throw ModelDownloadError.fileSystem(path: url.path, operation: "truncate", underlying: "\(error)")
+                throw ModelDownloadError.fileSystem(path: url.path, operation: "truncate", underlying: ErrorMessage.reason(error))
             }
             accumulator = checksumKind.makeAccumulator(size: expectedSize)
             length = 0
@@ -73,7 +75,7 @@ final class PartialFile: @unchecked Sendable {
             do {
                 try handle?.write(contentsOf: data)
             } catch {
-                throw ModelDownloadError.fileSystem(path: url.path, operation: "write at byte offset \(length) of", underlying: "\(error)")
+                throw ModelDownloadError.fileSystem(path: url.path, operation: "write at byte offset \(length) of", underlying: ErrorMessage.reason(error))
             }
             data.withUnsafeBytes { accumulator.update($0) }
             length += Int64(data.count)
@@ -88,7 +90,7 @@ final class PartialFile: @unchecked Sendable {
                 try handle?.synchronize()
                 try handle?.close()
             } catch {
-                throw ModelDownloadError.fileSystem(path: url.path, operation: "flush", underlying: "\(error)")
+                throw ModelDownloadError.fileSystem(path: url.path, operation: "flush", underlying: ErrorMessage.reason(error))
             }
             handle = nil
             return accumulator.finalizeHex()
@@ -118,7 +120,7 @@ final class PartialFile: @unchecked Sendable {
         do {
             try FileManager.default.removeItem(at: url)
         } catch {
-            throw ModelDownloadError.fileSystem(path: url.path, operation: "remove", underlying: "\(error)")
+            throw ModelDownloadError.fileSystem(path: url.path, operation: "remove", underlying: ErrorMessage.reason(error))
         }
     }
 }

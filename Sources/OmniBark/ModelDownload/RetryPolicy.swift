@@ -22,17 +22,35 @@ public struct RetryPolicy: Sendable, Equatable {
         return min(delay, maximumDelay)
     }
 
-    /// Runs `body` until it succeeds, throws a non-transient error, or attempts run out.
-    /// `onRetry` hears of each failure that will be retried.
+    /// The sum of the waits between attempts when every attempt fails.
+    public var totalDelay: Duration {
+        (1..<maxAttempts).reduce(Duration.zero) { $0 + delay(afterAttempt: $1) }
+    }
+
+    /// The longest a request that never gets data keeps trying before giving up:
+    /// `maxAttempts × (connect + read)` plus the waits between attempts.
+    public func worstCase(_ timeouts: NetworkTimeouts) -> Duration {
+        .seconds(Double(maxAttempts) * timeouts.perAttempt) + totalDelay
+    }
+
+    /// Runs `body` until it succeeds, throws a non-transient error, or attempts run out; then
+    /// throws `ModelDownloadError.gaveUp` naming `url`, the attempts, the time spent and the last
+    /// reason. `onRetry` hears of each failure that will be retried: the error, the number of the
+    /// attempt that failed (1-based) and the wait before the next one.
     func run<T: Sendable>(
+        url: URL,
         onRetry: (ModelDownloadError, Int, Duration) -> Void = { _, _, _ in },
         _ body: () async throws -> T
     ) async throws -> T {
+        let started = ContinuousClock.now
         var attempt = 1
         while true {
             do {
                 return try await body()
-            } catch let error as ModelDownloadError where error.isTransient && attempt < maxAttempts {
+            } catch let error as ModelDownloadError where error.isTransient {
+                guard attempt < maxAttempts else {
+                    throw ModelDownloadError.gaveUp(url: url, attempts: attempt, elapsed: ContinuousClock.now - started, reason: error.reason)
+                }
                 let wait = delay(afterAttempt: attempt)
                 onRetry(error, attempt, wait)
                 try await Task.sleep(for: wait)

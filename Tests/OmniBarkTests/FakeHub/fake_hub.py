@@ -16,18 +16,26 @@ Unknown repositories get 404 with X-Error-Code: RepoNotFound; unknown revisions 
 The only revisions are "main" and the repository's fake commit sha.
 
 Test control (JSON bodies):
-  POST /_control/fault  {"path": "<file path in repo>", "kind": "drop"|"error500"|"corrupt"|"ignore_range",
+  POST /_control/fault  {"path": "<file path in repo>", "kind": "drop"|"error500"|"corrupt"|"ignore_range"|"stall",
                          "after": <bytes before dropping>, "times": <how many requests it hits, default 1>}
   GET  /_control/log    every request so far: [{"method", "path", "range", "status"}]
   POST /_control/reset  clears faults and the log
 
+("stall" sends nothing at all for that request and keeps the connection open.)
+
 Usage: fake_hub.py ROOT [--page-size N] [--exit-on-stdin-eof]. Prints "PORT <n>" on stdout once listening on 127.0.0.1.
+
+Hosts that never answer, for the timeout tests (no ROOT):
+  fake_hub.py --never-answer [--exit-on-stdin-eof]   accepts connections, never reads or answers
+  fake_hub.py --never-accept [--exit-on-stdin-eof]   a full accept backlog: connection attempts hang
 """
 import hashlib
 import json
 import os
+import socket
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit, parse_qs
 
@@ -210,6 +218,10 @@ class Handler(BaseHTTPRequestHandler):
         kind = fault["kind"] if fault else None
         if kind == "error500":
             return self.error(500, "Internal", "injected server error")
+        if kind == "stall":
+            self.record(0)
+            time.sleep(3600)
+            return
         if kind == "corrupt":
             content = bytes(b ^ 0xFF for b in content[:16]) + content[16:]
         start, status = 0, 200
@@ -236,20 +248,64 @@ class Handler(BaseHTTPRequestHandler):
         self.send(status, body, headers, "application/octet-stream")
 
 
-def main():
-    root = sys.argv[1]
-    page_size = int(sys.argv[sys.argv.index("--page-size") + 1]) if "--page-size" in sys.argv else 3
-    Handler.hub = Hub(root, page_size)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    print(f"PORT {server.server_address[1]}", flush=True)
-    # Exit when the parent closes our stdin (or dies): signals may be blocked in a test runner.
+def exit_on_stdin_eof():
+    """Exit when the parent closes our stdin (or dies): signals may be blocked in a test runner."""
     def watch_stdin():
         while sys.stdin.buffer.read(1):
             pass
         os._exit(0)
     if "--exit-on-stdin-eof" in sys.argv:
         threading.Thread(target=watch_stdin, daemon=True).start()
+
+
+def never_answer():
+    """Accepts every connection and never reads from or writes to it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    print(f"PORT {server.getsockname()[1]}", flush=True)
+    exit_on_stdin_eof()
+    held = []
+    while True:
+        connection, _ = server.accept()
+        held.append(connection)
+
+
+def never_accept():
+    """Listens with a backlog of 0 filled by our own connections, so further SYNs are dropped and
+    a client's connect() waits until its own timeout (Linux behaviour)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port = server.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        try:
+            filler.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        fillers.append(filler)
+    time.sleep(0.2)
+    print(f"PORT {port}", flush=True)
+    exit_on_stdin_eof()
+    while True:
+        time.sleep(3600)
+
+
+def main():
+    if "--never-answer" in sys.argv:
+        return never_answer()
+    if "--never-accept" in sys.argv:
+        return never_accept()
+    root = sys.argv[1]
+    page_size = int(sys.argv[sys.argv.index("--page-size") + 1]) if "--page-size" in sys.argv else 3
+    Handler.hub = Hub(root, page_size)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    print(f"PORT {server.server_address[1]}", flush=True)
+    exit_on_stdin_eof()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -1,0 +1,12 @@
+import Foundation
+import OmniBark
+
+/// What a command says once about the model it loaded: that it is the random-weight demo model,
+/// and each load warning (e.g. a missing generation_config.json and the defaults used instead).
+enum ModelNotices {
+    static func print(for speech: SpeechModel) {
+        var lines = speech.warnings
+        if speech.isDemo { lines.append(DemoModel.warning) }
+        for line in lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    }
+}
