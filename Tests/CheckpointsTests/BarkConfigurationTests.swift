@@ -108,3 +108,16 @@ import TestSupport
         #expect(!SunoKeyMapping.isAttentionMaskBuffer("semantic.layers.0.attn.att_proj.bias"))
     }
 }
+
+@Suite struct CheckpointValueDescriptionTests {
+    /// A wrong-typed field is shown as the JSON the user wrote, not as a Swift enum dump.
+    @Test func valuesPrintAsTheirJSON() throws {
+        let fields: [String: CheckpointValue] = ["n": .array([.int(1)]), "s": .dictionary(["a": .bool(true), "b": .null])]
+        let reader = ConfigurationFieldReader(fields: fields, file: "g.json")
+        #expect(throws: CheckpointError.invalidConfiguration(file: "g.json", field: "n", reason: "expected an integer, got [1]")) {
+            try reader.int("n", default: 0)
+        }
+        #expect(CheckpointValue.dictionary(["a": .bool(true), "b": .null]).description == #"{"a": true, "b": null}"#)
+        #expect(CheckpointValue.array(Array(repeating: .int(12345), count: 40)).description.count == 78)
+    }
+}
