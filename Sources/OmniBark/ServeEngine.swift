@@ -122,7 +122,6 @@ public final class ServeEngine: @unchecked Sendable {
     private var stopCurrent = false
     private var cancelsSink = false
     private var failure: (any Error)?
-    private var started = false
     private let onSpeaking: (@Sendable (Bool) -> Void)?
     private let sinkUnderruns: (@Sendable () -> Int)?
     private let log: @Sendable (String) -> Void
@@ -151,7 +150,6 @@ public final class ServeEngine: @unchecked Sendable {
         let begin: Bool = condition.withLock {
             guard phase == .idle else { return false }
             phase = .running
-            started = true
             return true
         }
         guard begin else { return }
@@ -212,7 +210,7 @@ public final class ServeEngine: @unchecked Sendable {
     /// (nothing more is published).
     public func cancel() {
         condition.lock()
-        let neverStarted = !started && phase == .idle
+        let neverStarted = phase == .idle
         closeLocked(reason: "the stream was cancelled", dropQueued: true, stopCurrent: true)
         cancelsSink = true
         if neverStarted { phase = .ended }
@@ -224,7 +222,7 @@ public final class ServeEngine: @unchecked Sendable {
 
     private func end(reason: String, dropQueued: Bool, stopCurrent: Bool) throws -> Statistics {
         condition.lock()
-        let neverStarted = !started && phase == .idle
+        let neverStarted = phase == .idle
         // With no generation thread, nothing would ever speak what is queued.
         closeLocked(reason: reason, dropQueued: dropQueued || neverStarted, stopCurrent: stopCurrent)
         if neverStarted { phase = .ending }
