@@ -338,27 +338,35 @@ public final class ServeEngine: @unchecked Sendable {
         let resampler = try StreamingResampler(inputRate: Double(model.sampleRate), outputRate: Double(sink.sampleRate))
         let output = SinkFailureTagging(sink)
         var first = true
-        _ = try UtteranceStreamer.stream(
-            model: model, fineMode: fineMode, text: request.text, voice: request.voice ?? options.voice,
-            configuration: options.apply(to: model.generator.configuration), seed: seed, resampler: resampler, sink: output,
-            audio: { samples in
-                let seconds = Double(samples) / Double(model.sampleRate)
-                let ttfa = first ? Double(DispatchTime.now().uptimeNanoseconds - enqueued) / 1e9 : nil
-                first = false
-                condition.withLock {
-                    stats.live.audioSeconds += seconds
-                    records[id]?.audioSeconds += seconds
-                    if let ttfa {
-                        if stats.live.timeToFirstAudio == nil { stats.live.timeToFirstAudio = ttfa }
-                        stats.lastTimeToFirstAudio = ttfa
-                        records[id]?.timeToFirstAudio = ttfa
+        let configuration = options.apply(to: model.generator.configuration)
+        // Long text is split as `speak` splits it; each segment continues the previous one's voice
+        // (one generation would cut the text at Bark's 256-token window).
+        let segments = options.longForm ? TextSegmenter().segments(of: request.text) : [request.text]
+        var voice = request.voice ?? options.voice
+        for (index, segment) in segments.enumerated() {
+            let generation = try UtteranceStreamer.stream(
+                model: model, fineMode: fineMode, text: segment, voice: voice,
+                configuration: configuration, seed: seed &+ UInt64(index), resampler: resampler, sink: output,
+                audio: { samples in
+                    let seconds = Double(samples) / Double(model.sampleRate)
+                    let ttfa = first ? Double(DispatchTime.now().uptimeNanoseconds - enqueued) / 1e9 : nil
+                    first = false
+                    condition.withLock {
+                        stats.live.audioSeconds += seconds
+                        records[id]?.audioSeconds += seconds
+                        if let ttfa {
+                            if stats.live.timeToFirstAudio == nil { stats.live.timeToFirstAudio = ttfa }
+                            stats.lastTimeToFirstAudio = ttfa
+                            records[id]?.timeToFirstAudio = ttfa
+                        }
                     }
-                }
-            },
-            compute: { seconds in condition.withLock { stats.live.computeSeconds += seconds } },
-            afterChunk: { [self] in
-                if condition.withLock({ stopCurrent }) { throw Stopped() }
-            })
+                },
+                compute: { seconds in condition.withLock { stats.live.computeSeconds += seconds } },
+                afterChunk: { [self] in
+                    if condition.withLock({ stopCurrent }) { throw Stopped() }
+                })
+            if generation.frames > 0, index < segments.count - 1 { voice = try generation.voicePreset(configuration: configuration) }
+        }
         let tail = try resampler.flush()
         if !tail.isEmpty { try output.write(tail) }
     }

@@ -124,6 +124,22 @@ import Testing
         #expect(status["queueCapacity"] as? Int == 5)
     }
 
+    /// A long request is spoken segment by segment, not cut at Bark's 256-token text window.
+    @Test func longTextIsSegmented() throws {
+        var options = SpeechOptions()
+        options.greedy = true
+        options.maxSemanticTokens = 8
+        let engine = ServeEngine(model: try SpeechModel(directory: Self.model), sink: RecordingSink(sampleRate: 24_000), options: options)
+        engine.start()
+        let sentence = "This sentence is long enough that no two of them fit in one segment of speech, which holds 180 characters."
+        let one = try engine.say(.init(text: sentence)).id
+        let three = try engine.say(.init(text: [sentence, sentence, sentence].joined(separator: " "))).id
+        try engine.finish()
+        let single = engine.status(of: one)?.audioSeconds ?? 0
+        let triple = engine.status(of: three)?.audioSeconds ?? 0
+        #expect(single > 0 && triple > 2 * single, "one segment \(single) s, three segments \(triple) s")
+    }
+
     /// finish, shutdown and cancel in any order, any number of times, started or not: none hangs.
     @Test(arguments: [["finish", "finish"], ["cancel", "cancel", "finish"], ["shutdown", "finish", "cancel"],
                       ["start", "cancel", "cancel", "finish"], ["start", "finish", "shutdown"], ["start", "shutdown", "cancel", "finish"]])
