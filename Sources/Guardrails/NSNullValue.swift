@@ -1,0 +1,6 @@
+import Foundation
+
+/// JSON null for `JSONSerialization` documents.
+enum NSNullValue {
+    static var null: Any { NSNull() }
+}
