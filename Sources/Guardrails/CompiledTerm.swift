@@ -1,3 +1,5 @@
+import Foundation
+
 /// A policy term folded the way text is folded, in the forms the token streams need.
 struct CompiledTerm: Sendable {
     /// Index of its category in the policy.

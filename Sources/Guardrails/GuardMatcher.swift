@@ -11,9 +11,10 @@ struct GuardMatcher: Sendable {
     }
 
     /// A compiled pattern of a category.
+    ///
+    /// Thread safety: the NSRegularExpression is immutable once made and documented as safe to use
+    /// from several threads at once; nothing else here is shared mutable state.
     struct Pattern: @unchecked Sendable {
-        // Thread safety: NSRegularExpression is immutable once made and documented as safe to
-        // use from several threads at once.
         var category: Int
         var language: String
         var expression: NSRegularExpression

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a policy says about a text: every match, the one that decides, and the text to generate.
 public struct GuardVerdict: Sendable, Equatable {
     /// Every match, in order of position.
@@ -26,9 +28,9 @@ public struct GuardVerdict: Sendable, Equatable {
         func position(_ span: TextSpan) -> [String: Any] {
             ["byte": span.byteOffset, "bytes": span.byteLength, "character": span.characterOffset, "characters": span.characterLength]
         }
-        var document: [String: Any] = ["allowed": allowed, "category": decisive?.category ?? NSNullValue.null,
-                                       "action": decisive?.action.rawValue ?? NSNullValue.null,
-                                       "position": decisive.map { position($0.span) } ?? NSNullValue.null]
+        var document: [String: Any] = ["allowed": allowed, "category": decisive?.category ?? NSNull(),
+                                       "action": decisive?.action.rawValue ?? NSNull(),
+                                       "position": decisive.map { position($0.span) } ?? NSNull()]
         document["matches"] = matches.map {
             ["category": $0.category, "action": $0.action.rawValue, "language": $0.language, "position": position($0.span)] as [String: Any]
         }

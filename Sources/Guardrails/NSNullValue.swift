@@ -1,6 +1,0 @@
-import Foundation
-
-/// JSON null for `JSONSerialization` documents.
-enum NSNullValue {
-    static var null: Any { NSNull() }
-}
