@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Bark", targets: ["Bark"]),
         .library(name: "Encodec", targets: ["Encodec"]),
         .library(name: "Audio", targets: ["Audio"]),
+        .library(name: "Guardrails", targets: ["Guardrails"]),
         .library(name: "Streaming", targets: ["Streaming"]),
         .library(name: "OmniBark", targets: ["OmniBark"]),
         .executable(name: "omnibark", targets: ["omnibark"]),
@@ -31,6 +32,11 @@ let package = Package(
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         // libpng/libjpeg behind a small C helper (their errors longjmp, which Swift cannot host).
         .target(name: "CImage", publicHeadersPath: ".", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        // Debian's ICU (libicu-dev) behind a small C file: TR39 confusable skeletons (uspoof),
+        // normalization and case folding. ICU's headers stay out of Swift's sight (Foundation
+        // carries its own ICU module, whose types clash with Debian's).
+        .target(name: "CICU", publicHeadersPath: ".",
+                linkerSettings: [.linkedLibrary("icui18n"), .linkedLibrary("icuuc"), .linkedLibrary("icudata")]),
 
         // Quantized-weight kernels (x86 intrinsics behind per-function target attributes, chosen at
         // run time) and the thread pool.
@@ -52,14 +58,17 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // The content policy: normalization (NFKC, case folding, invisibles, diacritics, TR39
+        // skeletons, substitutes, split and repeated letters) and matching of terms and patterns.
+        .target(name: "Guardrails", dependencies: ["Checkpoints", "CICU"]),
         // Modalities reads and resamples reference audio through Audio.
         .target(name: "Modalities", dependencies: ["Tensors", "Checkpoints", "CImage", "Bark", "Encodec", "Audio"]),
         .target(name: "OmniBark", dependencies: [
-            "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors", "Modalities", "NetworkStreaming",
+            "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors", "Guardrails", "Modalities", "NetworkStreaming",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "omnibark", dependencies: [
-            "OmniBark", "Bark", "Audio", "Streaming", "Checkpoints", "Tensors", "Modalities", "NetworkStreaming",
+            "OmniBark", "Bark", "Audio", "Streaming", "Checkpoints", "Tensors", "Guardrails", "Modalities", "NetworkStreaming",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -69,6 +78,7 @@ let package = Package(
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "Tensors", "TestSupport"]),
         .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors", "OmniBark", "TestSupport"]),
         .testTarget(name: "EncodecTests", dependencies: ["Encodec", "Checkpoints", "Tensors", "TestSupport"]),
+        .testTarget(name: "GuardrailsTests", dependencies: ["Guardrails", "TestSupport"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "TestSupport"]),
         // A real jackd dummy server and a recording JACK client, shared by the JACK tests.
         .target(name: "JackTestSupport", dependencies: ["CJack", "TestSupport", .product(name: "Atomics", package: "swift-atomics")],

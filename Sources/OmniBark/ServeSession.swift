@@ -1,6 +1,7 @@
 import Bark
 import Checkpoints
 import Foundation
+import Guardrails
 import NetworkStreaming
 import Streaming
 
@@ -18,6 +19,10 @@ public struct ServeOptions: Sendable {
     /// Directories of operator-supplied voice presets (`<name>.npz`), searched after the model's
     /// own presets. Clients name voices; no path a client sends is ever opened.
     public var voiceDirectories: [URL] = []
+    /// The content policy every `/say` text passes (refused: 422 with the category; bleeped:
+    /// replaced before queueing; logged: the category only). Nil checks nothing; `omnibark serve`
+    /// always sets one (the default policy unless --policy names another).
+    public var guardrail: Guardrail?
     /// The default queue capacity.
     public static let defaultQueueCapacity = 64
     public init() {}
@@ -99,6 +104,18 @@ public final class ServeSession: @unchecked Sendable {
         } catch {
             return .error(error.description, status: 400)
         }
+        var text = parsed.text
+        if let guardrail = options.guardrail {
+            do {
+                text = try ContentScreen(guardrail: guardrail, log: log).text(parsed.text, field: "POST /say text")
+            } catch let refusal as GuardRefusal {
+                return .json(["error": refusal.description, "category": refusal.category,
+                              "position": ["byte": refusal.span.byteOffset, "character": refusal.span.characterOffset]], status: 422)
+            } catch {
+                log("[guard] could not check a request: \(ErrorMessage.describe(error))")
+                return .error("the content policy could not check this text", status: 500)
+            }
+        }
         var voice: VoicePreset?
         if let name = parsed.voice {
             do {
@@ -112,7 +129,7 @@ public final class ServeSession: @unchecked Sendable {
             }
         }
         do {
-            let (id, position) = try engine.say(ServeEngine.Request(text: parsed.text, voice: voice, seed: parsed.seed,
+            let (id, position) = try engine.say(ServeEngine.Request(text: text, voice: voice, seed: parsed.seed,
                                                                     priority: parsed.priority))
             log("[engine] request #\(id) queued at position \(position) (\(parsed.text.count) characters, voice \(parsed.voice ?? "default"), priority \(parsed.priority))")
             return .json(["id": id, "position": position, "queued": true, "status": "/say/\(id)"], status: 202)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Bark
 import Checkpoints
 import Foundation
+import Guardrails
 import OmniBark
 import Streaming
 import Tensors
@@ -18,7 +19,9 @@ struct LiveCommand: ParsableCommand {
 
         Audio goes to JACK client `omnibark`, port out_1 (and out_2 with --stereo); route it with \
         --connect or any JACK patchbay. --sink wav:FILE writes the same stream to a file instead. \
-        A JACK server must be running, e.g. `jackd -d alsa` or, with no sound card, \
+        Every text passes the content policy (--policy, else the default): a refused argument \
+        exits with status 3 before anything loads; a refused input line is skipped (logged without \
+        its text), the rest are spoken, and the exit status is 3. A JACK server must be running, e.g. `jackd -d alsa` or, with no sound card, \
         `jackd -d dummy -r 48000`.
 
         Fine stage: --fine-mode chunked (default) gives the first audio after about a second of \
@@ -87,6 +90,8 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Compute threads for generation (default: all cores but one, left to the audio thread).")
     var threads: Int?
 
+    @OptionGroup var policyOptions: PolicyOptions
+
     func validate() throws {
         if positionalText != nil && textOption != nil { throw ValidationError("give the text once: as an argument or with --text") }
         if sink != "jack" && !sink.hasPrefix("wav:") { throw ValidationError("--sink must be jack or wav:FILE, got \(sink)") }
@@ -95,6 +100,8 @@ struct LiveCommand: ParsableCommand {
     }
 
     func run() throws {
+        let screen = try policyOptions.screen()
+        let argumentText = try (positionalText ?? textOption).map { try screen.text($0, field: "the text") }
         // Leave a core to JACK's process thread: size our pool and OpenBLAS before any math runs.
         let computeThreads = threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
         setenv("OMNIBARK_THREADS", String(computeThreads), 1)
@@ -128,17 +135,26 @@ struct LiveCommand: ParsableCommand {
         let engine = LiveEngine(model: speech, sink: output, options: options, fineMode: mode, sinkCounters: counters)
         engine.start()
         let reporter = stats ? startStatsReporter(engine) : nil
-        if let text = positionalText ?? textOption {
+        var refusal: GuardRefusal?
+        if let text = argumentText {
             engine.say(text)
         } else {
             var lines = StandardInputLines()
+            var lineNumber = 0
             while let line = lines.next() {
+                lineNumber += 1
                 // Stop reading once generation has failed; finish() below reports the error.
                 if let failure = engine.failureDescription { log("error: \(failure)"); break }
                 switch line {
                 case let .success(text):
                     let trimmed = text.trimmingCharacters(in: .whitespaces)
-                    if !trimmed.isEmpty { engine.say(trimmed) }
+                    if trimmed.isEmpty { continue }
+                    do {
+                        engine.say(try screen.text(trimmed, field: "line \(lineNumber)"))
+                    } catch let refused as GuardRefusal {
+                        refusal = refused
+                        log("skipped line \(lineNumber): refused by the content policy (category \"\(refused.category)\")")
+                    }
                 case let .failure(error):
                     log("skipped: \(error.description)")
                 }
@@ -150,6 +166,7 @@ struct LiveCommand: ParsableCommand {
         log(String(format: "spoke %d utterance(s), %.2f s of audio; time to first audio %@; real-time factor %.2f; underruns %d; xruns %d",
                    result.utterances, result.audioSeconds, result.timeToFirstAudio.map { String(format: "%.2f s", $0) } ?? "-",
                    result.realTimeFactor, result.underruns, result.xruns))
+        if let refusal { throw refusal }
     }
 
     private func startStatsReporter(_ engine: LiveEngine) -> DispatchSourceTimer {

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Checkpoints
+import Foundation
+import Guardrails
 import OmniBark
 
 /// The `omnibark` command-line tool.
@@ -15,11 +17,12 @@ struct OmniBarkCommand: AsyncParsableCommand {
         """,
         version: OmniBarkVersion.string,
         subcommands: [SpeakCommand.self, LiveCommand.self, ServeCommand.self, InspectCommand.self, ModelsCommand.self,
-                      BenchCommand.self, QualityCommand.self]
+                      BenchCommand.self, QualityCommand.self, GuardCommand.self]
     )
 
     /// Runs the command; a Foundation or POSIX error that escapes a command is reported as its
-    /// reason ("Permission denied") rather than a domain, code or NSError dump.
+    /// reason ("Permission denied") rather than a domain, code or NSError dump. Text refused by
+    /// the content policy exits with status 3.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -28,6 +31,9 @@ struct OmniBarkCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let refusal as GuardRefusal {
+            FileHandle.standardError.write(Data("Error: \(refusal.description)\n".utf8))
+            exit(withError: ExitCode(3))
         } catch {
             exit(withError: ErrorMessage.isFoundation(error) ? ReportedError(message: ErrorMessage.describe(error)) : error)
         }

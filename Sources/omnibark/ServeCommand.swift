@@ -22,7 +22,9 @@ struct ServeCommand: ParsableCommand {
 
         The stream runs in real time and carries silence between utterances. A request that fails \
         (say, a generation error) is marked failed with its reason and logged; the stream goes on. \
-        At most --max-queued requests wait (default 64); more are answered 503. A listener that falls \
+        Every /say text passes the content policy (--policy FILE, else the default policy): a \
+        refused text is answered 422 {"error", "category", "position"} and logged without the text; \
+        bleeped spans are replaced before generation; log-only categories are logged. At most --max-queued requests wait (default 64); more are answered 503. A listener that falls \
         more than --listener-queue pages (20 ms each) behind is dropped. Binds 127.0.0.1 unless --host says otherwise.
 
         Voices over HTTP are preset names only: the model's presets (speaker_embeddings) and the \
@@ -71,6 +73,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Outputs, repeatable: http:PORT, jack, icecast:URL, wav:FILE (default: http).", valueName: "sink"))
     var sink: [String] = []
     @Option(help: "JACK server name (with --sink jack).") var server: String?
+    @OptionGroup var policyOptions: PolicyOptions
     @Option(help: ArgumentHelp("JACK ports to connect to (with --sink jack), comma-separated.", valueName: "ports")) var connect: String?
 
     func validate() throws {
@@ -97,9 +100,11 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        let guardrail = try policyOptions.guardrail()
         let speech = try SpeechModel(directory: try ModelResolver.resolve(explicit: model), weightFormat: weights.format)
         ModelNotices.print(for: speech)
         var options = ServeOptions()
+        options.guardrail = guardrail
         options.speech.voice = try voice.map { try speech.voice($0) }
         options.speech.seed = seed
         options.speech.greedy = greedy

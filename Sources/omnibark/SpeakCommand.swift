@@ -3,6 +3,7 @@ import ArgumentParser
 import Bark
 import Checkpoints
 import Foundation
+import Guardrails
 import Modalities
 import OmniBark
 import Tensors
@@ -118,6 +119,8 @@ struct SpeakCommand: ParsableCommand {
     @Flag(name: .customLong("prefer-reference-prosody"), help: "Route: reference-audio prosody outranks text punctuation.")
     var preferReferenceProsody = false
 
+    @OptionGroup var policyOptions: PolicyOptions
+
     private var usesOmni: Bool {
         [referenceAudio, image, control, adapters, clip, style].contains { $0 != nil } || preferReferenceProsody
     }
@@ -169,7 +172,12 @@ struct SpeakCommand: ParsableCommand {
     func run() throws {
         // Everything that can be checked is checked before the model runs: the text, where the
         // outputs go, the model, the voice (against the model) and every conditioning input.
-        let input: String? = usesOmni && [positionalText, textOption, textFile].allSatisfy({ $0 == nil }) ? nil : try readText()
+        let raw: String? = usesOmni && [positionalText, textOption, textFile].allSatisfy({ $0 == nil }) ? nil : try readText()
+        // The content policy sees the text, the style and every control payload before anything loads.
+        let screen = try policyOptions.screen()
+        let input = try raw.map { try screen.text($0, field: "the text") }
+        let screenedStyle = try style.map { try screen.text($0, field: "--style") }
+        let events = try control.map { try screen.events(ControlEvent.load(contentsOf: Self.url($0))) } ?? []
         let outPath = out == "-" ? out : (out as NSString).expandingTildeInPath
         let presetPath = savePreset.map { ($0 as NSString).expandingTildeInPath }
         try OutputFile.check(outPath)
@@ -199,7 +207,7 @@ struct SpeakCommand: ParsableCommand {
         }
         let result: SpeechResult
         if usesOmni {
-            let omni = try prepareOmni(speech: speech, text: input, options: options)
+            let omni = try prepareOmni(speech: speech, text: input, style: screenedStyle, events: events, options: options)
             result = try runOmni(omni, progress: progress)
         } else {
             result = try speech.speak(input ?? "", options: options, progress: progress.handler, segmentStarted: announceSegment)
@@ -222,10 +230,12 @@ struct SpeakCommand: ParsableCommand {
         var options: SpeechOptions
     }
 
-    private func prepareOmni(speech: SpeechModel, text: String?, options: SpeechOptions) throws -> OmniInputs {
-        func url(_ path: String) -> URL { URL(fileURLWithPath: (path as NSString).expandingTildeInPath) }
+    private static func url(_ path: String) -> URL { URL(fileURLWithPath: (path as NSString).expandingTildeInPath) }
+
+    private func prepareOmni(speech: SpeechModel, text: String?, style: String?, events: [ControlEvent],
+                             options: SpeechOptions) throws -> OmniInputs {
+        let url = Self.url
         let model = try OmniModel(speech: speech, adapterFile: adapters.map(url), clipDirectory: clip.map(url))
-        let events = try control.map { try ControlEvent.load(contentsOf: url($0)) } ?? []
         let audio = try referenceAudio.map { try ModalityBundle.loadReferenceAudio(contentsOf: url($0)) }
         let pixels = try image.map { try ModalityBundle.loadImage(contentsOf: url($0), preprocessor: model.imagePreprocessor) }
         var routing = ModalityRouting()
