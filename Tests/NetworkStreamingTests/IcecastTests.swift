@@ -19,7 +19,8 @@ import Glibc
         init?() throws {
             guard let binary = NetworkTestSupport.require("icecast2"), NetworkTestSupport.require("setpriv") != nil else { return nil }
             self.binary = binary
-            port = Int.random(in: 20_000..<60_000)
+            // Below Linux's ephemeral range (32768–60999), so no client socket of this machine holds it.
+            port = Int.random(in: 20_000..<32_000)
             directory = try NetworkTestSupport.temporaryDirectory("icecast")
             let config = """
             <icecast>
@@ -46,14 +47,12 @@ import Glibc
             process = try NetworkTestSupport.launch("/usr/bin/setpriv", ["--reuid=icecast2", "--regid=icecast", "--init-groups",
                                                                         binary, "-c", directory.appendingPathComponent("icecast.xml").path],
                                                     in: directory, label: "icecast-\(UUID().uuidString.prefix(4))")
-            let ready = NetworkTestSupport.waitFor(10) {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                defer { close(fd) }
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = in_port_t(UInt16(port).bigEndian)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+            // Ready means Icecast answers HTTP. A bare TCP connect is not proof: on a busy machine a
+            // connect to a port nobody listens on can meet itself (TCP simultaneous open) when the
+            // kernel picks the same ephemeral source port, which once made a dead server look ready.
+            let ready = NetworkTestSupport.waitFor(30) {
+                let (status, _) = (try? NetworkTestSupport.curl(["-m", "2", "http://127.0.0.1:\(port)/status-json.xsl"])) ?? (0, "")
+                return status == 200
             }
             #expect(ready, "icecast2 listens on 127.0.0.1:\(port)")
         }

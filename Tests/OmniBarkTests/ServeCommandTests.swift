@@ -51,13 +51,14 @@ import TestSupport
             Issue.record("serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
             return
         }
-        for text in ["The first sentence of four.", "The second.", "The third.", "The fourth."] {
-            let curl = Process()
-            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-            curl.arguments = ["-s", "-o", "/dev/null", "--data-binary", "{\"text\": \"\(text)\"}", "http://127.0.0.1:\(port)/say"]
-            try curl.run()
-            curl.waitUntilExit()
-        }
+        // Thirty requests of three segments each: far more than the fixture model speaks before
+        // the signal arrives, so the queue is not empty when it does.
+        let request = "The first sentence of a longer request. The second sentence of it. And the third one, to make three."
+        let burst = Process()
+        burst.executableURL = URL(fileURLWithPath: "/bin/sh")
+        burst.arguments = ["-c", "for i in $(seq 30); do curl -s -o /dev/null --data-binary '{\"text\": \"\(request)\"}' http://127.0.0.1:\(port)/say; done"]
+        try burst.run()
+        burst.waitUntilExit()
         let started = Date()
         kill(process.processIdentifier, SIGTERM)
         while process.isRunning && Date().timeIntervalSince(started) < 30 { usleep(20_000) }
