@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Bark", targets: ["Bark"]),
         .library(name: "Encodec", targets: ["Encodec"]),
         .library(name: "Streaming", targets: ["Streaming"]),
+        .library(name: "Modalities", targets: ["Modalities"]),
         .library(name: "OmniBark", targets: ["OmniBark"]),
         .executable(name: "omnibark", targets: ["omnibark"]),
     ],
