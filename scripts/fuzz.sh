@@ -40,9 +40,10 @@ done
 if [ "$build" = 1 ]; then
     echo "fuzz.sh: building Fuzz/ with -sanitize=fuzzer,address ..."
     started=$(date +%s)
+    # C targets (the CImage helper above all) are instrumented too, for coverage and ASan checks.
     # (gold warns once per ASan helper symbol; those lines are dropped.)
     "$SWIFT" build --package-path "$ROOT/Fuzz" --scratch-path "$SCRATCH" -c debug \
-        -Xswiftc -sanitize=fuzzer,address 2>&1 | { grep -v "Cannot export local symbol" || true; }
+        -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address 2>&1 | { grep -v "Cannot export local symbol" || true; }
     [ "${PIPESTATUS[0]}" = 0 ] || { echo "fuzz.sh: build failed" >&2; exit 2; }
     echo "fuzz.sh: build took $(( $(date +%s) - started )) s"
 fi
