@@ -80,7 +80,7 @@ enum TorchStateDict {
     /// Most values (every list item, dict entry and byte counts one) converted for all attributes
     /// of one checkpoint. The memo lets a pickle reuse a sub-object, so a few hundred bytes can
     /// describe a tree of 2^60 values; the depth limit alone does not stop that.
-    static let maxAttributeValues = 1 << 20
+    static let maxAttributeValues = 1 << 16
 
     /// Plain data → `CheckpointValue`; nil for tensors, storages and globals (skipped). `budget`
     /// is how many more values may be converted (see `maxAttributeValues`); it is decremented.
