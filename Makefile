@@ -1,6 +1,7 @@
 # OmniBark — the README's two commands:
 #   make demo   builds the engine and runs the main job on a fresh machine (installing what it needs)
-#   make test   runs the whole test suite
+#   make test   runs the whole test suite, then every fuzz target for 5 s (scripts/fuzz.sh)
+#   make fuzz   fuzzes every reader for FUZZ_SECONDS each (default 60; FUZZ_TARGETS to pick some)
 # Both install the Debian packages they need first (idempotent, non-interactive).
 
 SHELL := /bin/bash
@@ -8,7 +9,7 @@ SWIFT ?= swift
 DEBIAN_PACKAGES := pkg-config libicu-dev libopenblas-dev libopus-dev libopusenc-dev libjack-jackd2-dev jackd2 libsoxr-dev libpng-dev libjpeg62-turbo-dev icecast2 ffmpeg opus-tools
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test build release deps fixtures clean
+.PHONY: demo test fuzz build release deps fixtures clean
 
 deps:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
@@ -26,9 +27,18 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product omnibark
 
+# The fuzz step runs after the tests; either failing fails `make test`, and swift test's summary
+# line is printed again last.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --disable-xctest 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	$(SWIFT) test --skip-build --disable-xctest 2>&1 | tee .build/test.log; status=$${PIPESTATUS[0]}; \
+	SWIFT=$(SWIFT) scripts/fuzz.sh --seconds 5 || { echo "make test: the fuzz step failed (see above)"; [ $$status != 0 ] || status=1; }; \
+	grep "Test run with" .build/test.log | tail -1; exit $$status
+
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps
+	SWIFT=$(SWIFT) scripts/fuzz.sh --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # The main job: text → speech → WAV through every stage. With no model downloaded, it makes the
 # random-weight demo model (real Bark layout and constants; its output is noise, not speech).

@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Audio", targets: ["Audio"]),
         .library(name: "Guardrails", targets: ["Guardrails"]),
         .library(name: "Streaming", targets: ["Streaming"]),
+        .library(name: "Modalities", targets: ["Modalities"]),
         .library(name: "OmniBark", targets: ["OmniBark"]),
         .executable(name: "omnibark", targets: ["omnibark"]),
     ],

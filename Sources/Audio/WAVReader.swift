@@ -30,7 +30,13 @@ public enum WAVReader {
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw WAVError.unreadable(file: path, reason: error.localizedDescription)
         }
-        return try data.withUnsafeBytes { raw in try parse(WAVBytes(raw: raw, file: path)) }
+        return try read(data, file: path)
+    }
+
+    /// Parses a whole WAV file image held in memory (the same checks as `read(_:maxBytes:)`);
+    /// `file` names it in errors. Used for bytes that never were a file, and by the fuzz target.
+    public static func read(_ data: Data, file: String) throws -> (samples: [Float], sampleRate: Int, channels: Int) {
+        try data.withUnsafeBytes { raw in try parse(WAVBytes(raw: raw, file: file)) }
     }
 
     /// What the `fmt ` chunk says.

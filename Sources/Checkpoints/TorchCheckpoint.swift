@@ -59,10 +59,16 @@ public final class TorchCheckpoint: TensorContainer {
 
         let (tensorRefs, attributes) = try TorchStateDict.split(root, path: path)
         var storageRanges: [String: Range<Int>] = [:]
+        // The first tensor (by name) naming each storage key; every other one must declare the
+        // same storage, since the range located for the key is sized from that declaration.
+        var storageDeclarations: [String: (tensor: String, storage: TorchStorageRef)] = [:]
         var infos: [String: TensorInfo] = [:]
-        for (name, ref) in tensorRefs {
+        for (name, ref) in tensorRefs.sorted(by: { $0.key < $1.key }) {
             let key = ref.storage.key
-            if storageRanges[key] == nil {
+            if let first = storageDeclarations[key] {
+                try Self.checkSameStorage(first, (name, ref.storage), path: path)
+            } else {
+                storageDeclarations[key] = (name, ref.storage)
                 storageRanges[key] = try Self.storageRange(ref.storage, prefix: prefix, directory: directory, path: path)
             }
             try TorchStateDict.validateView(ref, name: name, path: path)
@@ -105,6 +111,19 @@ public final class TorchCheckpoint: TensorContainer {
         }
         let range = try directory.dataRange(of: member)
         return try file.bytes(offset: range.lowerBound, length: range.count, item: "zip member '\(member.name)'")
+    }
+
+    /// Two tensors naming the same storage key must agree on its element type and count (torch
+    /// always writes one declaration per storage); otherwise a view checked against one
+    /// declaration could read past the bytes located for the other.
+    private static func checkSameStorage(_ first: (tensor: String, storage: TorchStorageRef),
+                                         _ other: (tensor: String, storage: TorchStorageRef), path: String) throws {
+        guard first.storage.dtype != other.storage.dtype || first.storage.elementCount != other.storage.elementCount else { return }
+        func describe(_ declaration: (tensor: String, storage: TorchStorageRef)) -> String {
+            "\(declaration.storage.elementCount) \(declaration.storage.dtype.rawValue) elements by tensor '\(declaration.tensor)'"
+        }
+        throw CheckpointError.malformed(file: path, item: "storage '\(first.storage.key)'", offset: nil,
+                                        reason: "declared as \(describe(first)) but as \(describe(other))")
     }
 
     /// Locates storage `data/<key>` and checks it holds `elementCount` elements.

@@ -17,6 +17,7 @@ enum TorchStateDict {
         }
         var tensorDict = top
         var attributes: [String: CheckpointValue] = [:]
+        var budget = maxAttributeValues
         let hasTensors = containsTensor(top)
         // Suno's checkpoints hold the state dict under `model`; their root also holds tensors of its
         // own (`best_val_loss` is a 0-d tensor), so a `model` dict with tensors wins over the root.
@@ -25,7 +26,7 @@ enum TorchStateDict {
             tensorDict = inner
             for (key, value) in top.entries {
                 guard case let .string(name) = key, name != "model",
-                      let converted = try checkpointValue(value, path: path, depth: 0) else { continue }
+                      let converted = try checkpointValue(value, path: path, depth: 0, budget: &budget) else { continue }
                 attributes[name] = converted
             }
         }
@@ -35,7 +36,7 @@ enum TorchStateDict {
             switch value {
             case let .tensor(ref): tensors[name] = ref
             default:
-                if tensorDict === top, hasTensors, let converted = try checkpointValue(value, path: path, depth: 0) {
+                if tensorDict === top, hasTensors, let converted = try checkpointValue(value, path: path, depth: 0, budget: &budget) {
                     attributes[name] = converted
                 }
             }
@@ -54,6 +55,12 @@ enum TorchStateDict {
         }
         guard let count = SizeMath.elementCount(ref.shape) else { throw bad("element count of shape \(ref.shape) overflows") }
         if count == 0 { return }
+        // Only overlapping strides (stride 0, as from expand()) make a view larger than its
+        // storage; reading one would turn a few stored bytes into an arbitrarily large tensor.
+        guard count <= ref.storage.elementCount else {
+            throw bad("view of \(count) elements (size \(ref.shape), stride \(ref.strides)) is larger than storage "
+                      + "'\(ref.storage.key)' of \(ref.storage.elementCount); overlapping (expanded) views are not supported")
+        }
         var last = ref.storageOffset
         for (extent, stride) in zip(ref.shape, ref.strides) {
             let (step, o1) = (extent - 1).multipliedReportingOverflow(by: stride)
@@ -70,13 +77,29 @@ enum TorchStateDict {
     /// Deepest nesting of lists/dicts accepted in attributes (also stops self-referencing lists).
     static let maxDepth = 64
 
-    /// Plain data → `CheckpointValue`; nil for tensors, storages and globals (skipped).
-    static func checkpointValue(_ value: PickleValue, path: String, depth: Int) throws -> CheckpointValue? {
+    /// Most values (every list item, dict entry and byte counts one) converted for all attributes
+    /// of one checkpoint. The memo lets a pickle reuse a sub-object, so a few hundred bytes can
+    /// describe a tree of 2^60 values; the depth limit alone does not stop that.
+    static let maxAttributeValues = 1 << 16
+
+    /// Plain data → `CheckpointValue`; nil for tensors, storages and globals (skipped). `budget`
+    /// is how many more values may be converted (see `maxAttributeValues`); it is decremented.
+    static func checkpointValue(_ value: PickleValue, path: String, depth: Int, budget: inout Int) throws -> CheckpointValue? {
         guard depth <= maxDepth else {
             throw CheckpointError.limitExceeded(file: path, item: "nesting depth of a non-tensor entry in data.pkl",
                                                 value: depth, limit: maxDepth)
         }
-        func convert(_ item: PickleValue) throws -> CheckpointValue? { try checkpointValue(item, path: path, depth: depth + 1) }
+        let cost: Int
+        if case let .bytes(b) = value { cost = 1 + b.count } else { cost = 1 }
+        guard budget >= cost else {
+            throw CheckpointError.limitExceeded(file: path, item: "values in the non-tensor entries of data.pkl "
+                                                + "(a shared sub-object counts each time it is used)",
+                                                value: maxAttributeValues - budget + cost, limit: maxAttributeValues)
+        }
+        budget -= cost
+        func convert(_ item: PickleValue) throws -> CheckpointValue? {
+            try checkpointValue(item, path: path, depth: depth + 1, budget: &budget)
+        }
         switch value {
         case .none: return CheckpointValue.null
         case let .bool(b): return .bool(b)

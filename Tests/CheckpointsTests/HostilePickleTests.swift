@@ -109,6 +109,69 @@ enum PickleBytes {
         }
     }
 
+    /// Found by fuzz-torch: two tensors naming storage '0' with different element counts. The
+    /// storage's bytes were located from one declaration and the other tensor's view checked
+    /// against its own, so reading it ran past the storage (a trap in debug builds, an
+    /// out-of-bounds read in release).
+    @Test func storageDeclaredTwiceWithDifferentSizesIsRefused() throws {
+        func tensor(_ name: String, numel: UInt8) -> [UInt8] {
+            PickleBytes.string(name) + PickleBytes.global("torch._utils", "_rebuild_tensor_v2")
+                + [0x28, 0x28] + PickleBytes.string("storage") + PickleBytes.global("torch", "FloatStorage")
+                + PickleBytes.string("0") + PickleBytes.string("cpu") + [0x4B, numel, 0x74, 0x51]
+                + [0x4B, 0x00, 0x4B, numel, 0x85, 0x4B, 0x01, 0x85, 0x89]
+                + PickleBytes.global("collections", "OrderedDict") + [0x29, 0x52, 0x74, 0x52]
+        }
+        // {'a': 2-element view of storage '0' (2 elements), 'b': 4-element view of storage '0' (4 elements)}
+        let pickle = [0x80, 0x02, 0x7D, 0x28] + tensor("a", numel: 2) + tensor("b", numel: 4) + [0x75, 0x2E]
+        let url = try StoredZipBuilder.torchFile(pickle: pickle, storages: ["0": [UInt8](repeating: 0, count: 8)])
+        #expect(throws: CheckpointError.malformed(file: url.path, item: "storage '0'", offset: nil,
+                                                  reason: "declared as 2 float32 elements by tensor 'a' but as 4 float32 elements by tensor 'b'")) {
+            try openCheckpoint(at: url)
+        }
+    }
+
+    /// The input fuzz-torch found (Suno's layout, mutated), kept in the fuzz corpus.
+    @Test func fuzzFoundStorageDeclaredTwiceIsRefused() throws {
+        let url = FixturePaths.repositoryRoot.appendingPathComponent("Fuzz/Corpus/fuzz-torch/regression-storage-declared-twice.pt")
+        #expect { try openCheckpoint(at: url) } throws: { error in
+            if case let CheckpointError.malformed(file, "storage '1'", nil, reason) = error {
+                return file == url.path && reason.contains("by tensor '_orig_mod.shared_a'")
+            }
+            return false
+        }
+    }
+
+    /// A seed written for fuzz-torch: a 2^28-element view with stride 0 over a 1-element storage
+    /// (as `expand()` makes). Reading it allocated 1 GiB from 4 stored bytes (and a larger size
+    /// would abort the process).
+    @Test func viewLargerThanItsStorageIsRefused() throws {
+        let size: [UInt8] = [0x4A, 0x00, 0x00, 0x00, 0x10, 0x85] // BININT 1 << 28, TUPLE1
+        let pickle = PickleBytes.stateDict(name: "w", numel: 1, offset: 0, size: size, stride: [0x4B, 0, 0x85])
+        let url = try StoredZipBuilder.torchFile(pickle: pickle, storages: ["0": [0, 0, 0, 0]])
+        #expect { try openCheckpoint(at: url) } throws: { error in
+            if case let CheckpointError.malformed(file, "tensor 'w'", nil, reason) = error {
+                return file == url.path && reason.contains("larger than storage '0' of 1")
+            }
+            return false
+        }
+    }
+
+    /// A seed written for fuzz-torch: T0 = (), T(k+1) = (Tk, Tk) for 60 levels through the memo,
+    /// as a non-tensor entry. Under the depth limit, but converting it visited 2^60 values (a hang).
+    @Test(.timeLimit(.minutes(1))) func sharedSubobjectTreeIsRefused() throws {
+        var pickle = [0x80, 0x02, 0x7D] + PickleBytes.string("model") + [0x7D, 0x73] + PickleBytes.string("args")
+            + [0x29, 0x71, 0x00] // EMPTY_TUPLE, BINPUT 0
+        for level in 0..<60 { pickle += [0x68, UInt8(level), 0x86, 0x71, UInt8(level + 1)] } // BINGET k, TUPLE2, BINPUT k+1
+        pickle += [0x73, 0x2E]
+        let url = try StoredZipBuilder.torchFile(pickle: pickle)
+        #expect { try openCheckpoint(at: url) } throws: { error in
+            if case let CheckpointError.limitExceeded(file, item, _, limit) = error {
+                return file == url.path && item.contains("values in the non-tensor entries") && limit == 1 << 16
+            }
+            return false
+        }
+    }
+
     @Test func stackAndMemoAbuseFailsCleanly() throws {
         let cases: [[UInt8]] = [
             [0x80, 0x02, 0x2E],                   // STOP on an empty stack
