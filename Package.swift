@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Bark", targets: ["Bark"]),
         .library(name: "Encodec", targets: ["Encodec"]),
         .library(name: "Audio", targets: ["Audio"]),
+        .library(name: "Watermark", targets: ["Watermark"]),
         .library(name: "Streaming", targets: ["Streaming"]),
         .library(name: "OmniBark", targets: ["OmniBark"]),
         .executable(name: "omnibark", targets: ["omnibark"]),
@@ -52,14 +53,16 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // The keyed audio watermark: streaming embedder, detector, key files and the robustness eval.
+        .target(name: "Watermark", dependencies: ["Audio", "Checkpoints"]),
         // Modalities reads and resamples reference audio through Audio.
         .target(name: "Modalities", dependencies: ["Tensors", "Checkpoints", "CImage", "Bark", "Encodec", "Audio"]),
         .target(name: "OmniBark", dependencies: [
-            "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors", "Modalities", "NetworkStreaming",
+            "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors", "Modalities", "NetworkStreaming", "Watermark",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "omnibark", dependencies: [
-            "OmniBark", "Bark", "Audio", "Streaming", "Checkpoints", "Tensors", "Modalities", "NetworkStreaming",
+            "OmniBark", "Bark", "Audio", "Streaming", "Checkpoints", "Tensors", "Modalities", "NetworkStreaming", "Watermark",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -70,6 +73,7 @@ let package = Package(
         .testTarget(name: "BarkTests", dependencies: ["Bark", "Checkpoints", "Tensors", "OmniBark", "TestSupport"]),
         .testTarget(name: "EncodecTests", dependencies: ["Encodec", "Checkpoints", "Tensors", "TestSupport"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "TestSupport"]),
+        .testTarget(name: "WatermarkTests", dependencies: ["Watermark", "Audio", "TestSupport"]),
         // A real jackd dummy server and a recording JACK client, shared by the JACK tests.
         .target(name: "JackTestSupport", dependencies: ["CJack", "TestSupport", .product(name: "Atomics", package: "swift-atomics")],
                 path: "Tests/JackTestSupport"),
