@@ -56,7 +56,7 @@ struct CellFeatures {
             for j in 0..<frames {
                 let p = power[j * bands + b]
                 logs[j * bands + b] = log(max(p, 1e-20))
-                weights[j * bands + b] = p > 0 ? min(1, max(0, 1 - 2 * floor / p)) : 0
+                weights[j * bands + b] = p > 0 ? min(1, max(0, 1 - floor / p)) : 0
             }
         }
         whitened = [Double](repeating: 0, count: power.count)

@@ -27,6 +27,10 @@ public struct WatermarkDetector: Sendable {
     public static let minimumDuration = 0.5
 
     private let pattern: WatermarkPattern
+    /// Per cell: the sync sign, 0 on payload cells and on the border bands (never whitened).
+    private let syncSigns: [Double]
+    /// Per cell: 1 on sync cells off the border bands, else 0.
+    private let syncMask: [Double]
     public let speeds: [Double]
     public let threshold: Double
 
@@ -35,6 +39,12 @@ public struct WatermarkDetector: Sendable {
     ///   - threshold: the largest false-alarm probability still reported as detected.
     public init(key: WatermarkKey, speeds: [Double] = defaultSpeeds, threshold: Double = defaultThreshold) {
         pattern = WatermarkPattern(key: key)
+        let bands = WatermarkLayout.bandCount
+        let pattern = pattern
+        syncMask = (0..<WatermarkLayout.cellCount).map { cell in
+            pattern.roles[cell] < 0 && cell % bands != 0 && cell % bands != bands - 1 ? 1 : 0
+        }
+        syncSigns = zip(syncMask, pattern.signs).map { $0 * Double($1) }
         self.speeds = speeds.isEmpty ? [1] : speeds.map { min(2, max(0.5, $0)) }
         self.threshold = threshold
     }
@@ -59,8 +69,9 @@ public struct WatermarkDetector: Sendable {
             for offset in [0, 1 / speed] {
                 features.measure(spectrogram, speed: speed, offset: offset)
                 guard let folded = features.foldedWhitened() else { continue }
+                let squares = folded.map { $0 * $0 }
                 for phase in 0..<WatermarkLayout.period {
-                    guard let score = syncScore(folded, phase: phase) else { continue }
+                    guard let score = syncScore(folded, squares: squares, phase: phase) else { continue }
                     if best == nil || score > best?.score ?? 0 { best = (score, speed, offset, phase) }
                 }
             }
@@ -82,16 +93,24 @@ public struct WatermarkDetector: Sendable {
 
     /// Normalized correlation of the folded cells with the sync signs when detector cell phase c
     /// is embedder phase (c + phase) mod 48.
-    private func syncScore(_ folded: [Double], phase: Int) -> Double? {
+    private func syncScore(_ folded: [Double], squares: [Double], phase: Int) -> Double? {
         let bands = WatermarkLayout.bandCount
         var correlation = 0.0
         var energy = 0.0
-        for c in 0..<WatermarkLayout.period {
-            let row = ((c + phase) % WatermarkLayout.period) * bands
-            for b in 1..<bands - 1 where pattern.roles[row + b] < 0 {
-                let value = folded[c * bands + b]
-                correlation += Double(pattern.signs[row + b]) * value
-                energy += value * value
+        folded.withUnsafeBufferPointer { values in
+            squares.withUnsafeBufferPointer { squared in
+                syncSigns.withUnsafeBufferPointer { signs in
+                    syncMask.withUnsafeBufferPointer { mask in
+                        for c in 0..<WatermarkLayout.period {
+                            let row = ((c + phase) % WatermarkLayout.period) * bands
+                            let cell = c * bands
+                            for b in 0..<bands {
+                                correlation += signs[row + b] * values[cell + b]
+                                energy += mask[row + b] * squared[cell + b]
+                            }
+                        }
+                    }
+                }
             }
         }
         return energy > 0 ? correlation / energy.squareRoot() : nil

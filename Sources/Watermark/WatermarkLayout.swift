@@ -19,11 +19,11 @@ public enum WatermarkLayout {
     public static let bandCount = 54
     /// Frames per pattern period.
     public static let period = 48
-    /// Largest relative change of a bin's magnitude (±35 %, about ±2.6 dB).
-    public static let maxGain: Float = 0.35
-    /// The mark's energy in a frame is at most this fraction of the frame's energy (−29 dB), which
+    /// Largest relative change of a bin's magnitude (±50 %).
+    public static let maxGain: Float = 0.5
+    /// The mark's energy in a frame is at most this fraction of the frame's energy (−28.5 dB), which
     /// keeps the SI-SNR of marked audio at about 30 dB or more whatever the signal.
-    public static let energyBudget: Float = 0.001_258_9  // 10^(−29/10)
+    public static let energyBudget: Float = 0.001_412_5  // 10^(−28.5/10)
 
     /// One past the last marked bin.
     static var endBin: Int { firstBin + binsPerBand * bandCount }
