@@ -343,6 +343,7 @@ public final class ServeEngine: @unchecked Sendable {
         _ = try UtteranceStreamer.stream(
             model: model, fineMode: fineMode, text: request.text, voice: request.voice ?? options.voice,
             configuration: options.apply(to: model.generator.configuration), seed: seed, resampler: resampler, sink: output,
+            watermark: options.watermark,
             audio: { samples in
                 let seconds = Double(samples) / Double(model.sampleRate)
                 let ttfa = first ? Double(DispatchTime.now().uptimeNanoseconds - enqueued) / 1e9 : nil

@@ -87,6 +87,8 @@ struct LiveCommand: ParsableCommand {
     @Option(help: "Compute threads for generation (default: all cores but one, left to the audio thread).")
     var threads: Int?
 
+    @OptionGroup(title: "Watermark") var watermark: WatermarkOutputOptions
+
     func validate() throws {
         if positionalText != nil && textOption != nil { throw ValidationError("give the text once: as an argument or with --text") }
         if sink != "jack" && !sink.hasPrefix("wav:") { throw ValidationError("--sink must be jack or wav:FILE, got \(sink)") }
@@ -100,11 +102,14 @@ struct LiveCommand: ParsableCommand {
         setenv("OMNIBARK_THREADS", String(computeThreads), 1)
         BLASThreads.set(computeThreads)
         if sink.hasPrefix("wav:") { try OutputFile.check((String(sink.dropFirst(4)) as NSString).expandingTildeInPath) }
-        let speech = try SpeechModel(directory: try ModelResolver.resolve(explicit: model), weightFormat: weights.format)
+        let directory = try ModelResolver.resolve(explicit: model)
+        let watermarkKey = try watermark.loadKey()
+        let speech = try SpeechModel(directory: directory, weightFormat: weights.format)
         ModelNotices.print(for: speech)
         var options = SpeechOptions()
         options.voice = try voice.map { try speech.voice($0) }
         options.seed = seed
+        options.watermark = WatermarkOutputOptions.settings(key: watermarkKey, modelDirectory: directory, seed: seed)
         options.greedy = greedy
         options.maxSemanticTokens = maxSemanticTokens
         let mode: FineStreamingMode = fineMode == .exact ? .exact : .chunked(chunk: chunk, lookahead: lookahead, context: context)

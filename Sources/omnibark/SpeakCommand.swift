@@ -118,6 +118,8 @@ struct SpeakCommand: ParsableCommand {
     @Flag(name: .customLong("prefer-reference-prosody"), help: "Route: reference-audio prosody outranks text punctuation.")
     var preferReferenceProsody = false
 
+    @OptionGroup(title: "Watermark") var watermark: WatermarkOutputOptions
+
     private var usesOmni: Bool {
         [referenceAudio, image, control, adapters, clip, style].contains { $0 != nil } || preferReferenceProsody
     }
@@ -175,6 +177,7 @@ struct SpeakCommand: ParsableCommand {
         try OutputFile.check(outPath)
         if let presetPath { try OutputFile.check(presetPath) }
         let directory = try ModelResolver.resolve(explicit: model)
+        let watermarkKey = try watermark.loadKey()
         let speech = try SpeechModel(directory: directory, weightFormat: weights.format)
         ModelNotices.print(for: speech)
 
@@ -191,6 +194,7 @@ struct SpeakCommand: ParsableCommand {
         options.maxSemanticTokens = maxSemanticTokens
         options.maxDuration = maxDuration
         options.longForm = !noLongForm
+        options.watermark = WatermarkOutputOptions.settings(key: watermarkKey, modelDirectory: directory, seed: options.seed)
         if !quiet && seed == nil && !greedy { log("seed \(options.seed) (pass --seed \(options.seed) to repeat this run)") }
 
         let progress = StageProgressBars(enabled: !quiet)

@@ -19,12 +19,18 @@ struct WatermarkOutputOptions: ParsableArguments {
     @Flag(name: .customLong("no-watermark"), help: "Do not watermark the output (it is marked by default; see `omnibark watermark`).")
     var disabled = false
 
-    /// The settings for this run, or nil with `--no-watermark`: the key (read, or created on first
-    /// use), a model id from the model directory's name (0–15) and a fresh session number (0–255).
-    func settings(modelDirectory: URL?) throws -> WatermarkSettings? {
-        guard !disabled else { return nil }
-        let name = modelDirectory?.standardizedFileURL.lastPathComponent ?? ""
-        let modelID = Int(name.utf8.reduce(UInt32(2166136261)) { ($0 ^ UInt32($1)) &* 16777619 } & 0xF)
-        return WatermarkSettings(key: try WatermarkKey.loadOrCreate(at: key.keyURL), modelID: modelID, session: Int.random(in: 0...255))
+    /// The key for this run (read, or created on first use), or nil with `--no-watermark`. Called
+    /// before the model loads, so a bad key path fails early.
+    func loadKey() throws -> WatermarkKey? {
+        disabled ? nil : try WatermarkKey.loadOrCreate(at: key.keyURL)
+    }
+
+    /// The payload settings: the key's id, a model id from the model directory's name (0–15) and
+    /// the session from the run's seed (its low 8 bits), so equal seeds still give equal audio.
+    static func settings(key: WatermarkKey?, modelDirectory: URL, seed: UInt64) -> WatermarkSettings? {
+        guard let key else { return nil }
+        let name = modelDirectory.standardizedFileURL.lastPathComponent
+        let modelID = Int(name.utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 } & 0xF)
+        return WatermarkSettings(key: key, modelID: modelID, session: Int(seed & 0xFF))
     }
 }

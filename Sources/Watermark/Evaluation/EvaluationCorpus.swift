@@ -3,11 +3,12 @@ import Foundation
 
 /// The audio the robustness evaluation marks and attacks: speech from the Debian TTS engines
 /// (espeak-ng in eight voices, flite in four) reading fixed sentences, any extra WAV files
-/// (e.g. the engine's own output), and unmarked-only material: synthetic babble, white and pink
-/// noise and tone sequences. All at 24 kHz mono.
+/// (e.g. the engine's own output), and unmarked-only material: synthetic babble (speech-like
+/// pulses through moving formants), white and pink noise and tone sequences. All at 24 kHz mono.
 public struct EvaluationCorpus: Sendable {
     public struct Item: Sendable {
-        public enum Kind: String, Sendable { case speech, noise, music }
+        /// Speech is marked and attacked; babble, noise and music are unmarked material only.
+        public enum Kind: String, Sendable { case speech, babble, noise, music }
         public let name: String
         public let kind: Kind
         public let samples: [Float]
@@ -61,7 +62,7 @@ public struct EvaluationCorpus: Sendable {
         let chunk = 10.0
         for index in 0..<Int((syntheticSeconds / chunk).rounded(.up)) {
             let seed = UInt64(index + 1)
-            items.append(Item(name: "babble \(index)", kind: .speech, samples: SyntheticAudio.speechLike(seconds: chunk, seed: seed)))
+            items.append(Item(name: "babble \(index)", kind: .babble, samples: SyntheticAudio.speechLike(seconds: chunk, seed: seed)))
             items.append(Item(name: "white noise \(index)", kind: .noise, samples: SyntheticAudio.noise(seconds: chunk, seed: seed, pink: false)))
             items.append(Item(name: "pink noise \(index)", kind: .noise, samples: SyntheticAudio.noise(seconds: chunk, seed: seed, pink: true)))
             items.append(Item(name: "tones \(index)", kind: .music, samples: SyntheticAudio.tones(seconds: chunk, seed: seed)))

@@ -7,9 +7,9 @@ extension WatermarkEvaluation.Report {
         func median(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.sorted()[values.count / 2] }
         let total = unmarkedTotal
         var lines = [
-            String(format: "- corpus: %.0f s of speech (espeak-ng, flite, synthetic babble, extra files) marked; %.0f s of noise and tones unmarked only",
+            String(format: "- corpus: %.0f s of speech (espeak-ng, flite, extra files) marked; %.0f s of synthetic babble, noise and tones unmarked only",
                    speechSeconds, otherSeconds),
-            String(format: "- SI-SNR of marked speech: min %.1f dB, median %.1f dB (%d items); noise and tones: min %.1f dB",
+            String(format: "- SI-SNR of marked speech: min %.1f dB, median %.1f dB (%d items); babble, noise and tones: min %.1f dB",
                    speechSISNR.min() ?? .nan, median(speechSISNR), speechSISNR.count, otherSISNR.min() ?? .nan),
             String(format: "- embedding cost: %.2f %% of one core (streamed in 40 ms chunks)", embeddingCost * 100),
             String(format: "- detection: %.0f s excerpts at random offsets, threshold false-alarm probability ≤ %.0e over %d alignments",
