@@ -33,8 +33,8 @@ public struct WatermarkKey: Sendable, Equatable {
 
     private init(unchecked bytes: [UInt8]) { self.bytes = bytes }
 
-    /// A 4-bit id of the key (0–15) for the payload, so a detector can tell which key a mark was
-    /// made with when several keys share a pattern (they never do by chance: the id is a hint).
+    /// A 4-bit id of the key (0–15, the XOR of its bytes) carried in the payload: a hint for
+    /// someone holding several keys about which one to try first.
     public var id: Int { Int(bytes.reduce(UInt8(0)) { $0 ^ $1 } & 0xF) }
 
     /// The key as 64 lowercase hexadecimal digits.
