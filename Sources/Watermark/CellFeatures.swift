@@ -86,17 +86,19 @@ struct CellFeatures {
         return folded
     }
 
-    /// Per second of the signal: the sync correlation of that second's cells alone (normalized),
-    /// after `foldedWhitened`; nil for seconds with no signal.
-    func secondScores(pattern: WatermarkPattern, phase: Int, speed: Double, offset: Double, duration: Double) -> [Double?] {
+    /// Per second of the whole signal (`totalSeconds` long, of which these features start at
+    /// `startSeconds`): the sync correlation of that second's cells alone (normalized), after
+    /// `foldedWhitened`; nil for seconds with no signal or outside these features.
+    func secondScores(pattern: WatermarkPattern, phase: Int, speed: Double, offset: Double, startSeconds: Double,
+                      totalSeconds: Double) -> [Double?] {
         let bands = WatermarkLayout.bandCount
-        let seconds = max(1, Int(duration.rounded(.up)))
+        let seconds = max(1, Int(totalSeconds.rounded(.up)))
         var correlation = [Double](repeating: 0, count: seconds)
         var energy = [Double](repeating: 0, count: seconds)
         let step = Double(WatermarkLayout.hop / FineSpectrogram.hop) / speed
         for j in 1..<max(1, frames - 1) {
             let center = (offset + Double(j) * step) * Double(FineSpectrogram.hop) + Double(WatermarkLayout.frameLength / 2)
-            let second = min(seconds - 1, Int(center / Double(WatermarkLayout.sampleRate)))
+            let second = min(seconds - 1, Int(startSeconds + center / Double(WatermarkLayout.sampleRate)))
             let row = ((j + phase) % WatermarkLayout.period) * bands
             for b in 1..<bands - 1 where pattern.roles[row + b] < 0 {
                 let value = whitened[j * bands + b]

@@ -5,8 +5,8 @@ public struct WatermarkDetection: Sendable, Equatable {
     /// The best normalized correlation over all alignments searched: ~N(0, 1) on unmarked audio
     /// at any one alignment; about 10–20 on 3 s of marked speech.
     public let score: Double
-    /// Probability that unmarked audio scores this high somewhere in the search (the normal tail
-    /// times the number of alignments tried; a conservative bound since they are correlated).
+    /// Probability that unmarked audio scores this high somewhere in the search, bounded: Hoeffding's
+    /// exp(−score²/2) times the number of alignments tried (conservative; they are correlated).
     public let falseAlarmProbability: Double
     /// The payload, when its CRC matches (nil on unmarked audio or when the mark is too weak).
     public let payload: WatermarkPayload?

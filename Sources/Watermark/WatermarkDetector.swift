@@ -8,10 +8,13 @@ import Foundation
 /// but not the cell-to-cell mark), weights each cell by how far it stands above its band's noise
 /// floor, clips outliers at 2σ, folds the cells onto the 48-frame period and correlates them with
 /// the key's sync signs. For any fixed signal and a random key, that correlation is a Rademacher
-/// sum normalized by its own standard deviation, so on unmarked audio it is ~N(0, 1) whatever the
-/// audio is. The search covers every frame phase (48), two sub-hop offsets and 25 speed factors
-/// (0.94–1.06 in steps of 0.005: crops, resampling and speed changes), 2,400 alignments in all;
-/// the false-alarm probability is the normal tail of the best score times 2,400 (Bonferroni).
+/// sum normalized by its own standard deviation: on unmarked audio it is about N(0, 1) whatever
+/// the audio is, and Hoeffding's inequality bounds its tail by exp(−z²/2) exactly. The search covers every frame phase (48), two sub-hop offsets and 25 speed factors
+/// (0.94–1.06 in steps of 0.005: crops, resampling and speed changes), 2,400 alignments per
+/// search; the false-alarm probability is exp(−z²/2) of the best score z times the alignments of
+/// all searches (a union bound; long signals are also searched in windows, see `detect`), so it
+/// never understates the chance of a false alarm. With one search, detection (≤ 1e-3) needs
+/// z ≥ 5.42.
 /// At the best alignment the payload cells give the 24 coded bits; the payload is reported when
 /// their CRC matches.
 ///
@@ -53,13 +56,71 @@ public struct WatermarkDetector: Sendable {
     public var alignmentCount: Int { speeds.count * 2 * WatermarkLayout.period }
 
     /// Looks for the mark in mono `samples` at `sampleRate` Hz (resampled to 24 kHz first).
-    /// Costs about 10–20 ms per 3 s of audio on one core.
+    ///
+    /// Signals up to 6 s are searched as a whole. Longer ones are searched as a whole and in 3 s
+    /// windows every 1.5 s, because a recording may join several utterances (each restarts the
+    /// pattern) or have gaps; the best of all searches decides, and the false-alarm probability
+    /// counts every alignment of every search. The payload sums the payload cells of every search
+    /// that alone passes the threshold. Costs about 15–40 ms per 3 s of audio on one core.
     public func detect(_ samples: [Float], sampleRate: Int) throws -> WatermarkDetection {
         let audio = sampleRate == WatermarkLayout.sampleRate ? samples
             : try StreamingResampler.resample(samples, from: Double(sampleRate), to: Double(WatermarkLayout.sampleRate))
-        let nothing = WatermarkDetection(detected: false, score: 0, falseAlarmProbability: 1, payload: nil, speed: 1,
-                                         secondScores: [], markedSeconds: [])
-        guard Double(audio.count) >= Self.minimumDuration * Double(WatermarkLayout.sampleRate) else { return nothing }
+        let rate = WatermarkLayout.sampleRate
+        let duration = Double(audio.count) / Double(rate)
+        var searches: [Search] = []
+        if let whole = search(audio, start: 0, totalSeconds: duration) { searches.append(whole) }
+        if duration > 2 * Self.windowSeconds {
+            let window = Int(Self.windowSeconds * Double(rate))
+            var starts = Array(stride(from: 0, through: audio.count - window, by: window / 2))
+            if let last = starts.last, last + window < audio.count { starts.append(audio.count - window) }
+            for start in starts {
+                if let found = search(Array(audio[start..<start + window]), start: start, totalSeconds: duration) { searches.append(found) }
+            }
+        }
+        guard let best = searches.max(by: { $0.score < $1.score }) else {
+            return WatermarkDetection(detected: false, score: 0, falseAlarmProbability: 1, payload: nil, speed: 1,
+                                      secondScores: [], markedSeconds: [])
+        }
+        let hypotheses = Double(max(1, searches.count) * alignmentCount)
+        func falseAlarm(_ score: Double) -> Double { min(1, hypotheses * RademacherTail.bound(above: score)) }
+        let detected = falseAlarm(best.score) <= threshold
+        let passing = searches.filter { falseAlarm($0.score) <= threshold }
+        var bitSums = [Double](repeating: 0, count: WatermarkPayload.codedBitCount)
+        for found in passing.isEmpty ? [best] : passing {
+            for i in bitSums.indices { bitSums[i] += found.bitSums[i] }
+        }
+        var seconds = [Double?](repeating: nil, count: max(1, Int(duration.rounded(.up))))
+        for found in passing.isEmpty ? [best] : passing {
+            for (index, score) in found.secondScores.enumerated() {
+                guard let score else { continue }
+                seconds[index] = max(seconds[index] ?? -.infinity, score)
+            }
+        }
+        let marked = detected ? seconds.enumerated().compactMap { index, score in
+            (score ?? -.infinity) >= Self.secondThreshold ? index : nil
+        } : []
+        return WatermarkDetection(detected: detected, score: best.score, falseAlarmProbability: falseAlarm(best.score),
+                                  payload: WatermarkPayload(codedBits: bitSums.map { $0 > 0 }), speed: best.speed,
+                                  secondScores: seconds, markedSeconds: marked)
+    }
+
+    /// Window length (s) of the windowed search of long signals.
+    public static let windowSeconds = 3.0
+
+    /// The best alignment of one search and what it reads there.
+    private struct Search {
+        var score: Double
+        var speed: Double
+        /// Per coded bit: the correlation of its cells at the best alignment.
+        var bitSums: [Double]
+        /// Per second of the whole signal: this search's score there (nil outside it).
+        var secondScores: [Double?]
+    }
+
+    /// Searches every alignment of `audio` (24 kHz), which starts at sample `start` of a signal
+    /// of `totalSeconds`; nil when it is too short or holds no signal.
+    private func search(_ audio: [Float], start: Int, totalSeconds: Double) -> Search? {
+        guard Double(audio.count) >= Self.minimumDuration * Double(WatermarkLayout.sampleRate) else { return nil }
         let low = Int((Double(WatermarkLayout.firstBin) - 0.5) * (speeds.min() ?? 1)) - 1
         let high = Int(((Double(WatermarkLayout.endBin) - 0.5) * (speeds.max() ?? 1)).rounded(.up)) + 2
         let spectrogram = FineSpectrogram(samples: audio, binRange: low..<high)
@@ -76,19 +137,12 @@ public struct WatermarkDetector: Sendable {
                 }
             }
         }
-        guard let best else { return nothing }
-        let falseAlarm = min(1, Double(alignmentCount) * NormalTail.probability(above: best.score))
-        let detected = falseAlarm <= threshold
+        guard let best else { return nil }
         features.measure(spectrogram, speed: best.speed, offset: best.offset)
-        let folded = features.foldedWhitened()
-        let payload = folded.flatMap { decodePayload($0, phase: best.phase) }
+        guard let folded = features.foldedWhitened() else { return nil }
         let seconds = features.secondScores(pattern: pattern, phase: best.phase, speed: best.speed, offset: best.offset,
-                                            duration: Double(audio.count) / Double(WatermarkLayout.sampleRate))
-        let marked = detected ? seconds.enumerated().compactMap { index, score in
-            (score ?? -.infinity) >= Self.secondThreshold ? index : nil
-        } : []
-        return WatermarkDetection(detected: detected, score: best.score, falseAlarmProbability: falseAlarm,
-                                  payload: payload, speed: best.speed, secondScores: seconds, markedSeconds: marked)
+                                            startSeconds: Double(start) / Double(WatermarkLayout.sampleRate), totalSeconds: totalSeconds)
+        return Search(score: best.score, speed: best.speed, bitSums: bitSums(folded, phase: best.phase), secondScores: seconds)
     }
 
     /// Normalized correlation of the folded cells with the sync signs when detector cell phase c
@@ -116,8 +170,8 @@ public struct WatermarkDetector: Sendable {
         return energy > 0 ? correlation / energy.squareRoot() : nil
     }
 
-    /// The payload read from the payload cells at `phase`, when its CRC matches.
-    private func decodePayload(_ folded: [Double], phase: Int) -> WatermarkPayload? {
+    /// Per coded bit: the correlation of its payload cells with their signs at `phase`.
+    private func bitSums(_ folded: [Double], phase: Int) -> [Double] {
         let bands = WatermarkLayout.bandCount
         var sums = [Double](repeating: 0, count: WatermarkPayload.codedBitCount)
         for c in 0..<WatermarkLayout.period {
@@ -126,6 +180,6 @@ public struct WatermarkDetector: Sendable {
                 sums[Int(pattern.roles[row + b])] += Double(pattern.signs[row + b]) * folded[c * bands + b]
             }
         }
-        return WatermarkPayload(codedBits: sums.map { $0 > 0 })
+        return sums
     }
 }

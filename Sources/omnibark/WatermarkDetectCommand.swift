@@ -9,7 +9,7 @@ struct WatermarkDetectCommand: ParsableCommand {
         commandName: "detect",
         abstract: "Tell whether audio files carry the watermark of a key.",
         discussion: """
-        Per file: detected or not, the score (normalized correlation; ~N(0,1) on unmarked audio at \
+        Per file: detected or not, the score (normalized correlation; about N(0,1) on unmarked audio at \
         any one alignment), the false-alarm probability (chance that unmarked audio scores as high \
         over the whole search), the payload (key id, model id, session) when its CRC checks, the \
         speed factor found and the seconds that carry the mark. WAV is read directly; other formats \

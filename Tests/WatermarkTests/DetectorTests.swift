@@ -17,7 +17,6 @@ struct DetectorTests {
             let start = Int(random.uniform(0, Double(marked.count - 72_000)))
             let result = try detector.detect(Array(marked[start..<start + 72_000]), sampleRate: 24_000)
             #expect(result.detected, "score \(result.score)")
-            #expect(result.falseAlarmProbability < 1e-4)
         }
         let whole = try detector.detect(marked, sampleRate: 24_000)
         #expect(whole.payload == Self.settings.payload)

@@ -54,3 +54,22 @@ struct EmbedderTests {
         }
     }
 }
+
+/// Key files: created 0600 once, read back equal, refused with the file named when malformed.
+struct KeyFileTests {
+    @Test func loadOrCreateMakesAPrivateFileOnceAndReadsItBack() throws {
+        let folder = try TestTools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("nested/watermark.key")
+        let created = try WatermarkKey.loadOrCreate(at: url)
+        #expect(try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int == 0o600)
+        #expect(try WatermarkKey.loadOrCreate(at: url) == created)
+        #expect(try WatermarkKey.load(from: url) == created)
+        try Data("0123\n".utf8).write(to: url)
+        #expect(throws: WatermarkKeyError.malformed(path: url.path)) { try WatermarkKey.load(from: url) }
+        let missing = folder.appendingPathComponent("none.key")
+        #expect(throws: WatermarkKeyError.self) { try WatermarkKey.load(from: missing) }
+        #expect(WatermarkKey.defaultPath(environment: ["OMNIBARK_HOME": "/data/ob"]).path == "/data/ob/watermark.key")
+        #expect(WatermarkKey.defaultPath(environment: ["HOME": "/home/u"]).path == "/home/u/.config/omnibark/watermark.key")
+    }
+}
