@@ -11,7 +11,7 @@ extension WatermarkEvaluation.Report {
                    speechSeconds, otherSeconds),
             String(format: "- SI-SNR of marked speech: min %.1f dB, median %.1f dB (%d items); babble, noise and tones: min %.1f dB",
                    speechSISNR.min() ?? .nan, median(speechSISNR), speechSISNR.count, otherSISNR.min() ?? .nan),
-            String(format: "- embedding cost: %.2f %% of one core (streamed in 40 ms chunks)", embeddingCost * 100),
+            String(format: "- embedding cost: %.2f %% of one core (thread CPU time over audio time, streamed in 40 ms chunks)", embeddingCost * 100),
             String(format: "- detection: %.0f s excerpts at random offsets, threshold false-alarm probability ≤ %.0e over %d alignments",
                    settings.excerptSeconds, settings.threshold, alignmentCount),
             "- false positives, all unmarked excerpts: \(total.falsePositives) of \(total.excerpts) (\(percent(total.falsePositives, total.excerpts)))",

@@ -72,10 +72,10 @@ public enum WatermarkEvaluation {
             }
         }
         // The speech is marked as one stream (one long utterance), streamed in 40 ms chunks.
-        let start = DispatchTime.now().uptimeNanoseconds
+        // CPU time of this thread, so a busy machine does not inflate the cost.
+        let start = threadCPUSeconds()
         let markedSpeech = streamEmbed(unmarkedSpeech, settings: watermark)
-        let embeddingCost = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            / (Double(unmarkedSpeech.count) / Double(WatermarkLayout.sampleRate))
+        let embeddingCost = (threadCPUSeconds() - start) / (Double(unmarkedSpeech.count) / Double(WatermarkLayout.sampleRate))
         let markedOther = streamEmbed(other, settings: watermark)
         func siSNR(_ original: [Float], _ marked: [Float], _ ranges: [Range<Int>]) -> [Double] {
             ranges.compactMap { SignalQuality.siSNR(reference: Array(original[$0]), estimate: Array(marked[$0])) }
@@ -104,6 +104,13 @@ public enum WatermarkEvaluation {
         return Report(rows: rows, speechSISNR: speechSISNR, otherSISNR: otherSISNR, embeddingCost: embeddingCost,
                       speechSeconds: Double(markedSpeech.count) / 24_000, otherSeconds: Double(other.count) / 24_000,
                       settings: settings, alignmentCount: detector.alignmentCount)
+    }
+
+    /// CPU seconds the calling thread has used.
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// `WatermarkEmbedder` over `samples` in 960-sample (40 ms) chunks, as the engine streams.
