@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Encodec", targets: ["Encodec"]),
         .library(name: "Audio", targets: ["Audio"]),
         .library(name: "Guardrails", targets: ["Guardrails"]),
+        .library(name: "Watermark", targets: ["Watermark"]),
         .library(name: "Streaming", targets: ["Streaming"]),
         .library(name: "Modalities", targets: ["Modalities"]),
         .library(name: "OmniBark", targets: ["OmniBark"]),
@@ -62,14 +63,16 @@ let package = Package(
         // The content policy: normalization (NFKC, case folding, invisibles, diacritics, TR39
         // skeletons, substitutes, split and repeated letters) and matching of terms and patterns.
         .target(name: "Guardrails", dependencies: ["Checkpoints", "CICU"]),
+        // The keyed audio watermark: streaming embedder, detector, key files and the robustness eval.
+        .target(name: "Watermark", dependencies: ["Audio", "Checkpoints"]),
         // Modalities reads and resamples reference audio through Audio.
         .target(name: "Modalities", dependencies: ["Tensors", "Checkpoints", "CImage", "Bark", "Encodec", "Audio"]),
         .target(name: "OmniBark", dependencies: [
-            "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors", "Guardrails", "Modalities", "NetworkStreaming",
+            "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors", "Guardrails", "Modalities", "NetworkStreaming", "Watermark",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "omnibark", dependencies: [
-            "OmniBark", "Bark", "Audio", "Streaming", "Checkpoints", "Tensors", "Guardrails", "Modalities", "NetworkStreaming",
+            "OmniBark", "Bark", "Audio", "Streaming", "Checkpoints", "Tensors", "Guardrails", "Modalities", "NetworkStreaming", "Watermark",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -81,15 +84,16 @@ let package = Package(
         .testTarget(name: "EncodecTests", dependencies: ["Encodec", "Checkpoints", "Tensors", "TestSupport"]),
         .testTarget(name: "GuardrailsTests", dependencies: ["Guardrails", "TestSupport"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio", "TestSupport"]),
+        .testTarget(name: "WatermarkTests", dependencies: ["Watermark", "Audio", "TestSupport"]),
         // A real jackd dummy server and a recording JACK client, shared by the JACK tests.
         .target(name: "JackTestSupport", dependencies: ["CJack", "TestSupport", .product(name: "Atomics", package: "swift-atomics")],
                 path: "Tests/JackTestSupport"),
         .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Audio", "JackTestSupport", "TestSupport"]),
         .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors", "Audio", "TestSupport"]),
         .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors",
-                                                         "Modalities", "JackTestSupport", "TestSupport"],
+                                                         "Modalities", "Watermark", "JackTestSupport", "TestSupport"],
                     exclude: ["FakeHub"]),
-        .testTarget(name: "NetworkStreamingTests", dependencies: ["NetworkStreaming", "OmniBark", "Audio", "Streaming", "Bark",
+        .testTarget(name: "NetworkStreamingTests", dependencies: ["NetworkStreaming", "OmniBark", "Audio", "Streaming", "Bark", "Watermark",
                                                                  "Checkpoints", "CBLAS",
                                                                  .product(name: "Atomics", package: "swift-atomics")]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CJack", "COpus"]),

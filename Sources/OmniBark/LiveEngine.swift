@@ -142,6 +142,7 @@ public final class LiveEngine: @unchecked Sendable {
         try UtteranceStreamer.stream(
             model: model, fineMode: fineMode, text: text, voice: voice,
             configuration: options.apply(to: model.generator.configuration), seed: seed, resampler: resampler, sink: sink,
+            watermark: options.watermark,
             audio: { samples in
                 condition.lock()
                 if stats.timeToFirstAudio == nil, let enqueued {

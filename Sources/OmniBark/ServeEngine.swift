@@ -347,6 +347,7 @@ public final class ServeEngine: @unchecked Sendable {
             let generation = try UtteranceStreamer.stream(
                 model: model, fineMode: fineMode, text: segment, voice: voice,
                 configuration: configuration, seed: seed &+ UInt64(index), resampler: resampler, sink: output,
+                watermark: options.watermark,
                 audio: { samples in
                     let seconds = Double(samples) / Double(model.sampleRate)
                     let ttfa = first ? Double(DispatchTime.now().uptimeNanoseconds - enqueued) / 1e9 : nil

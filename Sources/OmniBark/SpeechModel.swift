@@ -4,6 +4,7 @@ import Checkpoints
 import Encodec
 import Foundation
 import Tensors
+import Watermark
 
 /// A Bark model ready to speak: the three transformers, tokenizer, generation configuration and
 /// the EnCodec decoder, loaded from a Hugging Face Bark directory as users download it.
@@ -117,6 +118,7 @@ public struct SpeechModel: Sendable {
         if let maxDuration = options.maxDuration {
             samples = Array(samples.prefix(Int(maxDuration * Double(sampleRate))))
         }
+        if let watermark = options.watermark { samples = WatermarkEmbedder.embed(samples, settings: watermark) }
         return SpeechResult(audio: samples, sampleRate: sampleRate, segments: generations, timings: timings)
     }
 }

@@ -1,4 +1,5 @@
 import Bark
+import Watermark
 
 /// What a user can change about one `speak` call. Nil fields keep the model's
 /// `generation_config.json` values.
@@ -25,6 +26,11 @@ public struct SpeechOptions: Sendable {
     /// previous segment as its voice (keeps the speaker). Off: the text is one generation
     /// (transformers truncates it to `max_input_semantic_length` tokens).
     public var longForm = true
+    /// Watermark every output sample with this key and payload (`Watermark` module): `speak`
+    /// marks its result, `LiveEngine` and `ServeEngine` mark each utterance's 24 kHz stream on the
+    /// generation thread before resampling and the sink. Nil (the default, used by the parity
+    /// tests): unmarked. The `omnibark` commands set it unless `--no-watermark`.
+    public var watermark: WatermarkSettings?
 
     public init() {}
 

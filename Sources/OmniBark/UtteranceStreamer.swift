@@ -2,8 +2,10 @@ import Audio
 import Bark
 import Foundation
 import Streaming
+import Watermark
 
 /// Streams one generation into a sink: streaming Bark generation → stateful EnCodec decoder →
+/// watermark embedder (when `watermark` is set; one per utterance, flushed at its end) →
 /// resampler → sink. Shared by `LiveEngine` and `ServeEngine`, which keep their own queues and
 /// statistics through the callbacks.
 ///
@@ -18,13 +20,16 @@ enum UtteranceStreamer {
     ///     (the error is rethrown).
     static func stream(model: SpeechModel, fineMode: FineStreamingMode, text: String, voice: VoicePreset?,
                        configuration: BarkGenerationConfiguration, seed: UInt64, resampler: StreamingResampler,
-                       sink: any AudioSink, audio: (Int) -> Void, compute: (Double) -> Void,
+                       sink: any AudioSink, watermark: WatermarkSettings? = nil, audio: (Int) -> Void, compute: (Double) -> Void,
                        afterChunk: () throws -> Void = {}) throws -> BarkGeneration {
         var decoder = model.codec.makeStreamingDecoder()
         var timings = GenerationTimings()
         var computeStart = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - computeStart) / 1e9 }
-        func deliver(_ samples: [Float]) throws {
+        let embedder = watermark.map(WatermarkEmbedder.init)
+        func deliver(_ decoded: [Float], last: Bool = false) throws {
+            var samples = embedder?.process(decoded) ?? decoded
+            if last, let embedder { samples += embedder.finish() }
             guard !samples.isEmpty else { return }
             let resampled = try resampler.process(samples)
             compute(elapsed())
@@ -37,7 +42,7 @@ enum UtteranceStreamer {
             .run(text: text, voice: voice, configuration: configuration, seed: seed, timings: &timings) { rows in
                 try deliver(try decoder.decode(rows))
             }
-        try deliver(decoder.finish())
+        try deliver(decoder.finish(), last: true)
         compute(elapsed())
         return generation
     }

@@ -91,6 +91,7 @@ struct LiveCommand: ParsableCommand {
     var threads: Int?
 
     @OptionGroup var policyOptions: PolicyOptions
+    @OptionGroup(title: "Watermark") var watermark: WatermarkOutputOptions
 
     func validate() throws {
         if positionalText != nil && textOption != nil { throw ValidationError("give the text once: as an argument or with --text") }
@@ -107,11 +108,14 @@ struct LiveCommand: ParsableCommand {
         setenv("OMNIBARK_THREADS", String(computeThreads), 1)
         BLASThreads.set(computeThreads)
         if sink.hasPrefix("wav:") { try OutputFile.check((String(sink.dropFirst(4)) as NSString).expandingTildeInPath) }
-        let speech = try SpeechModel(directory: try ModelResolver.resolve(explicit: model), weightFormat: weights.format)
+        let directory = try ModelResolver.resolve(explicit: model)
+        let watermarkKey = try watermark.loadKey()
+        let speech = try SpeechModel(directory: directory, weightFormat: weights.format)
         ModelNotices.print(for: speech)
         var options = SpeechOptions()
         options.voice = try voice.map { try speech.voice($0) }
         options.seed = seed
+        options.watermark = WatermarkOutputOptions.settings(key: watermarkKey, modelDirectory: directory, seed: seed)
         options.greedy = greedy
         options.maxSemanticTokens = maxSemanticTokens
         let mode: FineStreamingMode = fineMode == .exact ? .exact : .chunked(chunk: chunk, lookahead: lookahead, context: context)

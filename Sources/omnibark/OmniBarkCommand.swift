@@ -17,7 +17,8 @@ struct OmniBarkCommand: AsyncParsableCommand {
         """,
         version: OmniBarkVersion.string,
         subcommands: [SpeakCommand.self, LiveCommand.self, ServeCommand.self, InspectCommand.self, ModelsCommand.self,
-                      BenchCommand.self, QualityCommand.self, GuardCommand.self]
+                      BenchCommand.self, QualityCommand.self, GuardCommand.self,
+                      WatermarkCommand.self]
     )
 
     /// Runs the command; a Foundation or POSIX error that escapes a command is reported as its

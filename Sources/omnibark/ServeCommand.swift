@@ -70,6 +70,8 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("ice-genre"), help: "Icecast genre.") var iceGenre = "Speech"
     @Flag(name: .customLong("ice-public"), help: "List the stream in Icecast's directory.") var icePublic = false
 
+    @OptionGroup(title: "Watermark") var watermark: WatermarkOutputOptions
+
     @Option(help: ArgumentHelp("Outputs, repeatable: http:PORT, jack, icecast:URL, wav:FILE (default: http).", valueName: "sink"))
     var sink: [String] = []
     @Option(help: "JACK server name (with --sink jack).") var server: String?
@@ -101,12 +103,15 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let guardrail = try policyOptions.guardrail()
-        let speech = try SpeechModel(directory: try ModelResolver.resolve(explicit: model), weightFormat: weights.format)
+        let directory = try ModelResolver.resolve(explicit: model)
+        let watermarkKey = try watermark.loadKey()
+        let speech = try SpeechModel(directory: directory, weightFormat: weights.format)
         ModelNotices.print(for: speech)
         var options = ServeOptions()
         options.guardrail = guardrail
         options.speech.voice = try voice.map { try speech.voice($0) }
         options.speech.seed = seed
+        options.speech.watermark = WatermarkOutputOptions.settings(key: watermarkKey, modelDirectory: directory, seed: seed)
         options.speech.greedy = greedy
         options.speech.maxSemanticTokens = maxSemanticTokens
         options.http.host = host

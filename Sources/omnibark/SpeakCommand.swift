@@ -120,6 +120,7 @@ struct SpeakCommand: ParsableCommand {
     var preferReferenceProsody = false
 
     @OptionGroup var policyOptions: PolicyOptions
+    @OptionGroup(title: "Watermark") var watermark: WatermarkOutputOptions
 
     private var usesOmni: Bool {
         [referenceAudio, image, control, adapters, clip, style].contains { $0 != nil } || preferReferenceProsody
@@ -183,6 +184,7 @@ struct SpeakCommand: ParsableCommand {
         try OutputFile.check(outPath)
         if let presetPath { try OutputFile.check(presetPath) }
         let directory = try ModelResolver.resolve(explicit: model)
+        let watermarkKey = try watermark.loadKey()
         let speech = try SpeechModel(directory: directory, weightFormat: weights.format)
         ModelNotices.print(for: speech)
 
@@ -199,6 +201,7 @@ struct SpeakCommand: ParsableCommand {
         options.maxSemanticTokens = maxSemanticTokens
         options.maxDuration = maxDuration
         options.longForm = !noLongForm
+        options.watermark = WatermarkOutputOptions.settings(key: watermarkKey, modelDirectory: directory, seed: options.seed)
         if !quiet && seed == nil && !greedy { log("seed \(options.seed) (pass --seed \(options.seed) to repeat this run)") }
 
         let progress = StageProgressBars(enabled: !quiet)
