@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bark
+import Checkpoints
 import Foundation
 import NetworkStreaming
 import OmniBark
@@ -103,6 +104,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let guardrail = try policyOptions.guardrail()
+        for path in sink where path.hasPrefix("wav:") { try OutputFile.check((String(path.dropFirst(4)) as NSString).expandingTildeInPath) }
         let directory = try ModelResolver.resolve(explicit: model)
         let watermarkKey = try watermark.loadKey()
         let speech = try SpeechModel(directory: directory, weightFormat: weights.format)
@@ -123,7 +125,8 @@ struct ServeCommand: ParsableCommand {
         options.http.listenerQueuePages = listenerQueue
         options.broadcaster.maxListeners = maxListeners
         options.broadcaster.encoder = OggOpusEncoder.Settings(bitrate: bitrate, frameMilliseconds: frameSize,
-                                                               application: OggOpusEncoder.Application(rawValue: application)!, complexity: complexity)
+                                                               application: OggOpusEncoder.Application(rawValue: application) ?? .audio,  // checked in validate()
+                                                               complexity: complexity)
 
         var extra: [any AudioSink] = []
         for s in sink {
