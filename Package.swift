@@ -64,7 +64,7 @@ let package = Package(
         // skeletons, substitutes, split and repeated letters) and matching of terms and patterns.
         .target(name: "Guardrails", dependencies: ["Checkpoints", "CICU"]),
         // The keyed audio watermark: streaming embedder, detector, key files and the robustness eval.
-        .target(name: "Watermark", dependencies: ["Audio", "Checkpoints"]),
+        .target(name: "Watermark", dependencies: ["Audio", "Checkpoints", "Tensors"]),
         // Modalities reads and resamples reference audio through Audio.
         .target(name: "Modalities", dependencies: ["Tensors", "Checkpoints", "CImage", "Bark", "Encodec", "Audio"]),
         .target(name: "OmniBark", dependencies: [

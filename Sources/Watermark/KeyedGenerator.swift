@@ -1,8 +1,11 @@
-/// xoshiro256** seeded from a watermark key: the keyed pseudo-random source of the pattern.
+import Tensors
+
+/// The keyed pseudo-random source of the watermark pattern: `SeededRandomGenerator`'s
+/// xoshiro256** started from a state mixed out of a watermark key.
 ///
 /// Thread safety: a value type; each copy is independent.
 struct KeyedGenerator: RandomNumberGenerator, Sendable {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
+    private var generator: SeededRandomGenerator
 
     /// Seeds from 32 key bytes (mixed with SplitMix64, so a key of zeros still gives a valid state)
     /// and a domain tag, so different uses of one key draw independent streams.
@@ -17,20 +20,8 @@ struct KeyedGenerator: RandomNumberGenerator, Sendable {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        state = (splitMix(words[0]), splitMix(words[1]), splitMix(words[2]), splitMix(words[3]))
+        generator = SeededRandomGenerator(state: (splitMix(words[0]), splitMix(words[1]), splitMix(words[2]), splitMix(words[3])))
     }
 
-    mutating func next() -> UInt64 {
-        let result = rotate(state.1 &* 5, 7) &* 9
-        let t = state.1 << 17
-        state.2 ^= state.0
-        state.3 ^= state.1
-        state.1 ^= state.2
-        state.0 ^= state.3
-        state.2 ^= t
-        state.3 = rotate(state.3, 45)
-        return result
-    }
-
-    private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    mutating func next() -> UInt64 { generator.next() }
 }

@@ -1,4 +1,5 @@
 import Testing
+import Tensors
 @testable import Bark
 
 @Suite struct TokenSamplerTests {

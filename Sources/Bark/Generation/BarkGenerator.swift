@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Tensors
 
 /// Text (+ optional voice) → Bark tokens: tokenizer, semantic, coarse and fine stages, with the
 /// semantics of transformers' `BarkModel.generate` (see each stage's type for details).

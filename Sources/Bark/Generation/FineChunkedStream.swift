@@ -1,3 +1,5 @@
+import Tensors
+
 /// The fine stage in `FineStreamingMode.chunked` form: finalizes fine frames in chunks as coarse
 /// frames arrive.
 ///

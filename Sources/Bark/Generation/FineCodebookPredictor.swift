@@ -1,3 +1,5 @@
+import Tensors
+
 /// Predicts the fine stage's codebooks `coarse.codebooks ..< codebooks` for a range of positions in a
 /// window, one codebook after another (later codebooks see earlier writes), as transformers'
 /// `BarkFineModel.generate` does: argmax over the `codebookSize` code logits at temperature nil or

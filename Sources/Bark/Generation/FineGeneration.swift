@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Coarse tokens → all EnCodec codebooks, as transformers' `BarkFineModel.generate` (Suno's
 /// `generate_fine`).

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Chooses one token from a row of logits the way transformers' `generate` does for Bark:
 /// first the stage's logits processors (an allowed-token mask; the semantic EOS prioritiser), then,

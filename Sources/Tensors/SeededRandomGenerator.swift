@@ -25,6 +25,12 @@ public struct SeededRandomGenerator: RandomNumberGenerator, Sendable {
         state = (next(), next(), next(), next())
     }
 
+    /// Starts from a caller-made xoshiro256** state (one that is not all zeros), for callers
+    /// with their own seeding (the watermark seeds from key bytes).
+    public init(state: (UInt64, UInt64, UInt64, UInt64)) {
+        self.state = state
+    }
+
     public mutating func next() -> UInt64 {
         let result = rotate(state.1 &* 5, 7) &* 9
         let t = state.1 << 17
