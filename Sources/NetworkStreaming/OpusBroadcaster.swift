@@ -315,3 +315,9 @@ public final class OpusBroadcaster: AudioSink, @unchecked Sendable {
         for listener in all { listener.streamEnded() }
     }
 }
+
+extension OpusBroadcaster: PlaybackClock {
+    /// Seconds of stream time since the broadcaster started (the real-time pacer's clock: audio
+    /// and the silence it inserts).
+    public var playedSeconds: Double { statistics.streamSeconds }
+}

@@ -1,17 +1,20 @@
+import Audio
 import Bark
 import Checkpoints
 import Foundation
 import Guardrails
+import Modalities
 import NetworkStreaming
 import Streaming
 
-/// What `omnibark serve` runs: a `ServeEngine` speaking into an Ogg Opus broadcaster (plus any
+/// What `omnibark serve` runs: a `StreamingEngine` speaking into an Ogg Opus broadcaster (plus any
 /// other sinks, e.g. JACK), the HTTP server in front of it, and optionally an Icecast source.
 public struct ServeOptions: Sendable {
     public var http = OpusHTTPServer.Configuration()
     public var broadcaster = OpusBroadcaster.Configuration()
-    public var speech = SpeechOptions()
-    public var fineMode: FineStreamingMode = .lowLatency
+    /// The engine: speech options, fine mode, session conditioning, gapless playback. Its
+    /// `queueCapacity` is `maxQueuedRequests`.
+    public var engine = EngineConfiguration()
     /// `POST /say` texts longer than this are refused (400).
     public var maxTextCharacters = 4000
     /// Requests waiting at most; more get 503.
@@ -34,31 +37,34 @@ public struct ServeOptions: Sendable {
 /// broadcaster; `server` is set once in `init`; `stop`/`shutdown` may be called from any thread.
 public final class ServeSession: @unchecked Sendable {
     public let model: SpeechModel
+    public let omniModel: OmniModel
     public let options: ServeOptions
     public let broadcaster: OpusBroadcaster
-    public let engine: ServeEngine
+    public let engine: StreamingEngine
     public private(set) var server: OpusHTTPServer!
     private let started = DispatchTime.now().uptimeNanoseconds
     private let log: @Sendable (String) -> Void
 
     /// `extraSinks` get the same audio as the listeners (JACK, a WAV file, a test's recorder), at
     /// their own rates.
-    public init(model: SpeechModel, options: ServeOptions = ServeOptions(), extraSinks: [any AudioSink] = [],
+    public init(model: OmniModel, options: ServeOptions = ServeOptions(), extraSinks: [any AudioSink] = [],
                 log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws {
-        self.model = model
+        self.model = model.speech
+        self.omniModel = model
         self.options = options
         self.log = log
         var broadcasterConfiguration = options.broadcaster
-        broadcasterConfiguration.encoder.sampleRate = model.sampleRate == 24_000 ? 24_000 : 48_000
+        broadcasterConfiguration.encoder.sampleRate = model.speech.sampleRate == 24_000 ? 24_000 : 48_000
         let broadcaster = try OpusBroadcaster(configuration: broadcasterConfiguration, log: { log("[stream] " + $0) })
         self.broadcaster = broadcaster
         let sink: any AudioSink = extraSinks.isEmpty
             ? broadcaster
             : try FanOutSink(sampleRate: broadcaster.sampleRate, sinks: [broadcaster] + extraSinks, log: { log("[sink] " + $0) })
-        engine = ServeEngine(model: model, sink: sink, options: options.speech, fineMode: options.fineMode,
-                             queueCapacity: options.maxQueuedRequests,
-                             onSpeaking: { broadcaster.setSpeaking($0) }, sinkUnderruns: { broadcaster.statistics.underruns },
-                             log: { log("[engine] " + $0) })
+        var engineConfiguration = options.engine
+        engineConfiguration.queueCapacity = options.maxQueuedRequests
+        engine = try StreamingEngine(model: model, sink: sink, configuration: engineConfiguration,
+                                     onSpeaking: { broadcaster.setSpeaking($0) }, sinkCounters: { (broadcaster.statistics.underruns, 0) },
+                                     log: { log("[engine] " + $0) })
         server = OpusHTTPServer(configuration: options.http, broadcaster: broadcaster, routes: [
             "POST /say": { [unowned self] in self.say($0) },
             "GET /say/*": { [unowned self] in self.requestStatus($0) },
@@ -66,6 +72,12 @@ public final class ServeSession: @unchecked Sendable {
             "GET /voices": { [unowned self] _ in .json(["voices": self.voiceNames]) },
             "GET /": { [unowned self] _ in self.index() },
         ], log: { log("[http] " + $0) })
+    }
+
+    /// A plain Bark server (no adapters).
+    public convenience init(model: SpeechModel, options: ServeOptions = ServeOptions(), extraSinks: [any AudioSink] = [],
+                            log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws {
+        try self.init(model: try OmniModel(speech: model), options: options, extraSinks: extraSinks, log: log)
     }
 
     /// The voice names a client may use.
@@ -128,14 +140,55 @@ public final class ServeSession: @unchecked Sendable {
                 return .error("voice \"\(name)\" cannot be used: its preset is not readable on this server", status: 400)
             }
         }
+        let request: EngineRequest
         do {
-            let (id, position) = try engine.say(ServeEngine.Request(text: text, voice: voice, seed: parsed.seed,
-                                                                    priority: parsed.priority))
-            log("[engine] request #\(id) queued at position \(position) (\(parsed.text.count) characters, voice \(parsed.voice ?? "default"), priority \(parsed.priority))")
-            return .json(["id": id, "position": position, "queued": true, "status": "/say/\(id)"], status: 202)
+            request = try engineRequest(parsed, text: text, voice: voice)
+        } catch let refusal as GuardRefusal {
+            return .json(["error": refusal.description, "category": refusal.category,
+                          "position": ["byte": refusal.span.byteOffset, "character": refusal.span.characterOffset]], status: 422)
         } catch {
-            return .error(error.description, status: 503)
+            return .error(ErrorMessage.describe(error), status: 400)
         }
+        do {
+            let (id, position) = try engine.say(request)
+            log("[engine] request #\(id) queued at position \(position) (\(parsed.text.count) characters, voice \(parsed.voice ?? "default"), priority \(parsed.priority)"
+                + (parsed.usesConditioning ? ", conditioned" : "") + ")")
+            return .json(["id": id, "position": position, "queued": true, "status": "/say/\(id)"], status: 202)
+        } catch let error as EngineSayError {
+            return .error(error.description, status: 503)
+        } catch {
+            return .error(ErrorMessage.describe(error), status: 400)
+        }
+    }
+
+    /// The engine request for a parsed `/say` body: its media decoded, its style and control
+    /// payloads screened, its routing over the session's.
+    private func engineRequest(_ parsed: SayRequest, text: String, voice: VoicePreset?) throws -> EngineRequest {
+        if parsed.usesConditioning && omniModel.adapters == nil {
+            throw SayRequestError.invalid("this server has no adapter file (start it with --adapters FILE): "
+                + "style, reference_audio, image, control, weights and priorities cannot be used")
+        }
+        if parsed.image != nil && omniModel.vision == nil {
+            throw SayRequestError.invalid("this server has no CLIP vision tower (start it with --clip DIR): field \"image\" cannot be used")
+        }
+        let screen = options.guardrail.map { ContentScreen(guardrail: $0, log: log) }
+        let style = try parsed.style.map { try screen?.text($0, field: "POST /say style") ?? $0 }
+        let events = try screen?.events(parsed.controlEvents) ?? parsed.controlEvents
+        let audio = try parsed.referenceAudio.map { bytes -> [Float] in
+            let wav = try WAVReader.read(Data(bytes), file: "field reference_audio")
+            return try ModalityBundle.normalizeReferenceAudio(wav.samples, sampleRate: wav.sampleRate, channels: wav.channels,
+                                                              source: "field reference_audio")
+        }
+        let pixels = try parsed.image.map { bytes in
+            omniModel.imagePreprocessor(try ImageDecoder().decode(bytes, file: "field image"))
+        }
+        var routing = engine.sessionConditioning.routing
+        for (modality, weight) in parsed.weights { routing[modality].weight = weight }
+        for (modality, priority) in parsed.priorities { routing[modality].priority = priority }
+        let bundle = try ModalityBundle(text: text, styleInstruction: style, referenceAudio: audio, image: pixels,
+                                        controlEvents: events, routing: routing)
+        return EngineRequest(bundle: bundle, voice: voice, seed: parsed.seed, priority: parsed.priority,
+                             usesOwnRouting: !parsed.weights.isEmpty || !parsed.priorities.isEmpty)
     }
 
     /// `GET /say/{id}`: the request's state (queued with its position, speaking, done, failed
@@ -146,7 +199,7 @@ public final class ServeSession: @unchecked Sendable {
             return .error("expected /say/<id> with the numeric id that POST /say returned, got \(request.path)", status: 400)
         }
         guard let status = engine.status(of: id) else {
-            return .error("no request #\(id) (ids are forgotten after \(ServeEngine.finishedRecordsKept) later requests end)", status: 404)
+            return .error("no request #\(id) (ids are forgotten after \(StreamingEngine.finishedRecordsKept) later requests end)", status: 404)
         }
         var document: [String: Any] = ["id": status.id, "state": status.state.name, "priority": status.priority,
                                        "audioSeconds": status.audioSeconds]
@@ -170,16 +223,16 @@ public final class ServeSession: @unchecked Sendable {
             "droppedListeners": b.droppedListeners,
             "maxListeners": broadcaster.configuration.maxListeners,
             "queue": s.queued,
-            "queueCapacity": engine.queueCapacity,
+            "queueCapacity": engine.configuration.queueCapacity,
             "speaking": s.speaking,
             "requests": s.requests,
             "failedRequests": s.failed,
             "cancelledRequests": s.cancelled,
-            "utterances": s.live.utterances,
-            "timeToFirstAudio": optional(s.live.timeToFirstAudio),
+            "utterances": s.utterances,
+            "timeToFirstAudio": optional(s.timeToFirstAudio),
             "lastTimeToFirstAudio": optional(s.lastTimeToFirstAudio),
-            "realTimeFactor": s.live.realTimeFactor,
-            "audioSeconds": s.live.audioSeconds,
+            "realTimeFactor": s.realTimeFactor,
+            "audioSeconds": s.audioSeconds,
             "underruns": b.underruns,
             "streamSeconds": b.streamSeconds,
             "encodedSeconds": b.encodedSeconds,

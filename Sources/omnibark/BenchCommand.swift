@@ -69,7 +69,7 @@ struct BenchCommand: ParsableCommand {
         return try SpeechModel(directory: directory, weightFormat: weights.format)
     }
 
-    private func table(_ r: BenchmarkRun, label: String, load: Double, live: LiveStatistics?) -> String {
+    private func table(_ r: BenchmarkRun, label: String, load: Double, live: EngineStatistics?) -> String {
         let t = r.timings
         let coarseFrames = r.coarseTokens / 2
         func rate(_ n: Int, _ s: Double) -> String { s > 0 ? String(format: "%.1f", Double(n) / s) : "-" }
@@ -92,7 +92,7 @@ struct BenchCommand: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    private func jsonReport(_ r: BenchmarkRun, label: String, load: Double, live: LiveStatistics?) -> String {
+    private func jsonReport(_ r: BenchmarkRun, label: String, load: Double, live: EngineStatistics?) -> String {
         let t = r.timings
         var object: [String: Any] = [
             "model": label, "weights": weights.rawValue, "kernels": KernelPath.active.rawValue, "threads": BLASThreads.count, "load_s": load,

@@ -2,6 +2,8 @@ import ArgumentParser
 import Bark
 import Checkpoints
 import Foundation
+import Guardrails
+import Modalities
 import NetworkStreaming
 import OmniBark
 import Streaming
@@ -44,16 +46,15 @@ struct ServeCommand: ParsableCommand {
 
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(help: "HTTP port (0: any free port).") var port = 8000
-    @Option(help: ArgumentHelp("Model directory.", valueName: "dir")) var model: String?
-    @Option(help: "Weight format: f32, bf16, int8 or q4.") var weights: WeightFormatArgument = .f32
-    @Option(help: ArgumentHelp("Default voice preset name or .npz file.", valueName: "name|path")) var voice: String?
+    @OptionGroup(title: "Model") var modelOptions: ModelOptions
+    @OptionGroup(title: "Voice") var voiceOptions: VoiceOptions
     @Option(name: .customLong("voices"), help: ArgumentHelp("A directory of extra voice presets (<name>.npz) clients may name; repeatable.", valueName: "dir"))
     var voiceDirectories: [String] = []
     @Option(name: .customLong("max-queued"), help: "Requests that may wait at once; more are answered 503.")
     var maxQueued = ServeOptions.defaultQueueCapacity
-    @Option(help: "Default random seed (request n uses seed + n − 1 unless it gives one).") var seed: UInt64 = 0
-    @Flag(help: "Argmax in every stage.") var greedy = false
-    @Option(name: .customLong("max-semantic-tokens"), help: "Semantic tokens per utterance.") var maxSemanticTokens: Int?
+    @OptionGroup(title: "Sampling") var sampling: SamplingOptions
+    @OptionGroup(title: "Conditioning (defaults for every request; /say may bring its own)") var modalities: ModalityOptions
+    @OptionGroup(title: "Streaming") var streaming: StreamingOptions
 
     @Option(help: "Opus bitrate in bit/s.") var bitrate = 48_000
     @Option(name: .customLong("frame-size"), help: "Opus frame size in ms: 2.5, 5, 10, 20, 40, 60.") var frameSize = 20.0
@@ -72,22 +73,15 @@ struct ServeCommand: ParsableCommand {
     @Flag(name: .customLong("ice-public"), help: "List the stream in Icecast's directory.") var icePublic = false
 
     @OptionGroup(title: "Watermark") var watermark: WatermarkOutputOptions
-
-    @Option(help: ArgumentHelp("Outputs, repeatable: http:PORT, jack, icecast:URL, wav:FILE (default: http).", valueName: "sink"))
-    var sink: [String] = []
-    @Option(help: "JACK server name (with --sink jack).") var server: String?
+    @OptionGroup(title: "Outputs (default: http:PORT)") var sinks: SinkOptions
     @OptionGroup var policyOptions: PolicyOptions
-    @Option(help: ArgumentHelp("JACK ports to connect to (with --sink jack), comma-separated.", valueName: "ports")) var connect: String?
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 1…65535 (or 0 for any free port), got \(port)") }
         guard maxQueued >= 1 else { throw ValidationError("--max-queued must be at least 1, got \(maxQueued)") }
-        for s in sink where s.hasPrefix("http:") {
-            guard let p = Int(s.dropFirst(5)), (0...65_535).contains(p) else {
-                throw ValidationError("--sink http:PORT needs a port 1…65535 (or 0), got \(s)")
-            }
-        }
-        if sink.contains(where: { $0 == "wav:" }) { throw ValidationError("--sink wav:FILE needs a file name") }
+        let specs = try sinks.specs(fallback: [])
+        if specs.filter({ if case .http = $0 { return true } else { return false } }).count > 1 { throw ValidationError("give one http:PORT sink") }
+        if specs.filter({ if case .jack = $0 { return true } else { return false } }).count > 1 { throw ValidationError("give one JACK sink") }
         for directory in voiceDirectories {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: (directory as NSString).expandingTildeInPath, isDirectory: &isDirectory),
@@ -96,29 +90,40 @@ struct ServeCommand: ParsableCommand {
             }
         }
         guard OggOpusEncoder.Application(rawValue: application) != nil else { throw ValidationError("--application must be voip, audio or lowdelay") }
-        for s in sink where !(s == "jack" || s.hasPrefix("http:") || s.hasPrefix("icecast:") || s.hasPrefix("wav:")) {
-            throw ValidationError("--sink must be http:PORT, jack, icecast:URL or wav:FILE, got \(s)")
+        if specs.filter({ if case .icecast = $0 { return true } else { return false } }).count + (icecast == nil ? 0 : 1) > 1 {
+            throw ValidationError("give one Icecast URL")
         }
-        if sink.filter({ $0.hasPrefix("icecast:") }).count + (icecast == nil ? 0 : 1) > 1 { throw ValidationError("give one Icecast URL") }
     }
 
     func run() throws {
         let guardrail = try policyOptions.guardrail()
-        for path in sink where path.hasPrefix("wav:") { try OutputFile.check((String(path.dropFirst(4)) as NSString).expandingTildeInPath) }
-        let directory = try ModelResolver.resolve(explicit: model)
+        let screen = ContentScreen(guardrail: guardrail, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        let style = try modalities.style.map { try screen.text($0, field: "--style") }
+        let events = try modalities.control.map { try screen.events(ControlEvent.load(contentsOf: ModalityOptions.url($0))) } ?? []
+        let specs = try sinks.specs(fallback: [])
+        try SinkOptions.checkOutputs(specs)
+        modelOptions.applyThreads(leaveOneCore: true)
+        let directory = try modelOptions.directory()
         let watermarkKey = try watermark.loadKey()
-        let speech = try SpeechModel(directory: directory, weightFormat: weights.format)
-        ModelNotices.print(for: speech)
+        let speech = try modelOptions.load(directory: directory)
+        let model = try modalities.model(speech: speech)
+        let media = try modalities.media(for: model)
         var options = ServeOptions()
         options.guardrail = guardrail
-        options.speech.voice = try voice.map { try speech.voice($0) }
-        options.speech.seed = seed
-        options.speech.watermark = WatermarkOutputOptions.settings(key: watermarkKey, modelDirectory: directory, seed: seed)
-        options.speech.greedy = greedy
-        options.speech.maxSemanticTokens = maxSemanticTokens
+        options.engine.speech.voice = try voiceOptions.preset(for: speech)
+        sampling.apply(to: &options.engine.speech, defaultSeed: 0)
+        options.engine.speech.watermark = WatermarkOutputOptions.settings(key: watermarkKey, modelDirectory: directory,
+                                                                          seed: options.engine.speech.seed)
+        options.engine.fineMode = streaming.fineStreamingMode()
+        options.engine.gapless = streaming.gate()
+        options.engine.styleInstruction = style
+        options.engine.routing = try modalities.routing(base: ModalityRouting())
+        options.engine.referenceAudio = media.referenceAudio
+        options.engine.image = media.image
+        options.engine.controlEvents = events
         options.http.host = host
         options.http.port = port
-        if let http = sink.first(where: { $0.hasPrefix("http:") }), let p = Int(http.dropFirst(5)) { options.http.port = p }
+        for case let .http(p) in specs { options.http.port = p }
         options.http.maxRequestBytes = maxRequestBytes
         options.maxQueuedRequests = maxQueued
         options.voiceDirectories = voiceDirectories.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath, isDirectory: true) }
@@ -128,21 +133,12 @@ struct ServeCommand: ParsableCommand {
                                                                application: OggOpusEncoder.Application(rawValue: application) ?? .audio,  // checked in validate()
                                                                complexity: complexity)
 
-        var extra: [any AudioSink] = []
-        for s in sink {
-            if s == "jack" {
-                let jack = try JackAudioSink(configuration: JackSink.Configuration(
-                    serverName: server, channels: 1,
-                    connectTo: connect.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []))
-                extra.append(jack)
-                log("also playing into JACK as \(jack.jack.portNames.joined(separator: ", ")) at \(jack.sampleRate) Hz")
-            } else if s.hasPrefix("wav:") {
-                extra.append(try WAVStreamSink(url: URL(fileURLWithPath: (String(s.dropFirst(4)) as NSString).expandingTildeInPath),
-                                               sampleRate: speech.sampleRate, format: .s16))
-            }
-        }
+        // JACK and WAV outputs get the same audio as the listeners.
+        let outputs = try LiveOutputs.open(specs, options: sinks, modelRate: speech.sampleRate, log: { log($0) })
+        defer { outputs.stopWatching() }
+        let extra = outputs.sinks
         let signals = ShutdownSignals(onSecond: { FileHandle.standardError.write(Data("second signal: exiting at once\n".utf8)) })
-        let session = try ServeSession(model: speech, options: options, extraSinks: extra)
+        let session = try ServeSession(model: model, options: options, extraSinks: extra)
         let bound: Int
         do { bound = try session.start() } catch {
             session.engine.cancel()
@@ -152,7 +148,8 @@ struct ServeCommand: ParsableCommand {
             + "queue capacity \(maxQueued)")
 
         var source: IcecastSource?
-        if let url = icecast ?? sink.first(where: { $0.hasPrefix("icecast:") }).map({ String($0.dropFirst(8)) }) {
+        let icecastURL = specs.lazy.compactMap { spec -> String? in if case let .icecast(url) = spec { return url }; return nil }.first
+        if let url = icecast ?? icecastURL {
             var configuration = try IcecastSource.Configuration(url: url)
             configuration.name = iceName
             configuration.description = iceDescription
@@ -175,5 +172,6 @@ struct ServeCommand: ParsableCommand {
             + "\(status["listenersServed"] ?? 0) listener(s) served, \(status["droppedListeners"] ?? 0) dropped")
     }
 
-    private func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
 }
+
+private func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }

@@ -73,7 +73,7 @@ import Glibc
     private func makeSession() throws -> (ServeSession, RecordingSink) {
         let model = try SpeechModel(directory: NetworkTestSupport.fixtureModel)
         var options = ServeOptions()
-        options.speech.greedy = true
+        options.engine.speech.greedy = true
         options.http.port = 0
         options.broadcaster.encoder.bitrate = 64_000
         let recorder = RecordingSink(sampleRate: 24_000)
@@ -98,8 +98,8 @@ import Glibc
                                                               "-ar", "24000", "-ac", "1", "-c:a", "pcm_s16le", "-y", "icecast.wav"],
                                                      in: directory, label: "ffmpeg")
         Thread.sleep(forTimeInterval: 1.5)
-        _ = try session.engine.say(ServeEngine.Request(text: "Hello, my dog is cute."))
-        #expect(NetworkTestSupport.waitFor(120) { session.engine.statistics.live.utterances == 1 })
+        _ = try session.engine.say(EngineRequest(text: "Hello, my dog is cute."))
+        #expect(NetworkTestSupport.waitFor(120) { session.engine.statistics.utterances == 1 })
         Thread.sleep(forTimeInterval: 1.5)
         try session.stop()
         source.waitUntilFinished()

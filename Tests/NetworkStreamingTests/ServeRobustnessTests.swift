@@ -12,7 +12,7 @@ import Testing
 
     private func makeSession(queue: Int = 64, voices: [URL] = [], log: LogLines = LogLines()) throws -> ServeSession {
         var options = ServeOptions()
-        options.speech.greedy = true
+        options.engine.speech.greedy = true
         options.http.port = 0
         options.maxQueuedRequests = queue
         options.voiceDirectories = voices
@@ -41,7 +41,7 @@ import Testing
         let port = try session.start()
         defer { try? session.shutdown() }
         // Bypasses the HTTP checks on purpose: the generation itself fails for this request.
-        let (failing, _) = try session.engine.say(ServeEngine.Request(text: "This one breaks.", voice: try Self.threeRowVoice(session.model)))
+        let (failing, _) = try session.engine.say(EngineRequest(text: "This one breaks.", voice: try Self.threeRowVoice(session.model)))
         let (status, body) = try post(port, "/say", #"{"text": "Second request."}"#)
         #expect(status == 202, "\(body)")
         let second = (try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["id"] as? Int ?? -1
@@ -107,15 +107,17 @@ import Testing
 
     @Test func theQueueHasAStatedCapacity() throws {
         let sink = RecordingSink(sampleRate: 24_000)
-        let engine = ServeEngine(model: try SpeechModel(directory: Self.model), sink: sink, queueCapacity: 2)
-        _ = try engine.say(.init(text: "One."))
-        _ = try engine.say(.init(text: "Two."))
-        #expect(throws: ServeEngine.SayError.queueFull(capacity: 2)) { try engine.say(.init(text: "Three.")) }
-        #expect(ServeEngine.SayError.queueFull(capacity: 2).description.contains("2 requests"))
+        var small = EngineConfiguration()
+        small.queueCapacity = 2
+        let engine = try StreamingEngine(model: try SpeechModel(directory: Self.model), sink: sink, configuration: small)
+        _ = try engine.say(EngineRequest(text: "One."))
+        _ = try engine.say(EngineRequest(text: "Two."))
+        #expect(throws: EngineSayError.queueFull(capacity: 2)) { try engine.say(EngineRequest(text: "Three.")) }
+        #expect(EngineSayError.queueFull(capacity: 2).description.contains("2 requests"))
         // Never started: finishing cancels what waits, instead of waiting forever.
         try engine.finish()
         #expect(engine.status(of: 1)?.state.name == "cancelled")
-        #expect(throws: ServeEngine.SayError.self) { try engine.say(.init(text: "Late.")) }
+        #expect(throws: EngineSayError.self) { try engine.say(EngineRequest(text: "Late.")) }
 
         let session = try makeSession(queue: 5)
         let port = try session.start()
@@ -126,14 +128,14 @@ import Testing
 
     /// A long request is spoken segment by segment, not cut at Bark's 256-token text window.
     @Test func longTextIsSegmented() throws {
-        var options = SpeechOptions()
-        options.greedy = true
-        options.maxSemanticTokens = 8
-        let engine = ServeEngine(model: try SpeechModel(directory: Self.model), sink: RecordingSink(sampleRate: 24_000), options: options)
+        var options = EngineConfiguration()
+        options.speech.greedy = true
+        options.speech.maxSemanticTokens = 8
+        let engine = try StreamingEngine(model: try SpeechModel(directory: Self.model), sink: RecordingSink(sampleRate: 24_000), configuration: options)
         engine.start()
         let sentence = "This sentence is long enough that no two of them fit in one segment of speech, which holds 180 characters."
-        let one = try engine.say(.init(text: sentence)).id
-        let three = try engine.say(.init(text: [sentence, sentence, sentence].joined(separator: " "))).id
+        let one = try engine.say(EngineRequest(text: sentence)).id
+        let three = try engine.say(EngineRequest(text: [sentence, sentence, sentence].joined(separator: " "))).id
         try engine.finish()
         let single = engine.status(of: one)?.audioSeconds ?? 0
         let triple = engine.status(of: three)?.audioSeconds ?? 0
@@ -144,12 +146,12 @@ import Testing
     @Test(arguments: [["finish", "finish"], ["cancel", "cancel", "finish"], ["shutdown", "finish", "cancel"],
                       ["start", "cancel", "cancel", "finish"], ["start", "finish", "shutdown"], ["start", "shutdown", "cancel", "finish"]])
     func endingInAnyOrderNeverHangs(_ steps: [String]) throws {
-        let engine = ServeEngine(model: try SpeechModel(directory: Self.model), sink: RecordingSink(sampleRate: 24_000))
+        let engine = try StreamingEngine(model: try SpeechModel(directory: Self.model), sink: RecordingSink(sampleRate: 24_000))
         let done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             for step in steps {
                 switch step {
-                case "start": engine.start(); _ = try? engine.say(.init(text: "Hello there."))
+                case "start": engine.start(); _ = try? engine.say(EngineRequest(text: "Hello there."))
                 case "finish": _ = try? engine.finish()
                 case "shutdown": _ = try? engine.shutdown()
                 default: engine.cancel()
@@ -167,7 +169,7 @@ import Testing
         #expect(NetworkTestSupport.waitFor(10) { session.broadcaster.listenerCount == 1 })
         var ids: [Int] = []
         for text in ["A first sentence to speak.", "A second one.", "A third one.", "A fourth one."] {
-            ids.append(try session.engine.say(.init(text: text)).id)
+            ids.append(try session.engine.say(EngineRequest(text: text)).id)
         }
         #expect(NetworkTestSupport.waitFor(60) { session.engine.statistics.speaking })
         let started = Date()
@@ -175,10 +177,10 @@ import Testing
         let seconds = Date().timeIntervalSince(started)
         print("serve shutdown with 3 requests queued and one speaking took \(String(format: "%.2f", seconds)) s")
         #expect(seconds < 20, "the queue is not played out in real time")
-        #expect(throws: ServeEngine.SayError.closed(reason: "the server is shutting down")) { try session.engine.say(.init(text: "Late.")) }
+        #expect(throws: EngineSayError.closed(reason: "the server is shutting down")) { try session.engine.say(EngineRequest(text: "Late.")) }
         let states = ids.map { session.engine.status(of: $0)?.state.name ?? "?" }
         #expect(states.dropFirst().allSatisfy { $0 == "cancelled" }, "\(states)")
-        #expect(session.engine.statistics.live.utterances <= 1)
+        #expect(session.engine.statistics.utterances <= 1)
         // The listener got the end of the stream.
         #expect(NetworkTestSupport.waitFor(10) { !listener.readAvailable() })
         #expect(OggPage.split(listener.body()).last?.isEndOfStream == true)

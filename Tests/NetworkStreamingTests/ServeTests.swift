@@ -14,7 +14,7 @@ import Glibc
                              sendBuffer: Int? = 64 * 1024) throws -> (ServeSession, RecordingSink) {
         let model = try SpeechModel(directory: NetworkTestSupport.fixtureModel)
         var options = ServeOptions()
-        options.speech.greedy = true
+        options.engine.speech.greedy = true
         options.http.port = 0
         options.http.listenerQueuePages = queuePages
         options.http.listenerSendBufferBytes = sendBuffer
@@ -44,7 +44,7 @@ import Glibc
         #expect(NetworkTestSupport.waitFor(20) { session.broadcaster.listenerCount == 2 })
         let (status, body) = try say(port, #"{"text": "Hello, my dog is cute.", "seed": 0}"#)
         #expect(status == 202, "\(body)")
-        #expect(NetworkTestSupport.waitFor(120) { session.engine.statistics.live.utterances == 1 })
+        #expect(NetworkTestSupport.waitFor(120) { session.engine.statistics.utterances == 1 })
         Thread.sleep(forTimeInterval: 0.5)
         try session.stop()
         #expect(NetworkTestSupport.wait(ffmpegProcess, timeout: 20), "ffmpeg ends with the stream")
@@ -79,7 +79,7 @@ import Glibc
         let (status, _) = try say(port, #"{"text": "Hello, my dog is cute."}"#)
         #expect(status == 202)
         print("said at \(Date().timeIntervalSince1970)")
-        #expect(NetworkTestSupport.waitFor(120) { session.engine.statistics.live.utterances == 1 })
+        #expect(NetworkTestSupport.waitFor(120) { session.engine.statistics.utterances == 1 })
         print("spoken at \(Date().timeIntervalSince1970)")
         #expect(NetworkTestSupport.waitFor(30) { session.broadcaster.statistics.droppedListeners >= 1 }, "the stalled listener is dropped")
         Thread.sleep(forTimeInterval: 0.3)

@@ -18,8 +18,8 @@ import Watermark
         try DemoModel.create(at: modelDirectory)
         let key = try WatermarkKey(bytes: (0..<32).map { UInt8($0 * 7 + 1) })
         var options = ServeOptions()
-        options.speech.maxSemanticTokens = 450
-        options.speech.watermark = WatermarkSettings(key: key, modelID: 2, session: 5)
+        options.engine.speech.maxSemanticTokens = 450
+        options.engine.speech.watermark = WatermarkSettings(key: key, modelID: 2, session: 5)
         options.http.port = 0
         // No silence between pages when generation falls behind (a loaded machine): the recording
         // is then the utterance alone, the same whatever the load.
@@ -35,7 +35,7 @@ import Watermark
                                                           #"{"text": "Hello world, this is a longer demo of the engine.", "seed": 3}"#,
                                                           "http://127.0.0.1:\(port)/say"])
         #expect(status == 202, "\(body)")
-        #expect(NetworkTestSupport.waitFor(120) { session.engine.statistics.live.utterances == 1 })
+        #expect(NetworkTestSupport.waitFor(120) { session.engine.statistics.utterances == 1 })
         Thread.sleep(forTimeInterval: 0.5)
         try session.stop()
         #expect(NetworkTestSupport.wait(recorder, timeout: 20), "ffmpeg ends with the stream")

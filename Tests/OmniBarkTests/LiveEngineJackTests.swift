@@ -18,6 +18,7 @@ final class TeeSink: AudioSink, @unchecked Sendable {
         lock.withLock { recorded += samples }
         try inner.write(samples)
     }
+    func endOfUtterance() throws { try inner.endOfUtterance() }
     func finish() throws { try inner.finish() }
     func cancel() { inner.cancel() }
 }
@@ -36,15 +37,15 @@ final class TeeSink: AudioSink, @unchecked Sendable {
         try recorder.connect(from: "omnibark:out_1")
         let tee = TeeSink(jack)
 
-        var options = SpeechOptions()
-        options.greedy = true
-        options.maxSemanticTokens = 30
-        let engine = LiveEngine(model: model, sink: tee, options: options,
-                                fineMode: .chunked(chunk: 8, lookahead: 8, context: 16),
-                                sinkCounters: { (jack.underruns, jack.jack.xruns) })
+        var options = EngineConfiguration()
+        options.speech.greedy = true
+        options.speech.maxSemanticTokens = 30
+        options.fineMode = .chunked(chunk: 8, lookahead: 8, context: 16)
+        let engine = try StreamingEngine(model: model, sink: tee, configuration: options,
+                                         sinkCounters: { (jack.underruns, jack.jack.xruns) })
         engine.start()
-        engine.say("Hello, my dog is cute.")
-        engine.say("A second line.")
+        try engine.say("Hello, my dog is cute.")
+        try engine.say("A second line.")
         let statistics = try engine.finish()
 
         let expected = tee.samples.filter { $0 != 0 }

@@ -74,6 +74,12 @@ public struct SemanticStream: Sendable {
         if maxTokens == 0 { isFinished = true }
     }
 
+    /// Replaces the conditioning for the steps still to come (a live control event, a new
+    /// reference voice): positions already in the cache keep what they were computed with.
+    public mutating func replaceConditioning(_ conditioning: (any LayerConditioning)?) {
+        self.conditioning = conditioning
+    }
+
     /// Produces the next token, or nil once finished (after EOS or `maxTokens`).
     public mutating func step() throws -> Int? {
         guard !isFinished else { return nil }

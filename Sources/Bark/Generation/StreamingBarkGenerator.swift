@@ -20,15 +20,26 @@ public struct StreamingBarkGenerator: Sendable {
 
     /// Generates `text`, calling `emit` with each batch of final fine frames (codebook rows,
     /// `[codebook][frame]`) as soon as it exists. Returns the whole generation.
+    ///
+    /// - Parameters:
+    ///   - conditioning: runs inside the semantic stage after its chosen layers (OmniBark's
+    ///     fusion), exactly as `BarkGenerator.generate` runs it: tokens equal the offline ones for
+    ///     the same seed and conditioning.
+    ///   - observe: called before each scheduling decision with where the generation stands; it
+    ///     may replace the semantic stage's conditioning from the next step on (live control
+    ///     events), or throw to stop the generation.
     public func run(text: String, voice: VoicePreset?, configuration override: BarkGenerationConfiguration? = nil,
                     seed: UInt64 = 0, timings: inout GenerationTimings,
+                    conditioning: (any LayerConditioning)? = nil,
                     progress: GenerationProgressHandler? = nil,
+                    observe: ((StreamingGenerationState) throws -> ConditioningUpdate)? = nil,
                     emit: ([[Int]]) throws -> Void) throws -> BarkGeneration {
         let c = override ?? generator.configuration
         let models = generator.models
         let generators = StageRandomGenerators(seed: seed)
         var semantic = SemanticStream(model: models.semantic, textTokens: generator.tokenizer.encode(text),
-                                      history: voice?.semanticPrompt, configuration: c, generator: generators.semantic)
+                                      history: voice?.semanticPrompt, configuration: c, generator: generators.semantic,
+                                      conditioning: conditioning)
         var coarse = CoarseStream(model: models.coarse, history: voice.map { CoarseGeneration.history(for: $0, configuration: c) },
                                   configuration: c, generator: generators.coarse)
         var chunked: FineChunkedStream?
@@ -40,6 +51,12 @@ public struct StreamingBarkGenerator: Sendable {
         var exactDone = false
 
         while true {
+            if let observe {
+                let state = StreamingGenerationState(semanticTokens: semantic.tokens.count, semanticFinished: semantic.isFinished,
+                                                     semanticLimit: semantic.maxTokens, coarseFrames: coarse.tokens.count / c.coarse.codebooks,
+                                                     emittedFrames: fineRows.first?.count ?? 0)
+                if case let .replace(update) = try observe(state) { semantic.replaceConditioning(update) }
+            }
             let coarseFinished = coarse.isFinished(semantic: semantic.tokens, semanticFinished: semantic.isFinished)
             if var stream = chunked, stream.canRun(coarseTokens: coarse.tokens.count, coarseFinished: coarseFinished) {
                 let rows = try timings.measure(\.fine) { try stream.run(coarse: coarse.tokens, coarseFinished: coarseFinished) }

@@ -25,9 +25,23 @@ public protocol AudioSink: AnyObject, Sendable {
     func finish() throws
     /// Abandons the stream and cleans up; never throws, safe to call more than once.
     func cancel()
+    /// An utterance ended: play out what is pending now (a resampler's tail) instead of with the
+    /// next utterance, and stop counting underruns until the next `write` (silence between
+    /// utterances is not a gap). Does nothing by default.
+    func endOfUtterance() throws
 }
 
 extension AudioSink {
     /// Mono by default.
     public var channels: Int { 1 }
+    public func endOfUtterance() throws {}
+}
+
+/// A sink that plays in real time and knows how much it has played.
+///
+/// Thread safety: `playedSeconds` may be read from any thread.
+public protocol PlaybackClock: AnyObject, Sendable {
+    /// Seconds of output (audio and the silence between or under it) played since the stream
+    /// started; 0 before.
+    var playedSeconds: Double { get }
 }

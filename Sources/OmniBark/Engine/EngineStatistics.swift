@@ -1,0 +1,35 @@
+/// What the engine measured so far (a snapshot; see `StreamingEngine.statistics`).
+public struct EngineStatistics: Sendable, Equatable {
+    /// Utterances finished (requests done).
+    public var utterances = 0
+    /// Seconds from `say` to playback start, for the first utterance.
+    public var timeToFirstAudio: Double?
+    /// The same for the latest utterance.
+    public var lastTimeToFirstAudio: Double?
+    /// Seconds of audio produced (engine rate, before any resampling).
+    public var audioSeconds: Double = 0
+    /// Seconds the generation thread spent computing (conditioning, generation, codec,
+    /// watermark); time spent waiting for room in the sink is not counted.
+    public var computeSeconds: Double = 0
+    /// Seconds spent encoding conditioning inputs (reference audio, image, style) and building
+    /// the adapters' memory.
+    public var conditioningSeconds: Double = 0
+    /// Output underruns while audio was due (idle time between utterances is not counted), when
+    /// the sink counts them.
+    public var underruns = 0
+    /// Server xruns, when the sink is JACK.
+    public var xruns = 0
+    /// Requests waiting (not counting the one being spoken).
+    public var queued = 0
+    /// Whether an utterance is being generated now.
+    public var speaking = false
+    /// Requests accepted so far.
+    public var requests = 0
+    /// Requests whose generation failed.
+    public var failed = 0
+    /// Requests dropped by a shutdown or cancel.
+    public var cancelled = 0
+
+    /// Compute seconds per audio second (below 1 keeps up with playback).
+    public var realTimeFactor: Double { audioSeconds > 0 ? computeSeconds / audioSeconds : 0 }
+}

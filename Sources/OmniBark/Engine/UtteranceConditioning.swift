@@ -1,0 +1,75 @@
+import Bark
+import Foundation
+import Modalities
+
+/// The adapters' view of one utterance: its encoded inputs (`ModalityFeatures`, encoded once)
+/// and the fusion conditioning built from them with the current routing. Live events change the
+/// routing, the style instruction or the control events; `rebuild` then makes the conditioning
+/// the semantic stage uses from its next step on.
+///
+/// Without adapters, or with no conditioning input, `conditioning` is nil (plain Bark).
+///
+/// Owned by the generation thread for one utterance.
+struct UtteranceConditioning {
+    let model: OmniModel
+    private(set) var features = ModalityFeatures()
+    private(set) var routing: ModalityRouting
+    private(set) var conditioning: FusionConditioning?
+    /// Modalities in the current memory.
+    private(set) var conditioned: [Modality] = []
+    /// Modalities given but not in the memory (no adapters, weight 0).
+    private(set) var ignored: [Modality] = []
+    /// Seconds spent encoding and building memory so far.
+    private(set) var seconds: Double = 0
+
+    var hasAdapters: Bool { model.adapters != nil }
+
+    /// Encodes every given modality (weights apply later, so a live weight change can bring a
+    /// modality in) and builds the memory with `bundle.routing`.
+    init(model: OmniModel, bundle: ModalityBundle) throws {
+        self.model = model
+        routing = bundle.routing
+        guard model.adapters != nil else {
+            ignored = bundle.presentModalities
+            return
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
+        let unweighted = try ModalityBundle(text: bundle.text, styleInstruction: bundle.styleInstruction,
+                                            referenceAudio: bundle.referenceAudio, image: bundle.image,
+                                            controlEvents: bundle.controlEvents)
+        features = try model.encoder.features(for: unweighted)
+        seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        try rebuild(given: bundle.presentModalities)
+    }
+
+    /// A new routing weight for one modality.
+    mutating func setWeight(_ weight: Float, for modality: Modality) throws {
+        routing[modality].weight = weight
+        try rebuild()
+    }
+
+    /// A new style instruction ("" or nil clears it).
+    mutating func setStyle(_ instruction: String?) throws {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let trimmed = instruction?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        features.textEmbeddings = trimmed.isEmpty ? nil : try model.encoder.textEmbeddings(trimmed)
+        seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        try rebuild()
+    }
+
+    /// A control event at `seconds` into the utterance.
+    mutating func addControlEvent(_ event: ControlEvent) throws {
+        features.controlEvents = ControlEvent.sorted(features.controlEvents + [event])
+        try rebuild()
+    }
+
+    private mutating func rebuild(given: [Modality]? = nil) throws {
+        guard let adapters = model.adapters else { return }
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        let memory = try adapters.memory(features, routing: routing)
+        conditioning = memory.isEmpty ? nil : FusionConditioning(adapters: adapters, memory: memory)
+        conditioned = Modality.allCases.filter { memory.owners.contains($0) }
+        if let given { ignored = given.filter { !conditioned.contains($0) } }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Streaming
+
+/// Plays one utterance into the sink under the gapless policy: audio is held back until the gate
+/// opens (or the utterance is complete), then everything flows through as it comes.
+///
+/// Owned by the generation thread for one utterance.
+struct UtterancePlayback {
+    let sink: any AudioSink
+    let gate: GaplessPlaybackGate?
+    let sampleRate: Int
+    private(set) var pending: [Float] = []
+    private(set) var started = false
+    /// Samples produced so far (held or written), model rate.
+    private(set) var producedSamples = 0
+    /// Seconds spent inside `sink.write` (waiting for room), not computing.
+    private(set) var sinkSeconds: Double = 0
+    /// Seconds held when playback started.
+    private(set) var leadSeconds: Double?
+
+    init(sink: any AudioSink, gate: GaplessPlaybackGate?, sampleRate: Int) {
+        self.sink = sink
+        self.gate = gate
+        self.sampleRate = sampleRate
+    }
+
+    /// Adds produced samples; returns true when this call started playback.
+    ///
+    /// - Parameters:
+    ///   - remainingSeconds: predicted audio still to generate after these samples.
+    ///   - realTimeFactor: measured compute seconds per audio second (nil: unknown).
+    ///   - complete: no more audio will come for this utterance.
+    mutating func add(_ samples: [Float], remainingSeconds: Double, realTimeFactor: Double?, complete: Bool) throws -> Bool {
+        producedSamples += samples.count
+        if started {
+            try write(samples)
+            return false
+        }
+        pending += samples
+        let buffered = Double(pending.count) / Double(sampleRate)
+        let opens = gate?.opens(bufferedSeconds: buffered, remainingSeconds: remainingSeconds,
+                                realTimeFactor: realTimeFactor, complete: complete) ?? true
+        guard opens, !pending.isEmpty else { return false }
+        started = true
+        leadSeconds = buffered
+        let held = pending
+        pending = []
+        try write(held)
+        return true
+    }
+
+    private mutating func write(_ samples: [Float]) throws {
+        guard !samples.isEmpty else { return }
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { sinkSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        try sink.write(samples)
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import OmniBark
+import Tensors
+
+/// `--model`, `--weights`, `--threads`: which model runs and how (shared by speak, live, serve).
+struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Model directory (Hugging Face Bark layout). Default: $OMNIBARK_MODEL, else the pulled bark-small.", valueName: "dir"))
+    var model: String?
+
+    @Option(help: "Weight format of the transformers' linear layers, converted at load: f32 (reference), bf16, int8 or q4.")
+    var weights: WeightFormatArgument?
+
+    @Option(help: "Compute threads (default: speak uses every core; live and serve leave one core to audio and the network).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    /// Sizes the thread pool and OpenBLAS before any math runs. `leaveOneCore`: live and serve.
+    func applyThreads(leaveOneCore: Bool) {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let count = threads ?? (leaveOneCore ? max(1, cores - 1) : cores)
+        setenv("OMNIBARK_THREADS", String(count), 1)
+        BLASThreads.set(count)
+    }
+
+    /// The model directory (`ModelResolver`).
+    func directory() throws -> URL { try ModelResolver.resolve(explicit: model) }
+
+    /// Loads the model in `format` (the flag, else `fallback`) and prints its notices.
+    func load(directory: URL, fallback: WeightFormat = .f32) throws -> SpeechModel {
+        let speech = try SpeechModel(directory: directory, weightFormat: weights?.format ?? fallback)
+        ModelNotices.print(for: speech)
+        return speech
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Bark
+import OmniBark
+
+/// How `live` and `serve` stream: the fine-stage mode and the gapless playback policy. Unset
+/// flags take the preset's values (`--preset`), else the defaults below.
+struct StreamingOptions: ParsableArguments {
+    @Option(name: .customLong("fine-mode"), help: "Fine stage while streaming: chunked (first audio after about a second of coarse tokens; default) or exact (equals speak token for token, plays once the coarse stage finished).")
+    var fineMode: FineModeArgument?
+
+    @Option(help: "Chunked fine mode: frames finalized per window (75 per second; default 32).")
+    var chunk: Int?
+
+    @Option(help: "Chunked fine mode: frames of lookahead per window (default 32).")
+    var lookahead: Int?
+
+    @Option(help: "Chunked fine mode: frames of context per window (default 256).")
+    var context: Int?
+
+    @Option(name: .customLong("min-lead"), help: ArgumentHelp("Gapless playback: seconds of audio held before an utterance starts playing, at least (default 0.2; more when generation is slower than real time).", valueName: "seconds"))
+    var minLead: Double?
+
+    @Flag(name: .customLong("no-gapless"), help: "Play each chunk as soon as it exists (gaps whenever generation is slower than real time).")
+    var noGapless = false
+
+    func validate() throws {
+        if let chunk, chunk <= 0 { throw ValidationError("--chunk must be positive, got \(chunk)") }
+        if let lookahead, lookahead < 0 { throw ValidationError("--lookahead must not be negative, got \(lookahead)") }
+        if let context, context < 0 { throw ValidationError("--context must not be negative, got \(context)") }
+        if let minLead, !(minLead >= 0 && minLead.isFinite) { throw ValidationError("--min-lead must be a number of seconds ≥ 0, got \(minLead)") }
+    }
+
+    /// The fine mode: the flags over `base`.
+    func fineStreamingMode(base: FineStreamingMode = .lowLatency) -> FineStreamingMode {
+        var (chunkFrames, lookaheadFrames, contextFrames) = (32, 32, 256)
+        if case let .chunked(c, l, x) = base { (chunkFrames, lookaheadFrames, contextFrames) = (c, l, x) }
+        let exact = fineMode.map { $0 == .exact } ?? (base == .exact)
+        if exact { return .exact }
+        return .chunked(chunk: chunk ?? chunkFrames, lookahead: lookahead ?? lookaheadFrames, context: context ?? contextFrames)
+    }
+
+    /// The gapless gate: nil with --no-gapless; the minimum lead is the flag, else `baseLead`.
+    func gate(baseLead: Double = 0.2) -> GaplessPlaybackGate? {
+        noGapless ? nil : GaplessPlaybackGate(minimumLead: minLead ?? baseLead)
+    }
+}
+
+enum FineModeArgument: String, ExpressibleByArgument, CaseIterable {
+    case exact, chunked
+}
