@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System-library shims (pkg-config names as Debian 12 ships them).
@@ -70,6 +72,7 @@ let package = Package(
         .target(name: "OmniBark", dependencies: [
             "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors", "Guardrails", "Modalities", "NetworkStreaming", "Watermark",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "omnibark", dependencies: [
             "OmniBark", "Bark", "Audio", "Streaming", "Checkpoints", "Tensors", "Guardrails", "Modalities", "NetworkStreaming", "Watermark",

@@ -1,0 +1,32 @@
+import Bark
+import Tensors
+
+extension EnginePreset {
+    /// How text becomes tokens (JSON `generation`).
+    public struct Generation: Sendable, Equatable {
+        /// The fine stage while streaming (JSON `fine_mode`): `"low-latency"` is
+        /// `FineStreamingMode.lowLatency`, `"exact"` is `.exact`, and
+        /// `{"chunk": n, "lookahead": n, "context": n}` (frames, 75 per second; chunk 1…1024,
+        /// lookahead and context 0…1024) is `.chunked`.
+        public var fineMode: FineStreamingMode
+        /// The weight format of the transformers' linear layers (JSON `weights`: "f32", "bf16",
+        /// "int8" or "q4", as `--weights` takes them).
+        public var weights: WeightFormat
+        /// JSON `mode`: see `GenerationMode`.
+        public var mode: GenerationMode
+
+        public init(fineMode: FineStreamingMode, weights: WeightFormat, mode: GenerationMode) {
+            self.fineMode = fineMode
+            self.weights = weights
+            self.mode = mode
+        }
+    }
+
+    /// The generation mode (JSON `generation.mode`).
+    public enum GenerationMode: String, Sendable, CaseIterable {
+        /// Sampling as `speak` does it: the only mode the engine has today.
+        case exact
+        /// The real-time settings, once the engine has them; until then it generates as `exact`.
+        case live
+    }
+}
