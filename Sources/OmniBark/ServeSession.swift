@@ -26,6 +26,8 @@ public struct ServeOptions: Sendable {
     /// replaced before queueing; logged: the category only). Nil checks nothing; `omnibark serve`
     /// always sets one (the default policy unless --policy names another).
     public var guardrail: Guardrail?
+    /// Serve Prometheus metrics at `GET /metrics` (off by default).
+    public var metrics = false
     /// The default queue capacity.
     public static let defaultQueueCapacity = 64
     public init() {}
@@ -43,6 +45,8 @@ public final class ServeSession: @unchecked Sendable {
     public let engine: StreamingEngine
     public private(set) var server: OpusHTTPServer!
     private let started = DispatchTime.now().uptimeNanoseconds
+    /// The Prometheus registry behind `GET /metrics` (nil unless `options.metrics`).
+    public let metrics: EngineMetrics?
     private let log: @Sendable (String) -> Void
 
     /// `extraSinks` get the same audio as the listeners (JACK, a WAV file, a test's recorder), at
@@ -65,13 +69,18 @@ public final class ServeSession: @unchecked Sendable {
         engine = try StreamingEngine(model: model, sink: sink, configuration: engineConfiguration,
                                      onSpeaking: { broadcaster.setSpeaking($0) }, sinkCounters: { (broadcaster.statistics.underruns, 0) },
                                      log: { log("[engine] " + $0) })
-        server = OpusHTTPServer(configuration: options.http, broadcaster: broadcaster, routes: [
+        let metrics = options.metrics ? EngineMetrics() : nil
+        self.metrics = metrics
+        if let metrics { engine.observeTimeToFirstAudio { metrics.recordTimeToFirstAudio($0) } }
+        var routes: [String: OpusHTTPServer.Route] = [
             "POST /say": { [unowned self] in self.say($0) },
             "GET /say/*": { [unowned self] in self.requestStatus($0) },
             "GET /status": { [unowned self] _ in .json(self.status()) },
             "GET /voices": { [unowned self] _ in .json(["voices": self.voiceNames]) },
             "GET /": { [unowned self] _ in self.index() },
-        ], log: { log("[http] " + $0) })
+        ]
+        if metrics != nil { routes["GET /metrics"] = { [unowned self] _ in self.metricsResponse() } }
+        server = OpusHTTPServer(configuration: options.http, broadcaster: broadcaster, routes: routes, log: { log("[http] " + $0) })
     }
 
     /// A plain Bark server (no adapters).
@@ -241,6 +250,32 @@ public final class ServeSession: @unchecked Sendable {
             "bitrate": broadcaster.configuration.encoder.bitrate,
             "uptime": Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
         ]
+    }
+
+    /// `GET /metrics`: the engine's and the stream's figures now, in Prometheus text format.
+    func metricsResponse() -> HTTPResponseValue {
+        guard let metrics else { return .error("metrics are off (start the server with --metrics)", status: 404) }
+        metrics.update(metricsSnapshot())
+        return metrics.httpResponse()
+    }
+
+    /// What `/metrics` reports.
+    public func metricsSnapshot() -> EngineMetricsSnapshot {
+        let s = engine.statistics
+        let b = broadcaster.statistics
+        var m = EngineMetricsSnapshot()
+        m.queueDepth = s.queued
+        m.speaking = s.speaking
+        m.utterances = s.utterances
+        m.requests = s.requests
+        m.failedRequests = s.failed
+        m.audioSeconds = s.audioSeconds
+        m.computeSeconds = s.computeSeconds
+        m.lastTimeToFirstAudio = s.lastTimeToFirstAudio
+        m.underruns = b.underruns
+        m.listeners = b.listeners
+        m.listenerDrops = b.droppedListeners
+        return m
     }
 
     private func index() -> HTTPResponseValue {

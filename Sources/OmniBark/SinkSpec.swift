@@ -31,7 +31,7 @@ public enum SinkSpec: Sendable, Equatable, CustomStringConvertible {
         if text.hasPrefix("icecast:") {
             let url = String(text.dropFirst(8))
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                throw SinkSpecError(spec: text, reason: "icecast:URL needs an http:// URL, e.g. icecast:http://source:PASSWORD@127.0.0.1:8000/bark.opus")
+                throw SinkSpecError(spec: text, reason: "icecast:URL needs a URL of the form http://source:PASSWORD@HOST:PORT/MOUNT")
             }
             return .icecast(url: url)
         }

@@ -77,13 +77,19 @@ struct LiveCommand: ParsableCommand {
         let argumentText = try (positionalText ?? textOption).map { try screen.text($0, field: "the text") }
         let style = try modalities.style.map { try screen.text($0, field: "--style") }
         let events = try modalities.control.map { try screen.events(ControlEvent.load(contentsOf: ModalityOptions.url($0))) } ?? []
-        let specs = try sinks.specs(fallback: ["jack"])
+        let preset = try streaming.loadPreset()
+        if let preset { log("preset \(preset.name) (\(preset.source))") }
+        let specs = try sinks.specs(fallback: preset.map { $0.sinks.isEmpty ? ["jack"] : $0.sinks } ?? ["jack"])
+        for spec in specs {
+            if case .http = spec { throw ValidationError("sink \(spec) (from the preset): live plays into JACK or a WAV file; use `omnibark serve`") }
+            if case .icecast = spec { throw ValidationError("an icecast sink (from the preset): live plays into JACK or a WAV file; use `omnibark serve`") }
+        }
         try SinkOptions.checkOutputs(specs)
         // Leave a core to JACK's process thread: size our pool and OpenBLAS before any math runs.
         modelOptions.applyThreads(leaveOneCore: true)
         let directory = try modelOptions.directory()
         let watermarkKey = try watermark.loadKey()
-        let speech = try modelOptions.load(directory: directory)
+        let speech = try modelOptions.load(directory: directory, fallback: preset?.generation.weights ?? .f32)
         let model = try modalities.model(speech: speech)
         let media = try modalities.media(for: model)
 
@@ -91,10 +97,10 @@ struct LiveCommand: ParsableCommand {
         configuration.speech.voice = try voiceOptions.preset(for: speech)
         sampling.apply(to: &configuration.speech, defaultSeed: 0)
         configuration.speech.watermark = WatermarkOutputOptions.settings(key: watermarkKey, modelDirectory: directory, seed: configuration.speech.seed)
-        configuration.fineMode = streaming.fineStreamingMode()
-        configuration.gapless = streaming.gate()
+        configuration.fineMode = streaming.fineStreamingMode(base: preset?.generation.fineMode ?? .lowLatency)
+        configuration.gapless = streaming.gate(baseLead: preset?.latency.minLead ?? 0.2)
         configuration.styleInstruction = style
-        configuration.routing = try modalities.routing(base: ModalityRouting())
+        configuration.routing = try modalities.routing(base: preset?.routing ?? ModalityRouting())
         configuration.referenceAudio = media.referenceAudio
         configuration.image = media.image
         configuration.controlEvents = events

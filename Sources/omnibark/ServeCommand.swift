@@ -18,9 +18,12 @@ struct ServeCommand: ParsableCommand {
         Endpoints:
           GET  /stream.opus   the live stream (audio/ogg, chunked); late listeners join at a page boundary
           POST /say           {"text": "…", "voice": "v2/en_speaker_6", "seed": 1, "priority": 0} → 202 {"id": n, …}
+                              with --adapters also "style", "reference_audio" (base64 WAV), "image" (base64 PNG/JPEG,
+                              needs --clip), "control" (events), "weights"/"priorities" ({"audio": 2, …})
           GET  /say/ID        that request: queued (with its position), speaking, done, failed or cancelled (with the reason)
           GET  /voices        the voice names a client may use
           GET  /status        listeners, queue and its capacity, time to first audio, real-time factor, underruns, failures
+          GET  /metrics       the same in Prometheus text format (with --metrics)
           GET  /              a page with a player
 
         The stream runs in real time and carries silence between utterances. A request that fails \
@@ -72,6 +75,8 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("ice-genre"), help: "Icecast genre.") var iceGenre = "Speech"
     @Flag(name: .customLong("ice-public"), help: "List the stream in Icecast's directory.") var icePublic = false
 
+    @Flag(help: "Serve Prometheus metrics at GET /metrics (queue depth, utterances, audio seconds, real-time factor, time to first audio, underruns, listeners, drops, events).")
+    var metrics = false
     @OptionGroup(title: "Watermark") var watermark: WatermarkOutputOptions
     @OptionGroup(title: "Outputs (default: http:PORT)") var sinks: SinkOptions
     @OptionGroup var policyOptions: PolicyOptions
@@ -100,24 +105,27 @@ struct ServeCommand: ParsableCommand {
         let screen = ContentScreen(guardrail: guardrail, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
         let style = try modalities.style.map { try screen.text($0, field: "--style") }
         let events = try modalities.control.map { try screen.events(ControlEvent.load(contentsOf: ModalityOptions.url($0))) } ?? []
-        let specs = try sinks.specs(fallback: [])
+        let preset = try streaming.loadPreset()
+        if let preset { log("preset \(preset.name) (\(preset.source))") }
+        let specs = try sinks.specs(fallback: preset?.sinks ?? [])
         try SinkOptions.checkOutputs(specs)
         modelOptions.applyThreads(leaveOneCore: true)
         let directory = try modelOptions.directory()
         let watermarkKey = try watermark.loadKey()
-        let speech = try modelOptions.load(directory: directory)
+        let speech = try modelOptions.load(directory: directory, fallback: preset?.generation.weights ?? .f32)
         let model = try modalities.model(speech: speech)
         let media = try modalities.media(for: model)
         var options = ServeOptions()
         options.guardrail = guardrail
+        options.metrics = metrics
         options.engine.speech.voice = try voiceOptions.preset(for: speech)
         sampling.apply(to: &options.engine.speech, defaultSeed: 0)
         options.engine.speech.watermark = WatermarkOutputOptions.settings(key: watermarkKey, modelDirectory: directory,
                                                                           seed: options.engine.speech.seed)
-        options.engine.fineMode = streaming.fineStreamingMode()
-        options.engine.gapless = streaming.gate()
+        options.engine.fineMode = streaming.fineStreamingMode(base: preset?.generation.fineMode ?? .lowLatency)
+        options.engine.gapless = streaming.gate(baseLead: preset?.latency.minLead ?? 0.2)
         options.engine.styleInstruction = style
-        options.engine.routing = try modalities.routing(base: ModalityRouting())
+        options.engine.routing = try modalities.routing(base: preset?.routing ?? ModalityRouting())
         options.engine.referenceAudio = media.referenceAudio
         options.engine.image = media.image
         options.engine.controlEvents = events

@@ -185,6 +185,7 @@ extension StreamingEngine {
         let ttfa = Double(DispatchTime.now().uptimeNanoseconds - item.enqueued) / 1e9
         let underrunsNow = sinkCounters?().underruns
         context.playbackStartSample = playedSamples()
+        condition.withLock { timeToFirstAudioObserver }?(ttfa)
         condition.withLock {
             if stats.timeToFirstAudio == nil { stats.timeToFirstAudio = ttfa }
             stats.lastTimeToFirstAudio = ttfa

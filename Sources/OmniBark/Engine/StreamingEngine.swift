@@ -62,6 +62,8 @@ public final class StreamingEngine: @unchecked Sendable {
     /// are known once the next one starts or the stream ends).
     var lastPlayed: (id: Int, underrunsAtStart: Int)?
     let onSpeaking: (@Sendable (Bool) -> Void)?
+    /// Hears each utterance's time to first audio (seconds) when its playback starts.
+    var timeToFirstAudioObserver: (@Sendable (Double) -> Void)?
     let sinkCounters: (@Sendable () -> (underruns: Int, xruns: Int))?
     let log: @Sendable (String) -> Void
 
@@ -166,6 +168,12 @@ public final class StreamingEngine: @unchecked Sendable {
         s.queued = queue.count
         if let counters = sinkCounters?() { s.underruns = counters.underruns; s.xruns = counters.xruns }
         return s
+    }
+
+    /// Sets the closure that hears each utterance's time to first audio (seconds, on the
+    /// generation thread) when its playback starts, e.g. for a histogram.
+    public func observeTimeToFirstAudio(_ observer: @escaping @Sendable (Double) -> Void) {
+        condition.withLock { timeToFirstAudioObserver = observer }
     }
 
     /// The session's routing and style instruction now (live events change them).

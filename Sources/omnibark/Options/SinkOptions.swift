@@ -24,7 +24,7 @@ struct SinkOptions: ParsableArguments {
 
     func validate() throws {
         for spec in sink {
-            do { _ = try SinkSpec.parse(spec) } catch { throw ValidationError("--sink: \(error.description)") }
+            do { _ = try SinkSpec.parse(spec) } catch { throw ValidationError("--sink \(spec): \(error.reason)") }
         }
     }
 
@@ -32,7 +32,7 @@ struct SinkOptions: ParsableArguments {
     func specs(fallback: [String]) throws -> [SinkSpec] {
         let texts = sink.isEmpty ? fallback : sink
         return try texts.map { text in
-            do { return try SinkSpec.parse(text) } catch let error as SinkSpecError { throw ValidationError("sink: \(error.description)") }
+            do { return try SinkSpec.parse(text) } catch let error as SinkSpecError { throw ValidationError("--sink \(text): \(error.reason)") }
         }
     }
 

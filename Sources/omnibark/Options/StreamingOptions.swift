@@ -5,6 +5,9 @@ import OmniBark
 /// How `live` and `serve` stream: the fine-stage mode and the gapless playback policy. Unset
 /// flags take the preset's values (`--preset`), else the defaults below.
 struct StreamingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(EnginePreset.optionHelp, valueName: EnginePreset.optionValueName))
+    var preset: String?
+
     @Option(name: .customLong("fine-mode"), help: "Fine stage while streaming: chunked (first audio after about a second of coarse tokens; default) or exact (equals speak token for token, plays once the coarse stage finished).")
     var fineMode: FineModeArgument?
 
@@ -22,6 +25,11 @@ struct StreamingOptions: ParsableArguments {
 
     @Flag(name: .customLong("no-gapless"), help: "Play each chunk as soon as it exists (gaps whenever generation is slower than real time).")
     var noGapless = false
+
+    /// The preset named by --preset (nil without one); errors name the file and field.
+    func loadPreset() throws -> EnginePreset? {
+        try preset.map { try EnginePreset.resolve($0) }
+    }
 
     func validate() throws {
         if let chunk, chunk <= 0 { throw ValidationError("--chunk must be positive, got \(chunk)") }
