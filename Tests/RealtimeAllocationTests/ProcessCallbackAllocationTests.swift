@@ -82,14 +82,25 @@ struct ProcessCallbackAllocationTests {
         }
         #expect(swiftArray >= 1)
         #expect(allocation_counter_count(allocation_counter_malloc) >= 1)
-        // Another thread's allocations are not counted.
-        allocation_counter_reset()
-        allocation_counter_watch(pthread_self())
-        allocation_counter_unwatch()
-        let other = Thread { free(malloc(10)) }
-        other.start()
-        usleep(50_000)
-        #expect(allocation_counter_total() == 0)
+        // Another thread's allocations are not counted: watch a thread parked on a semaphore
+        // while this thread allocates.
+        let parked = DispatchSemaphore(value: 0)
+        let watching = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
+        Thread {
+            allocation_counter_reset()
+            allocation_counter_watch(pthread_self())
+            watching.signal()
+            parked.wait()
+            allocation_counter_unwatch()
+            finished.signal()
+        }.start()
+        watching.wait()
+        for size in 1...100 { free(malloc(size)) }
+        let whileParked = allocation_counter_total()
+        parked.signal()
+        finished.wait()
+        #expect(whileParked == 0, "allocations of an unwatched thread were counted: \(whileParked)")
     }
 
     @Test("zero allocations on the sink's process thread over hundreds of cycles with every input busy")
