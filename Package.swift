@@ -92,6 +92,12 @@ let package = Package(
         .target(name: "JackTestSupport", dependencies: ["CJack", "TestSupport", .product(name: "Atomics", package: "swift-atomics")],
                 path: "Tests/JackTestSupport"),
         .testTarget(name: "StreamingTests", dependencies: ["Streaming", "Audio", "JackTestSupport", "TestSupport"]),
+        // A malloc-family interposer that counts allocator calls on one watched thread. All test
+        // targets link into one test binary, so it is process-wide there (one relaxed load per call
+        // on unwatched threads); only RealtimeAllocationTests uses it.
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        // Proves the JACK process callback never allocates (jackd dummy server, all inputs busy).
+        .testTarget(name: "RealtimeAllocationTests", dependencies: ["Streaming", "CAllocationCounter", "CJack", "JackTestSupport", "TestSupport"]),
         .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors", "Audio", "TestSupport"]),
         .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors",
                                                          "Modalities", "Watermark", "JackTestSupport", "TestSupport"],

@@ -1,6 +1,8 @@
 // JACK Audio Connection Kit client API (Debian: libjack-jackd2-dev).
 #include <jack/jack.h>
 #include <jack/midiport.h>
+#include <jack/thread.h>
+#include <jack/transport.h>
 
 // Swift cannot call C variadic functions: jack_client_open is wrapped here.
 static inline jack_client_t *omnibark_jack_client_open(const char *name, jack_options_t options,
@@ -22,4 +24,9 @@ static inline jack_client_t *omnibark_jack_client_open_server(const char *name, 
 // JACK_DEFAULT_AUDIO_TYPE as a C string (a macro Swift would otherwise import as a String value).
 static inline const char *omnibark_jack_default_audio_type(void) {
     return JACK_DEFAULT_AUDIO_TYPE;
+}
+
+// JACK_DEFAULT_MIDI_TYPE as a C string.
+static inline const char *omnibark_jack_default_midi_type(void) {
+    return JACK_DEFAULT_MIDI_TYPE;
 }

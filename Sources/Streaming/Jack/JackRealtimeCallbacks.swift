@@ -9,8 +9,11 @@ import Darwin
 // MARK: - How the JACK callbacks stay realtime-safe
 //
 // JACK calls `process` on its realtime thread once per period. It must never allocate, lock,
-// log, block, call into Swift concurrency, or retain/release an object. This file is the whole
-// of the code that runs there, and it keeps that promise by construction:
+// log, block, call into Swift concurrency, or retain/release an object. This file and
+// `JackRealtimeInputs.swift` (MIDI, transport and reference input, called from `process`) are the
+// whole of the code that runs there, with the realtime views `UnsafeSPSCRingReader`,
+// `UnsafeSPSCRingWriter` and `UnsafeMIDIRecordQueueWriter`; they keep that promise by construction
+// (and `RealtimeAllocationTests` checks it with an allocation counter on the process thread):
 //
 // 1. Context through a raw pointer, not a closure. The callbacks are non-capturing closure
 //    literals converted to `@convention(c)` function pointers at the `jack_set_*_callback` call
@@ -64,16 +67,31 @@ struct RealtimeSafeJackCounters: @unchecked Sendable {
     let shutdownStatus: UnsafeAtomic<Int>
     /// The current period size in frames.
     let bufferSize: UnsafeAtomic<Int>
+    /// MIDI events of 1…3 bytes copied from `control_in` into the control queue.
+    let midiEvents: UnsafeAtomic<Int>
+    /// MIDI events longer than 3 bytes (SysEx) seen on `control_in` and not copied.
+    let sysexDropped: UnsafeAtomic<Int>
+    /// Control records (MIDI or transport) dropped because the control queue was full.
+    let midiOverflow: UnsafeAtomic<Int>
+    /// Transport-beat records queued.
+    let transportBeats: UnsafeAtomic<Int>
+    /// Frames copied from `reference_in` into the reference ring.
+    let referenceFrames: UnsafeAtomic<Int>
+    /// Frames of `reference_in` dropped because the reference ring was full.
+    let referenceOverflow: UnsafeAtomic<Int>
 
     static func create() -> RealtimeSafeJackCounters {
         RealtimeSafeJackCounters(
             cycles: .create(0), deliveredSamples: .create(0), underrunSamples: .create(0),
             underrunEvents: .create(0), xruns: .create(0), shutDown: .create(0),
-            shutdownStatus: .create(0), bufferSize: .create(0))
+            shutdownStatus: .create(0), bufferSize: .create(0), midiEvents: .create(0), sysexDropped: .create(0),
+            midiOverflow: .create(0), transportBeats: .create(0), referenceFrames: .create(0),
+            referenceOverflow: .create(0))
     }
 
     func destroy() {
-        for atomic in [cycles, deliveredSamples, underrunSamples, underrunEvents, xruns, shutDown, shutdownStatus, bufferSize] {
+        for atomic in [cycles, deliveredSamples, underrunSamples, underrunEvents, xruns, shutDown, shutdownStatus, bufferSize,
+                       midiEvents, sysexDropped, midiOverflow, transportBeats, referenceFrames, referenceOverflow] {
             atomic.destroy()
         }
     }
@@ -82,9 +100,10 @@ struct RealtimeSafeJackCounters: @unchecked Sendable {
 /// Everything the JACK callbacks of one client touch. A plain struct of raw pointers and
 /// `Bool`s, allocated once per client before activation and freed after `jack_client_close`.
 ///
-/// Thread safety: the setup fields (`reader`, ports, `counters`) are written before
-/// `jack_activate` and only read afterwards. `hasPlayed` and `starving` are read and written by
-/// the process callback only. Counters are atomics.
+/// Thread safety: the setup fields (`reader`, ports, `counters`, the setup part of `inputs`) are
+/// written before `jack_activate` and only read afterwards. `hasPlayed`, `starving` and the
+/// transport state in `inputs` are read and written by the process callback only. Counters are
+/// atomics.
 struct RealtimeSafeJackContext {
     var reader: UnsafeSPSCRingReader
     /// `jack_port_t *` of `out_1`.
@@ -92,6 +111,8 @@ struct RealtimeSafeJackContext {
     /// `jack_port_t *` of `out_2` when stereo.
     var port2: OpaquePointer?
     var counters: RealtimeSafeJackCounters
+    /// MIDI, transport and reference input (ports may be absent).
+    var inputs: RealtimeSafeJackInputs
     /// Process-thread state: some audio has been delivered since activation.
     var hasPlayed: Bool = false
     /// Process-thread state: the last cycle was short (inside an underrun gap).
@@ -103,12 +124,17 @@ struct RealtimeSafeJackContext {
 /// logs or touches a Swift object here (see the comment block at the top of this file).
 enum RealtimeSafeJackCallbacks {
     /// JACK process callback: copy from the ring reader into `out_1` (and `out_2`), silence and
-    /// count what is missing. Returns 0 (JACK keeps the client).
+    /// count what is missing; then the inputs (`RealtimeSafeJackInputCallbacks`). Returns 0
+    /// (JACK keeps the client).
     @inline(__always)
     static func process(frames nframes: jack_nframes_t, context arg: UnsafeMutableRawPointer?) -> Int32 {
         guard let arg else { return 0 }
         let context = arg.assumingMemoryBound(to: RealtimeSafeJackContext.self)
         let frames = Int(nframes)
+        let counters = context.pointee.counters
+        // Output-timeline position at the start of this cycle (only this thread writes these).
+        let timelineAtStart = counters.deliveredSamples.load(ordering: .relaxed)
+            &+ counters.underrunSamples.load(ordering: .relaxed)
         guard let raw1 = jack_port_get_buffer(context.pointee.port1, nframes) else { return 0 }
         let out1 = raw1.assumingMemoryBound(to: Float.self)
         let got = context.pointee.reader.read(into: out1, count: frames)
@@ -119,7 +145,6 @@ enum RealtimeSafeJackCallbacks {
         if let port2 = context.pointee.port2, let raw2 = jack_port_get_buffer(port2, nframes) {
             _ = memcpy(raw2, raw1, frames &* stride)
         }
-        let counters = context.pointee.counters
         if got > 0 {
             counters.deliveredSamples.wrappingIncrement(by: got, ordering: .relaxed)
             context.pointee.hasPlayed = true
@@ -135,6 +160,9 @@ enum RealtimeSafeJackCallbacks {
         } else {
             context.pointee.starving = false
         }
+        // Audio that starts in this cycle starts at offset 0, so the timeline runs for the whole cycle.
+        RealtimeSafeJackInputCallbacks.process(
+            frames: nframes, context: context, counters: counters, timelineAtStart: timelineAtStart, timelineRunning: context.pointee.hasPlayed)
         counters.cycles.wrappingIncrement(ordering: .releasing)
         return 0
     }

@@ -20,6 +20,14 @@ import Foundation
 /// sink.close()
 /// ```
 ///
+/// Inputs (optional, see ``Configuration``): with `midiInput` the sink registers the MIDI input
+/// port `control_in`; its process callback copies every short MIDI event (1…3 bytes) into a
+/// preallocated lock-free queue of ``JackMIDIRecord``s stamped with JACK frame time and output-
+/// timeline position, counts longer events (SysEx) and overflow, and also records JACK transport
+/// changes and beats. Read them with ``drainMIDI(_:)`` (decode with ``MIDIMessageDecoder``). With
+/// `referenceInput` it registers the audio input port `reference_in` and copies what arrives into
+/// ``referenceRing`` (overflow is counted, never waited on).
+///
 /// If the server goes away, ``isShutDown`` becomes true and ``shutdownMessage`` explains it;
 /// the owner may call ``reconnect()`` once a server runs again (counters are kept).
 ///
@@ -39,12 +47,29 @@ public final class JackSink: @unchecked Sendable {
         public var channels: Int
         /// Ports to connect to right after activation, e.g. `["system:playback_1", "system:playback_2"]`.
         public var connectTo: [String]
+        /// Register the MIDI input port `control_in` and queue its events and the transport's
+        /// changes (``JackSink/drainMIDI(_:)``).
+        public var midiInput: Bool
+        /// Register the audio input port `reference_in` and copy it into ``JackSink/referenceRing``.
+        public var referenceInput: Bool
+        /// Records the control queue holds (rounded up to a power of two; 1…16,777,216). What does
+        /// not fit between two ``JackSink/drainMIDI(_:)`` calls is counted in ``JackSink/midiOverflow``.
+        public var midiQueueCapacity: Int
+        /// Samples the reference ring holds (rounded up to a power of two; 1…2³⁰). The default is
+        /// about 2.7 s at 48 kHz; what does not fit is counted in ``JackSink/referenceOverflow``.
+        public var referenceCapacity: Int
 
-        public init(clientName: String = "omnibark", serverName: String? = nil, channels: Int = 1, connectTo: [String] = []) {
+        public init(clientName: String = "omnibark", serverName: String? = nil, channels: Int = 1, connectTo: [String] = [],
+                    midiInput: Bool = false, referenceInput: Bool = false,
+                    midiQueueCapacity: Int = 1_024, referenceCapacity: Int = 131_072) {
             self.clientName = clientName
             self.serverName = serverName
             self.channels = channels
             self.connectTo = connectTo
+            self.midiInput = midiInput
+            self.referenceInput = referenceInput
+            self.midiQueueCapacity = midiQueueCapacity
+            self.referenceCapacity = referenceCapacity
         }
     }
 
@@ -52,6 +77,12 @@ public final class JackSink: @unchecked Sendable {
     public let configuration: Configuration
     /// The ring buffer this sink consumes (it must have no other consumer).
     public let ring: SPSCRingBuffer
+    /// Audio captured from `reference_in` (when opened with `referenceInput`), at the server's
+    /// rate, mono, from activation on. The sink is its only producer; the owner is its consumer
+    /// (e.g. `referenceRing.read(maxCount:)`) and should keep draining it. Survives ``reconnect()``.
+    public let referenceRing: SPSCRingBuffer?
+    /// The control queue (when opened with `midiInput`); read through ``drainMIDI(_:)``.
+    private let midiQueue: JackMIDIRecordQueue?
 
     private let counters: RealtimeSafeJackCounters
     private let lock = NSLock()
@@ -60,6 +91,8 @@ public final class JackSink: @unchecked Sendable {
     private var context: UnsafeMutablePointer<RealtimeSafeJackContext>?
     private var openedClientName: String
     private var openedPortNames: [String] = []
+    private var openedMIDIPortName: String?
+    private var openedReferencePortName: String?
     private var openedSampleRate: Int = 0
 
     /// Opens the client, registers ports, installs callbacks, activates, and connects to
@@ -71,7 +104,15 @@ public final class JackSink: @unchecked Sendable {
         guard configuration.channels == 1 || configuration.channels == 2 else {
             throw .unsupportedChannelCount(configuration.channels)
         }
+        if configuration.midiInput && !(1...(1 << 24)).contains(configuration.midiQueueCapacity) {
+            throw .invalidCapacity(setting: "midiQueueCapacity", value: configuration.midiQueueCapacity, allowed: "1...16777216")
+        }
+        if configuration.referenceInput && !(1...(1 << 30)).contains(configuration.referenceCapacity) {
+            throw .invalidCapacity(setting: "referenceCapacity", value: configuration.referenceCapacity, allowed: "1...1073741824")
+        }
         self.ring = ring
+        self.midiQueue = configuration.midiInput ? JackMIDIRecordQueue(minimumCapacity: configuration.midiQueueCapacity) : nil
+        self.referenceRing = configuration.referenceInput ? SPSCRingBuffer(minimumCapacity: configuration.referenceCapacity) : nil
         self.configuration = configuration
         self.counters = RealtimeSafeJackCounters.create()
         self.openedClientName = configuration.clientName
@@ -110,6 +151,46 @@ public final class JackSink: @unchecked Sendable {
     public var underrunEvents: Int { counters.underrunEvents.load(ordering: .relaxed) }
     /// xruns reported by the server (these happen under load; they are counted, not fatal).
     public var xruns: Int { counters.xruns.load(ordering: .relaxed) }
+    /// Full name of the MIDI input port (e.g. `omnibark:control_in`) when opened with `midiInput`.
+    public var midiInputPortName: String? { lock.withLock { openedMIDIPortName } }
+    /// Full name of the audio input port (e.g. `omnibark:reference_in`) when opened with `referenceInput`.
+    public var referenceInputPortName: String? { lock.withLock { openedReferencePortName } }
+    /// MIDI events of 1…3 bytes queued from `control_in` so far.
+    public var midiEvents: Int { counters.midiEvents.load(ordering: .relaxed) }
+    /// MIDI events longer than 3 bytes (SysEx) that arrived on `control_in` and were not queued.
+    public var sysexDropped: Int { counters.sysexDropped.load(ordering: .relaxed) }
+    /// Control records (MIDI events or transport changes) dropped because the queue was full.
+    public var midiOverflow: Int { counters.midiOverflow.load(ordering: .relaxed) }
+    /// Transport-beat records queued so far.
+    public var transportBeats: Int { counters.transportBeats.load(ordering: .relaxed) }
+    /// Frames copied from `reference_in` into ``referenceRing`` so far.
+    public var referenceFrames: Int { counters.referenceFrames.load(ordering: .relaxed) }
+    /// Frames of `reference_in` dropped because ``referenceRing`` was full.
+    public var referenceOverflow: Int { counters.referenceOverflow.load(ordering: .relaxed) }
+    /// The output-timeline position now, in frames: ``deliveredSamples`` + ``underrunSamples``
+    /// (see ``JackMIDIRecord/outputFrame``).
+    public var outputTimelineFrames: Int { deliveredSamples + underrunSamples }
+
+    /// The process thread of the open client (`jack_client_thread_id`), or nil when closed.
+    /// For diagnostics and tests (e.g. counting what that thread allocates).
+    public var processThreadID: pthread_t? {
+        lock.withLock {
+            guard let client else { return nil }
+            let thread = jack_client_thread_id(client)
+            return thread == 0 ? nil : thread
+        }
+    }
+
+    /// The realtime (SCHED_FIFO) priority of the client's process thread, or nil when the server
+    /// does not run realtime (or the client is closed). ``GenerationThreadPriority`` stays below it.
+    public var realtimePriority: Int? {
+        lock.withLock {
+            guard let client else { return nil }
+            let priority = jack_client_real_time_priority(client)
+            return priority > 0 ? Int(priority) : nil
+        }
+    }
+
     /// True once the server shut the client down (server stopped or killed).
     public var isShutDown: Bool { counters.shutDown.load(ordering: .acquiring) != 0 }
     /// True while a client is open and the server has not shut it down.
@@ -126,6 +207,17 @@ public final class JackSink: @unchecked Sendable {
     }
 
     // MARK: Operations
+
+    /// Hands every queued control record (MIDI events from `control_in`, transport changes and
+    /// beats) to `body`, oldest first, and returns how many there were. Returns 0 when the sink
+    /// was opened without `midiInput`. Call from one (non-realtime) thread at a time; records
+    /// keep arriving while the sink runs, and those the queue cannot hold are counted in
+    /// ``midiOverflow``.
+    @discardableResult
+    public func drainMIDI(_ body: (JackMIDIRecord) throws -> Void) rethrows -> Int {
+        guard let midiQueue else { return 0 }
+        return try midiQueue.drain(body)
+    }
 
     /// Connects the output ports to `destinations`. Mono: `out_1` goes to every destination.
     /// Stereo: destination `i` gets `out_1` for even `i` and `out_2` for odd `i`. Already
@@ -235,6 +327,28 @@ public final class JackSink: @unchecked Sendable {
             ports.append(port)
             portNames.append(jack_port_name(port).map { String(cString: $0) } ?? "\(actualName):\(portName)")
         }
+        var midiPort: OpaquePointer?
+        var midiPortName: String?
+        if configuration.midiInput {
+            guard let port = jack_port_register(client, "control_in", omnibark_jack_default_midi_type(),
+                                                UInt(JackPortIsInput.rawValue), 0) else {
+                _ = jack_client_close(client)
+                throw .portRegistrationFailed(client: actualName, port: "control_in")
+            }
+            midiPort = port
+            midiPortName = jack_port_name(port).map { String(cString: $0) } ?? "\(actualName):control_in"
+        }
+        var referencePort: OpaquePointer?
+        var referencePortName: String?
+        if configuration.referenceInput {
+            guard let port = jack_port_register(client, "reference_in", omnibark_jack_default_audio_type(),
+                                                UInt(JackPortIsInput.rawValue), 0) else {
+                _ = jack_client_close(client)
+                throw .portRegistrationFailed(client: actualName, port: "reference_in")
+            }
+            referencePort = port
+            referencePortName = jack_port_name(port).map { String(cString: $0) } ?? "\(actualName):reference_in"
+        }
 
         // Reset the per-client flags; cumulative counters keep their values.
         counters.shutDown.store(0, ordering: .releasing)
@@ -244,7 +358,10 @@ public final class JackSink: @unchecked Sendable {
         let context = UnsafeMutablePointer<RealtimeSafeJackContext>.allocate(capacity: 1)
         context.initialize(to: RealtimeSafeJackContext(
             reader: ring.makeUnsafeRealtimeReader(), port1: ports[0],
-            port2: ports.count > 1 ? ports[1] : nil, counters: counters))
+            port2: ports.count > 1 ? ports[1] : nil, counters: counters,
+            inputs: RealtimeSafeJackInputs(
+                client: client, midiPort: midiPort, midiWriter: midiQueue?.makeUnsafeRealtimeWriter(),
+                referencePort: referencePort, referenceWriter: referenceRing?.makeUnsafeRealtimeWriter())))
         let arg = UnsafeMutableRawPointer(context)
 
         func fail(_ step: String, _ code: Int32) -> JackSinkError {
@@ -277,6 +394,8 @@ public final class JackSink: @unchecked Sendable {
         self.context = context
         self.openedClientName = actualName
         self.openedPortNames = portNames
+        self.openedMIDIPortName = midiPortName
+        self.openedReferencePortName = referencePortName
         self.openedSampleRate = Int(jack_get_sample_rate(client))
     }
 

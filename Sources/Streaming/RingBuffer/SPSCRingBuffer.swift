@@ -155,6 +155,12 @@ public final class SPSCRingBuffer: @unchecked Sendable {
         UnsafeSPSCRingReader(storage: storage, mask: mask, head: head, tail: tail)
     }
 
+    /// The realtime producer view: raw pointers to this buffer, for a callback that fills it (e.g.
+    /// a JACK input port). Does not keep the buffer alive; only one producer may write at a time.
+    public func makeUnsafeRealtimeWriter() -> UnsafeSPSCRingWriter {
+        UnsafeSPSCRingWriter(storage: storage, mask: mask, head: head, tail: tail)
+    }
+
     /// Consumer convenience for non-realtime consumers: copies up to `count` samples into
     /// `destination` and returns how many were copied.
     @inlinable
