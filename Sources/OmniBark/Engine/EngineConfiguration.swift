@@ -1,4 +1,5 @@
 import Bark
+import LiveControl
 import Modalities
 import Tensors
 
@@ -23,5 +24,17 @@ public struct EngineConfiguration: Sendable {
     /// When an utterance starts playing (`GaplessPlaybackGate`); nil plays each chunk as soon as
     /// it exists (the old behaviour: gaps whenever generation is slower than real time).
     public var gapless: GaplessPlaybackGate? = GaplessPlaybackGate()
+    /// Live control events (MIDI, OSC, `/control`, stdin) arrive here; the generation thread
+    /// applies them between steps. Nil: none.
+    public var events: LiveEventInbox?
+    /// Live reference audio (JACK `reference_in`): its latest encoding conditions every
+    /// utterance that brings no reference audio of its own (and the session gives none).
+    public var liveReference: LiveReferenceWindow?
+    /// Refresh the live reference between chunks of a running utterance too (preset
+    /// `reference.refresh: chunk`), not only at utterance starts.
+    public var refreshesReferenceEachChunk = false
+    /// Screens text that arrives live (`say`, style instructions, control payloads) with the
+    /// content policy; throws to refuse (the event is dropped and logged without its text).
+    public var screen: (@Sendable (_ text: String, _ field: String) throws -> String)?
     public init() {}
 }

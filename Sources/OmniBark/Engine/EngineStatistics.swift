@@ -1,3 +1,5 @@
+import LiveControl
+
 /// What the engine measured so far (a snapshot; see `StreamingEngine.statistics`).
 public struct EngineStatistics: Sendable, Equatable {
     /// Utterances finished (requests done).
@@ -29,6 +31,8 @@ public struct EngineStatistics: Sendable, Equatable {
     public var failed = 0
     /// Requests dropped by a shutdown or cancel.
     public var cancelled = 0
+    /// Live control events received, applied, dropped and malformed (zeros without an inbox).
+    public var events = LiveEventCounters()
 
     /// Compute seconds per audio second (below 1 keeps up with playback).
     public var realTimeFactor: Double { audioSeconds > 0 ? computeSeconds / audioSeconds : 0 }

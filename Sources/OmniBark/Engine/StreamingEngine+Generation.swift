@@ -33,7 +33,8 @@ extension StreamingEngine {
                 condition.withLock { finishLocked(item.id, .failed(reason: reason)) }
             }
             // Whatever happened, the utterance is over: its tail plays now and the silence
-            // after it is no underrun.
+            // after it is no underrun; live events for its past frames can no longer apply.
+            utteranceEnded()
             if fatal == nil {
                 do { try sink.endOfUtterance() } catch { fatal = error }
             }
@@ -87,16 +88,18 @@ extension StreamingEngine {
         applyIdleEvents()
     }
 
-    /// The request's bundle with the session's style instruction and routing where the request
-    /// brings none.
-    private func effectiveBundle(_ request: EngineRequest) throws -> ModalityBundle {
+    /// The request's bundle with the session's style instruction, routing, reference audio,
+    /// image and control events where the request brings none; the live reference window's
+    /// latest encoding when neither the request nor the session has reference audio.
+    private func effectiveBundle(_ request: EngineRequest) throws -> (ModalityBundle, LiveReferenceWindow.Snapshot?) {
         let (routing, style) = condition.withLock { (sessionRouting, sessionStyle) }
         let b = request.bundle
-        return try ModalityBundle(text: b.text, styleInstruction: b.styleInstruction ?? style,
-                                  referenceAudio: b.referenceAudio ?? configuration.referenceAudio ?? liveReferenceAudio(),
+        let live = b.referenceAudio == nil && configuration.referenceAudio == nil ? configuration.liveReference?.snapshot : nil
+        return (try ModalityBundle(text: b.text, styleInstruction: b.styleInstruction ?? style,
+                                  referenceAudio: b.referenceAudio ?? configuration.referenceAudio ?? live?.samples,
                                   image: b.image ?? configuration.image,
                                   controlEvents: b.controlEvents.isEmpty ? configuration.controlEvents : b.controlEvents,
-                                  routing: request.usesOwnRouting ? b.routing : routing)
+                                  routing: request.usesOwnRouting ? b.routing : routing), live)
     }
 
     private func speak(_ item: QueueItem) throws {
@@ -105,8 +108,10 @@ extension StreamingEngine {
         let base = configuration.speech.apply(to: speech.generator.configuration)
         let semanticRate = base.semantic.rateHz
         var mark = DispatchTime.now().uptimeNanoseconds
-        var context = UtteranceContext(item: item, conditioning: try UtteranceConditioning(model: model, bundle: try effectiveBundle(item.request)),
+        let (bundle, live) = try effectiveBundle(item.request)
+        var context = UtteranceContext(item: item, conditioning: try UtteranceConditioning(model: model, bundle: bundle, audioFeatures: live?.features),
                                        startSample: playedSamples())
+        context.liveReferenceVersion = live?.version
         condition.withLock {
             stats.conditioningSeconds += context.conditioning.seconds
             records[item.id]?.conditioned = context.conditioning.conditioned.map(\.description)
@@ -247,8 +252,8 @@ struct UtteranceContext {
     var semanticOffset = 0
     /// Semantic step (utterance-wide) about to run.
     var semanticStep = 0
-    /// Live events waiting for the step whose audio they address.
-    var waiting: [Any] = []
+    /// The live reference encoding it uses (nil: none, or the request's own reference).
+    var liveReferenceVersion: Int?
 
     init(item: StreamingEngine.QueueItem, conditioning: UtteranceConditioning, startSample: Int64) {
         self.item = item

@@ -2,6 +2,7 @@ import Audio
 import Bark
 import Checkpoints
 import Foundation
+import LiveControl
 import Modalities
 import Streaming
 
@@ -61,6 +62,9 @@ public final class StreamingEngine: @unchecked Sendable {
     /// The utterance that played last, with the sink's underrun count when it started (its gaps
     /// are known once the next one starts or the stream ends).
     var lastPlayed: (id: Int, underrunsAtStart: Int)?
+    /// Live events waiting for the generation step whose audio they address (generation thread
+    /// only).
+    var waitingEvents: [LiveEvent] = []
     let onSpeaking: (@Sendable (Bool) -> Void)?
     /// Hears each utterance's time to first audio (seconds) when its playback starts.
     var timeToFirstAudioObserver: (@Sendable (Double) -> Void)?
@@ -167,6 +171,7 @@ public final class StreamingEngine: @unchecked Sendable {
         var s = stats
         s.queued = queue.count
         if let counters = sinkCounters?() { s.underruns = counters.underruns; s.xruns = counters.xruns }
+        if let inbox = configuration.events { s.events = inbox.counters }
         return s
     }
 

@@ -1,6 +1,7 @@
 import Bark
 import Foundation
 import Modalities
+import Tensors
 
 /// The adapters' view of one utterance: its encoded inputs (`ModalityFeatures`, encoded once)
 /// and the fusion conditioning built from them with the current routing. Live events change the
@@ -25,8 +26,9 @@ struct UtteranceConditioning {
     var hasAdapters: Bool { model.adapters != nil }
 
     /// Encodes every given modality (weights apply later, so a live weight change can bring a
-    /// modality in) and builds the memory with `bundle.routing`.
-    init(model: OmniModel, bundle: ModalityBundle) throws {
+    /// modality in) and builds the memory with `bundle.routing`. `audioFeatures`: the reference
+    /// audio already encoded (the live reference window), used instead of encoding it again.
+    init(model: OmniModel, bundle: ModalityBundle, audioFeatures: Tensor? = nil) throws {
         self.model = model
         routing = bundle.routing
         guard model.adapters != nil else {
@@ -37,7 +39,10 @@ struct UtteranceConditioning {
         let unweighted = try ModalityBundle(text: bundle.text, styleInstruction: bundle.styleInstruction,
                                             referenceAudio: bundle.referenceAudio, image: bundle.image,
                                             controlEvents: bundle.controlEvents)
-        features = try model.encoder.features(for: unweighted)
+        var wanted = Set(Modality.allCases)
+        if audioFeatures != nil { wanted.remove(.audio) }
+        features = try model.encoder.features(for: unweighted, modalities: wanted)
+        if let audioFeatures, bundle.referenceAudio != nil { features.audioFeatures = audioFeatures }
         seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         try rebuild(given: bundle.presentModalities)
     }
@@ -54,6 +59,12 @@ struct UtteranceConditioning {
         let trimmed = instruction?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         features.textEmbeddings = trimmed.isEmpty ? nil : try model.encoder.textEmbeddings(trimmed)
         seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        try rebuild()
+    }
+
+    /// New reference-audio features (the live window was encoded again).
+    mutating func setAudioFeatures(_ audio: Tensor) throws {
+        features.audioFeatures = audio
         try rebuild()
     }
 

@@ -1,0 +1,137 @@
+import Encodec
+import Foundation
+import Modalities
+import Streaming
+import Tensors
+
+/// Live reference audio from JACK (`omnibark:reference_in`): keeps the last `windowSeconds` of
+/// what is played into the port and, whenever at least `refreshSeconds` of new sound arrived,
+/// resamples the window to 24 kHz and encodes it with the EnCodec encoder, on its own thread
+/// (never the audio thread, never the generation thread). The engine takes the latest encoding
+/// at each utterance start (and between chunks when the preset says `refresh: chunk`).
+///
+/// Silence does not count: a window quieter than −60 dBFS RMS is not offered as a reference.
+///
+/// Thread safety: the window thread owns the samples; the latest encoding and the figures are
+/// guarded by a lock and may be read from any thread; `start`/`stop` from any thread.
+public final class LiveReferenceWindow: @unchecked Sendable {
+    /// One encoding of the window.
+    public struct Snapshot: Sendable {
+        /// Mono 24 kHz samples of the window.
+        public let samples: [Float]
+        /// EnCodec encoder output `[frames, hidden]` (75 Hz).
+        public let features: Tensor
+        /// Increases with every new encoding.
+        public let version: Int
+        /// When it was made (`DispatchTime` nanoseconds).
+        public let encodedAt: UInt64
+        /// Seconds the encoding took.
+        public let encodeSeconds: Double
+    }
+
+    public let ring: SPSCRingBuffer
+    public let inputRate: Int
+    public let windowSeconds: Double
+    public let refreshSeconds: Double
+    private let codec: EncodecModel
+    private let lock = NSLock()
+    private var latest: Snapshot?
+    private var window: [Float] = []
+    private var heldSamples = 0
+    private var newSamples = 0
+    private var encodings = 0
+    private var encodeTotal: Double = 0
+    private var running = false
+    private let stopped = DispatchSemaphore(value: 0)
+
+    /// - Parameters:
+    ///   - ring: the JACK sink's `referenceRing` (this window is its only reader).
+    ///   - inputRate: the JACK server's rate.
+    ///   - windowSeconds: seconds kept (the preset's `reference.window_s`), 0.5…60.
+    ///   - refreshSeconds: new sound needed before the window is encoded again.
+    public init(ring: SPSCRingBuffer, inputRate: Int, windowSeconds: Double, refreshSeconds: Double = 1, codec: EncodecModel) {
+        self.ring = ring
+        self.inputRate = max(1, inputRate)
+        self.windowSeconds = min(ModalityBundle.maxReferenceSeconds, max(0.5, windowSeconds))
+        self.refreshSeconds = max(0.05, refreshSeconds)
+        self.codec = codec
+    }
+
+    /// The latest encoding, or nil before one exists (or while only silence arrived).
+    public var snapshot: Snapshot? { lock.withLock { latest } }
+
+    /// Seconds of sound held, time since the last refresh (nil before one), encodings so far
+    /// and seconds of encoder time per second of audio encoded.
+    public var figures: (secondsHeld: Double, sinceRefresh: Double?, encodings: Int, encoderCostPerSecond: Double) {
+        lock.withLock {
+            let held = Double(heldSamples) / Double(inputRate)
+            let since = latest.map { Double(DispatchTime.now().uptimeNanoseconds - $0.encodedAt) / 1e9 }
+            let encodedSeconds = Double(encodings) * windowSeconds
+            return (held, since, encodings, encodedSeconds > 0 ? encodeTotal / encodedSeconds : 0)
+        }
+    }
+
+    public func start() {
+        let begin: Bool = lock.withLock {
+            guard !running else { return false }
+            running = true
+            return true
+        }
+        guard begin else { return }
+        let thread = Thread { [self] in loop() }
+        thread.name = "omnibark.reference"
+        thread.qualityOfService = .utility
+        thread.start()
+    }
+
+    /// Stops the thread (idempotent).
+    public func stop() {
+        let was: Bool = lock.withLock {
+            let was = running
+            running = false
+            return was
+        }
+        if was { stopped.wait() }
+    }
+
+    private func loop() {
+        defer { stopped.signal() }
+        while lock.withLock({ running }) {
+            pump()
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    /// Reads what arrived and encodes when enough new sound is there (also callable from tests
+    /// while stopped). Returns true when it made a new encoding.
+    @discardableResult
+    func pump() -> Bool {
+        let arrived = ring.read(maxCount: ring.availableToRead)
+        guard !arrived.isEmpty else { return false }
+        let keep = Int(windowSeconds * Double(inputRate))
+        window += arrived
+        if window.count > keep { window.removeFirst(window.count - keep) }
+        let held = window.count
+        lock.withLock { heldSamples = held }
+        newSamples += arrived.count
+        guard Double(newSamples) / Double(inputRate) >= refreshSeconds else { return false }
+        newSamples = 0
+        let energy = window.reduce(0) { $0 + Double($1 * $1) } / Double(max(1, window.count))
+        guard energy > 1e-6 else { return false }  // −60 dBFS RMS: silence is no reference
+        let start = DispatchTime.now().uptimeNanoseconds
+        do {
+            let samples = try ModalityBundle.normalizeReferenceAudio(window, sampleRate: inputRate, channels: 1, source: "reference_in")
+            let features = try codec.encoderEmbeddings(audio: samples)
+            let end = DispatchTime.now().uptimeNanoseconds
+            lock.withLock {
+                encodings += 1
+                encodeTotal += Double(end - start) / 1e9
+                latest = Snapshot(samples: samples, features: features, version: encodings, encodedAt: end,
+                                  encodeSeconds: Double(end - start) / 1e9)
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+}
