@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Watermark", targets: ["Watermark"]),
         .library(name: "Streaming", targets: ["Streaming"]),
         .library(name: "Modalities", targets: ["Modalities"]),
+        .library(name: "LiveControl", targets: ["LiveControl"]),
         .library(name: "OmniBark", targets: ["OmniBark"]),
         .executable(name: "omnibark", targets: ["omnibark"]),
     ],
@@ -34,6 +35,7 @@ let package = Package(
         .systemLibrary(name: "CJack", pkgConfig: "jack", providers: [.apt(["libjack-jackd2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "libopusenc", providers: [.apt(["libopus-dev", "libopusenc-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "CLiblo", pkgConfig: "liblo", providers: [.apt(["liblo-dev"])]),
         // libpng/libjpeg behind a small C helper (their errors longjmp, which Swift cannot host).
         .target(name: "CImage", publicHeadersPath: ".", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
         // Debian's ICU (libicu-dev) behind a small C file: TR39 confusable skeletons (uspoof),
@@ -69,13 +71,18 @@ let package = Package(
         .target(name: "Watermark", dependencies: ["Audio", "Checkpoints", "Tensors"]),
         // Modalities reads and resamples reference audio through Audio.
         .target(name: "Modalities", dependencies: ["Tensors", "Checkpoints", "CImage", "Bark", "Encodec", "Audio"]),
+        // Live control events from any source (OSC, HTTP, MIDI, files, stdin), their bounded inbox,
+        // counters and JSON-lines event log, and the OSC server (UDP, messages decoded by liblo).
+        .target(name: "LiveControl", dependencies: ["Modalities", "Checkpoints", "CLiblo"]),
         .target(name: "OmniBark", dependencies: [
             "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors", "Guardrails", "Modalities", "NetworkStreaming", "Watermark",
+            "LiveControl",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "omnibark", dependencies: [
             "OmniBark", "Bark", "Audio", "Streaming", "Checkpoints", "Tensors", "Guardrails", "Modalities", "NetworkStreaming", "Watermark",
+            "LiveControl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -98,6 +105,7 @@ let package = Package(
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Proves the JACK process callback never allocates (jackd dummy server, all inputs busy).
         .testTarget(name: "RealtimeAllocationTests", dependencies: ["Streaming", "CAllocationCounter", "CJack", "JackTestSupport", "TestSupport"]),
+        .testTarget(name: "LiveControlTests", dependencies: ["LiveControl", "Modalities", "TestSupport"]),
         .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors", "Audio", "TestSupport"]),
         .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors",
                                                          "Modalities", "Watermark", "JackTestSupport", "TestSupport"],

@@ -1,4 +1,5 @@
 import Bark
+import Checkpoints
 import Foundation
 import LiveControl
 import Modalities
