@@ -3,6 +3,7 @@ import Bark
 import Checkpoints
 import Foundation
 import Guardrails
+import LiveControl
 import Modalities
 import NetworkStreaming
 import Streaming
@@ -80,6 +81,7 @@ public final class ServeSession: @unchecked Sendable {
             "GET /": { [unowned self] _ in self.index() },
         ]
         if metrics != nil { routes["GET /metrics"] = { [unowned self] _ in self.metricsResponse() } }
+        if options.engine.events != nil { routes["POST /control"] = { [unowned self] in self.control($0) } }
         server = OpusHTTPServer(configuration: options.http, broadcaster: broadcaster, routes: routes, log: { log("[http] " + $0) })
     }
 
@@ -200,6 +202,27 @@ public final class ServeSession: @unchecked Sendable {
                              usesOwnRouting: !parsed.weights.isEmpty || !parsed.priorities.isEmpty)
     }
 
+    /// `POST /control`: live events (the JSON of `LiveControlJSON`) into the engine's inbox;
+    /// 202 with how many were accepted, 400 naming the event and field at fault (counted as
+    /// malformed), 503 when the inbox is full.
+    func control(_ request: HTTPRequestValue) -> HTTPResponseValue {
+        guard let inbox = options.engine.events else { return .error("live control is off on this server", status: 404) }
+        let events: [LiveEvent]
+        do {
+            events = try LiveControlJSON.parse(Data(request.body), source: .http, receivedSample: engine.outputPosition,
+                                               engineRate: model.sampleRate)
+        } catch {
+            inbox.reportMalformed(source: .http, kind: "bad /control body", detail: error.description,
+                                  receivedSample: engine.outputPosition)
+            return .error(error.description, status: 400)
+        }
+        let accepted = events.filter { inbox.post($0) }.count
+        if accepted < events.count {
+            return .json(["accepted": accepted, "dropped": events.count - accepted, "error": "the event inbox is full"], status: 503)
+        }
+        return .json(["accepted": accepted], status: 202)
+    }
+
     /// `GET /say/{id}`: the request's state (queued with its position, speaking, done, failed
     /// with the reason, cancelled).
     func requestStatus(_ request: HTTPRequestValue) -> HTTPResponseValue {
@@ -249,7 +272,19 @@ public final class ServeSession: @unchecked Sendable {
             "pagesReleased": b.pagesReleased,
             "bitrate": broadcaster.configuration.encoder.bitrate,
             "uptime": Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
+            "events": ["received": s.events.received, "applied": s.events.applied, "dropped": s.events.dropped,
+                       "malformed": s.events.malformed],
+            "reference": referenceStatus(),
         ]
+    }
+
+    /// Seconds of live reference audio held and seconds since its last refresh (null when there
+    /// is no live reference input).
+    private func referenceStatus() -> Any {
+        guard let window = options.engine.liveReference else { return NSNull() }
+        let f = window.figures
+        return ["secondsHeld": f.secondsHeld, "secondsSinceRefresh": f.sinceRefresh.map { $0 as Any } ?? NSNull(),
+                "encodings": f.encodings, "encoderSecondsPerAudioSecond": f.encoderCostPerSecond] as [String: Any]
     }
 
     /// `GET /metrics`: the engine's and the stream's figures now, in Prometheus text format.
@@ -275,6 +310,10 @@ public final class ServeSession: @unchecked Sendable {
         m.underruns = b.underruns
         m.listeners = b.listeners
         m.listenerDrops = b.droppedListeners
+        m.eventsReceived = s.events.received
+        m.eventsApplied = s.events.applied
+        m.eventsDropped = s.events.dropped
+        m.eventsMalformed = s.events.malformed
         return m
     }
 

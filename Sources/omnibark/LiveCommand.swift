@@ -55,6 +55,10 @@ struct LiveCommand: ParsableCommand {
     @OptionGroup(title: "Conditioning") var modalities: ModalityOptions
     @OptionGroup(title: "Streaming") var streaming: StreamingOptions
     @OptionGroup(title: "Outputs") var sinks: SinkOptions
+    @OptionGroup(title: "Live control") var control: LiveControlOptions
+
+    @Option(name: .customLong("realtime-priority"), help: ArgumentHelp("Run the generation thread under SCHED_FIFO at this priority (below JACK's) where permitted; default: normal scheduling with nice −5.", valueName: "n"))
+    var realtimePriority: Int?
 
     @Flag(help: "Print statistics every second while running.")
     var stats = false
@@ -64,6 +68,9 @@ struct LiveCommand: ParsableCommand {
 
     func validate() throws {
         if positionalText != nil && textOption != nil { throw ValidationError("give the text once: as an argument or with --text") }
+        if control.referenceIn && modalities.adapters == nil {
+            throw ValidationError("--reference-in conditions generation through the audio adapter: add --adapters FILE")
+        }
         for spec in try sinks.specs(fallback: ["jack"]) {
             switch spec {
             case .jack, .wav: break
@@ -105,13 +112,27 @@ struct LiveCommand: ParsableCommand {
         configuration.image = media.image
         configuration.controlEvents = events
 
-        let outputs = try LiveOutputs.open(specs, options: sinks, modelRate: speech.sampleRate, log: log)
+        if (control.midiIn || control.referenceIn) && !specs.contains(where: { if case .jack = $0 { return true }; return false }) {
+            throw ValidationError("--midi-in and --reference-in are JACK ports: add --sink jack")
+        }
+        let live = try LiveControlSetup(options: control, preset: preset, alwaysInbox: false, log: log)
+        let outputs = try LiveOutputs.open(specs, options: sinks, modelRate: speech.sampleRate,
+                                           jackConfiguration: { [sinks, control] in
+                                               sinks.jackConfiguration($0, midiInput: control.midiIn, referenceInput: control.referenceIn)
+                                           }, log: log)
         defer { outputs.stopWatching() }
+        configuration.events = live.inbox
+        configuration.screen = { text, field in try screen.text(text, field: field) }
+        configuration.liveReference = live.makeReference(options: control, preset: preset, jack: outputs.jack?.jack, model: model, log: log)
+        configuration.refreshesReferenceEachChunk = preset?.reference.refresh == .chunk
+        configuration.realtimePriority = realtimePriority
         guard let sink = outputs.sink else { throw ValidationError("no output: give --sink jack or --sink wav:FILE") }
         let engine = try StreamingEngine(model: model, sink: sink, configuration: configuration,
                                          sinkCounters: outputs.counters, log: { log("[engine] " + $0) })
+        try live.start(engine: engine, options: control, preset: preset, jack: outputs.jack?.jack, model: model, log: log)
+        defer { live.stop() }
         engine.start()
-        let reporter = stats ? startStatsReporter(engine) : nil
+        let reporter = stats ? startStatsReporter(engine, live: live) : nil
         func request(_ text: String) throws -> EngineRequest { try EngineRequest(text: text) }
         var refusal: GuardRefusal?
         if let text = argumentText {
@@ -145,15 +166,18 @@ struct LiveCommand: ParsableCommand {
         log(String(format: "spoke %d utterance(s), %.2f s of audio; time to first audio %@; real-time factor %.2f; underruns %d; xruns %d",
                    result.utterances, result.audioSeconds, result.timeToFirstAudio.map { String(format: "%.2f s", $0) } ?? "-",
                    result.realTimeFactor, result.underruns, result.xruns))
+        let liveLine = live.statusLine()
+        if !liveLine.isEmpty { log(liveLine) }
         if result.failed > 0 { log("\(result.failed) utterance(s) failed (see above)") }
         if let refusal { throw refusal }
     }
 
-    private func startStatsReporter(_ engine: StreamingEngine) -> DispatchSourceTimer {
+    private func startStatsReporter(_ engine: StreamingEngine, live: LiveControlSetup) -> DispatchSourceTimer {
         let timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + 1, repeating: 1)
         timer.setEventHandler {
-            FileHandle.standardError.write(Data(("[stats] " + EngineStatisticsLine.describe(engine) + "\n").utf8))
+            let extra = live.statusLine()
+            FileHandle.standardError.write(Data(("[stats] " + EngineStatisticsLine.describe(engine) + (extra.isEmpty ? "" : "; " + extra) + "\n").utf8))
         }
         timer.resume()
         return timer

@@ -24,6 +24,7 @@ struct ServeCommand: ParsableCommand {
           GET  /voices        the voice names a client may use
           GET  /status        listeners, queue and its capacity, time to first audio, real-time factor, underruns, failures
           GET  /metrics       the same in Prometheus text format (with --metrics)
+          POST /control       live events: {"kind": "beat|phoneme|sfx|style|say|instruction|weight", "time": s, "payload": …}
           GET  /              a page with a player
 
         The stream runs in real time and carries silence between utterances. A request that fails \
@@ -79,6 +80,9 @@ struct ServeCommand: ParsableCommand {
     var metrics = false
     @OptionGroup(title: "Watermark") var watermark: WatermarkOutputOptions
     @OptionGroup(title: "Outputs (default: http:PORT)") var sinks: SinkOptions
+    @OptionGroup(title: "Live control (POST /control is always on)") var control: LiveControlOptions
+    @Option(name: .customLong("realtime-priority"), help: ArgumentHelp("Run the generation thread under SCHED_FIFO at this priority where permitted; default: normal scheduling with nice −5.", valueName: "n"))
+    var realtimePriority: Int?
     @OptionGroup var policyOptions: PolicyOptions
 
     func validate() throws {
@@ -141,12 +145,30 @@ struct ServeCommand: ParsableCommand {
                                                                application: OggOpusEncoder.Application(rawValue: application) ?? .audio,  // checked in validate()
                                                                complexity: complexity)
 
+        if (control.midiIn || control.referenceIn) && !specs.contains(where: { if case .jack = $0 { return true }; return false }) {
+            throw ValidationError("--midi-in and --reference-in are JACK ports: add --sink jack")
+        }
+        if control.referenceIn && modalities.adapters == nil {
+            throw ValidationError("--reference-in conditions generation through the audio adapter: add --adapters FILE")
+        }
+        let live = try LiveControlSetup(options: control, preset: preset, alwaysInbox: true, log: { log($0) })
         // JACK and WAV outputs get the same audio as the listeners.
-        let outputs = try LiveOutputs.open(specs, options: sinks, modelRate: speech.sampleRate, log: { log($0) })
+        let outputs = try LiveOutputs.open(specs, options: sinks, modelRate: speech.sampleRate,
+                                           jackConfiguration: { [sinks, control] in
+                                               sinks.jackConfiguration($0, midiInput: control.midiIn, referenceInput: control.referenceIn)
+                                           }, log: { log($0) })
         defer { outputs.stopWatching() }
         let extra = outputs.sinks
+        options.engine.events = live.inbox
+        options.engine.screen = { text, field in try screen.text(text, field: field) }
+        options.engine.liveReference = live.makeReference(options: control, preset: preset, jack: outputs.jack?.jack, model: model,
+                                                          log: { log($0) })
+        options.engine.refreshesReferenceEachChunk = preset?.reference.refresh == .chunk
+        options.engine.realtimePriority = realtimePriority
         let signals = ShutdownSignals(onSecond: { FileHandle.standardError.write(Data("second signal: exiting at once\n".utf8)) })
         let session = try ServeSession(model: model, options: options, extraSinks: extra)
+        try live.start(engine: session.engine, options: control, preset: preset, jack: outputs.jack?.jack, model: model, log: { log($0) })
+        defer { live.stop() }
         let bound: Int
         do { bound = try session.start() } catch {
             session.engine.cancel()

@@ -36,5 +36,9 @@ public struct EngineConfiguration: Sendable {
     /// Screens text that arrives live (`say`, style instructions, control payloads) with the
     /// content policy; throws to refuse (the event is dropped and logged without its text).
     public var screen: (@Sendable (_ text: String, _ field: String) throws -> String)?
+    /// The generation thread's SCHED_FIFO priority (below JACK's), or nil for normal scheduling
+    /// with nice −5 (the default: a compute-bound realtime thread can starve the network and
+    /// control threads of its core). What it got is logged at start.
+    public var realtimePriority: Int?
     public init() {}
 }

@@ -11,6 +11,8 @@ extension StreamingEngine {
     struct Stopped: Error {}
 
     func generationLoop() {
+        let priority = GenerationThreadPriority.applyToCurrentThread(realtimePriority: configuration.realtimePriority)
+        log("generation thread: \(priority.description)")
         var fatal: (any Error)?
         while fatal == nil, let item = next() {
             onSpeaking?(true)

@@ -155,7 +155,7 @@ extension StreamingEngine {
     private func screened(_ text: String, field: String) throws -> String {
         guard let screen = configuration.screen else { return text }
         do { return try screen(text, field) } catch {
-            throw GuardRefusalDescription(text: "refused by the content policy: \(ErrorMessage.describe(error))")
+            throw GuardRefusalDescription(text: ErrorMessage.describe(error))
         }
     }
 

@@ -186,6 +186,10 @@ public final class StreamingEngine: @unchecked Sendable {
         condition.withLock { (sessionRouting, sessionStyle) }
     }
 
+    /// Output-timeline position now, in model-rate samples (the sink's playback clock, else the
+    /// samples handed to it): what live events are stamped with on arrival. Any thread.
+    public var outputPosition: Int64 { playedSamples() }
+
     /// The error that stopped the stream, if any (then nothing more is spoken).
     public var failureDescription: String? {
         condition.withLock { failure.map { ErrorMessage.describe($0) } }

@@ -50,9 +50,12 @@ public enum GenerationThreadPriority {
     ///     the realtime attempt is skipped and the report says so).
     ///   - belowJackPriority: JACK's process-thread priority (``JackSink/realtimePriority``), or nil.
     ///   - nice: fallback nice value (-20…19; outside that range the nice attempt is skipped).
-    public static func applyToCurrentThread(realtimePriority: Int = defaultRealtimePriority,
+    public static func applyToCurrentThread(realtimePriority requested: Int? = defaultRealtimePriority,
                                             belowJackPriority: Int? = nil,
                                             nice: Int = defaultNice) -> Report {
+        // nil: no realtime policy asked for (a compute-bound thread under SCHED_FIFO can starve
+        // every normal thread of its core); only the nice value is tried.
+        let realtimePriority = requested ?? 0
         var priority = realtimePriority
         if let jack = belowJackPriority { priority = min(priority, jack - 1) }
         priority = max(priority, 1)
@@ -60,7 +63,9 @@ public enum GenerationThreadPriority {
         let maximum = Int(sched_get_priority_max(Int32(SCHED_FIFO)))
 
         var why: String
-        if realtimePriority < minimum || realtimePriority > maximum {
+        if requested == nil {
+            why = "realtime scheduling not requested"
+        } else if realtimePriority < minimum || realtimePriority > maximum {
             why = "realtime priority \(realtimePriority) outside \(minimum)...\(maximum)"
         } else {
             var parameters = sched_param()

@@ -45,6 +45,7 @@ struct SinkOptions: ParsableArguments {
     func jackConfiguration(_ ports: [String], clientName: String = "omnibark", midiInput: Bool = false,
                            referenceInput: Bool = false) -> JackSink.Configuration {
         let connectTo = ports.isEmpty ? (connect.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []) : ports
-        return JackSink.Configuration(clientName: clientName, serverName: server, channels: stereo ? 2 : 1, connectTo: connectTo)
+        return JackSink.Configuration(clientName: clientName, serverName: server, channels: stereo ? 2 : 1, connectTo: connectTo,
+                                      midiInput: midiInput, referenceInput: referenceInput)
     }
 }
