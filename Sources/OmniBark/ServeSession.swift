@@ -237,6 +237,9 @@ public final class ServeSession: @unchecked Sendable {
                                        "audioSeconds": status.audioSeconds]
         if let position = status.position { document["position"] = position }
         if let ttfa = status.timeToFirstAudio { document["timeToFirstAudio"] = ttfa }
+        if let lead = status.leadSeconds { document["leadSeconds"] = lead }
+        if let gaps = status.gaps { document["gaps"] = gaps }
+        if !status.conditioned.isEmpty { document["conditioned"] = status.conditioned }
         switch status.state {
         case let .failed(reason), let .cancelled(reason): document["reason"] = reason
         default: break

@@ -21,12 +21,16 @@ import Modalities
 extension StreamingEngine {
     /// Live events that wait for their frame, at most this many (older ones are dropped).
     static let maxWaitingEvents = 1024
+    /// Events addressing a time further back than this are refused (seconds).
+    static let maxEventAge: Double = 10
+    /// Events addressing a time further ahead than this are refused (seconds).
+    static let maxEventLead: Double = 60
 
     /// Called between generation steps; returns the conditioning for the next step.
     func applyLiveEvents(_ context: inout UtteranceContext, semanticRate: Double) -> ConditioningUpdate {
         let refreshed = refreshLiveReference(&context)
         guard let inbox = configuration.events else { return refreshed ? .replace(context.conditioning.conditioning) : .keep }
-        take(inbox.drain(), inbox: inbox)
+        take(inbox.drain(), inbox: inbox, generating: true)
         guard !waitingEvents.isEmpty else { return refreshed ? .replace(context.conditioning.conditioning) : .keep }
         let rate = Double(model.speech.sampleRate)
         let origin = context.playbackStartSample ?? context.startSample
@@ -72,7 +76,7 @@ extension StreamingEngine {
     /// Called while no utterance is generated.
     func applyIdleEvents() {
         guard let inbox = configuration.events else { return }
-        take(inbox.drain(), inbox: inbox)
+        take(inbox.drain(), inbox: inbox, generating: false)
         dropPastEvents(inbox: inbox, reason: "no utterance was being generated when it was due")
     }
 
@@ -92,11 +96,23 @@ extension StreamingEngine {
         waitingEvents = keep
     }
 
-    /// Session-wide actions at once; control events join the waiting list.
-    private func take(_ events: [LiveEvent], inbox: LiveEventInbox) {
-        let frame = Int(Double(playedSamples()) / Double(model.speech.sampleRate) * ControlEvent.frameRate)
+    /// Session-wide actions at once (and, while `generating`, again for the running utterance
+    /// at the next step); control events join the waiting list. Events addressing a time too
+    /// far back or ahead are refused.
+    private func take(_ events: [LiveEvent], inbox: LiveEventInbox, generating: Bool) {
+        let now = playedSamples()
+        let rate = Double(model.speech.sampleRate)
+        let frame = Int(Double(now) / rate * ControlEvent.frameRate)
         for event in events {
             do {
+                if let due = event.dueSample {
+                    if Double(now - due) > Self.maxEventAge * rate {
+                        throw DropReason(text: "it addresses a time more than \(Int(Self.maxEventAge)) s in the past")
+                    }
+                    if Double(due - now) > Self.maxEventLead * rate {
+                        throw DropReason(text: "it addresses a time more than \(Int(Self.maxEventLead)) s ahead")
+                    }
+                }
                 switch event.action {
                 case let .say(text):
                     let screened = try screened(text, field: "live say")
@@ -105,11 +121,13 @@ extension StreamingEngine {
                 case let .styleInstruction(text):
                     let screened = try screened(text, field: "live style instruction")
                     condition.withLock { sessionStyle = screened.isEmpty ? nil : screened }
-                    waitingEvents.append(event)  // the running utterance takes it at the next step
+                    // The running utterance takes it at the next step; while idle the session
+                    // change is all there is to do.
+                    if generating { waitingEvents.append(event) } else { inbox.markApplied(event, frame: frame) }
                 case let .weight(modality, weight):
                     guard weight.isFinite, weight >= 0 else { throw DropReason(text: "weight must be a finite number ≥ 0") }
                     condition.withLock { sessionRouting[modality].weight = weight }
-                    waitingEvents.append(event)
+                    if generating { waitingEvents.append(event) } else { inbox.markApplied(event, frame: frame) }
                 case let .control(_, payload):
                     if case let .string(text) = payload { _ = try screened(text, field: "live control payload") }
                     if waitingEvents.count >= Self.maxWaitingEvents {
