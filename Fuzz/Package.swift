@@ -36,6 +36,8 @@ let package = Package(
         fuzzTarget("fuzz-control-events", ["Modalities"]),
         fuzzTarget("fuzz-adapter-metadata", ["Modalities", "Checkpoints", "Tensors"]),
         fuzzTarget("fuzz-say-request", ["OmniBark"]),
+        fuzzTarget("fuzz-live-control-json", ["LiveControl"]),
+        fuzzTarget("fuzz-osc-packet", ["LiveControl"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,7 +16,7 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SCRATCH="$ROOT/.build-fuzz"
 SWIFT="${SWIFT:-swift}"
-ALL_TARGETS=(fuzz-safetensors fuzz-torch fuzz-numpy fuzz-wav fuzz-image fuzz-control-events fuzz-adapter-metadata fuzz-say-request)
+ALL_TARGETS=(fuzz-safetensors fuzz-torch fuzz-numpy fuzz-wav fuzz-image fuzz-control-events fuzz-adapter-metadata fuzz-say-request fuzz-live-control-json fuzz-osc-packet)
 
 seconds=60
 build=1

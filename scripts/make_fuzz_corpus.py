@@ -280,9 +280,54 @@ def make_say_request():
     put(t, "not_utf8.json", b'{"text": "\xff\xfe"}')
 
 
+def make_live_control_json():
+    t = "fuzz-live-control-json"
+    put(t, "every_kind.json", json.dumps({"events": [
+        {"kind": "say", "payload": "Next song."}, {"kind": "beat", "time": 0.5}, {"kind": "sfx", "payload": 3, "frame": 75},
+        {"kind": "phoneme", "payload": "AH"}, {"kind": "style", "payload": "calm"}, {"kind": "instruction", "payload": "[whisper]"},
+        {"kind": "weight", "modality": "audio", "payload": 0.5}]}))
+    put(t, "one_object.json", '{"kind": "sfx", "payload": "door_slam", "time": 1.25}')
+    put(t, "array_form.json", '[{"kind": "instruction", "payload": ""}, {"kind": "weight", "modality": "text", "payload": 0}]')
+    put(t, "bad_weight.json", '[{"kind": "weight", "modality": "smell", "payload": -1e309}]')
+    put(t, "time_and_frame.json", '[{"kind": "beat", "time": 1, "frame": 2}]')
+    put(t, "not_utf8.json", b'{"kind": "say", "payload": "\xff\xfe"}')
+
+
+def osc_string(text):
+    data = text if isinstance(text, bytes) else text.encode()
+    data += b"\0"
+    return data + b"\0" * (-len(data) % 4)
+
+
+def osc_message(address, tags="", *values):
+    out = osc_string(address) + osc_string("," + tags)
+    for tag, value in zip(tags, values):
+        out += {"i": lambda v: struct.pack(">i", v), "h": lambda v: struct.pack(">q", v), "f": lambda v: struct.pack(">f", v),
+                "d": lambda v: struct.pack(">d", v), "s": osc_string}[tag](value)
+    return out
+
+
+def osc_bundle(*elements):
+    return osc_string("#bundle") + struct.pack(">Q", 1) + b"".join(struct.pack(">i", len(e)) + e for e in elements)
+
+
+def make_osc_packet():
+    t = "fuzz-osc-packet"
+    put(t, "say.osc", osc_message("/omnibark/say", "s", "Hello from OSC."))
+    put(t, "beat_delay.osc", osc_message("/omnibark/beat", "f", 0.5))
+    put(t, "sfx_slot.osc", osc_message("/omnibark/sfx", "id", 3, 1.0))
+    put(t, "sfx_name.osc", osc_message("/omnibark/sfx", "sh", "door", 2))
+    put(t, "weight.osc", osc_message("/omnibark/weight/audio", "f", 0.5))
+    put(t, "bundle.osc", osc_bundle(osc_message("/omnibark/style", "s", "[whisper]"),
+                                    osc_bundle(osc_message("/omnibark/phoneme", "sf", "AH", 0.1))))
+    put(t, "truncated.osc", osc_message("/omnibark/say", "s", "cut short")[:-4])
+    put(t, "unknown_address.osc", osc_message("/foo", "i", 1))
+    put(t, "bad_bundle_size.osc", osc_string("#bundle") + struct.pack(">Qi", 1, 4096) + b"\1\2\3\4")
+
+
 def main():
     for make in [make_safetensors, make_torch, make_numpy, make_wav, make_image, make_control_events,
-                 make_adapter_metadata, make_say_request]:
+                 make_adapter_metadata, make_say_request, make_live_control_json, make_osc_packet]:
         make()
     total = sum(p.stat().st_size for p in CORPUS.rglob("*") if p.is_file())
     print(f"corpus: {sum(1 for p in CORPUS.rglob('*') if p.is_file())} files, {total} bytes in {CORPUS}")

@@ -94,11 +94,15 @@ public enum OSCPacketDecoder {
                 arguments.append(.other(Character(Unicode.Scalar(tag))))
                 continue
             }
+            // Read only the argument's own bytes: `argument.pointee` would load the whole 8-byte
+            // `lo_arg` union, past the end of liblo's copy when a 4-byte argument comes last
+            // (found by fuzz-osc-packet). liblo aligns arguments to 4 bytes only, hence unaligned loads.
+            let bytes = UnsafeRawPointer(argument)
             switch tag {
-            case UInt8(ascii: "i"): arguments.append(.int32(argument.pointee.i))
-            case UInt8(ascii: "h"): arguments.append(.int64(argument.pointee.h))
-            case UInt8(ascii: "f"): arguments.append(.float(argument.pointee.f))
-            case UInt8(ascii: "d"): arguments.append(.double(argument.pointee.d))
+            case UInt8(ascii: "i"): arguments.append(.int32(bytes.loadUnaligned(as: Int32.self)))
+            case UInt8(ascii: "h"): arguments.append(.int64(bytes.loadUnaligned(as: Int64.self)))
+            case UInt8(ascii: "f"): arguments.append(.float(bytes.loadUnaligned(as: Float.self)))
+            case UInt8(ascii: "d"): arguments.append(.double(bytes.loadUnaligned(as: Double.self)))
             case UInt8(ascii: "s"), UInt8(ascii: "S"):
                 // Strings live inline in the argument (liblo checked the terminating NUL).
                 let text = UnsafeRawPointer(argument).assumingMemoryBound(to: CChar.self)
