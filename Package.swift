@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "LiveControlTests", dependencies: ["LiveControl", "Modalities", "TestSupport"]),
         .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors", "Audio", "TestSupport"]),
         .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors",
-                                                         "Modalities", "Watermark", "JackTestSupport", "TestSupport"],
+                                                         "Modalities", "Watermark", "LiveControl", "JackTestSupport", "TestSupport"],
                     exclude: ["FakeHub"]),
         .testTarget(name: "NetworkStreamingTests", dependencies: ["NetworkStreaming", "OmniBark", "Audio", "Streaming", "Bark", "Watermark",
                                                                  "Checkpoints", "CBLAS",

@@ -44,7 +44,7 @@ final class LiveControlSetup: @unchecked Sendable {
             log("listening for OSC on udp://\(host):\(server.port) (/omnibark/say, /beat, /sfx, /phoneme, /style, /weight/<modality>)")
         }
         if options.midiIn, let jack {
-            let bridge = JackMIDIBridge(jack: jack, map: preset?.midi ?? LiveControlSetup.defaultMIDIMap, inbox: inbox,
+            let bridge = JackMIDIBridge(jack: jack, map: preset?.midi ?? MIDIEventMapping.dawMap, inbox: inbox,
                                         engineRate: model.speech.sampleRate)
             bridge.start()
             midi = bridge
@@ -69,11 +69,6 @@ final class LiveControlSetup: @unchecked Sendable {
         osc?.stop()
         midi?.stop()
         reference?.stop()
-    }
-
-    /// The map used with --midi-in and no preset: the `daw` preset's.
-    static var defaultMIDIMap: EnginePreset.MIDIMap {
-        (try? EnginePreset.named("daw"))?.midi ?? EnginePreset.MIDIMap(notes: [:], cc: [:], channel: 0)
     }
 
     /// `events …, reference …` for --stats.

@@ -17,6 +17,12 @@ public struct MIDIEventMapping: Sendable {
 
     public init(map: EnginePreset.MIDIMap) { self.map = map }
 
+    /// The map used with `--midi-in` and no preset: the `daw` preset's (notes 36–43 → SFX slots
+    /// 0–7, CC 1 → style, CC 7 → audio weight, CC 11 → text weight, every channel).
+    public static var dawMap: EnginePreset.MIDIMap {
+        (try? EnginePreset.named("daw"))?.midi ?? EnginePreset.MIDIMap(notes: [:], cc: [:], channel: 0)
+    }
+
     /// The action for `message`, if it maps to one.
     public mutating func action(for message: MIDIMessage, outputFrame: Int) -> LiveAction? {
         switch message {
