@@ -111,7 +111,7 @@ let package = Package(
                                                          "Modalities", "Watermark", "LiveControl", "JackTestSupport", "TestSupport"],
                     exclude: ["FakeHub"]),
         .testTarget(name: "NetworkStreamingTests", dependencies: ["NetworkStreaming", "OmniBark", "Audio", "Streaming", "Bark", "Watermark",
-                                                                 "Checkpoints", "CBLAS",
+                                                                 "Checkpoints", "CBLAS", "Modalities", "LiveControl",
                                                                  .product(name: "Atomics", package: "swift-atomics")]),
         .testTarget(name: "SystemLibrariesTests", dependencies: ["CBLAS", "CJack", "COpus"]),
     ],

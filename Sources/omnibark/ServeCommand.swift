@@ -67,7 +67,7 @@ struct ServeCommand: ParsableCommand {
 
     @Option(name: .customLong("max-listeners"), help: "Listeners at most.") var maxListeners = 256
     @Option(name: .customLong("listener-queue"), help: "Pages (20 ms) a listener may fall behind before it is dropped.") var listenerQueue = 250
-    @Option(name: .customLong("max-request-bytes"), help: "Largest request body.") var maxRequestBytes = 16 * 1024
+    @Option(name: .customLong("max-request-bytes"), help: "Largest request body (default 16 KiB; 12 MiB with --adapters, for base64 reference audio and images).") var maxRequestBytes: Int?
 
     @Option(help: ArgumentHelp("Also send the stream to an Icecast server (HTTP PUT source).", valueName: "http://source:PASSWORD@HOST:PORT/MOUNT"))
     var icecast: String?
@@ -136,7 +136,7 @@ struct ServeCommand: ParsableCommand {
         options.http.host = host
         options.http.port = port
         for case let .http(p) in specs { options.http.port = p }
-        options.http.maxRequestBytes = maxRequestBytes
+        options.http.maxRequestBytes = maxRequestBytes ?? (modalities.adapters == nil ? 16 * 1024 : 12 << 20)
         options.maxQueuedRequests = maxQueued
         options.voiceDirectories = voiceDirectories.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath, isDirectory: true) }
         options.http.listenerQueuePages = listenerQueue
