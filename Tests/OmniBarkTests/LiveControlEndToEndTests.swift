@@ -164,4 +164,51 @@ import TestSupport
         #expect(say["applied_frame"] != nil)
         #expect(engine.statistics.events.applied >= 3 && engine.statistics.events.dropped >= 1)
     }
+
+    /// SysEx floods, running-status garbage and truncated messages on the JACK MIDI input are
+    /// counted as malformed (reported once per kind), and a valid note after them still lands.
+    @Test func midiGarbageIsCountedReportedOnceAndIgnored() throws {
+        let server = try JackTestServer.start()
+        defer { server.stop() }
+        let heard = DiagnosticsLines()
+        let inbox = LiveEventInbox(diagnostics: { heard.append($0) })
+        let jack = try JackAudioSink(configuration: JackSink.Configuration(clientName: "omnibark", serverName: server.name, midiInput: true))
+        defer { jack.cancel() }
+        let bridge = JackMIDIBridge(jack: jack.jack, map: MIDIEventMapping.dawMap, inbox: inbox)
+        bridge.start()
+        defer { bridge.stop() }
+        let sender = try JackTestMIDISender(server: server.name)
+        defer { sender.close() }
+        try sender.connect(to: "omnibark:control_in")
+        let cyclesBefore = jack.jack.cycles
+        for round in 0..<20 {
+            var events: [JackTestMIDISender.Event] = (0..<10).map { .init(offset: $0, bytes: [0xF0] + Array(repeating: 0x11, count: 64) + [0xF7]) }
+            // Tune request (valid, cancels the running status), then two data bytes with no
+            // status to apply them to: two malformed bytes.
+            events.append(.init(offset: 19, bytes: [0xF6]))
+            events.append(.init(offset: 20, bytes: [0x45, 0x23]))
+            events.append(.init(offset: 21, bytes: [0x90, UInt8(36 + round % 2)]))  // a truncated note-on
+            _ = try sender.send(events)
+        }
+        _ = try sender.send([.init(offset: 5, bytes: [0x90, 37, 90])])
+        #expect(Self.wait(10) { inbox.counters.received >= 1 && inbox.counters.malformed >= 20 * 13 })
+        #expect(inbox.counters.malformed == 20 * 13, "\(inbox.counters)")
+        let events = inbox.drain()
+        #expect(events.map(\.action) == [.control(.sfxTrigger, .number(1))])
+        // Each kind of trouble is reported once, however often it came.
+        let lines = heard.lines
+        #expect(lines.count == Set(lines.map { $0.components(separatedBy: ":").prefix(2).joined() }).count, "\(lines)")
+        #expect(lines.contains { $0.contains("sysex") }, "\(lines)")
+        #expect(jack.jack.cycles > cyclesBefore, "the process callback kept running")
+    }
+}
+
+/// Collects diagnostics lines from any thread.
+///
+/// Thread safety: a lock around the array.
+final class DiagnosticsLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func append(_ line: String) { lock.withLock { stored.append(line) } }
+    var lines: [String] { lock.withLock { stored } }
 }
