@@ -1,4 +1,4 @@
-/// Bounds shared by every live-control input (OSC, `POST /control`, stdin and file lines), so a
+/// Bounds shared by every live-control input (OSC, `POST /control`, lines on `live`'s standard input), so a
 /// sender cannot make the engine hold unbounded text or schedule an event past any sensible horizon.
 public enum LiveControlLimits {
     /// The engine's output rate in samples per second (Bark's EnCodec runs at 24 kHz).

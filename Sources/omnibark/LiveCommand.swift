@@ -4,6 +4,7 @@ import Bark
 import Checkpoints
 import Foundation
 import Guardrails
+import LiveControl
 import Modalities
 import OmniBark
 import Streaming
@@ -16,7 +17,9 @@ struct LiveCommand: ParsableCommand {
         discussion: """
         Speaks the text given as an argument or with --text and exits once it has played out; \
         without text, speaks every line typed on standard input as it arrives (the next line is \
-        generated while the current one plays) until end of input.
+        generated while the current one plays) until end of input. A line starting with { or [ is \
+        a live control event instead ({"kind": "beat"}, {"kind": "sfx", "payload": 3, "time": 0.5}, \
+        {"kind": "weight", "modality": "audio", "payload": 2}; see README "Live control").
 
         Audio goes to JACK client `omnibark`, port out_1 (and out_2 with --stereo); route it with \
         --connect or any JACK patchbay. --sink wav:FILE writes the same stream to a file instead \
@@ -115,7 +118,8 @@ struct LiveCommand: ParsableCommand {
         if (control.midiIn || control.referenceIn) && !specs.contains(where: { if case .jack = $0 { return true }; return false }) {
             throw ValidationError("--midi-in and --reference-in are JACK ports: add --sink jack")
         }
-        let live = try LiveControlSetup(options: control, preset: preset, alwaysInbox: false, log: log)
+        // Always an inbox: a standard-input line starting with { or [ is a live control event.
+        let live = try LiveControlSetup(options: control, preset: preset, alwaysInbox: true, log: log)
         let outputs = try LiveOutputs.open(specs, options: sinks, modelRate: speech.sampleRate,
                                            jackConfiguration: { [sinks, control] in
                                                sinks.jackConfiguration($0, midiInput: control.midiIn, referenceInput: control.referenceIn)
@@ -148,6 +152,10 @@ struct LiveCommand: ParsableCommand {
                 case let .success(text):
                     let trimmed = text.trimmingCharacters(in: .whitespaces)
                     if trimmed.isEmpty { continue }
+                    if let inbox = live.inbox, trimmed.hasPrefix("{") || trimmed.hasPrefix("[") {
+                        postControlLine(trimmed, lineNumber: lineNumber, inbox: inbox, engine: engine)
+                        continue
+                    }
                     do {
                         _ = try engine.say(request(try screen.text(trimmed, field: "line \(lineNumber)")))
                     } catch let refused as GuardRefusal {
@@ -170,6 +178,19 @@ struct LiveCommand: ParsableCommand {
         if !liveLine.isEmpty { log(liveLine) }
         if result.failed > 0 { log("\(result.failed) utterance(s) failed (see above)") }
         if let refusal { throw refusal }
+    }
+
+    /// A JSON line on standard input: live control events (`LiveControlJSON`, source `stdin`).
+    private func postControlLine(_ line: String, lineNumber: Int, inbox: LiveEventInbox, engine: StreamingEngine) {
+        do {
+            for event in try LiveControlJSON.parse(Data(line.utf8), source: .stdin, receivedSample: engine.outputPosition) {
+                inbox.post(event)
+            }
+        } catch {
+            inbox.reportMalformed(source: .stdin, kind: "bad control line", detail: "line \(lineNumber): \(error.description)",
+                                  receivedSample: engine.outputPosition)
+            log("skipped line \(lineNumber): not a control event: \(error.description)")
+        }
     }
 
     private func startStatsReporter(_ engine: StreamingEngine, live: LiveControlSetup) -> DispatchSourceTimer {

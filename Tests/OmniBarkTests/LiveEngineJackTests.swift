@@ -103,4 +103,31 @@ final class TeeSink: AudioSink, @unchecked Sendable {
         #expect(run.status != 0)
         #expect(stderr.contains("jackd -d dummy"))
     }
+
+    /// `live` with a WAV sink: text lines are spoken, JSON lines are live control events (logged
+    /// in the event log), a bad JSON line is counted as malformed and skipped.
+    @Test func liveCommandTakesControlLinesOnStandardInput() throws {
+        let folder = try FixturePaths.temporaryDirectory("live-lines")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let wav = folder.appendingPathComponent("live.wav")
+        let log = folder.appendingPathComponent("events.jsonl")
+        let input = """
+        Hello, my dog is cute.
+        {"kind": "weight", "modality": "audio", "payload": 0.5}
+        {"kind": "drum"}
+        A second line.
+
+        """
+        let run = try CommandRun.omnibark(["live", "--model", FixturePaths.fixtures.appendingPathComponent("bark-gen-scaled").path,
+                                           "--sink", "wav:\(wav.path)", "--event-log", log.path, "--greedy", "--max-semantic-tokens", "20",
+                                           "--no-watermark"], input: Data(input.utf8))
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("spoke 2 utterance(s)"), "\(run.stderr)")
+        #expect(run.stderr.contains("events received 1, applied 1, dropped 0, malformed 1"), "\(run.stderr)")
+        #expect(run.stderr.contains("skipped line 3: not a control event"), "\(run.stderr)")
+        let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+        #expect(lines.contains { $0.contains(#""kind":"weight""#) && $0.contains("applied_frame") }, "\(lines)")
+        #expect(lines.contains { $0.contains(#""kind":"malformed""#) && $0.contains(#""source":"stdin""#) }, "\(lines)")
+        #expect(FileManager.default.fileExists(atPath: wav.path))
+    }
 }
