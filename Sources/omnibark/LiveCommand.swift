@@ -176,6 +176,14 @@ struct LiveCommand: ParsableCommand {
                    result.realTimeFactor, result.underruns, result.xruns))
         let liveLine = live.statusLine()
         if !liveLine.isEmpty { log(liveLine) }
+        // Per utterance: time to first audio, the lead held before playback, and gaps.
+        for id in 1...max(1, result.requests) {
+            guard let status = engine.status(of: id), status.state == .done else { continue }
+            log(String(format: "  #%d: time to first audio %@, lead %@, %.2f s of audio, gaps %@", id,
+                       status.timeToFirstAudio.map { String(format: "%.2f s", $0) } ?? "-",
+                       status.leadSeconds.map { String(format: "%.2f s", $0) } ?? "-", status.audioSeconds,
+                       status.gaps.map(String.init) ?? "-"))
+        }
         if result.failed > 0 { log("\(result.failed) utterance(s) failed (see above)") }
         if let refusal { throw refusal }
     }

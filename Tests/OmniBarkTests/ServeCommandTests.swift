@@ -16,7 +16,7 @@ import TestSupport
             #expect(run.stderr.contains("--port must be 1…65535"), "\(run.stderr)")
         }
         let sink = try CommandRun.omnibark(["serve", "--model", Self.model, "--sink", "http:99999"])
-        #expect(sink.status != 0 && sink.stderr.contains("--sink http:PORT needs a port"), "\(sink.stderr)")
+        #expect(sink.status != 0 && sink.stderr.contains("--sink http:99999: http:PORT needs a port"), "\(sink.stderr)")
         let voices = try CommandRun.omnibark(["serve", "--model", Self.model, "--voices", "/nonexistent-voices"])
         #expect(voices.status != 0 && voices.stderr.contains("--voices /nonexistent-voices: no such directory"), "\(voices.stderr)")
         let help = try CommandRun.omnibark(["serve", "--help"])

@@ -208,7 +208,10 @@ struct JackSinkInputTests {
             let expectedBar = previous.beat == 4 ? previous.bar + 1 : previous.bar
             #expect((next.bar, next.beat) == (expectedBar, expectedBeat), "after \(previous.bar).\(previous.beat) came \(next.bar).\(next.beat)")
             let frames = Int(next.transportFrame) - Int(previous.transportFrame)
-            #expect(abs(frames - 4_800) <= server.period, "beat to beat \(frames) frames")
+            // A record carries the transport position at its cycle's start: one period of
+            // slack, and under load (xruns skip cycles, SYSTEM-NOTES) a few more.
+            let slack = server.period * (sink.xruns > 0 ? 4 : 1)
+            #expect(abs(frames - 4_800) <= slack, "beat to beat \(frames) frames (\(sink.xruns) xruns)")
         }
         #expect(sink.transportBeats == beats.count)
     }

@@ -51,13 +51,15 @@ struct SinkTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("out.wav")
         for resample in [false, true] {
-            let sink = try WAVStreamSink(url: url, sampleRate: 24_000, fileSampleRate: resample ? 48_000 : nil)
+            let sink: any AudioSink = resample
+                ? try ResamplingSink(try WAVStreamSink(url: url, sampleRate: 48_000), inputRate: 24_000)
+                : try WAVStreamSink(url: url, sampleRate: 24_000)
             try sink.write(testSignal(count: 5000))
             #expect(try Self.files(in: directory).count == 1) // the hidden temporary file
             sink.cancel()
             sink.cancel() // idempotent
             #expect(try Self.files(in: directory).isEmpty)
-            #expect(throws: WAVError.self) { try sink.write([0]) }
+            #expect(throws: WAVError.self) { try sink.write(resample ? [Float](repeating: 0, count: 4096) : [0]) }
             #expect(throws: WAVError.self) { try sink.finish() }
         }
         do {
@@ -84,7 +86,7 @@ struct SinkTests {
         #expect(try Self.files(in: directory) == ["out.wav"])
         // Bad arguments are refused before any file is created.
         #expect(throws: ResamplingError.self) { try WAVStreamSink(url: url, sampleRate: 0) }
-        #expect(throws: ResamplingError.self) { try WAVStreamSink(url: url, sampleRate: 24_000, fileSampleRate: -1) }
+        #expect(throws: ResamplingError.self) { try ResamplingSink(try WAVStreamSink(url: url, sampleRate: 24_000), inputRate: -1) }
         #expect(throws: WAVError.self) {
             try WAVStreamSink(url: directory.appendingPathComponent("missing/out.wav"), sampleRate: 24_000)
         }
@@ -98,15 +100,16 @@ struct SinkTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("out.wav")
         let samples = TestTools.sine(frequency: 1000, sampleRate: 24_000, count: 24_000 + 11)
-        let sink = try WAVStreamSink(url: url, sampleRate: 24_000, format: .f32, fileSampleRate: fileRate)
-        #expect(sink.sampleRate == 24_000 && sink.fileSampleRate == fileRate)
+        let file = try WAVStreamSink(url: url, sampleRate: fileRate, format: .f32)
+        let sink = try ResamplingSink(file, inputRate: 24_000)
+        #expect(sink.sampleRate == 24_000 && file.sampleRate == fileRate)
         for chunk in Self.chunks(samples) { try sink.write(chunk) }
         try sink.finish()
         let read = try WAVReader.read(url)
         let exact = Double(samples.count) * Double(fileRate) / 24_000
         #expect(read.sampleRate == fileRate && read.channels == 1)
         #expect(abs(Double(read.samples.count) - exact) <= 0.5, "\(read.samples.count) frames, exact \(exact)")
-        #expect(sink.fileSampleCount == read.samples.count)
+        #expect(file.fileSampleCount == read.samples.count)
         // Same samples as the one-shot resampler (f32 stores them unchanged).
         #expect(read.samples == (try StreamingResampler.resample(samples, from: 24_000, to: Double(fileRate))))
         // And still a clean 1 kHz tone at the file rate.
