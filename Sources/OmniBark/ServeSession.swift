@@ -165,10 +165,8 @@ public final class ServeSession: @unchecked Sendable {
             log("[engine] request #\(id) queued at position \(position) (\(parsed.text.count) characters, voice \(parsed.voice ?? "default"), priority \(parsed.priority)"
                 + (parsed.usesConditioning ? ", conditioned" : "") + ")")
             return .json(["id": id, "position": position, "queued": true, "status": "/say/\(id)"], status: 202)
-        } catch let error as EngineSayError {
-            return .error(error.description, status: 503)
         } catch {
-            return .error(ErrorMessage.describe(error), status: 400)
+            return .error(error.description, status: 503)
         }
     }
 
