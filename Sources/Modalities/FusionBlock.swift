@@ -179,11 +179,14 @@ public struct FusionConditioning: LayerConditioning {
     private let bound: [Int: Bound]
     private var scratch = FusionScratch()
 
-    public init(adapters: OmniAdapters, memory: FusionMemory) {
+    /// - Parameter keepingLayers: run only this many fusion layers, the lowest-numbered ones
+    ///   (the latency router drops the others to save time); nil runs them all.
+    public init(adapters: OmniAdapters, memory: FusionMemory, keepingLayers: Int? = nil) {
         self.memory = memory
         var bound: [Int: Bound] = [:]
+        let kept = Set(adapters.layers.keys.sorted().prefix(keepingLayers ?? adapters.layers.count))
         if !memory.isEmpty {
-            for (index, layer) in adapters.layers {
+            for (index, layer) in adapters.layers where kept.contains(index) {
                 let kv = layer.project(memory)
                 bound[index] = Bound(layer: layer, keys: kv.keys, values: kv.values)
             }

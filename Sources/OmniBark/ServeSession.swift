@@ -276,6 +276,11 @@ public final class ServeSession: @unchecked Sendable {
             "events": ["received": s.events.received, "applied": s.events.applied, "dropped": s.events.dropped,
                        "malformed": s.events.malformed],
             "reference": referenceStatus(),
+            "deadlinesMet": s.deadlinesMet,
+            "router": s.routerPlan == nil ? NSNull() as Any : [
+                "plan": s.routerPlan ?? "full", "decisions": s.routerDecisions,
+                "predictedRealTimeFactor": optional(s.routerPredicted), "measuredRealTimeFactor": optional(s.routerMeasured),
+            ] as [String: Any],
         ]
     }
 
@@ -315,6 +320,9 @@ public final class ServeSession: @unchecked Sendable {
         m.eventsApplied = s.events.applied
         m.eventsDropped = s.events.dropped
         m.eventsMalformed = s.events.malformed
+        m.routerDecisions = s.routerDecisions
+        m.chunksDue = s.chunksDue
+        m.chunksLate = s.chunksLate
         return m
     }
 

@@ -18,19 +18,25 @@ enum UtteranceStreamer {
     static func stream(model: SpeechModel, fineMode: FineStreamingMode, text: String, voice: VoicePreset?,
                        configuration: BarkGenerationConfiguration, seed: UInt64, watermark: WatermarkSettings?,
                        conditioning: (any LayerConditioning)?,
+                       timings: inout GenerationTimings,
                        observe: ((StreamingGenerationState) throws -> ConditioningUpdate)?,
                        deliver: (_ samples: [Float], _ last: Bool) throws -> Void) throws -> BarkGeneration {
         var decoder = model.codec.makeStreamingDecoder()
-        var timings = GenerationTimings()
+        var codecSeconds: Double = 0
         let embedder = watermark.map(WatermarkEmbedder.init)
         let generation = try StreamingBarkGenerator(generator: model.generator, fineMode: fineMode)
             .run(text: text, voice: voice, configuration: configuration, seed: seed, timings: &timings,
                  conditioning: conditioning, observe: observe) { rows in
+                let start = DispatchTime.now().uptimeNanoseconds
                 let decoded = try decoder.decode(rows)
+                codecSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let samples = embedder?.process(decoded) ?? decoded
                 if !samples.isEmpty { try deliver(samples, false) }
             }
+        let start = DispatchTime.now().uptimeNanoseconds
         var tail = try decoder.finish()
+        codecSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        timings.codec += codecSeconds
         if let embedder { tail = embedder.process(tail) + embedder.finish() }
         try deliver(tail, true)
         return generation

@@ -59,6 +59,7 @@ struct LiveCommand: ParsableCommand {
     @OptionGroup(title: "Streaming") var streaming: StreamingOptions
     @OptionGroup(title: "Outputs") var sinks: SinkOptions
     @OptionGroup(title: "Live control") var control: LiveControlOptions
+    @OptionGroup(title: "Latency router") var routerOptions: RouterOptions
 
     @Option(name: .customLong("realtime-priority"), help: ArgumentHelp("Run the generation thread under SCHED_FIFO at this priority (below JACK's) where permitted; default: normal scheduling with nice −5.", valueName: "n"))
     var realtimePriority: Int?
@@ -130,6 +131,7 @@ struct LiveCommand: ParsableCommand {
         configuration.liveReference = live.makeReference(options: control, preset: preset, jack: outputs.jack?.jack, model: model, log: log)
         configuration.refreshesReferenceEachChunk = preset?.reference.refresh == .chunk
         configuration.realtimePriority = realtimePriority
+        configuration.router = try routerOptions.settings(preset: preset)
         guard let sink = outputs.sink else { throw ValidationError("no output: give --sink jack or --sink wav:FILE") }
         let engine = try StreamingEngine(model: model, sink: sink, configuration: configuration,
                                          sinkCounters: outputs.counters, log: { log("[engine] " + $0) })

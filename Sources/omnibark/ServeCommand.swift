@@ -81,6 +81,7 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup(title: "Watermark") var watermark: WatermarkOutputOptions
     @OptionGroup(title: "Outputs (default: http:PORT)") var sinks: SinkOptions
     @OptionGroup(title: "Live control (POST /control is always on)") var control: LiveControlOptions
+    @OptionGroup(title: "Latency router") var routerOptions: RouterOptions
     @Option(name: .customLong("realtime-priority"), help: ArgumentHelp("Run the generation thread under SCHED_FIFO at this priority where permitted; default: normal scheduling with nice −5.", valueName: "n"))
     var realtimePriority: Int?
     @OptionGroup var policyOptions: PolicyOptions
@@ -165,6 +166,7 @@ struct ServeCommand: ParsableCommand {
                                                           log: { log($0) })
         options.engine.refreshesReferenceEachChunk = preset?.reference.refresh == .chunk
         options.engine.realtimePriority = realtimePriority
+        options.engine.router = try routerOptions.settings(preset: preset)
         let signals = ShutdownSignals(onSecond: { FileHandle.standardError.write(Data("second signal: exiting at once\n".utf8)) })
         let session = try ServeSession(model: model, options: options, extraSinks: extra)
         try live.start(engine: session.engine, options: control, preset: preset, jack: outputs.jack?.jack, model: model, log: { log($0) })

@@ -40,5 +40,7 @@ public struct EngineConfiguration: Sendable {
     /// with nice −5 (the default: a compute-bound realtime thread can starve the network and
     /// control threads of its core). What it got is logged at start.
     public var realtimePriority: Int?
+    /// The latency router (nil: off): skips what costs most and matters least to hold the budget.
+    public var router: RouterSettings?
     public init() {}
 }

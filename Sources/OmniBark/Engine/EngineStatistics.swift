@@ -33,6 +33,20 @@ public struct EngineStatistics: Sendable, Equatable {
     public var cancelled = 0
     /// Live control events received, applied, dropped and malformed (zeros without an inbox).
     public var events = LiveEventCounters()
+    /// Chunks handed to the sink after their utterance started playing, and how many of them
+    /// arrived after the moment they were due to play (`deadlinesMet` = on time / due).
+    public var chunksDue = 0
+    public var chunksLate = 0
+    /// Router decisions so far by "step action" (e.g. "skip-modality apply"); empty when off.
+    public var routerDecisions: [String: Int] = [:]
+    /// What the router has switched off now ("full" when nothing), nil when off.
+    public var routerPlan: String?
+    /// The router's latest prediction and the measured compute seconds per audio second.
+    public var routerPredicted: Double?
+    public var routerMeasured: Double?
+
+    /// Share of chunks delivered before they were due (1 when none was due yet).
+    public var deadlinesMet: Double { chunksDue > 0 ? Double(chunksDue - chunksLate) / Double(chunksDue) : 1 }
 
     /// Compute seconds per audio second (below 1 keeps up with playback).
     public var realTimeFactor: Double { audioSeconds > 0 ? computeSeconds / audioSeconds : 0 }

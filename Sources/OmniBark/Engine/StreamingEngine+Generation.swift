@@ -111,9 +111,20 @@ extension StreamingEngine {
         let semanticRate = base.semantic.rateHz
         var mark = DispatchTime.now().uptimeNanoseconds
         let (bundle, live) = try effectiveBundle(item.request)
-        var context = UtteranceContext(item: item, conditioning: try UtteranceConditioning(model: model, bundle: bundle, audioFeatures: live?.features),
+        let capabilities = routerCapabilities(bundle, textCharacters: item.request.text.count)
+        let plan = routeUtteranceStart(capabilities)
+        var fineMode = configuration.fineMode
+        if let context = plan?.fineContext, case let .chunked(chunk, lookahead, _) = fineMode {
+            fineMode = .chunked(chunk: chunk, lookahead: lookahead, context: context)
+        }
+        var context = UtteranceContext(item: item, conditioning: try UtteranceConditioning(
+                                           model: model, bundle: bundle, audioFeatures: live?.features,
+                                           skipping: Set(plan?.skippedModalities ?? []), fusionLayers: plan?.fusionLayersKept),
                                        startSample: playedSamples())
         context.liveReferenceVersion = live?.version
+        context.routerCapabilities = plan == nil ? nil : capabilities
+        var timings = GenerationTimings()
+        var semanticTotal = 0, coarseTotal = 0, framesTotal = 0
         condition.withLock {
             stats.conditioningSeconds += context.conditioning.seconds
             records[item.id]?.conditioned = context.conditioning.conditioned.map(\.description)
@@ -147,14 +158,19 @@ extension StreamingEngine {
             var segmentSamples = 0
             let laterCharacters = segments[(index + 1)...].reduce(0) { $0 + $1.count }
             let generation = try UtteranceStreamer.stream(
-                model: speech, fineMode: configuration.fineMode, text: segment, voice: voice, configuration: base,
+                model: speech, fineMode: fineMode, text: segment, voice: voice, configuration: base,
                 seed: seed &+ UInt64(index), watermark: configuration.speech.watermark,
-                conditioning: context.conditioning.conditioning,
+                conditioning: context.conditioning.conditioning, timings: &timings,
                 observe: { [self] current in
                     state = current
                     if condition.withLock({ stopCurrent }) { throw Stopped() }
                     context.semanticStep = current.semanticTokens + context.semanticOffset
-                    return applyLiveEvents(&context, semanticRate: semanticRate)
+                    let update = applyLiveEvents(&context, semanticRate: semanticRate)
+                    if context.routerChanged {
+                        context.routerChanged = false
+                        return .replace(context.conditioning.conditioning)
+                    }
+                    return update
                 },
                 deliver: { [self] samples, last in
                     account()
@@ -164,7 +180,9 @@ extension StreamingEngine {
                         semanticLimit: state.semanticLimit, semanticRate: semanticRate, textCharacters: segment.count)
                     let remaining = max(0, predicted - Double(segmentSamples) / rate) + Double(laterCharacters) / 14
                     let produced = Double(playback.producedSamples + samples.count) / rate
-                    let measuredRate = produced > 0.05 ? measuredCompute / produced : (sessionRate > 0 ? sessionRate : nil)
+                    // Generation speed of this utterance (its one-off encoding time left out).
+                    let generating = max(0, measuredCompute - context.initialConditioningSeconds)
+                    let measuredRate = produced > 0.05 ? generating / produced : (sessionRate > 0 ? sessionRate : nil)
                     let now = DispatchTime.now().uptimeNanoseconds
                     let seconds = Double(samples.count) / rate
                     let generatedAfter = firstGenerated && !samples.isEmpty ? Double(now - item.enqueued) / 1e9 : nil
@@ -178,13 +196,22 @@ extension StreamingEngine {
                                                    complete: last && index == segments.count - 1)
                     mark = DispatchTime.now().uptimeNanoseconds  // the sink's wait is not compute
                     if started { playbackStarted(item, lead: playback.leadSeconds ?? 0, context: &context) }
+                    if routeChunk(&context, measured: measuredRate) { context.routerChanged = true }
                     writtenSamplesAdd(samples.count, started: playback.started)
                     if condition.withLock({ stopCurrent }) { throw Stopped() }
                 })
             context.semanticOffset += generation.semantic.count
+            semanticTotal += generation.semantic.count
+            coarseTotal += generation.coarse.count
+            framesTotal += generation.frames
             if generation.frames > 0, index < segments.count - 1 { voice = try generation.voicePreset(configuration: base) }
         }
         account()
+        condition.withLock {
+            stats.chunksDue += playback.chunksDue
+            stats.chunksLate += playback.chunksLate
+        }
+        observeCosts(timings, semanticTokens: semanticTotal, coarseTokens: coarseTotal, frames: framesTotal, conditioning: context.conditioning)
         finishUtterance(item, context: context)
     }
 
@@ -256,6 +283,10 @@ struct UtteranceContext {
     var semanticStep = 0
     /// The live reference encoding it uses (nil: none, or the request's own reference).
     var liveReferenceVersion: Int?
+    /// What the router may change during this utterance (nil: the router is off).
+    var routerCapabilities: RouterCapabilities?
+    /// The router changed the conditioning at the last chunk: the next step takes it.
+    var routerChanged = false
 
     init(item: StreamingEngine.QueueItem, conditioning: UtteranceConditioning, startSample: Int64) {
         self.item = item

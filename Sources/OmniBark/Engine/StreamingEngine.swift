@@ -65,6 +65,10 @@ public final class StreamingEngine: @unchecked Sendable {
     /// Live events waiting for the generation step whose audio they address (generation thread
     /// only).
     var waitingEvents: [LiveEvent] = []
+    /// The latency router (generation thread only; nil when off).
+    var router: Router?
+    /// When the engine was made (`DispatchTime` ns): the router's clock starts there.
+    let createdAt = DispatchTime.now().uptimeNanoseconds
     let onSpeaking: (@Sendable (Bool) -> Void)?
     /// Hears each utterance's time to first audio (seconds) when its playback starts.
     var timeToFirstAudioObserver: (@Sendable (Double) -> Void)?
@@ -96,6 +100,8 @@ public final class StreamingEngine: @unchecked Sendable {
         clock = sink as? any PlaybackClock
         sessionRouting = configuration.routing
         sessionStyle = configuration.styleInstruction
+        router = configuration.router.map { Router(budget: $0.budget, order: $0.order, costs: $0.costs) }
+        if router != nil { stats.routerPlan = "full" }
         self.onSpeaking = onSpeaking
         self.sinkCounters = sinkCounters
         self.log = log

@@ -22,29 +22,63 @@ struct UtteranceConditioning {
     private(set) var ignored: [Modality] = []
     /// Seconds spent encoding and building memory so far.
     private(set) var seconds: Double = 0
+    /// Seconds each modality's encoder took (for the router's cost model).
+    private(set) var encoderSeconds: [Modality: Double] = [:]
+    /// Modalities the router left out (weight 0 whatever the routing says).
+    private(set) var skipped: Set<Modality> = []
+    /// Fusion layers run (nil: all).
+    private(set) var fusionLayersKept: Int?
 
     var hasAdapters: Bool { model.adapters != nil }
 
     /// Encodes every given modality (weights apply later, so a live weight change can bring a
     /// modality in) and builds the memory with `bundle.routing`. `audioFeatures`: the reference
     /// audio already encoded (the live reference window), used instead of encoding it again.
-    init(model: OmniModel, bundle: ModalityBundle, audioFeatures: Tensor? = nil) throws {
+    ///
+    /// `skipping`: modalities the router leaves out (not encoded at all); `fusionLayers`: how many
+    /// fusion layers run (nil: all).
+    init(model: OmniModel, bundle: ModalityBundle, audioFeatures: Tensor? = nil, skipping: Set<Modality> = [],
+         fusionLayers: Int? = nil) throws {
         self.model = model
         routing = bundle.routing
+        skipped = skipping
+        fusionLayersKept = fusionLayers
         guard model.adapters != nil else {
             ignored = bundle.presentModalities
             return
         }
-        let start = DispatchTime.now().uptimeNanoseconds
         let unweighted = try ModalityBundle(text: bundle.text, styleInstruction: bundle.styleInstruction,
                                             referenceAudio: bundle.referenceAudio, image: bundle.image,
                                             controlEvents: bundle.controlEvents)
-        var wanted = Set(Modality.allCases)
-        if audioFeatures != nil { wanted.remove(.audio) }
-        features = try model.encoder.features(for: unweighted, modalities: wanted)
-        if let audioFeatures, bundle.referenceAudio != nil { features.audioFeatures = audioFeatures }
-        seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        // One modality at a time, so each encoder's cost is known.
+        for modality in unweighted.presentModalities where !skipping.contains(modality) {
+            if modality == .audio, let audioFeatures {
+                features.audioFeatures = audioFeatures
+                continue
+            }
+            let start = DispatchTime.now().uptimeNanoseconds
+            let one = try model.encoder.features(for: unweighted, modalities: [modality])
+            switch modality {
+            case .text: features.textEmbeddings = one.textEmbeddings
+            case .audio: features.audioFeatures = one.audioFeatures
+            case .image: features.imagePooled = one.imagePooled; features.imageHidden = one.imageHidden
+            case .control: features.controlEvents = one.controlEvents
+            }
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            encoderSeconds[modality] = elapsed
+            seconds += elapsed
+        }
         try rebuild(given: bundle.presentModalities)
+    }
+
+    /// The router's plan for this utterance from now on: modalities left out (they must have
+    /// been encoded to come back, so a restore brings back only what was encoded) and fusion
+    /// layers kept.
+    mutating func apply(skipping: Set<Modality>, fusionLayers: Int?) throws {
+        guard skipping != skipped || fusionLayers != fusionLayersKept else { return }
+        skipped = skipping
+        fusionLayersKept = fusionLayers
+        try rebuild()
     }
 
     /// A new routing weight for one modality.
@@ -78,8 +112,10 @@ struct UtteranceConditioning {
         guard let adapters = model.adapters else { return }
         let start = DispatchTime.now().uptimeNanoseconds
         defer { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        let memory = try adapters.memory(features, routing: routing)
-        conditioning = memory.isEmpty ? nil : FusionConditioning(adapters: adapters, memory: memory)
+        var effective = routing
+        for modality in skipped { effective[modality].weight = 0 }
+        let memory = try adapters.memory(features, routing: effective)
+        conditioning = memory.isEmpty ? nil : FusionConditioning(adapters: adapters, memory: memory, keepingLayers: fusionLayersKept)
         conditioned = Modality.allCases.filter { memory.owners.contains($0) }
         if let given { ignored = given.filter { !conditioned.contains($0) } }
     }

@@ -17,6 +17,12 @@ struct UtterancePlayback {
     private(set) var sinkSeconds: Double = 0
     /// Seconds held when playback started.
     private(set) var leadSeconds: Double?
+    /// When playback started (`DispatchTime` ns) and the samples written since.
+    private var startedAt: UInt64 = 0
+    private var playedSince = 0
+    /// Writes after playback started, and those that came after their audio was due to play.
+    private(set) var chunksDue = 0
+    private(set) var chunksLate = 0
 
     init(sink: any AudioSink, gate: GaplessPlaybackGate?, sampleRate: Int) {
         self.sink = sink
@@ -33,6 +39,11 @@ struct UtterancePlayback {
     mutating func add(_ samples: [Float], remainingSeconds: Double, realTimeFactor: Double?, complete: Bool) throws -> Bool {
         producedSamples += samples.count
         if started {
+            // This chunk is due when everything written before it has played.
+            let due = startedAt + UInt64(Double(playedSince) / Double(sampleRate) * 1e9)
+            chunksDue += 1
+            if DispatchTime.now().uptimeNanoseconds > due { chunksLate += 1 }
+            playedSince += samples.count
             try write(samples)
             return false
         }
@@ -43,8 +54,10 @@ struct UtterancePlayback {
         guard opens, !pending.isEmpty else { return false }
         started = true
         leadSeconds = buffered
+        startedAt = DispatchTime.now().uptimeNanoseconds
         let held = pending
         pending = []
+        playedSince = held.count
         try write(held)
         return true
     }

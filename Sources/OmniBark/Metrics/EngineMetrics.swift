@@ -101,6 +101,18 @@ public final class EngineMetrics: @unchecked Sendable {
         advance(audioSeconds, from: previous.audioSeconds, to: accepted.audioSeconds)
         advance(computeSeconds, from: previous.computeSeconds, to: accepted.computeSeconds)
         realTimeFactor.set(to: accepted.audioSeconds > 0 ? accepted.computeSeconds / accepted.audioSeconds : 0)
+        let decisions = Self.name("router_decisions", unit: "total",
+                                  help: "Latency-router decisions by policy step and action (apply or restore).")
+        for (key, count) in snapshot.routerDecisions {
+            let parts = key.split(separator: " ").map(String.init)
+            guard parts.count == 2 else { continue }
+            let counter = registry.makeCounter(descriptor: decisions, labels: [("step", parts[0]), ("action", parts[1])])
+            advance(counter, from: previous.routerDecisions[key] ?? 0, to: count)
+        }
+        let chunks = Self.name("chunks", unit: "total", help: "Audio chunks due after playback started, by whether they arrived in time.")
+        advance(registry.makeCounter(descriptor: chunks, labels: [("delivered", "on_time")]),
+                from: previous.chunksDue - previous.chunksLate, to: snapshot.chunksDue - snapshot.chunksLate)
+        advance(registry.makeCounter(descriptor: chunks, labels: [("delivered", "late")]), from: previous.chunksLate, to: snapshot.chunksLate)
         if let seconds = snapshot.lastTimeToFirstAudio, seconds.isFinite, seconds >= 0 {
             registry.makeGauge(descriptor: Self.name("last_time_to_first_audio", unit: "seconds",
                                                      help: "Seconds from the last utterance's request to its first audio.")).set(to: seconds)

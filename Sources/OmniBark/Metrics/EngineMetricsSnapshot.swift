@@ -29,5 +29,11 @@ public struct EngineMetricsSnapshot: Sendable, Equatable {
     public var eventsDropped: Int = 0
     public var eventsMalformed: Int = 0
 
+    /// Router decisions by "step action" (e.g. "skip-modality apply").
+    public var routerDecisions: [String: Int] = [:]
+    /// Chunks due after playback started, and those late.
+    public var chunksDue: Int = 0
+    public var chunksLate: Int = 0
+
     public init() {}
 }

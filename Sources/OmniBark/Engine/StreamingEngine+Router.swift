@@ -1,0 +1,109 @@
+import Bark
+import Checkpoints
+import Foundation
+import LiveControl
+import Modalities
+
+/// The latency router inside the engine (`EngineConfiguration.router`): consulted at each
+/// utterance start (which modalities to encode, how many fusion layers, the fine context) and at
+/// each chunk boundary (modalities and fusion layers of the running utterance), fed with what the
+/// engine measures after each utterance. Every decision is logged, written to the event log
+/// (source `router`), counted in the statistics and shown by `/status` and `/metrics`.
+extension StreamingEngine {
+    /// Seconds since the engine was made (the router's clock).
+    var routerClock: Double { Double(DispatchTime.now().uptimeNanoseconds - createdAt) / 1e9 }
+
+    /// What this utterance lets the router change.
+    func routerCapabilities(_ bundle: ModalityBundle, textCharacters: Int) -> RouterCapabilities {
+        var c = RouterCapabilities()
+        if let adapters = model.adapters {
+            let required = configuration.router?.required ?? []
+            c.inputs = bundle.presentModalities.map {
+                .init(modality: $0, priority: bundle.routing[$0].priority, required: required.contains($0))
+            }
+            c.fusionLayers = adapters.layers.count
+        }
+        if case let .chunked(chunk, lookahead, context) = configuration.fineMode {
+            c.fineWindow = (chunk: chunk, lookahead: lookahead, context: context)
+        }
+        c.utteranceSeconds = max(1, Double(textCharacters) / 14)
+        return c
+    }
+
+    /// At an utterance start: the plan to use (nil when the router is off).
+    func routeUtteranceStart(_ capabilities: RouterCapabilities) -> RouterPlan? {
+        guard var router else { return nil }
+        let measured = condition.withLock { stats.realTimeFactor > 0 ? stats.realTimeFactor : nil }
+        let decisions = router.decide(now: routerClock, capabilities: capabilities, atUtteranceStart: true, measuredRealTimeFactor: measured)
+        self.router = router
+        record(decisions, capabilities: capabilities, measured: measured)
+        return router.plan
+    }
+
+    /// At a chunk boundary: applies changes to the running utterance's conditioning; true when
+    /// it changed (the next semantic step takes the new conditioning).
+    func routeChunk(_ context: inout UtteranceContext, measured: Double?) -> Bool {
+        guard var router, let capabilities = context.routerCapabilities else { return false }
+        let decisions = router.decide(now: routerClock, capabilities: capabilities, atUtteranceStart: false, measuredRealTimeFactor: measured)
+        self.router = router
+        guard !decisions.isEmpty else { return false }
+        record(decisions, capabilities: capabilities, measured: measured)
+        do {
+            try context.conditioning.apply(skipping: Set(router.plan.skippedModalities), fusionLayers: router.plan.fusionLayersKept)
+            return true
+        } catch {
+            log("router: could not rebuild the conditioning: \(ErrorMessage.describe(error))")
+            return false
+        }
+    }
+
+    private func record(_ decisions: [RouterDecision], capabilities: RouterCapabilities, measured: Double?) {
+        guard let router else { return }
+        let predicted = router.predictedRealTimeFactor(router.plan, capabilities)
+        condition.withLock {
+            stats.routerDecisions = router.counts
+            stats.routerPlan = Self.describe(router.plan)
+            stats.routerPredicted = predicted
+            if let measured { stats.routerMeasured = measured }
+        }
+        guard !decisions.isEmpty else { return }
+        let frame = Int(Double(playedSamples()) / Double(model.speech.sampleRate) * ControlEvent.frameRate)
+        for decision in decisions {
+            log("router: \(decision)" + (measured.map { String(format: "; measured %.2f", $0) } ?? ""))
+            try? configuration.events?.log?.write(LiveEventLogLine(
+                source: .router, kind: "\(decision.step.rawValue) \(decision.action.rawValue)",
+                payload: .string(decision.detail + String(format: " (predicted %.2f → %.2f%@)", decision.predictedBefore, decision.predictedAfter,
+                                                         measured.map { String(format: ", measured %.2f", $0) } ?? "")),
+                receivedSample: playedSamples(), outcome: .applied(frame: frame, latencyMs: 0)))
+        }
+    }
+
+    /// Feeds what one utterance measured into the cost model.
+    func observeCosts(_ timings: GenerationTimings, semanticTokens: Int, coarseTokens: Int, frames: Int,
+                      conditioning: UtteranceConditioning) {
+        guard var router else { return }
+        let fusionLayers = conditioning.conditioning == nil ? 0 : (conditioning.fusionLayersKept ?? model.adapters?.layers.count ?? 0)
+        let fusionPerStep = Double(fusionLayers) * (router.costs.estimate(.fusionLayerStep) ?? 0)
+        if semanticTokens > 0 {
+            router.costs.observe(.semanticStep, seconds: max(0, timings.semantic / Double(semanticTokens) - fusionPerStep))
+        }
+        router.costs.observe(.coarseToken, seconds: timings.coarse, units: Double(coarseTokens))
+        router.costs.observe(.fineFrame, seconds: timings.fine, units: Double(frames))
+        router.costs.observe(.codecFrame, seconds: timings.codec, units: Double(frames))
+        for (modality, seconds) in conditioning.encoderSeconds { router.costs.observe(.encoder(modality), seconds: seconds) }
+        self.router = router
+    }
+
+    /// "full", or what is off: "skip image, audio; fusion 2; fine context 64".
+    static func describe(_ plan: RouterPlan) -> String {
+        if plan.isFull { return "full" }
+        var parts: [String] = []
+        if !plan.skippedModalities.isEmpty { parts.append("skip " + plan.skippedModalities.map(\.routingName).joined(separator: ", ")) }
+        if let layers = plan.fusionLayersKept { parts.append("fusion layers \(layers)") }
+        if let context = plan.fineContext { parts.append("fine context \(context)") }
+        if let codebooks = plan.fineCodebooks { parts.append("fine codebooks \(codebooks)") }
+        if plan.rollingCoarse { parts.append("rolling coarse") }
+        if plan.lighterWeights { parts.append("lighter weights") }
+        return parts.joined(separator: "; ")
+    }
+}
