@@ -9,16 +9,14 @@ import Streaming
 /// rate). Malformed input (running-status garbage, truncated messages, SysEx, a full queue) is
 /// counted and reported once per kind through the inbox.
 ///
-/// Thread safety: `start` and `stop` may be called from any thread; the decoder and mapping are
-/// used by the bridge's own thread only; the counters it reads are atomics.
+/// Thread safety: `start` and `stop` are called by the owner's thread (they create the polling
+/// thread once); the decoder and mapping are used by the polling thread only (or by a test that
+/// calls `pump` while it is stopped); the counters it reads are atomics.
 public final class JackMIDIBridge: @unchecked Sendable {
     public let jack: JackSink
     public let inbox: LiveEventInbox
     public let engineRate: Int
-    private let lock = NSLock()
-    private var running = false
-    private var thread: Thread?
-    private let stopped = DispatchSemaphore(value: 0)
+    private var poller: PollingThread?
     private var mapping: MIDIEventMapping
     private var decoder = MIDIMessageDecoder()
     private var reportedMalformed: [String: Int] = [:]
@@ -32,38 +30,14 @@ public final class JackMIDIBridge: @unchecked Sendable {
         mapping = MIDIEventMapping(map: map)
     }
 
+    /// Starts draining every 2 ms (idempotent).
     public func start() {
-        let begin: Bool = lock.withLock {
-            guard !running else { return false }
-            running = true
-            return true
-        }
-        guard begin else { return }
-        let thread = Thread { [self] in loop() }
-        thread.name = "omnibark.midi"
-        thread.qualityOfService = .userInteractive
-        thread.start()
-        self.thread = thread
+        if poller == nil { poller = PollingThread(name: "omnibark.midi", interval: 0.002, qualityOfService: .userInteractive) { [self] in pump() } }
+        poller?.start()
     }
 
     /// Stops the thread after one last drain (idempotent).
-    public func stop() {
-        let wasRunning: Bool = lock.withLock {
-            let was = running
-            running = false
-            return was
-        }
-        if wasRunning { stopped.wait() }
-    }
-
-    private func loop() {
-        defer { stopped.signal() }
-        while lock.withLock({ running }) {
-            pump()
-            Thread.sleep(forTimeInterval: 0.002)
-        }
-        pump()
-    }
+    public func stop() { poller?.stop() }
 
     /// Drains what arrived since the last call (also usable from a test, while stopped).
     func pump() {

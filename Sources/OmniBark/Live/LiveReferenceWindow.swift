@@ -41,8 +41,7 @@ public final class LiveReferenceWindow: @unchecked Sendable {
     private var newSamples = 0
     private var encodings = 0
     private var encodeTotal: Double = 0
-    private var running = false
-    private let stopped = DispatchSemaphore(value: 0)
+    private var poller: PollingThread?
 
     /// - Parameters:
     ///   - ring: the JACK sink's `referenceRing` (this window is its only reader).
@@ -71,36 +70,16 @@ public final class LiveReferenceWindow: @unchecked Sendable {
         }
     }
 
+    /// Starts reading the ring every 50 ms (idempotent; call from the owner's thread).
     public func start() {
-        let begin: Bool = lock.withLock {
-            guard !running else { return false }
-            running = true
-            return true
+        if poller == nil {
+            poller = PollingThread(name: "omnibark.reference", interval: 0.05, qualityOfService: .utility) { [self] in _ = pump() }
         }
-        guard begin else { return }
-        let thread = Thread { [self] in loop() }
-        thread.name = "omnibark.reference"
-        thread.qualityOfService = .utility
-        thread.start()
+        poller?.start()
     }
 
     /// Stops the thread (idempotent).
-    public func stop() {
-        let was: Bool = lock.withLock {
-            let was = running
-            running = false
-            return was
-        }
-        if was { stopped.wait() }
-    }
-
-    private func loop() {
-        defer { stopped.signal() }
-        while lock.withLock({ running }) {
-            pump()
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-    }
+    public func stop() { poller?.stop() }
 
     /// Reads what arrived and encodes when enough new sound is there (also callable from tests
     /// while stopped). Returns true when it made a new encoding.
