@@ -61,8 +61,6 @@ struct LiveCommand: ParsableCommand {
     @OptionGroup(title: "Live control") var control: LiveControlOptions
     @OptionGroup(title: "Latency router") var routerOptions: RouterOptions
 
-    @Option(name: .customLong("realtime-priority"), help: ArgumentHelp("Run the generation thread under SCHED_FIFO at this priority (below JACK's) where permitted; default: normal scheduling with nice −5.", valueName: "n"))
-    var realtimePriority: Int?
 
     @Flag(help: "Print statistics every second while running.")
     var stats = false
@@ -72,9 +70,6 @@ struct LiveCommand: ParsableCommand {
 
     func validate() throws {
         if positionalText != nil && textOption != nil { throw ValidationError("give the text once: as an argument or with --text") }
-        if control.referenceIn && modalities.adapters == nil {
-            throw ValidationError("--reference-in conditions generation through the audio adapter: add --adapters FILE")
-        }
         for spec in try sinks.specs(fallback: ["jack"]) {
             switch spec {
             case .jack, .wav: break
@@ -96,6 +91,7 @@ struct LiveCommand: ParsableCommand {
             if case .icecast = spec { throw ValidationError("an icecast sink (from the preset): live plays into JACK or a WAV file; use `omnibark serve`") }
         }
         try SinkOptions.checkOutputs(specs)
+        try control.check(sinks: specs, hasAdapters: modalities.adapters != nil)
         // Leave a core to JACK's process thread: size our pool and OpenBLAS before any math runs.
         modelOptions.applyThreads(leaveOneCore: true)
         let directory = try modelOptions.directory()
@@ -116,9 +112,6 @@ struct LiveCommand: ParsableCommand {
         configuration.image = media.image
         configuration.controlEvents = events
 
-        if (control.midiIn || control.referenceIn) && !specs.contains(where: { if case .jack = $0 { return true }; return false }) {
-            throw ValidationError("--midi-in and --reference-in are JACK ports: add --sink jack")
-        }
         // Always an inbox: a standard-input line starting with { or [ is a live control event.
         let live = try LiveControlSetup(options: control, preset: preset, alwaysInbox: true, log: log)
         let outputs = try LiveOutputs.open(specs, options: sinks, modelRate: speech.sampleRate,
@@ -130,7 +123,7 @@ struct LiveCommand: ParsableCommand {
         configuration.screen = { text, field in try screen.text(text, field: field) }
         configuration.liveReference = live.makeReference(options: control, preset: preset, jack: outputs.jack?.jack, model: model, log: log)
         configuration.refreshesReferenceEachChunk = preset?.reference.refresh == .chunk
-        configuration.realtimePriority = realtimePriority
+        configuration.realtimePriority = streaming.realtimePriority
         configuration.router = try routerOptions.settings(preset: preset)
         guard let sink = outputs.sink else { throw ValidationError("no output: give --sink jack or --sink wav:FILE") }
         let engine = try StreamingEngine(model: model, sink: sink, configuration: configuration,

@@ -82,8 +82,6 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup(title: "Outputs (default: http:PORT)") var sinks: SinkOptions
     @OptionGroup(title: "Live control (POST /control is always on)") var control: LiveControlOptions
     @OptionGroup(title: "Latency router") var routerOptions: RouterOptions
-    @Option(name: .customLong("realtime-priority"), help: ArgumentHelp("Run the generation thread under SCHED_FIFO at this priority where permitted; default: normal scheduling with nice −5.", valueName: "n"))
-    var realtimePriority: Int?
     @OptionGroup var policyOptions: PolicyOptions
 
     func validate() throws {
@@ -114,6 +112,7 @@ struct ServeCommand: ParsableCommand {
         if let preset { log("preset \(preset.name) (\(preset.source))") }
         let specs = try sinks.specs(fallback: preset?.sinks ?? [])
         try SinkOptions.checkOutputs(specs)
+        try control.check(sinks: specs, hasAdapters: modalities.adapters != nil)
         modelOptions.applyThreads(leaveOneCore: true)
         let directory = try modelOptions.directory()
         let watermarkKey = try watermark.loadKey()
@@ -146,12 +145,6 @@ struct ServeCommand: ParsableCommand {
                                                                application: OggOpusEncoder.Application(rawValue: application) ?? .audio,  // checked in validate()
                                                                complexity: complexity)
 
-        if (control.midiIn || control.referenceIn) && !specs.contains(where: { if case .jack = $0 { return true }; return false }) {
-            throw ValidationError("--midi-in and --reference-in are JACK ports: add --sink jack")
-        }
-        if control.referenceIn && modalities.adapters == nil {
-            throw ValidationError("--reference-in conditions generation through the audio adapter: add --adapters FILE")
-        }
         let live = try LiveControlSetup(options: control, preset: preset, alwaysInbox: true, log: { log($0) })
         // JACK and WAV outputs get the same audio as the listeners.
         let outputs = try LiveOutputs.open(specs, options: sinks, modelRate: speech.sampleRate,
@@ -165,7 +158,7 @@ struct ServeCommand: ParsableCommand {
         options.engine.liveReference = live.makeReference(options: control, preset: preset, jack: outputs.jack?.jack, model: model,
                                                           log: { log($0) })
         options.engine.refreshesReferenceEachChunk = preset?.reference.refresh == .chunk
-        options.engine.realtimePriority = realtimePriority
+        options.engine.realtimePriority = streaming.realtimePriority
         options.engine.router = try routerOptions.settings(preset: preset)
         let signals = ShutdownSignals(onSecond: { FileHandle.standardError.write(Data("second signal: exiting at once\n".utf8)) })
         let session = try ServeSession(model: model, options: options, extraSinks: extra)

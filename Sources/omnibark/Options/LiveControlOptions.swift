@@ -31,6 +31,17 @@ struct LiveControlOptions: ParsableArguments {
         }
     }
 
+    /// Checks what the flags need from the rest of the command line: JACK ports need a JACK sink,
+    /// live reference audio needs adapters.
+    func check(sinks: [SinkSpec], hasAdapters: Bool) throws {
+        if (midiIn || referenceIn) && !sinks.contains(where: { if case .jack = $0 { return true }; return false }) {
+            throw ValidationError("--midi-in and --reference-in are JACK ports: add --sink jack")
+        }
+        if referenceIn && !hasAdapters {
+            throw ValidationError("--reference-in conditions generation through the audio adapter: add --adapters FILE")
+        }
+    }
+
     /// The OSC port to open: the flag, else the preset's (0 there means off); nil: no OSC.
     func oscPort(preset: EnginePreset?) -> Int? {
         if let oscPort { return oscPort }

@@ -23,6 +23,9 @@ struct StreamingOptions: ParsableArguments {
     @Option(name: .customLong("min-lead"), help: ArgumentHelp("Gapless playback: seconds of audio held before an utterance starts playing, at least (default 0.2; more when generation is slower than real time).", valueName: "seconds"))
     var minLead: Double?
 
+    @Option(name: .customLong("realtime-priority"), help: ArgumentHelp("Run the generation thread under SCHED_FIFO at this priority (below JACK's) where permitted; default: normal scheduling with nice −5.", valueName: "n"))
+    var realtimePriority: Int?
+
     @Flag(name: .customLong("no-gapless"), help: "Play each chunk as soon as it exists (gaps whenever generation is slower than real time).")
     var noGapless = false
 
