@@ -181,3 +181,20 @@ final class CountingSink: AudioSink, @unchecked Sendable {
         #expect(engine.status(of: own)?.conditioned.contains("reference audio") == true)
     }
 }
+
+/// Random conditioning parts in real shapes (for benchmarks) work end to end.
+@Suite struct SyntheticConditioningTests {
+    @Test func syntheticAdaptersAndVisionTowerCondition() throws {
+        let speech = try OmniLegacyCompatibilityTests.model()
+        let tiny = CLIPVisionConfiguration(hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 2, numAttentionHeads: 2, imageSize: 32, patchSize: 16)
+        let model = try OmniModel.synthetic(speech: speech, gate: 2, vision: tiny)
+        #expect(model.vision?.configuration.hiddenSize == 32)
+        let pixels = Tensor(shape: [3, 32, 32], scalars: (0..<(3 * 32 * 32)).map { Float(sin(Double($0))) })
+        var options = OmniOptions()
+        options.speech.greedy = true
+        options.speech.maxSemanticTokens = 12
+        let result = try model.generateAudio(text: "Hello.", image: .pixels(pixels), options: options)
+        #expect(result.conditionedModalities == [.image])
+        #expect(!result.audio.isEmpty)
+    }
+}
