@@ -76,7 +76,8 @@ let package = Package(
         .target(name: "LiveControl", dependencies: ["Modalities", "Checkpoints", "CLiblo"]),
         .target(name: "OmniBark", dependencies: [
             "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors", "Guardrails", "Modalities", "NetworkStreaming", "Watermark",
-            "LiveControl",
+            "LiveControl", "CJack",  // CJack: the benchmark's JACK probe client
+            .product(name: "Atomics", package: "swift-atomics"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),

@@ -41,6 +41,9 @@ public final class LiveReferenceWindow: @unchecked Sendable {
     private var newSamples = 0
     private var encodings = 0
     private var encodeTotal: Double = 0
+    /// Seconds of audio encoded, all encodings together (a window is shorter than
+    /// `windowSeconds` until that much has arrived).
+    private var encodedAudioSeconds: Double = 0
     private var running = false
     private let stopped = DispatchSemaphore(value: 0)
 
@@ -66,9 +69,14 @@ public final class LiveReferenceWindow: @unchecked Sendable {
         lock.withLock {
             let held = Double(heldSamples) / Double(inputRate)
             let since = latest.map { Double(DispatchTime.now().uptimeNanoseconds - $0.encodedAt) / 1e9 }
-            let encodedSeconds = Double(encodings) * windowSeconds
-            return (held, since, encodings, encodedSeconds > 0 ? encodeTotal / encodedSeconds : 0)
+            return (held, since, encodings, encodedAudioSeconds > 0 ? encodeTotal / encodedAudioSeconds : 0)
         }
+    }
+
+    /// Encoder totals so far: encodings (refreshes), seconds spent encoding, and seconds of
+    /// (24 kHz) audio encoded. Any thread.
+    public var encoderTotals: (encodings: Int, encodeSeconds: Double, audioSeconds: Double) {
+        lock.withLock { (encodings, encodeTotal, encodedAudioSeconds) }
     }
 
     public func start() {
@@ -126,6 +134,7 @@ public final class LiveReferenceWindow: @unchecked Sendable {
             lock.withLock {
                 encodings += 1
                 encodeTotal += Double(end - start) / 1e9
+                encodedAudioSeconds += Double(samples.count) / Double(ModalityBundle.sampleRate)
                 latest = Snapshot(samples: samples, features: features, version: encodings, encodedAt: end,
                                   encodeSeconds: Double(end - start) / 1e9)
             }
