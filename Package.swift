@@ -105,7 +105,8 @@ let package = Package(
         // on unwatched threads); only RealtimeAllocationTests uses it.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Proves the JACK process callback never allocates (jackd dummy server, all inputs busy).
-        .testTarget(name: "RealtimeAllocationTests", dependencies: ["Streaming", "CAllocationCounter", "CJack", "JackTestSupport", "TestSupport"]),
+        .testTarget(name: "RealtimeAllocationTests", dependencies: ["Streaming", "OmniBark", "CAllocationCounter", "CJack", "JackTestSupport",
+                                                                   "TestSupport"]),
         .testTarget(name: "LiveControlTests", dependencies: ["LiveControl", "Modalities", "TestSupport"]),
         .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors", "Audio", "TestSupport"]),
         .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors",

@@ -47,7 +47,7 @@ private struct JackLiveProbeContext {
 /// context (no allocation, no lock, no ARC traffic; the rules of `JackRealtimeCallbacks.swift`).
 ///
 /// Thread safety: `triggerNote`, `setClockRunning` and `writeFailures` may be called from any
-/// thread (atomics); `connect` and `close` from one thread at a time; the process callback owns
+/// thread (atomics); `connect`, `processThreadID` and `close` from one thread at a time; the process callback owns
 /// the fields marked "callback" in its context.
 public final class JackLiveProbe: @unchecked Sendable {
     /// Why the probe could not open or connect; names the server or the ports.
@@ -136,6 +136,9 @@ public final class JackLiveProbe: @unchecked Sendable {
     public func setClockRunning(_ running: Bool) {
         context.pointee.clockWanted.store(running ? 1 : 0, ordering: .releasing)
     }
+
+    /// The client's process thread (for the realtime allocation test); nil once closed.
+    public var processThreadID: pthread_t? { client.map { jack_client_thread_id($0) } }
 
     /// MIDI events that `jack_midi_event_write` refused so far.
     public var writeFailures: Int { context.pointee.writeFailures.load(ordering: .relaxed) }
