@@ -45,7 +45,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Compute threads (OpenBLAS); default: all cores.")
     var threads: Int?
 
-    @Option(name: .customLong("live-seconds"), help: "Also run the live engine into JACK for this many seconds of audio and report underruns.")
+    @Option(name: .customLong("live-seconds"), help: "Also run the live engine into JACK for this many seconds of audio: per-utterance time to first audio, gaps, gapless lead, underruns.")
     var liveSeconds: Double?
 
     @Option(help: "JACK server for --live-seconds (default: a private jackd -d dummy started for the run).")
