@@ -76,7 +76,8 @@ let package = Package(
         .target(name: "LiveControl", dependencies: ["Modalities", "Checkpoints", "CLiblo"]),
         .target(name: "OmniBark", dependencies: [
             "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors", "Guardrails", "Modalities", "NetworkStreaming", "Watermark",
-            "LiveControl",
+            "LiveControl", "CJack",  // CJack: the benchmark's JACK probe client
+            .product(name: "Atomics", package: "swift-atomics"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
@@ -104,7 +105,8 @@ let package = Package(
         // on unwatched threads); only RealtimeAllocationTests uses it.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Proves the JACK process callback never allocates (jackd dummy server, all inputs busy).
-        .testTarget(name: "RealtimeAllocationTests", dependencies: ["Streaming", "CAllocationCounter", "CJack", "JackTestSupport", "TestSupport"]),
+        .testTarget(name: "RealtimeAllocationTests", dependencies: ["Streaming", "OmniBark", "CAllocationCounter", "CJack", "JackTestSupport",
+                                                                   "TestSupport"]),
         .testTarget(name: "LiveControlTests", dependencies: ["LiveControl", "Modalities", "TestSupport"]),
         .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors", "Audio", "TestSupport"]),
         .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors",

@@ -15,9 +15,19 @@ struct BenchCommand: ParsableCommand {
         second) without an early stop, then the same text is generated again in streaming mode to \
         measure the time to first audio.
 
+        With --live-seconds, the live engine then speaks into JACK (a private `jackd -d dummy` \
+        unless --server is given) and reports per-utterance time to first audio, gaps and the \
+        gapless lead. --events steers it while it speaks, once a second per source (an SFX \
+        trigger and a beat posted to the API, sent over OSC on loopback, and played by a JACK \
+        MIDI client into control_in), and reports event-to-effect latency per source; \
+        --reference plays a tone into reference_in and reports the EnCodec encoder's cost. Both \
+        give the model adapters with random weights so that events and reference go through \
+        the fusion path.
+
         Examples:
           omnibark bench --shape bark-small --seconds 5.12
           omnibark bench --model ~/.cache/omnibark/models/bark-small --threads 2 --json
+          omnibark bench --shape bark-small --weights int8 --live-seconds 30 --events --reference --json
         """)
 
     @Option(help: ArgumentHelp("A model directory instead of random weights.", valueName: "dir"))
@@ -35,14 +45,34 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Compute threads (OpenBLAS); default: all cores.")
     var threads: Int?
 
-    @Option(name: .customLong("live-seconds"), help: "Also run the live engine into JACK for this many seconds of audio and report underruns.")
+    @Option(name: .customLong("live-seconds"), help: "Also run the live engine into JACK for this many seconds of audio: per-utterance time to first audio, gaps, gapless lead, underruns.")
     var liveSeconds: Double?
 
-    @Option(help: "JACK server for --live-seconds (default: the default server).")
+    @Option(help: "JACK server for --live-seconds (default: a private jackd -d dummy started for the run).")
     var server: String?
+
+    @Flag(help: "With --live-seconds: steer the engine while it speaks (API, OSC and JACK MIDI events) and report event-to-effect latency per source.")
+    var events = false
+
+    @Flag(help: "With --live-seconds: play live reference audio into reference_in and report the encoder's cost.")
+    var reference = false
+
+    @Flag(name: .customLong("no-gapless"), help: "With --live-seconds: play each chunk as soon as it exists (for comparison with the gapless policy).")
+    var noGapless = false
 
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
+
+    func validate() throws {
+        if let liveSeconds, !(liveSeconds > 0 && liveSeconds.isFinite) {
+            throw ValidationError("--live-seconds must be a positive number of seconds, got \(liveSeconds)")
+        }
+        if liveSeconds == nil {
+            for (flag, set) in [("--events", events), ("--reference", reference), ("--no-gapless", noGapless), ("--server", server != nil)] where set {
+                throw ValidationError("\(flag) needs --live-seconds")
+            }
+        }
+    }
 
     func run() throws {
         if let threads { BLASThreads.set(threads) }
@@ -55,7 +85,14 @@ struct BenchCommand: ParsableCommand {
         let run = try BenchmarkRun.measure(model: speech, text: "Hello, my dog is cute. I need him in my life.",
                                            voice: voice, seconds: seconds)
         let label = model ?? shape.rawValue
-        let live = try liveSeconds.map { try LiveBenchmarkRun.measure(model: speech, voice: voice, seconds: $0, server: server) }
+        let live = try liveSeconds.map { seconds in
+            var settings = LiveEngineBenchmarkSettings(seconds: seconds, server: server)
+            settings.events = events
+            settings.reference = reference
+            if noGapless { settings.gapless = nil }
+            return try LiveEngineBenchmark.measure(model: speech, voice: voice, settings: settings,
+                                                   log: { FileHandle.standardError.write(Data(("[live] " + $0 + "\n").utf8)) })
+        }
         print(json ? jsonReport(run, label: label, load: loadSeconds, live: live) : table(run, label: label, load: loadSeconds, live: live))
     }
 
@@ -69,7 +106,7 @@ struct BenchCommand: ParsableCommand {
         return try SpeechModel(directory: directory, weightFormat: weights.format)
     }
 
-    private func table(_ r: BenchmarkRun, label: String, load: Double, live: EngineStatistics?) -> String {
+    private func table(_ r: BenchmarkRun, label: String, load: Double, live: LiveEngineBenchmarkReport?) -> String {
         let t = r.timings
         let coarseFrames = r.coarseTokens / 2
         func rate(_ n: Int, _ s: Double) -> String { s > 0 ? String(format: "%.1f", Double(n) / s) : "-" }
@@ -85,14 +122,11 @@ struct BenchCommand: ParsableCommand {
                             rate(coarseFrames, t.fine), t.fineWindows, t.fineWindows > 0 ? t.fine / Double(t.fineWindows) : 0))
         lines.append(String(format: "codec     %5d frames     %7.2f  %7@  %.3f s per audio second", coarseFrames, t.codec,
                             rate(coarseFrames, t.codec), r.audioSeconds > 0 ? t.codec / r.audioSeconds : 0))
-        if let live {
-            lines.append(String(format: "live into JACK: %.1f s of audio in %d utterances; time to first audio %.2f s; real-time factor %.2f; underruns %d; xruns %d",
-                                live.audioSeconds, live.utterances, live.timeToFirstAudio ?? -1, live.realTimeFactor, live.underruns, live.xruns))
-        }
+        if let live { lines += LiveBenchFormatting.lines(live) }
         return lines.joined(separator: "\n")
     }
 
-    private func jsonReport(_ r: BenchmarkRun, label: String, load: Double, live: EngineStatistics?) -> String {
+    private func jsonReport(_ r: BenchmarkRun, label: String, load: Double, live: LiveEngineBenchmarkReport?) -> String {
         let t = r.timings
         var object: [String: Any] = [
             "model": label, "weights": weights.rawValue, "kernels": KernelPath.active.rawValue, "threads": BLASThreads.count, "load_s": load,
@@ -107,10 +141,7 @@ struct BenchCommand: ParsableCommand {
                 "codec": ["seconds": t.codec, "s_per_audio_s": r.audioSeconds > 0 ? t.codec / r.audioSeconds : 0],
             ],
         ]
-        if let live {
-            object["live"] = ["audio_s": live.audioSeconds, "utterances": live.utterances, "time_to_first_audio_s": live.timeToFirstAudio ?? -1,
-                              "real_time_factor": live.realTimeFactor, "underruns": live.underruns, "xruns": live.xruns]
-        }
+        if let live { object["live"] = LiveBenchFormatting.json(live) }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }

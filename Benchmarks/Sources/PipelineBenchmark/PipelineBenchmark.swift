@@ -22,9 +22,8 @@ struct PipelineBenchmark {
         let demoVoice = try demo.voice(DemoModel.voiceName)
         report("demo model (offline + streaming, 5.12 s)", try BenchmarkRun.measure(model: demo, text: "Hello, my dog is cute.", voice: demoVoice, seconds: 5.12))
 
-        let server = try DummyJackServer.start()
-        defer { server.stop() }
-        let live = try LiveBenchmarkRun.measure(model: demo, voice: demoVoice, seconds: liveSeconds, server: server.name)
+        // server nil: the run starts (and stops) its own jackd -d dummy (DummyJackServer).
+        let live = try LiveBenchmarkRun.measure(model: demo, voice: demoVoice, seconds: liveSeconds, server: nil)
         print(String(format: "demo model live into JACK (dummy, 48 kHz): %.1f s of audio in %d utterances; TTFA %.3f s; RTF %.3f; underruns %d; xruns %d",
                      live.audioSeconds, live.utterances, live.timeToFirstAudio ?? -1, live.realTimeFactor, live.underruns, live.xruns))
 
@@ -40,40 +39,5 @@ struct PipelineBenchmark {
         print(String(format: "%@: audio %.2f s; RTF %.2f offline, %.2f streaming; TTFA %.2f s; semantic %.2f s, coarse %.2f s (prefill %.2f s over %d windows), fine %.2f s, codec %.2f s; peak %.0f MiB",
                      label, run.audioSeconds, run.realTimeFactor, run.streamingRealTimeFactor, run.timeToFirstAudio,
                      t.semantic, t.coarse, t.coarsePrefill, t.coarseWindows, t.fine, t.codec, run.peakMemoryMiB))
-    }
-}
-
-/// A private `jackd --no-realtime -d dummy -r 48000 -p 256` for the live run.
-struct DummyJackServer {
-    let name: String
-    let process: Process
-
-    static func start() throws -> DummyJackServer {
-        let name = "omnibark-bench-\(getpid())"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/jackd")
-        process.arguments = ["-n", name, "--no-realtime", "-d", "dummy", "-r", "48000", "-p", "256"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        for _ in 0..<300 {  // up to 3 s: poll `jack_lsp -s NAME`
-            let probe = Process()
-            probe.executableURL = URL(fileURLWithPath: "/usr/bin/jack_lsp")
-            probe.arguments = ["-s", name]
-            probe.environment = ["JACK_NO_START_SERVER": "1"]
-            probe.standardOutput = FileHandle.nullDevice
-            probe.standardError = FileHandle.nullDevice
-            try probe.run()
-            probe.waitUntilExit()
-            if probe.terminationStatus == 0 { return DummyJackServer(name: name, process: process) }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        process.terminate()
-        throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "jackd did not start (is jackd2 installed? make test installs it)"])
-    }
-
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
     }
 }

@@ -42,6 +42,9 @@ public final class LiveReferenceWindow: @unchecked Sendable {
     private var encodings = 0
     private var encodeTotal: Double = 0
     private var poller: PollingThread?
+    /// Seconds of audio encoded, all encodings together (a window is shorter than
+    /// `windowSeconds` until that much has arrived).
+    private var encodedAudioSeconds: Double = 0
 
     /// - Parameters:
     ///   - ring: the JACK sink's `referenceRing` (this window is its only reader).
@@ -65,9 +68,14 @@ public final class LiveReferenceWindow: @unchecked Sendable {
         lock.withLock {
             let held = Double(heldSamples) / Double(inputRate)
             let since = latest.map { Double(DispatchTime.now().uptimeNanoseconds - $0.encodedAt) / 1e9 }
-            let encodedSeconds = Double(encodings) * windowSeconds
-            return (held, since, encodings, encodedSeconds > 0 ? encodeTotal / encodedSeconds : 0)
+            return (held, since, encodings, encodedAudioSeconds > 0 ? encodeTotal / encodedAudioSeconds : 0)
         }
+    }
+
+    /// Encoder totals so far: encodings (refreshes), seconds spent encoding, and seconds of
+    /// (24 kHz) audio encoded. Any thread.
+    public var encoderTotals: (encodings: Int, encodeSeconds: Double, audioSeconds: Double) {
+        lock.withLock { (encodings, encodeTotal, encodedAudioSeconds) }
     }
 
     /// Starts reading the ring every 50 ms (idempotent; call from the owner's thread).
@@ -105,6 +113,7 @@ public final class LiveReferenceWindow: @unchecked Sendable {
             lock.withLock {
                 encodings += 1
                 encodeTotal += Double(end - start) / 1e9
+                encodedAudioSeconds += Double(samples.count) / Double(ModalityBundle.sampleRate)
                 latest = Snapshot(samples: samples, features: features, version: encodings, encodedAt: end,
                                   encodeSeconds: Double(end - start) / 1e9)
             }
