@@ -10,10 +10,14 @@ extension OmniModel {
     /// `speech` with random adapters (fusion layers spread over the semantic model, gates
     /// `gate`) and a random CLIP ViT-B/32 tower, made in memory (the adapters through a
     /// temporary file, removed again).
-    public static func synthetic(speech: SpeechModel, gate: Float = 0.5, vision visionConfiguration: CLIPVisionConfiguration = CLIPVisionConfiguration(),
+    /// `vision` nil: ViT-B/32 for a real-sized model, a tiny tower (hidden 32, 2 layers, 32×32
+    /// images) for a model under 256 wide (the demo model), so tests stay fast.
+    public static func synthetic(speech: SpeechModel, gate: Float = 0.5, vision visionConfiguration: CLIPVisionConfiguration? = nil,
                                  seed: UInt64 = 3) throws -> OmniModel {
         let semantic = speech.generator.models.semantic.configuration
-        let vision = try CLIPVisionTower.synthetic(configuration: visionConfiguration, seed: seed)
+        let tiny = CLIPVisionConfiguration(hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 2, numAttentionHeads: 2, imageSize: 32, patchSize: 16)
+        let vision = try CLIPVisionTower.synthetic(configuration: visionConfiguration ?? (semantic.hiddenSize < 256 ? tiny : CLIPVisionConfiguration()),
+                                                   seed: seed)
         let layers = semantic.layers
         var c = AdapterConfiguration(hiddenSize: semantic.hiddenSize, heads: semantic.heads,
                                      fusionLayers: Array(Set([layers / 4, layers / 2, 3 * layers / 4, layers - 1])).sorted())

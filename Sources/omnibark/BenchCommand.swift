@@ -1,5 +1,6 @@
 import ArgumentParser
 import Bark
+import Checkpoints
 import Foundation
 import OmniBark
 import Tensors
@@ -60,15 +61,32 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .customLong("no-gapless"), help: "With --live-seconds: play each chunk as soon as it exists (for comparison with the gapless policy).")
     var noGapless = false
 
+    @Flag(name: .customLong("all-modalities"), help: "With --live-seconds: condition every utterance on a style, 5 s of reference audio, an image and control events (random adapters and a random CLIP ViT-B/32 tower).")
+    var allModalities = false
+
+    @Option(help: ArgumentHelp("With --live-seconds: the latency router (budget: 1 s to first audio, 0.2 s lead).", valueName: "on|off"))
+    var router: RouterSwitch = .off
+
+    @Flag(help: "With --live-seconds: keep one core busy during the run (stress-ng --cpu 1, or a spinning thread).")
+    var hog = false
+
+    @Option(name: .customLong("cost-profile"), help: ArgumentHelp("With --router on: warm-start the router's cost model from this profile.", valueName: "file"))
+    var costProfile: String?
+
+    @Option(help: ArgumentHelp("Measure this machine's per-component costs (stages, fusion layer step, encoders) and write them as a cost profile for --cost-profile.", valueName: "file"))
+    var calibrate: String?
+
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
 
     func validate() throws {
+        if let calibrate { try OutputFile.check((calibrate as NSString).expandingTildeInPath) }
         if let liveSeconds, !(liveSeconds > 0 && liveSeconds.isFinite) {
             throw ValidationError("--live-seconds must be a positive number of seconds, got \(liveSeconds)")
         }
         if liveSeconds == nil {
-            for (flag, set) in [("--events", events), ("--reference", reference), ("--no-gapless", noGapless), ("--server", server != nil)] where set {
+            for (flag, set) in [("--events", events), ("--reference", reference), ("--no-gapless", noGapless), ("--server", server != nil),
+                                ("--all-modalities", allModalities), ("--router on", router == .on), ("--hog", hog)] where set {
                 throw ValidationError("\(flag) needs --live-seconds")
             }
         }
@@ -90,8 +108,22 @@ struct BenchCommand: ParsableCommand {
             settings.events = events
             settings.reference = reference
             if noGapless { settings.gapless = nil }
+            settings.allModalities = allModalities
+            settings.hog = hog
+            if router == .on {
+                let costs = try costProfile.map { try CostProfile.load(contentsOf: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath)) }
+                settings.router = RouterSettings(budget: EnginePreset.Latency(targetFirstAudio: 1, maxLag: 0.25, minLead: 0.2),
+                                                 costs: costs ?? CostModel(), required: [.text])
+            }
             return try LiveEngineBenchmark.measure(model: speech, voice: voice, settings: settings,
                                                    log: { FileHandle.standardError.write(Data(("[live] " + $0 + "\n").utf8)) })
+        }
+        if let calibrate {
+            let costs = try CostCalibration.measure(model: speech, run: run)
+            let path = (calibrate as NSString).expandingTildeInPath
+            try AtomicFileWriter.write(Data(CostProfile.json(costs, description: "omnibark bench --calibrate: \(label), \(weights.rawValue) weights, \(BLASThreads.count) threads").utf8),
+                                       to: URL(fileURLWithPath: path))
+            FileHandle.standardError.write(Data("wrote the cost profile \(path): \(costs.profile.keys.sorted().map { String(format: "%@ %.4g s", $0, costs.profile[$0] ?? 0) }.joined(separator: ", "))\n".utf8))
         }
         print(json ? jsonReport(run, label: label, load: loadSeconds, live: live) : table(run, label: label, load: loadSeconds, live: live))
     }

@@ -28,6 +28,12 @@ enum LiveBenchFormatting {
             lines.append("live reference: encoder \(number(reference.encoderSecondsPerAudioSecond, digits: 3)) s per audio second, \(seconds(reference.secondsPerRefresh, digits: 3)) per refresh "
                 + "(\(reference.refreshes) refreshes of a \(String(format: "%.1f", reference.windowSeconds)) s window)")
         }
+        lines.append(String(format: "live deadlines: %.1f %% of %d chunks delivered before they were due", s.deadlinesMet * 100, s.chunksDue))
+        if let plan = s.routerPlan {
+            let decisions = s.routerDecisions.keys.sorted().map { "\($0) \(s.routerDecisions[$0] ?? 0)" }.joined(separator: ", ")
+            lines.append("live router: plan at the end \(plan); decisions \(decisions.isEmpty ? "none" : decisions)"
+                + (s.routerMeasured.map { String(format: "; measured real-time factor %.2f", $0) } ?? ""))
+        }
         lines += r.notes.map { "live note: \($0)" }
         return lines
     }
@@ -43,6 +49,8 @@ enum LiveBenchFormatting {
             "time_to_first_audio_max_s": value(r.timeToFirstAudioMax), "gaps_per_utterance": value(r.gapsPerUtterance),
             "gaps_max": value(r.gapsMax.map(Double.init)), "lead_s_p50": value(r.leadSecondsP50),
             "settings": settings(r), "notes": r.notes,
+            "deadlines_met": s.deadlinesMet, "chunks_due": s.chunksDue, "chunks_late": s.chunksLate,
+            "decisions": decisions(s), "router_plan": s.routerPlan.map { $0 as Any } ?? NSNull(),
         ]
         if !r.eventSources.isEmpty {
             var events: [String: Any] = [:]
@@ -62,6 +70,17 @@ enum LiveBenchFormatting {
         return object
     }
 
+    /// Router decisions by policy step: `{"skip-modality": {"apply": 2, "restore": 1}}`.
+    static func decisions(_ s: EngineStatistics) -> [String: [String: Int]] {
+        var out: [String: [String: Int]] = [:]
+        for (key, count) in s.routerDecisions {
+            let parts = key.split(separator: " ").map(String.init)
+            guard parts.count == 2 else { continue }
+            out[parts[0], default: [:]][parts[1]] = count
+        }
+        return out
+    }
+
     private static func settings(_ r: LiveEngineBenchmarkReport) -> [String: Any] {
         let s = r.settings
         var fineMode = "exact"
@@ -72,7 +91,8 @@ enum LiveBenchFormatting {
                 "event_sources": r.eventSources.map(\.rawValue), "reference": s.reference,
                 "reference_window_s": s.referenceWindowSeconds, "reference_refresh_s": s.referenceRefreshSeconds,
                 "reference_refresh_each_chunk": s.refreshesReferenceEachChunk, "fine_mode": fineMode,
-                "utterance_semantic_tokens": s.utteranceSemanticTokens]
+                "utterance_semantic_tokens": s.utteranceSemanticTokens, "all_modalities": s.allModalities,
+                "router": s.router != nil, "hog": s.hog]
     }
 
     private static func value(_ x: Double?) -> Any { x.map { $0 as Any } ?? NSNull() }

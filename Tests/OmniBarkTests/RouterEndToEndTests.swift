@@ -66,3 +66,36 @@ import TestSupport
         #expect((decision["payload"] as? String)?.contains("skip image (priority 0)") == true, "\(decision)")
     }
 }
+
+/// `omnibark bench` with the router: the JSON the issue asks for, and a calibration profile the
+/// router can load.
+@Suite(.serialized) struct RouterBenchCommandTests {
+    @Test func routerRunReportsDeadlinesAndDecisions() throws {
+        let run = try CommandRun.omnibark(["bench", "--shape", "demo", "--seconds", "1", "--live-seconds", "3", "--all-modalities",
+                                           "--router", "on", "--hog", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: run.stdoutData) as? [String: Any])
+        let live = try #require(object["live"] as? [String: Any])
+        for key in ["deadlines_met", "underruns", "time_to_first_audio_p50_s", "time_to_first_audio_p95_s", "decisions", "router_plan", "chunks_due"] {
+            #expect(live[key] != nil, "missing \(key) in \(live.keys.sorted())")
+        }
+        let met = try #require(live["deadlines_met"] as? Double)
+        #expect(met >= 0 && met <= 1)
+        let settings = try #require(live["settings"] as? [String: Any])
+        #expect(settings["router"] as? Bool == true && settings["all_modalities"] as? Bool == true && settings["hog"] as? Bool == true)
+        #expect((live["notes"] as? [String])?.contains { $0.contains("one core kept busy") } == true)
+    }
+
+    @Test func calibrationWritesALoadableProfile() throws {
+        let folder = try FixturePaths.temporaryDirectory("calibrate")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("costs.json")
+        let run = try CommandRun.omnibark(["bench", "--shape", "demo", "--seconds", "1", "--calibrate", file.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let costs = try CostProfile.load(contentsOf: file)
+        for component in RouterComponent.all {
+            #expect(costs.estimate(component) != nil, "no \(component.key) in the profile")
+        }
+        #expect((costs.estimate(.semanticStep) ?? 0) > 0 && (costs.estimate(.encoder(.image)) ?? 0) > 0)
+    }
+}

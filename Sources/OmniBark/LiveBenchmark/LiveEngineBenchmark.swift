@@ -33,8 +33,9 @@ public enum LiveEngineBenchmark {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
 
-        let steered = settings.events || settings.reference
-        let omni = try OmniModel(speech: model, adapters: steered ? try LiveBenchmarkAdapters.make(for: model, in: work) : nil)
+        let steered = settings.events || settings.reference || settings.allModalities
+        let omni = settings.allModalities ? try OmniModel.synthetic(speech: model)
+            : try OmniModel(speech: model, adapters: steered ? try LiveBenchmarkAdapters.make(for: model, in: work) : nil)
         // On its own server the engine takes the product's client name (ports omnibark:out_1,
         // omnibark:control_in, omnibark:reference_in); on a shared one it keeps out of the way.
         let sink = try JackAudioSink(configuration: JackSink.Configuration(
@@ -59,6 +60,10 @@ public enum LiveEngineBenchmark {
         configuration.events = inbox
         configuration.liveReference = reference
         configuration.refreshesReferenceEachChunk = settings.refreshesReferenceEachChunk
+        configuration.router = settings.router
+        if settings.allModalities { try LiveBenchmarkModalities.apply(to: &configuration, model: omni) }
+        let hog = settings.hog ? CoreHog.start(log: log) : nil
+        defer { hog?.stop() }
         let engine = try StreamingEngine(model: omni, sink: sink, configuration: configuration,
                                          sinkCounters: { (sink.underruns, sink.jack.xruns) }, log: log)
         defer { engine.cancel() }
@@ -96,6 +101,7 @@ public enum LiveEngineBenchmark {
         reference?.stop()
         inbox?.log?.close()
         if let probe, probe.writeFailures > 0 { notes.append("JACK refused \(probe.writeFailures) MIDI event(s) of the probe") }
+        if let hog { notes.append("one core kept busy by \(hog.description)") }
 
         let totals = reference?.encoderTotals
         return LiveEngineBenchmarkReport(

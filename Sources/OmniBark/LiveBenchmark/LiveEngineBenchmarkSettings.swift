@@ -26,6 +26,16 @@ public struct LiveEngineBenchmarkSettings: Sendable {
     /// Most semantic tokens per utterance (250 ≈ 5 s of audio at 49.9 tokens per second).
     public var utteranceSemanticTokens = 250
 
+    /// Every modality on every utterance: random adapters and a random CLIP ViT-B/32 tower
+    /// (`OmniModel.synthetic`), 5 s of reference audio, an image, a style instruction and a beat
+    /// per second as control events (`--all-modalities`).
+    public var allModalities = false
+    /// The latency router (nil: off).
+    public var router: RouterSettings?
+    /// Keep one core busy while the run lasts (`stress-ng --cpu 1`, or a spinning thread when
+    /// stress-ng is not installed).
+    public var hog = false
+
     public init(seconds: Double, server: String? = nil) {
         self.seconds = seconds
         self.server = server
