@@ -29,6 +29,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Weight format of the transformers' linear layers: f32, bf16, int8 or q4.")
     var weights: WeightFormatArgument = .f32
 
+    @Option(help: "Generation mode: exact (Bark's windows) or live (coarse KV cache continued across windows, fine windows with 2x overlap; see `omnibark quality --mode live`).")
+    var mode: GenerationModeArgument = .exact
+
     @Option(help: "Seconds of audio to generate.")
     var seconds: Double = 5.12
 
@@ -53,7 +56,7 @@ struct BenchCommand: ParsableCommand {
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let voice = try model == nil ? SpeechModel.randomVoice() : nil
         let run = try BenchmarkRun.measure(model: speech, text: "Hello, my dog is cute. I need him in my life.",
-                                           voice: voice, seconds: seconds)
+                                           voice: voice, seconds: seconds, mode: mode.mode)
         let label = model ?? shape.rawValue
         let live = try liveSeconds.map { try LiveBenchmarkRun.measure(model: speech, voice: voice, seconds: $0, server: server) }
         print(json ? jsonReport(run, label: label, load: loadSeconds, live: live) : table(run, label: label, load: loadSeconds, live: live))
@@ -73,18 +76,22 @@ struct BenchCommand: ParsableCommand {
         let t = r.timings
         let coarseFrames = r.coarseTokens / 2
         func rate(_ n: Int, _ s: Double) -> String { s > 0 ? String(format: "%.1f", Double(n) / s) : "-" }
-        var lines = ["model \(label), \(weights.rawValue) weights, \(KernelPath.active.rawValue) kernels, \(BLASThreads.count) BLAS threads, loaded in \(String(format: "%.1f", load)) s",
+        var lines = ["model \(label), \(mode.rawValue) mode, \(weights.rawValue) weights, \(KernelPath.active.rawValue) kernels, \(BLASThreads.count) BLAS threads, loaded in \(String(format: "%.1f", load)) s",
                      String(format: "audio %.2f s; real-time factor %.2f offline, %.2f streaming; time to first audio %.2f s; peak memory %.0f MiB",
                             r.audioSeconds, r.realTimeFactor, r.streamingRealTimeFactor, r.timeToFirstAudio, r.peakMemoryMiB),
                      "",
                      "stage     units            seconds  units/s  detail"]
         lines.append(String(format: "semantic  %5d tokens     %7.2f  %7@", r.semanticTokens, t.semantic, rate(r.semanticTokens, t.semantic)))
-        lines.append(String(format: "coarse    %5d tokens     %7.2f  %7@  %d windows, prefill %.3f s/window", r.coarseTokens, t.coarse,
-                            rate(r.coarseTokens, t.coarse), t.coarseWindows, t.coarseWindows > 0 ? t.coarsePrefill / Double(t.coarseWindows) : 0))
+        lines.append(String(format: "coarse    %5d tokens     %7.2f  %7@  %d windows, %d prefills, prefill %.3f s/window", r.coarseTokens, t.coarse,
+                            rate(r.coarseTokens, t.coarse), t.coarseWindows, t.coarsePrefillPasses,
+                            t.coarseWindows > 0 ? t.coarsePrefill / Double(t.coarseWindows) : 0))
         lines.append(String(format: "fine      %5d frames     %7.2f  %7@  %d windows, %.3f s/window", coarseFrames, t.fine,
                             rate(coarseFrames, t.fine), t.fineWindows, t.fineWindows > 0 ? t.fine / Double(t.fineWindows) : 0))
         lines.append(String(format: "codec     %5d frames     %7.2f  %7@  %.3f s per audio second", coarseFrames, t.codec,
                             rate(coarseFrames, t.codec), r.audioSeconds > 0 ? t.codec / r.audioSeconds : 0))
+        if let settings = r.liveSettings {
+            lines.append("live settings: " + settings.reportFields.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
         if let live {
             lines.append(String(format: "live into JACK: %.1f s of audio in %d utterances; time to first audio %.2f s; real-time factor %.2f; underruns %d; xruns %d",
                                 live.audioSeconds, live.utterances, live.timeToFirstAudio ?? -1, live.realTimeFactor, live.underruns, live.xruns))
@@ -95,18 +102,19 @@ struct BenchCommand: ParsableCommand {
     private func jsonReport(_ r: BenchmarkRun, label: String, load: Double, live: EngineStatistics?) -> String {
         let t = r.timings
         var object: [String: Any] = [
-            "model": label, "weights": weights.rawValue, "kernels": KernelPath.active.rawValue, "threads": BLASThreads.count, "load_s": load,
+            "model": label, "mode": r.mode.rawValue, "weights": weights.rawValue, "kernels": KernelPath.active.rawValue, "threads": BLASThreads.count, "load_s": load,
             "audio_s": r.audioSeconds, "real_time_factor": r.realTimeFactor, "streaming_real_time_factor": r.streamingRealTimeFactor,
             "time_to_first_audio_s": r.timeToFirstAudio, "peak_memory_mib": r.peakMemoryMiB,
             "stages": [
                 "semantic": ["tokens": r.semanticTokens, "seconds": t.semantic, "tokens_per_s": t.semantic > 0 ? Double(r.semanticTokens) / t.semantic : 0],
                 "coarse": ["tokens": r.coarseTokens, "seconds": t.coarse, "tokens_per_s": t.coarse > 0 ? Double(r.coarseTokens) / t.coarse : 0,
-                           "windows": t.coarseWindows, "prefill_s_per_window": t.coarseWindows > 0 ? t.coarsePrefill / Double(t.coarseWindows) : 0],
+                           "windows": t.coarseWindows, "prefill_passes": t.coarsePrefillPasses, "prefill_s_per_window": t.coarseWindows > 0 ? t.coarsePrefill / Double(t.coarseWindows) : 0],
                 "fine": ["frames": r.coarseTokens / 2, "seconds": t.fine, "windows": t.fineWindows,
                          "s_per_window": t.fineWindows > 0 ? t.fine / Double(t.fineWindows) : 0],
                 "codec": ["seconds": t.codec, "s_per_audio_s": r.audioSeconds > 0 ? t.codec / r.audioSeconds : 0],
             ],
         ]
+        if let settings = r.liveSettings { object["live_settings"] = settings.reportFields }
         if let live {
             object["live"] = ["audio_s": live.audioSeconds, "utterances": live.utterances, "time_to_first_audio_s": live.timeToFirstAudio ?? -1,
                               "real_time_factor": live.realTimeFactor, "underruns": live.underruns, "xruns": live.xruns]

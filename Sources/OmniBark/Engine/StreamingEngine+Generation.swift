@@ -147,7 +147,7 @@ extension StreamingEngine {
             var segmentSamples = 0
             let laterCharacters = segments[(index + 1)...].reduce(0) { $0 + $1.count }
             let generation = try UtteranceStreamer.stream(
-                model: speech, fineMode: configuration.fineMode, text: segment, voice: voice, configuration: base,
+                model: speech, fineMode: configuration.effectiveFineMode, coarseLive: configuration.coarseLive, text: segment, voice: voice, configuration: base,
                 seed: seed &+ UInt64(index), watermark: configuration.speech.watermark,
                 conditioning: context.conditioning.conditioning,
                 observe: { [self] current in
