@@ -77,8 +77,11 @@ struct QualityCommand: ParsableCommand {
         let speech = try model.map { try SpeechModel(directory: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath), weightFormat: weights.format) }
             ?? SpeechModel.synthetic(shape: shape.shape, weightFormat: weights.format)
         let prompts = ["Hello, my dog is cute.", "The quick brown fox jumps over the lazy dog.", "This is a test of the engine."]
-        print("model \(model ?? shape.rawValue), \(weights.rawValue) weights, \(KernelPath.active.rawValue) kernels, \(prompts.count) prompts, \(tokens) semantic tokens each, greedy")
-        let quality = try GenerationModeQuality.measure(model: speech, mode: mode, prompts: prompts, maxSemanticTokens: tokens)
+        // Random weights get a random voice (as `bench` does), so coarse windows carry a full history.
+        let voice = model == nil ? try SpeechModel.randomVoice() : nil
+        print("model \(model ?? shape.rawValue), \(weights.rawValue) weights, \(KernelPath.active.rawValue) kernels, \(prompts.count) prompts, "
+              + "\(tokens) semantic tokens each, greedy, \(voice == nil ? "no voice" : "a random voice")")
+        let quality = try GenerationModeQuality.measure(model: speech, mode: mode, prompts: prompts, voice: voice, maxSemanticTokens: tokens)
         for line in quality.reportLines { print(line) }
     }
 }

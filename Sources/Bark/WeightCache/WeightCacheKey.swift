@@ -47,7 +47,12 @@ public struct WeightCacheKey: Sendable, Equatable {
         defer { try? handle.close() }
         let prefix = (try? handle.read(upToCount: Self.hashedPrefixBytes)) ?? Data()
         let hash = prefix.withUnsafeBytes { ContentHash.of($0) }
-        let nanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        #if canImport(Darwin)
+        let modified = info.st_mtimespec
+        #else
+        let modified = info.st_mtim
+        #endif
+        let nanoseconds = Int64(modified.tv_sec) * 1_000_000_000 + Int64(modified.tv_nsec)
         self.init(sourceSize: Int(info.st_size), sourceModificationNanoseconds: nanoseconds, sourceHeaderHash: hash, format: format)
     }
 
