@@ -44,6 +44,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "JACK server for --live-seconds (default: the default server).")
     var server: String?
 
+    @Flag(name: .customLong("no-weight-cache"), help: "With --model and --weights int8|q4|bf16: quantize while loading instead of reading (or writing) the pre-quantized weight cache.")
+    var noWeightCache = false
+
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
 
@@ -51,7 +54,7 @@ struct BenchCommand: ParsableCommand {
         if let threads { BLASThreads.set(threads) }
         let loadStart = Date()
         let speech = try model.map { try SpeechModel(directory: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath),
-                                                      weightFormat: weights.format) }
+                                                      weightFormat: weights.format, useWeightCache: !noWeightCache) }
             ?? (shape == .demo ? try demoModel() : SpeechModel.synthetic(shape: shape.shape, weightFormat: weights.format))
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let voice = try model == nil ? SpeechModel.randomVoice() : nil
@@ -59,7 +62,9 @@ struct BenchCommand: ParsableCommand {
                                            voice: voice, seconds: seconds, mode: mode.mode)
         let label = model ?? shape.rawValue
         let live = try liveSeconds.map { try LiveBenchmarkRun.measure(model: speech, voice: voice, seconds: $0, server: server) }
-        print(json ? jsonReport(run, label: label, load: loadSeconds, live: live) : table(run, label: label, load: loadSeconds, live: live))
+        let cache = speech.weightCache?.outcome.rawValue ?? "none"
+        print(json ? jsonReport(run, label: label, load: loadSeconds, cache: cache, live: live)
+                   : table(run, label: label, load: loadSeconds, cache: cache, live: live))
     }
 
     /// The demo model, created in a temporary folder.
@@ -72,11 +77,11 @@ struct BenchCommand: ParsableCommand {
         return try SpeechModel(directory: directory, weightFormat: weights.format)
     }
 
-    private func table(_ r: BenchmarkRun, label: String, load: Double, live: EngineStatistics?) -> String {
+    private func table(_ r: BenchmarkRun, label: String, load: Double, cache: String, live: EngineStatistics?) -> String {
         let t = r.timings
         let coarseFrames = r.coarseTokens / 2
         func rate(_ n: Int, _ s: Double) -> String { s > 0 ? String(format: "%.1f", Double(n) / s) : "-" }
-        var lines = ["model \(label), \(mode.rawValue) mode, \(weights.rawValue) weights, \(KernelPath.active.rawValue) kernels, \(BLASThreads.count) BLAS threads, loaded in \(String(format: "%.1f", load)) s",
+        var lines = ["model \(label), \(mode.rawValue) mode, \(weights.rawValue) weights, \(KernelPath.active.rawValue) kernels, \(BLASThreads.count) BLAS threads, loaded in \(String(format: "%.1f", load)) s (weight cache: \(cache))",
                      String(format: "audio %.2f s; real-time factor %.2f offline, %.2f streaming; time to first audio %.2f s; peak memory %.0f MiB",
                             r.audioSeconds, r.realTimeFactor, r.streamingRealTimeFactor, r.timeToFirstAudio, r.peakMemoryMiB),
                      "",
@@ -99,10 +104,10 @@ struct BenchCommand: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    private func jsonReport(_ r: BenchmarkRun, label: String, load: Double, live: EngineStatistics?) -> String {
+    private func jsonReport(_ r: BenchmarkRun, label: String, load: Double, cache: String, live: EngineStatistics?) -> String {
         let t = r.timings
         var object: [String: Any] = [
-            "model": label, "mode": r.mode.rawValue, "weights": weights.rawValue, "kernels": KernelPath.active.rawValue, "threads": BLASThreads.count, "load_s": load,
+            "model": label, "mode": r.mode.rawValue, "weights": weights.rawValue, "kernels": KernelPath.active.rawValue, "threads": BLASThreads.count, "load_s": load, "weight_cache": cache,
             "audio_s": r.audioSeconds, "real_time_factor": r.realTimeFactor, "streaming_real_time_factor": r.streamingRealTimeFactor,
             "time_to_first_audio_s": r.timeToFirstAudio, "peak_memory_mib": r.peakMemoryMiB,
             "stages": [
