@@ -28,8 +28,10 @@ public struct BarkCausalModel: Sendable {
 
     /// Loads the stage's weights, checking every shape against `configuration`. `weightFormat`
     /// converts every linear layer (attention, MLP, `lm_head`) at load time; embeddings and
-    /// LayerNorms stay f32.
-    public init(configuration: BarkTransformerConfiguration, tensors: StageTensors, weightFormat: WeightFormat = .f32) throws {
+    /// LayerNorms stay f32. `prequantized` matrices (a weight cache), when listed, are taken
+    /// instead of reading and quantizing the checkpoint's f32 weights.
+    public init(configuration: BarkTransformerConfiguration, tensors: StageTensors, weightFormat: WeightFormat = .f32,
+                prequantized: PrequantizedWeights? = nil) throws {
         precondition(configuration.stage.isCausal, "BarkCausalModel is for the semantic and coarse stages")
         let h = configuration.hiddenSize
         self.configuration = configuration
@@ -39,12 +41,12 @@ public struct BarkCausalModel: Sendable {
                                                                 shape: [configuration.blockSize, h]))
         blocks = try (0..<configuration.layers).map {
             try TransformerBlock(tensors: tensors, index: $0, configuration: configuration, layerNormBias: configuration.bias,
-                                 weightFormat: weightFormat)
+                                 weightFormat: weightFormat, prequantized: prequantized)
         }
         finalLayerNorm = LayerNorm(weight: try tensors.tensor("layernorm_final.weight", shape: [h]),
                                    bias: configuration.bias ? try tensors.tensor("layernorm_final.bias", shape: [h]) : nil)
-        lmHead = Linear(weight: try tensors.tensor("lm_head.weight", shape: [configuration.outputVocabularySize, h]),
-                        format: weightFormat)
+        lmHead = try PrequantizedWeights.linear(prequantized, tensors: tensors, local: "lm_head.weight",
+                                                shape: [configuration.outputVocabularySize, h], bias: nil, weightFormat: weightFormat)
     }
 
     /// A KV cache sized to the block size (allocates it once).

@@ -20,7 +20,9 @@ public struct BarkFineModel: Sendable {
 
     /// Loads the stage's weights. `weightFormat` converts every linear layer (attention, MLP,
     /// `lm_heads`, tied ones included) at load time; embeddings and LayerNorms stay f32.
-    public init(configuration: BarkTransformerConfiguration, tensors: StageTensors, weightFormat: WeightFormat = .f32) throws {
+    /// `prequantized` matrices (a weight cache), when listed, are taken instead of quantizing.
+    public init(configuration: BarkTransformerConfiguration, tensors: StageTensors, weightFormat: WeightFormat = .f32,
+                prequantized: PrequantizedWeights? = nil) throws {
         precondition(configuration.stage == .fine, "BarkFineModel is for the fine stage")
         let h = configuration.hiddenSize
         let vocabulary = configuration.inputVocabularySize
@@ -32,12 +34,16 @@ public struct BarkFineModel: Sendable {
         positionEmbedding = Embedding(table: try tensors.tensor("position_embeds_layer.weight", shape: [configuration.blockSize, h]))
         blocks = try (0..<configuration.layers).map {
             try TransformerBlock(tensors: tensors, index: $0, configuration: configuration, layerNormBias: true,
-                                 weightFormat: weightFormat)
+                                 weightFormat: weightFormat, prequantized: prequantized)
         }
         finalLayerNorm = LayerNorm(weight: try tensors.tensor("layernorm_final.weight", shape: [h]),
                                    bias: try tensors.tensor("layernorm_final.bias", shape: [h]))
         let headShape = [configuration.outputVocabularySize, h]
         lmHeads = try (0..<configuration.outputHeads).map { i in
+            if let prequantized, prequantized.format == weightFormat,
+               let matrix = try prequantized.matrix(.fine, "lm_heads.\(i).weight", shape: headShape) {
+                return Linear(quantized: matrix, bias: nil)
+            }
             if let head = try tensors.optionalTensor("lm_heads.\(i).weight", shape: headShape) {
                 return Linear(weight: head, format: weightFormat)
             }

@@ -23,17 +23,19 @@ public struct BarkModels: Sendable {
     }
 
     /// Loads every stage of `source` (which must hold all three), converting the linear layers to
-    /// `weightFormat` as they load (no separate conversion step).
-    public init(source: BarkModelSource, weightFormat: WeightFormat = .f32) throws {
+    /// `weightFormat` as they load (no separate conversion step). `prequantized` matrices (a weight
+    /// cache in `weightFormat`) are taken as they are instead of quantizing the checkpoint's.
+    public init(source: BarkModelSource, weightFormat: WeightFormat = .f32, prequantized: PrequantizedWeights? = nil) throws {
         let semanticStage = try source.stage(.semantic)
         let coarseStage = try source.stage(.coarse)
         let fineStage = try source.stage(.fine)
         self.weightFormat = weightFormat
         semantic = try BarkCausalModel(configuration: semanticStage.configuration, tensors: semanticStage.tensors,
-                                       weightFormat: weightFormat)
+                                       weightFormat: weightFormat, prequantized: prequantized)
         coarse = try BarkCausalModel(configuration: coarseStage.configuration, tensors: coarseStage.tensors,
-                                     weightFormat: weightFormat)
-        fine = try BarkFineModel(configuration: fineStage.configuration, tensors: fineStage.tensors, weightFormat: weightFormat)
+                                     weightFormat: weightFormat, prequantized: prequantized)
+        fine = try BarkFineModel(configuration: fineStage.configuration, tensors: fineStage.tensors, weightFormat: weightFormat,
+                                 prequantized: prequantized)
     }
 
     /// Opens `url` (see `BarkModelSource.open`) and loads all three stages.

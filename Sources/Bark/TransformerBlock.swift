@@ -15,9 +15,10 @@ struct TransformerBlock: Sendable {
     let heads: Int
 
     /// Loads block `index`. `layerNormBias`: causal stages follow `bias`, the fine stage always has
-    /// LayerNorm biases. `weightFormat` applies to the four linear layers (LayerNorms stay f32).
+    /// LayerNorm biases. `weightFormat` applies to the four linear layers (LayerNorms stay f32);
+    /// `prequantized` matrices, when listed, are taken instead of quantizing the checkpoint's.
     init(tensors: StageTensors, index: Int, configuration: BarkTransformerConfiguration, layerNormBias: Bool,
-         weightFormat: WeightFormat = .f32) throws {
+         weightFormat: WeightFormat = .f32, prequantized: PrequantizedWeights? = nil) throws {
         let h = configuration.hiddenSize
         let p = "layers.\(index)."
         func norm(_ name: String) throws -> LayerNorm {
@@ -25,9 +26,9 @@ struct TransformerBlock: Sendable {
                       bias: layerNormBias ? try tensors.tensor(p + name + ".bias", shape: [h]) : nil)
         }
         func linear(_ name: String, out: Int, in inFeatures: Int) throws -> Linear {
-            Linear(weight: try tensors.tensor(p + name + ".weight", shape: [out, inFeatures]),
-                   bias: configuration.bias ? try tensors.tensor(p + name + ".bias", shape: [out]) : nil,
-                   format: weightFormat)
+            try PrequantizedWeights.linear(prequantized, tensors: tensors, local: p + name + ".weight", shape: [out, inFeatures],
+                                           bias: configuration.bias ? try tensors.tensor(p + name + ".bias", shape: [out]) : nil,
+                                           weightFormat: weightFormat)
         }
         layerNorm1 = try norm("layernorm_1")
         attentionProjection = try linear("attn.att_proj", out: 3 * h, in: h)

@@ -51,6 +51,16 @@ public final class SafetensorsFile: TensorContainer {
         return Tensor(shape: entry.shape, scalars: scalars)
     }
 
+    /// Calls `body` with the raw little-endian bytes of tensor `name` as stored, straight from the
+    /// mapping (no copy; valid only during the call). Throws `missingTensor` when absent.
+    public func withRawBytes<R>(_ name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard let entry = entries[name] else {
+            throw CheckpointError.missingTensor(file: file.path, tensor: name)
+        }
+        return try file.withBytes(offset: dataStart + entry.byteRange.lowerBound, length: entry.byteRange.count,
+                                  item: "tensor '\(name)'", body)
+    }
+
     /// The raw little-endian bytes of tensor `name`, as stored.
     public func rawBytes(_ name: String) throws -> [UInt8] {
         guard let entry = entries[name] else {

@@ -46,7 +46,7 @@ public enum SafetensorsWriter {
         try AtomicFileWriter.write(file, to: url)
     }
 
-    private static func jsonString(_ value: String) -> String {
+    static func jsonString(_ value: String) -> String {
         var out = "\""
         for scalar in value.unicodeScalars {
             switch scalar {

@@ -14,27 +14,38 @@ public struct BenchmarkRun: Sendable {
     public let streamingSeconds: Double
     /// Peak resident memory of the process, MiB.
     public let peakMemoryMiB: Double
+    /// The mode both runs used, and the live settings (nil in exact mode).
+    public var mode: GenerationMode = .exact
+    public var liveSettings: LiveGenerationSettings?
 
     /// Offline seconds of compute per second of audio.
     public var realTimeFactor: Double { audioSeconds > 0 ? timings.total / audioSeconds : 0 }
     public var streamingRealTimeFactor: Double { audioSeconds > 0 ? streamingSeconds / audioSeconds : 0 }
 
     /// Runs `model` on `text` producing about `seconds` of audio (semantic tokens fixed to
-    /// `seconds × 49.9`, no forced EOS), offline then streaming with `fineMode`.
+    /// `seconds × 49.9`, no forced EOS), offline then streaming with `fineMode`. In
+    /// `GenerationMode.live` both runs take `live`'s shortcuts (`LiveGeneration` offline, its fine
+    /// settings replacing `fineMode` while streaming).
     public static func measure(model: SpeechModel, text: String, voice: VoicePreset?, seconds: Double,
-                               seed: UInt64 = 1, fineMode: FineStreamingMode = .lowLatency) throws -> BenchmarkRun {
+                               seed: UInt64 = 1, fineMode: FineStreamingMode = .lowLatency,
+                               mode: GenerationMode = .exact, live: LiveGenerationSettings = .standard) throws -> BenchmarkRun {
         var configuration = model.generator.configuration
         configuration.semantic.maxNewTokens = max(1, Int((seconds * configuration.semantic.rateHz).rounded()))
         configuration.semantic.minEOSProbability = nil
         var timings = GenerationTimings()
-        let generation = try model.generator.generate(text: text, voice: voice, configuration: configuration, seed: seed, timings: &timings)
+        let generation = mode == .live
+            ? try LiveGeneration.generate(generator: model.generator, text: text, voice: voice, configuration: configuration, seed: seed,
+                                          settings: live, timings: &timings)
+            : try model.generator.generate(text: text, voice: voice, configuration: configuration, seed: seed, timings: &timings)
         let audio = try timings.measure(\.codec) { try model.codec.decode(codes: generation.fine) }
 
         let start = DispatchTime.now().uptimeNanoseconds
         var firstAudio: UInt64?
         var decoder = model.codec.makeStreamingDecoder()
         var streamTimings = GenerationTimings()
-        _ = try StreamingBarkGenerator(generator: model.generator, fineMode: fineMode)
+        let streamer = mode == .live ? StreamingBarkGenerator(generator: model.generator, live: live)
+                                     : StreamingBarkGenerator(generator: model.generator, fineMode: fineMode)
+        _ = try streamer
             .run(text: text, voice: voice, configuration: configuration, seed: seed, timings: &streamTimings) { rows in
                 let samples = try decoder.decode(rows)
                 if firstAudio == nil && !samples.isEmpty { firstAudio = DispatchTime.now().uptimeNanoseconds }
@@ -43,10 +54,13 @@ public struct BenchmarkRun: Sendable {
         let end = DispatchTime.now().uptimeNanoseconds
         if firstAudio == nil && !tail.isEmpty { firstAudio = end }
 
-        return BenchmarkRun(audioSeconds: Double(audio.count) / Double(model.sampleRate),
-                            semanticTokens: generation.semantic.count, coarseTokens: generation.coarse.count,
-                            timings: timings, timeToFirstAudio: Double((firstAudio ?? end) - start) / 1e9,
-                            streamingSeconds: Double(end - start) / 1e9, peakMemoryMiB: PeakMemory.mebibytes)
+        var run = BenchmarkRun(audioSeconds: Double(audio.count) / Double(model.sampleRate),
+                               semanticTokens: generation.semantic.count, coarseTokens: generation.coarse.count,
+                               timings: timings, timeToFirstAudio: Double((firstAudio ?? end) - start) / 1e9,
+                               streamingSeconds: Double(end - start) / 1e9, peakMemoryMiB: PeakMemory.mebibytes)
+        run.mode = mode
+        run.liveSettings = mode == .live ? live : nil
+        return run
     }
 }
 

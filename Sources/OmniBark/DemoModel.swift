@@ -28,7 +28,13 @@ public enum DemoModel {
     /// A directory that already holds files is refused (`DemoModelError.directoryNotEmpty`) unless
     /// `overwrite` is true, so an existing model's `config.json` and weights are never replaced by
     /// accident. Every failure is a `DemoModelError` naming the path and the reason.
-    public static func create(at directory: URL, seed: UInt64 = 1, overwrite: Bool = false) throws {
+    ///
+    /// `shape` writes the transformers and codec at a published model's size instead of the tiny
+    /// demo size (random weights all the same; `bark-small` is about 1.6 GB on disk), e.g. to
+    /// measure loading and the weight cache on real shapes.
+    public static func create(at directory: URL, seed: UInt64 = 1, overwrite: Bool = false, shape: BarkShape? = nil) throws {
+        let stageConfiguration = { (stage: BarkStage) in shape?.configuration(stage) ?? Self.stageConfiguration(stage) }
+        let codecConfiguration = shape == nil ? Self.codecConfiguration : BarkShape.codecFields
         try prepare(directory, overwrite: overwrite)
         var random = NormalRandom(seed: seed)
         var tensors: [String: Tensor] = [:]
@@ -42,7 +48,8 @@ public enum DemoModel {
         }
         let weights = directory.appendingPathComponent("model.safetensors")
         try writing(weights) { try SafetensorsWriter.write(tensors, metadata: ["format": "pt"], to: weights) }
-        try write(json: configJSON(), to: directory.appendingPathComponent("config.json"))
+        try write(json: configJSON(stageConfiguration: stageConfiguration, codecConfiguration: codecConfiguration),
+                  to: directory.appendingPathComponent("config.json"))
         try write(json: generationConfigJSON, to: directory.appendingPathComponent("generation_config.json"))
         try write(json: #"{"do_lower_case": false, "tokenize_chinese_chars": true, "strip_accents": null, "unk_token": "[UNK]", "tokenizer_class": "BertTokenizer"}"#,
                   to: directory.appendingPathComponent("tokenizer_config.json"))
@@ -117,7 +124,8 @@ public enum DemoModel {
         "use_conv_shortcut": .bool(true), "normalize": .bool(false),
     ]
 
-    private static func configJSON() -> String {
+    private static func configJSON(stageConfiguration: (BarkStage) -> BarkTransformerConfiguration,
+                                   codecConfiguration: [String: CheckpointValue]) -> String {
         func stage(_ c: BarkTransformerConfiguration, _ type: String) -> String {
             var fields = ["\"block_size\": \(c.blockSize)", "\"input_vocab_size\": \(c.inputVocabularySize)",
                           "\"output_vocab_size\": \(c.outputVocabularySize)", "\"num_layers\": \(c.layers)",

@@ -22,11 +22,18 @@ public struct SpeechModel: Sendable {
     /// `generation_config.json`, naming the defaults used instead. Empty for a model made in memory.
     /// Callers print them once per run, on stderr.
     public private(set) var warnings: [String] = []
+    /// What the load did with the pre-quantized weight cache (`WeightCache`): nil for f32 weights,
+    /// a model made in memory, or a load with the cache turned off.
+    public private(set) var weightCache: WeightCacheReport?
 
     /// Loads `directory` (`config.json`, `model.safetensors` or `pytorch_model.bin`, `vocab.txt`,
     /// optional `generation_config.json` and `speaker_embeddings/`), converting the transformers'
     /// linear layers to `weightFormat` while loading (the codec stays float32).
-    public init(directory: URL, weightFormat: WeightFormat = .f32) throws {
+    ///
+    /// With `useWeightCache` (the default) a quantized `weightFormat` is read from the model's
+    /// pre-quantized weight cache (`WeightCacheLocations`), made on the first load and rebuilt when
+    /// stale or damaged; see `weightCache` for what happened.
+    public init(directory: URL, weightFormat: WeightFormat = .f32, useWeightCache: Bool = true) throws {
         let source = try BarkModelSource.open(directory)
         guard source.layout == .huggingFace, let configuration = source.configuration, let container = source.containers.first else {
             throw CheckpointError.unreadable(file: directory.path, reason: "speaking needs a Hugging Face Bark directory (Suno's .pt files carry no codec)")
@@ -37,8 +44,12 @@ public struct SpeechModel: Sendable {
         }
         let generationConfig = directory.appendingPathComponent("generation_config.json")
         self.directory = directory
+        let loaded = try WeightCache.loadModels(
+            source: source, format: weightFormat,
+            locations: useWeightCache ? WeightCacheLocations.candidates(modelDirectory: directory, format: weightFormat) : [])
+        weightCache = loaded.report
         generator = BarkGenerator(
-            models: try BarkModels(source: source, weightFormat: weightFormat),
+            models: loaded.models,
             tokenizer: try BarkTokenizer(modelDirectory: directory),
             configuration: FileManager.default.fileExists(atPath: generationConfig.path)
                 ? try BarkGenerationConfiguration.load(from: generationConfig) : BarkGenerationConfiguration())

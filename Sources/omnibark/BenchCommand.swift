@@ -40,6 +40,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Weight format of the transformers' linear layers: f32, bf16, int8 or q4.")
     var weights: WeightFormatArgument = .f32
 
+    @Option(help: "Generation mode: exact (Bark's windows) or live (coarse KV cache continued across windows, fine windows with 2x overlap; see `omnibark quality --mode live`).")
+    var mode: GenerationModeArgument = .exact
+
     @Option(help: "Seconds of audio to generate.")
     var seconds: Double = 5.12
 
@@ -76,6 +79,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Measure this machine's per-component costs (stages, fusion layer step, encoders) and write them as a cost profile for --cost-profile.", valueName: "file"))
     var calibrate: String?
 
+    @Flag(name: .customLong("no-weight-cache"), help: "With --model and --weights int8|q4|bf16: quantize while loading instead of reading (or writing) the pre-quantized weight cache.")
+    var noWeightCache = false
+
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
 
@@ -96,12 +102,12 @@ struct BenchCommand: ParsableCommand {
         if let threads { BLASThreads.set(threads) }
         let loadStart = Date()
         let speech = try model.map { try SpeechModel(directory: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath),
-                                                      weightFormat: weights.format) }
+                                                      weightFormat: weights.format, useWeightCache: !noWeightCache) }
             ?? (shape == .demo ? try demoModel() : SpeechModel.synthetic(shape: shape.shape, weightFormat: weights.format))
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let voice = try model == nil ? SpeechModel.randomVoice() : nil
         let run = try BenchmarkRun.measure(model: speech, text: "Hello, my dog is cute. I need him in my life.",
-                                           voice: voice, seconds: seconds)
+                                           voice: voice, seconds: seconds, mode: mode.mode)
         let label = model ?? shape.rawValue
         let live = try liveSeconds.map { seconds in
             var settings = LiveEngineBenchmarkSettings(seconds: seconds, server: server)
@@ -109,6 +115,7 @@ struct BenchCommand: ParsableCommand {
             settings.reference = reference
             if noGapless { settings.gapless = nil }
             settings.allModalities = allModalities
+            settings.mode = mode.mode
             settings.hog = hog
             if router == .on {
                 let costs = try costProfile.map { try CostProfile.load(contentsOf: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath)) }
@@ -119,13 +126,15 @@ struct BenchCommand: ParsableCommand {
                                                    log: { FileHandle.standardError.write(Data(("[live] " + $0 + "\n").utf8)) })
         }
         if let calibrate {
-            let costs = try CostCalibration.measure(model: speech, run: run)
+            let costs = try CostCalibration.measure(model: speech, voice: voice, run: run)
             let path = (calibrate as NSString).expandingTildeInPath
             try AtomicFileWriter.write(Data(CostProfile.json(costs, description: "omnibark bench --calibrate: \(label), \(weights.rawValue) weights, \(BLASThreads.count) threads").utf8),
                                        to: URL(fileURLWithPath: path))
             FileHandle.standardError.write(Data("wrote the cost profile \(path): \(costs.profile.keys.sorted().map { String(format: "%@ %.4g s", $0, costs.profile[$0] ?? 0) }.joined(separator: ", "))\n".utf8))
         }
-        print(json ? jsonReport(run, label: label, load: loadSeconds, live: live) : table(run, label: label, load: loadSeconds, live: live))
+        let cache = speech.weightCache?.outcome.rawValue ?? "none"
+        print(json ? jsonReport(run, label: label, load: loadSeconds, cache: cache, live: live)
+                   : table(run, label: label, load: loadSeconds, cache: cache, live: live))
     }
 
     /// The demo model, created in a temporary folder.
@@ -138,41 +147,46 @@ struct BenchCommand: ParsableCommand {
         return try SpeechModel(directory: directory, weightFormat: weights.format)
     }
 
-    private func table(_ r: BenchmarkRun, label: String, load: Double, live: LiveEngineBenchmarkReport?) -> String {
+    private func table(_ r: BenchmarkRun, label: String, load: Double, cache: String, live: LiveEngineBenchmarkReport?) -> String {
         let t = r.timings
         let coarseFrames = r.coarseTokens / 2
         func rate(_ n: Int, _ s: Double) -> String { s > 0 ? String(format: "%.1f", Double(n) / s) : "-" }
-        var lines = ["model \(label), \(weights.rawValue) weights, \(KernelPath.active.rawValue) kernels, \(BLASThreads.count) BLAS threads, loaded in \(String(format: "%.1f", load)) s",
+        var lines = ["model \(label), \(mode.rawValue) mode, \(weights.rawValue) weights, \(KernelPath.active.rawValue) kernels, \(BLASThreads.count) BLAS threads, loaded in \(String(format: "%.1f", load)) s (weight cache: \(cache))",
                      String(format: "audio %.2f s; real-time factor %.2f offline, %.2f streaming; time to first audio %.2f s; peak memory %.0f MiB",
                             r.audioSeconds, r.realTimeFactor, r.streamingRealTimeFactor, r.timeToFirstAudio, r.peakMemoryMiB),
                      "",
                      "stage     units            seconds  units/s  detail"]
         lines.append(String(format: "semantic  %5d tokens     %7.2f  %7@", r.semanticTokens, t.semantic, rate(r.semanticTokens, t.semantic)))
-        lines.append(String(format: "coarse    %5d tokens     %7.2f  %7@  %d windows, prefill %.3f s/window", r.coarseTokens, t.coarse,
-                            rate(r.coarseTokens, t.coarse), t.coarseWindows, t.coarseWindows > 0 ? t.coarsePrefill / Double(t.coarseWindows) : 0))
+        lines.append(String(format: "coarse    %5d tokens     %7.2f  %7@  %d windows, %d prefills, prefill %.3f s/window", r.coarseTokens, t.coarse,
+                            rate(r.coarseTokens, t.coarse), t.coarseWindows, t.coarsePrefillPasses,
+                            t.coarseWindows > 0 ? t.coarsePrefill / Double(t.coarseWindows) : 0))
         lines.append(String(format: "fine      %5d frames     %7.2f  %7@  %d windows, %.3f s/window", coarseFrames, t.fine,
                             rate(coarseFrames, t.fine), t.fineWindows, t.fineWindows > 0 ? t.fine / Double(t.fineWindows) : 0))
         lines.append(String(format: "codec     %5d frames     %7.2f  %7@  %.3f s per audio second", coarseFrames, t.codec,
                             rate(coarseFrames, t.codec), r.audioSeconds > 0 ? t.codec / r.audioSeconds : 0))
+        if let settings = r.liveSettings {
+            lines.append("live settings: " + settings.reportFields.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
         if let live { lines += LiveBenchFormatting.lines(live) }
         return lines.joined(separator: "\n")
     }
 
-    private func jsonReport(_ r: BenchmarkRun, label: String, load: Double, live: LiveEngineBenchmarkReport?) -> String {
+    private func jsonReport(_ r: BenchmarkRun, label: String, load: Double, cache: String, live: LiveEngineBenchmarkReport?) -> String {
         let t = r.timings
         var object: [String: Any] = [
-            "model": label, "weights": weights.rawValue, "kernels": KernelPath.active.rawValue, "threads": BLASThreads.count, "load_s": load,
+            "model": label, "mode": r.mode.rawValue, "weights": weights.rawValue, "kernels": KernelPath.active.rawValue, "threads": BLASThreads.count, "load_s": load, "weight_cache": cache,
             "audio_s": r.audioSeconds, "real_time_factor": r.realTimeFactor, "streaming_real_time_factor": r.streamingRealTimeFactor,
             "time_to_first_audio_s": r.timeToFirstAudio, "peak_memory_mib": r.peakMemoryMiB,
             "stages": [
                 "semantic": ["tokens": r.semanticTokens, "seconds": t.semantic, "tokens_per_s": t.semantic > 0 ? Double(r.semanticTokens) / t.semantic : 0],
                 "coarse": ["tokens": r.coarseTokens, "seconds": t.coarse, "tokens_per_s": t.coarse > 0 ? Double(r.coarseTokens) / t.coarse : 0,
-                           "windows": t.coarseWindows, "prefill_s_per_window": t.coarseWindows > 0 ? t.coarsePrefill / Double(t.coarseWindows) : 0],
+                           "windows": t.coarseWindows, "prefill_passes": t.coarsePrefillPasses, "prefill_s_per_window": t.coarseWindows > 0 ? t.coarsePrefill / Double(t.coarseWindows) : 0],
                 "fine": ["frames": r.coarseTokens / 2, "seconds": t.fine, "windows": t.fineWindows,
                          "s_per_window": t.fineWindows > 0 ? t.fine / Double(t.fineWindows) : 0],
                 "codec": ["seconds": t.codec, "s_per_audio_s": r.audioSeconds > 0 ? t.codec / r.audioSeconds : 0],
             ],
         ]
+        if let settings = r.liveSettings { object["live_settings"] = settings.reportFields }
         if let live { object["live"] = LiveBenchFormatting.json(live) }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)

@@ -92,7 +92,7 @@ enum LiveBenchFormatting {
                 "reference_window_s": s.referenceWindowSeconds, "reference_refresh_s": s.referenceRefreshSeconds,
                 "reference_refresh_each_chunk": s.refreshesReferenceEachChunk, "fine_mode": fineMode,
                 "utterance_semantic_tokens": s.utteranceSemanticTokens, "all_modalities": s.allModalities,
-                "router": s.router != nil, "hog": s.hog]
+                "router": s.router != nil, "hog": s.hog, "mode": s.mode.rawValue]
     }
 
     private static func value(_ x: Double?) -> Any { x.map { $0 as Any } ?? NSNull() }

@@ -7,6 +7,12 @@ enum ModelNotices {
     static func print(for speech: SpeechModel) {
         var lines = speech.warnings
         if speech.isDemo { lines.append(DemoModel.warning) }
+        if let cache = speech.weightCache {
+            lines += cache.notes.map { "note: " + $0 }
+            if cache.outcome == .built, let file = cache.file {
+                lines.append("note: wrote the pre-quantized weight cache \(file.path); later loads in this format skip quantization")
+            }
+        }
         for line in lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 }

@@ -26,13 +26,22 @@ struct ModelsCreateDemoCommand: ParsableCommand {
     @Option(help: "Seed for the random weights.")
     var seed: UInt64 = 1
 
+    @Option(help: ArgumentHelp("Write the transformers and codec at a published model's size (bark-small or bark) instead of the tiny demo size; random weights all the same.", valueName: "shape"))
+    var shape: String?
+
     @Flag(help: "Write into a directory that already holds files, replacing the demo model's files there.")
     var force = false
 
     func run() throws {
         let directory = to.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) }
             ?? ModelLocations.defaultDirectory(for: "demo")
-        try DemoModel.create(at: directory, seed: seed, overwrite: force)
+        let barkShape = try shape.map { name in
+            guard let value = BarkShape(rawValue: name) else {
+                throw ValidationError("unknown --shape '\(name)': use \(BarkShape.allCases.map(\.rawValue).joined(separator: " or "))")
+            }
+            return value
+        }
+        try DemoModel.create(at: directory, seed: seed, overwrite: force, shape: barkShape)
         print("wrote the demo model to \(directory.path)")
         FileHandle.standardError.write(Data((DemoModel.warning + "\n").utf8))
     }

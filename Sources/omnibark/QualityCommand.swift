@@ -1,4 +1,5 @@
 import ArgumentParser
+import Bark
 import Foundation
 import OmniBark
 import Tensors
@@ -7,16 +8,22 @@ import Tensors
 struct QualityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quality",
-        abstract: "Report how far the bf16, int8 and q4 weight formats are from float32 on a model.",
+        abstract: "Report how far the bf16, int8 and q4 weight formats are from float32, or live mode from exact mode, on a model.",
         discussion: """
         For each format: max and mean relative logit error of each stage on fixed probes, greedy token \
         agreement per stage (each stage fed float32's upstream tokens) over a fixed prompt set, and the \
         SNR of the final audio against float32's. Without --model, random weights of --shape are used \
         (agreement on random weights says little about real ones).
 
+        With --mode live: live mode against exact mode on the same weights (--weights, default f32): \
+        greedy token agreement per stage (each stage fed exact mode's upstream tokens), the SNR of \
+        live streaming audio against exact audio, and the work each shortcut saves (coarse prefills, \
+        fine model passes per frame). --mode exact compares exact mode with itself (100 %, infinite SNR).
+
         Examples:
           omnibark quality --model ~/.cache/omnibark/models/bark-small
           omnibark quality --shape bark-small --formats int8 --max-semantic-tokens 20
+          omnibark quality --model ./demo --mode live
         """)
 
     @Option(help: ArgumentHelp("Model directory (default: random weights of --shape).", valueName: "dir"))
@@ -28,10 +35,18 @@ struct QualityCommand: ParsableCommand {
     @Option(help: "Formats to compare with f32, comma-separated.")
     var formats = "bf16,int8,q4"
 
-    @Option(name: .customLong("max-semantic-tokens"), help: "Semantic tokens per prompt in the generation comparison.")
-    var maxSemanticTokens = 40
+    @Option(name: .customLong("max-semantic-tokens"), help: "Semantic tokens per prompt in the generation comparison (default 40; 150 with --mode).")
+    var maxSemanticTokens: Int?
+
+    @Option(help: "Compare this generation mode with exact mode instead of weight formats: live or exact.")
+    var mode: GenerationModeArgument?
+
+    @Option(help: "With --mode: the weight format both modes use (f32, bf16, int8, q4).")
+    var weights: WeightFormatArgument = .f32
 
     func run() throws {
+        if let mode { return try compareModes(mode.mode) }
+        let maxSemanticTokens = maxSemanticTokens ?? 40
         let chosen = try formats.split(separator: ",").map { name -> WeightFormat in
             guard let format = WeightFormat(rawValue: String(name)), format != .f32 else {
                 throw ValidationError("unknown format '\(name)' in --formats (use bf16, int8, q4)")
@@ -47,6 +62,7 @@ struct QualityCommand: ParsableCommand {
         print("model \(model ?? shape.rawValue), \(KernelPath.active.rawValue) kernels, \(prompts.count) prompts, ≤ \(maxSemanticTokens) semantic tokens each")
         print("format  logit err max/mean: semantic       coarse          fine            agreement: semantic coarse fine   waveform SNR")
         for format in chosen {
+            let maxSemanticTokens = self.maxSemanticTokens ?? 40
             let q = try WeightFormatQuality.measure(reference: reference, candidate: try load(format), prompts: prompts,
                                                     maxSemanticTokens: maxSemanticTokens)
             func e(_ l: WeightFormatQuality.LogitError) -> String { String(format: "%.1e/%.1e", l.maxRelative, l.meanRelative) }
@@ -54,5 +70,18 @@ struct QualityCommand: ParsableCommand {
                          e(q.coarseLogits), e(q.fineLogits), q.semanticAgreement * 100, q.coarseAgreement * 100,
                          q.fineAgreement * 100, q.waveformSNR))
         }
+    }
+
+    private func compareModes(_ mode: GenerationMode) throws {
+        let tokens = maxSemanticTokens ?? 150
+        let speech = try model.map { try SpeechModel(directory: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath), weightFormat: weights.format) }
+            ?? SpeechModel.synthetic(shape: shape.shape, weightFormat: weights.format)
+        let prompts = ["Hello, my dog is cute.", "The quick brown fox jumps over the lazy dog.", "This is a test of the engine."]
+        // Random weights get a random voice (as `bench` does), so coarse windows carry a full history.
+        let voice = model == nil ? try SpeechModel.randomVoice() : nil
+        print("model \(model ?? shape.rawValue), \(weights.rawValue) weights, \(KernelPath.active.rawValue) kernels, \(prompts.count) prompts, "
+              + "\(tokens) semantic tokens each, greedy, \(voice == nil ? "no voice" : "a random voice")")
+        let quality = try GenerationModeQuality.measure(model: speech, mode: mode, prompts: prompts, voice: voice, maxSemanticTokens: tokens)
+        for line in quality.reportLines { print(line) }
     }
 }

@@ -127,6 +127,8 @@ struct ServeCommand: ParsableCommand {
         options.engine.speech.watermark = WatermarkOutputOptions.settings(key: watermarkKey, modelDirectory: directory,
                                                                           seed: options.engine.speech.seed)
         options.engine.fineMode = streaming.fineStreamingMode(base: preset?.generation.fineMode ?? .lowLatency)
+        options.engine.mode = streaming.generationMode(base: preset?.generation.mode)
+        options.engine.live = streaming.liveSettings()
         options.engine.gapless = streaming.gate(baseLead: preset?.latency.minLead ?? 0.2)
         options.engine.styleInstruction = style
         options.engine.routing = try modalities.routing(base: preset?.routing ?? ModalityRouting())

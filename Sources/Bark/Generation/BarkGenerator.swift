@@ -61,6 +61,7 @@ public struct BarkGenerator: Sendable {
         }
         timings.coarsePrefill += coarseTimings.coarsePrefill
         timings.coarseWindows += coarseTimings.coarseWindows
+        timings.coarsePrefillPasses += coarseTimings.coarsePrefillPasses
         let fine = try timings.measure(\.fine) {
             try FineGeneration.generate(
                 model: models.fine, coarse: coarse, history: voice?.finePrompt,

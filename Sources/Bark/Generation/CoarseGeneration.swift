@@ -89,24 +89,33 @@ public enum CoarseGeneration {
 /// windowLength` proves it. Windows therefore see exactly what the offline loop sees, and the
 /// tokens are identical.
 ///
+/// With `live` settings the stream continues its KV cache across windows instead (see
+/// `LiveCoarseSettings`; `CoarseStream+Live.swift`): tokens then differ from the offline loop.
+///
 /// Thread safety: a value type; one generation thread drives it.
 public struct CoarseStream: Sendable {
     public let model: BarkCausalModel
     public let configuration: BarkGenerationConfiguration
     /// Generated coarse tokens (interleaved, offset ids), without the voice history.
-    public private(set) var tokens: [Int] = []
-    public private(set) var generator: SeededRandomGenerator
+    public internal(set) var tokens: [Int] = []
+    public internal(set) var generator: SeededRandomGenerator
+    /// The live shortcut's settings, or nil for exact windows.
+    public let live: LiveCoarseSettings?
 
-    private let history: CoarseGeneration.History?
-    private let evenAllowed: [Bool]
-    private let oddAllowed: [Bool]
-    private var sampler: TokenSampler
-    private var cache: KVCache
-    private var workspace = TransformerWorkspace()
+    let history: CoarseGeneration.History?
+    let evenAllowed: [Bool]
+    let oddAllowed: [Bool]
+    var sampler: TokenSampler
+    var cache: KVCache
+    var workspace = TransformerWorkspace()
+    /// Live mode: what the cache holds, or nil when the next window must prefill.
+    var continuation: LiveCoarseContinuation?
 
     public init(model: BarkCausalModel, history: CoarseGeneration.History?,
-                configuration c: BarkGenerationConfiguration, generator: SeededRandomGenerator) {
+                configuration c: BarkGenerationConfiguration, generator: SeededRandomGenerator,
+                live: LiveCoarseSettings? = nil) {
         self.model = model
+        self.live = live
         configuration = c
         self.history = history
         self.generator = generator
@@ -131,6 +140,7 @@ public struct CoarseStream: Sendable {
 
     /// Number of tokens the next window will generate, or nil if it cannot run yet.
     public func nextWindowLength(semantic: [Int], semanticFinished: Bool) -> Int? {
+        if live != nil { return liveNextWindowLength(semantic: semantic, semanticFinished: semanticFinished) }
         let c = configuration.coarse
         let target = targetLength(semantic: semantic)
         let steps: Int
@@ -156,6 +166,10 @@ public struct CoarseStream: Sendable {
     /// `runWindow`, adding the prefill time and the window to `timings`.
     public mutating func runWindow(semantic semanticOutput: [Int], semanticFinished: Bool, timings: inout GenerationTimings,
                                    progress: GenerationProgressHandler? = nil) throws {
+        if live != nil {
+            try runLiveWindow(semantic: semanticOutput, semanticFinished: semanticFinished, timings: &timings, progress: progress)
+            return
+        }
         guard let steps = nextWindowLength(semantic: semanticOutput, semanticFinished: semanticFinished) else { return }
         let c = configuration
         let pad = c.coarse.semanticPadToken
@@ -173,6 +187,7 @@ public struct CoarseStream: Sendable {
             try model.forward(tokens: input, cache: &cache, workspace: &workspace, lastPositionOnly: true)
         }
         timings.coarseWindows += 1
+        timings.coarsePrefillPasses += 1
         for step in 0..<steps {
             let token = sampler.choose(logits: workspace.logits, allowed: step % 2 == 0 ? evenAllowed : oddAllowed,
                                        using: &generator)
@@ -185,7 +200,7 @@ public struct CoarseStream: Sendable {
     }
 
     /// First semantic index (into history + output) of the next window's context.
-    private func contextStart() -> Int {
+    func contextStart() -> Int {
         let ratio = configuration.semanticToCoarseRatio
         let maxSemanticHistory = Int((Double(configuration.coarse.maxHistory) / ratio).rounded(.down))
         let semanticIndex = (history?.semantic.count ?? 0) + PythonArithmetic.round(Double(tokens.count) / ratio)

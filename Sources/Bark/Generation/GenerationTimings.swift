@@ -10,6 +10,9 @@ public struct GenerationTimings: Sendable, Equatable {
     /// Coarse window prefill passes (included in `coarse`) and how many windows ran.
     public var coarsePrefill: Double = 0
     public var coarseWindows = 0
+    /// Coarse prefill passes (one per window in exact mode; fewer in live mode, which continues
+    /// its KV cache across windows).
+    public var coarsePrefillPasses = 0
     /// Fine windows run (each predicts every remaining codebook once).
     public var fineWindows = 0
 

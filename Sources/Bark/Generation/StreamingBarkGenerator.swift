@@ -12,10 +12,18 @@ import Foundation
 public struct StreamingBarkGenerator: Sendable {
     public let generator: BarkGenerator
     public let fineMode: FineStreamingMode
+    /// The coarse stage's live shortcut (`GenerationMode.live`), or nil for exact windows.
+    public let coarseLive: LiveCoarseSettings?
 
-    public init(generator: BarkGenerator, fineMode: FineStreamingMode = .lowLatency) {
+    public init(generator: BarkGenerator, fineMode: FineStreamingMode = .lowLatency, coarseLive: LiveCoarseSettings? = nil) {
         self.generator = generator
         self.fineMode = fineMode
+        self.coarseLive = coarseLive
+    }
+
+    /// `GenerationMode.live` with `settings` (coarse cache continued, fine in bounded-overlap chunks).
+    public init(generator: BarkGenerator, live settings: LiveGenerationSettings) {
+        self.init(generator: generator, fineMode: settings.fineMode, coarseLive: settings.coarse)
     }
 
     /// Generates `text`, calling `emit` with each batch of final fine frames (codebook rows,
@@ -41,7 +49,7 @@ public struct StreamingBarkGenerator: Sendable {
                                       history: voice?.semanticPrompt, configuration: c, generator: generators.semantic,
                                       conditioning: conditioning)
         var coarse = CoarseStream(model: models.coarse, history: voice.map { CoarseGeneration.history(for: $0, configuration: c) },
-                                  configuration: c, generator: generators.coarse)
+                                  configuration: c, generator: generators.coarse, live: coarseLive)
         var chunked: FineChunkedStream?
         if case let .chunked(chunk, lookahead, context) = fineMode {
             chunked = try FineChunkedStream(model: models.fine, history: voice?.finePrompt, configuration: c,
@@ -85,6 +93,7 @@ public struct StreamingBarkGenerator: Sendable {
                 }
                 timings.coarsePrefill += windowTimings.coarsePrefill
                 timings.coarseWindows += windowTimings.coarseWindows
+                timings.coarsePrefillPasses += windowTimings.coarsePrefillPasses
             } else if !semantic.isFinished {
                 _ = try timings.measure(\.semantic) { try semantic.step() }
                 progress?(GenerationProgress(stage: .semantic, completed: semantic.tokens.count, total: semantic.maxTokens))

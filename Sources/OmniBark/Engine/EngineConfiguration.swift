@@ -9,6 +9,11 @@ import Tensors
 public struct EngineConfiguration: Sendable {
     public var speech = SpeechOptions()
     public var fineMode: FineStreamingMode = .lowLatency
+    /// `exact` (Bark's windows; `fineMode` for the fine stage) or `live` (the shortcuts of `live`,
+    /// whose fine settings replace `fineMode`); see `effectiveFineMode` and `coarseLive`.
+    public var mode: GenerationMode = .exact
+    /// The live mode's settings (used only when `mode == .live`).
+    public var live = LiveGenerationSettings.standard
     /// Requests that may wait at once; more are refused with `EngineSayError.queueFull`.
     public var queueCapacity = 64
     /// The session's style instruction (text-adapter prefix such as "[whisper]"), used by every

@@ -113,10 +113,12 @@ extension StreamingEngine {
         let (bundle, live) = try effectiveBundle(item.request)
         let capabilities = routerCapabilities(bundle, textCharacters: item.request.text.count)
         let plan = routeUtteranceStart(capabilities)
-        var fineMode = configuration.fineMode
+        var fineMode = configuration.effectiveFineMode
         if let context = plan?.fineContext, case let .chunked(chunk, lookahead, _) = fineMode {
             fineMode = .chunked(chunk: chunk, lookahead: lookahead, context: context)
         }
+        // The router's rolling-coarse step: the live mode's coarse shortcut for this utterance.
+        let coarseLive = configuration.coarseLive ?? (plan?.rollingCoarse == true ? configuration.live.coarse : nil)
         var context = UtteranceContext(item: item, conditioning: try UtteranceConditioning(
                                            model: model, bundle: bundle, audioFeatures: live?.features,
                                            skipping: Set(plan?.skippedModalities ?? []), fusionLayers: plan?.fusionLayersKept),
@@ -158,7 +160,7 @@ extension StreamingEngine {
             var segmentSamples = 0
             let laterCharacters = segments[(index + 1)...].reduce(0) { $0 + $1.count }
             let generation = try UtteranceStreamer.stream(
-                model: speech, fineMode: fineMode, text: segment, voice: voice, configuration: base,
+                model: speech, fineMode: fineMode, coarseLive: coarseLive, text: segment, voice: voice, configuration: base,
                 seed: seed &+ UInt64(index), watermark: configuration.speech.watermark,
                 conditioning: context.conditioning.conditioning, timings: &timings,
                 observe: { [self] current in
@@ -211,7 +213,8 @@ extension StreamingEngine {
             stats.chunksDue += playback.chunksDue
             stats.chunksLate += playback.chunksLate
         }
-        observeCosts(timings, semanticTokens: semanticTotal, coarseTokens: coarseTotal, frames: framesTotal, conditioning: context.conditioning)
+        observeCosts(timings, semanticTokens: semanticTotal, coarseTokens: coarseTotal, frames: framesTotal, conditioning: context.conditioning,
+                     rollingCoarse: coarseLive != nil)
         finishUtterance(item, context: context)
     }
 

@@ -23,9 +23,11 @@ extension StreamingEngine {
             }
             c.fusionLayers = adapters.layers.count
         }
-        if case let .chunked(chunk, lookahead, context) = configuration.fineMode {
+        if case let .chunked(chunk, lookahead, context) = configuration.effectiveFineMode {
             c.fineWindow = (chunk: chunk, lookahead: lookahead, context: context)
         }
+        // In exact mode the live mode's coarse shortcut is one more step.
+        c.rollingCoarseAvailable = configuration.coarseLive == nil
         c.utteranceSeconds = max(1, Double(textCharacters) / 14)
         return c
     }
@@ -80,14 +82,14 @@ extension StreamingEngine {
 
     /// Feeds what one utterance measured into the cost model.
     func observeCosts(_ timings: GenerationTimings, semanticTokens: Int, coarseTokens: Int, frames: Int,
-                      conditioning: UtteranceConditioning) {
+                      conditioning: UtteranceConditioning, rollingCoarse: Bool) {
         guard var router else { return }
         let fusionLayers = conditioning.conditioning == nil ? 0 : (conditioning.fusionLayersKept ?? model.adapters?.layers.count ?? 0)
         let fusionPerStep = Double(fusionLayers) * (router.costs.estimate(.fusionLayerStep) ?? 0)
         if semanticTokens > 0 {
             router.costs.observe(.semanticStep, seconds: max(0, timings.semantic / Double(semanticTokens) - fusionPerStep))
         }
-        router.costs.observe(.coarseToken, seconds: timings.coarse, units: Double(coarseTokens))
+        router.costs.observe(rollingCoarse ? .coarseTokenRolling : .coarseToken, seconds: timings.coarse, units: Double(coarseTokens))
         router.costs.observe(.fineFrame, seconds: timings.fine, units: Double(frames))
         router.costs.observe(.codecFrame, seconds: timings.codec, units: Double(frames))
         for (modality, seconds) in conditioning.encoderSeconds { router.costs.observe(.encoder(modality), seconds: seconds) }

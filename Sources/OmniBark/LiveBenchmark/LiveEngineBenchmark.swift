@@ -56,6 +56,7 @@ public enum LiveEngineBenchmark {
         configuration.speech.minEOSProbability = nil
         configuration.speech.maxSemanticTokens = max(1, settings.utteranceSemanticTokens)  // ≈ 5 s at most by default
         configuration.fineMode = settings.fineMode
+        configuration.mode = settings.mode
         configuration.gapless = settings.gapless
         configuration.events = inbox
         configuration.liveReference = reference

@@ -23,6 +23,8 @@ public struct LiveEngineBenchmarkSettings: Sendable {
     /// Refresh a running utterance's reference between chunks (the `daw` preset's `chunk`).
     public var refreshesReferenceEachChunk = true
     public var fineMode: FineStreamingMode = .lowLatency
+    /// `exact` (Bark's windows) or `live` (the real-time shortcuts; `bench --mode live`).
+    public var mode: GenerationMode = .exact
     /// Most semantic tokens per utterance (250 ≈ 5 s of audio at 49.9 tokens per second).
     public var utteranceSemanticTokens = 250
 

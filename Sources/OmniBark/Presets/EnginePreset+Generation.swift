@@ -24,9 +24,9 @@ extension EnginePreset {
 
     /// The generation mode (JSON `generation.mode`).
     public enum GenerationMode: String, Sendable, CaseIterable {
-        /// Sampling as `speak` does it: the only mode the engine has today.
+        /// Sampling as `speak` does it (`Bark.GenerationMode.exact`).
         case exact
-        /// The real-time settings, once the engine has them; until then it generates as `exact`.
+        /// The real-time shortcuts (`Bark.GenerationMode.live`, `LiveGenerationSettings`).
         case live
     }
 }

@@ -8,13 +8,17 @@ import Tensors
 /// model's shapes (random adapters and a CLIP ViT-B/32 tower, `OmniModel.synthetic`).
 public enum CostCalibration {
     /// - Parameter run: the bench's offline run (its stage timings and token counts).
-    public static func measure(model: SpeechModel, run: BenchmarkRun, repetitions: Int = 5) throws -> CostModel {
+    public static func measure(model: SpeechModel, voice: VoicePreset?, run: BenchmarkRun, repetitions: Int = 5) throws -> CostModel {
         var costs = CostModel(smoothing: 1)
         let frames = Double(run.coarseTokens / max(1, model.generator.configuration.coarse.codebooks))
         costs.observe(.semanticStep, seconds: run.timings.semantic, units: Double(run.semanticTokens))
         costs.observe(.coarseToken, seconds: run.timings.coarse, units: Double(run.coarseTokens))
         costs.observe(.fineFrame, seconds: run.timings.fine, units: frames)
         costs.observe(.codecFrame, seconds: run.timings.codec, units: frames)
+        // The live mode's rolling coarse stage, for the router's rolling-coarse step.
+        let rolling = try BenchmarkRun.measure(model: model, text: "Hello, my dog is cute. I need him in my life.", voice: voice,
+                                               seconds: run.audioSeconds, mode: .live)
+        costs.observe(.coarseTokenRolling, seconds: rolling.timings.coarse, units: Double(rolling.coarseTokens))
 
         let omni = try OmniModel.synthetic(speech: model)
         guard let adapters = omni.adapters else { return costs }

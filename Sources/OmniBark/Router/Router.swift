@@ -48,7 +48,8 @@ public struct Router: Sendable {
         let kept = capabilities.inputs.filter { !plan.skippedModalities.contains($0.modality) }
         let fusionLayers = kept.isEmpty ? 0 : (plan.fusionLayersKept ?? capabilities.fusionLayers)
         var total = 49.9 * (semantic + Double(fusionLayers) * (costs.estimate(.fusionLayerStep) ?? 0))
-        total += 150 * coarse * (plan.rollingCoarse ? (capabilities.rollingCoarseCost ?? 1) : 1)
+        // Rolling coarse: its own estimate (measured or calibrated), else no gain assumed.
+        total += 150 * (plan.rollingCoarse ? (costs.estimate(.coarseTokenRolling) ?? coarse) : coarse)
         if let fine = costs.estimate(.fineFrame) {
             var scale = 1.0
             if let window = capabilities.fineWindow, let context = plan.fineContext {
@@ -157,7 +158,7 @@ public struct Router: Sendable {
                 next.fineCodebooks = max(codebooks.fewest, current - 2)
                 return (step, next, "fine codebooks \(current) → \(max(codebooks.fewest, current - 2))")
             case .rollingCoarse:
-                guard c.rollingCoarseCost != nil, !plan.rollingCoarse else { continue }
+                guard c.rollingCoarseAvailable, !plan.rollingCoarse else { continue }
                 next.rollingCoarse = true
                 return (step, next, "coarse stage continues its cache across windows")
             case .lighterWeights:

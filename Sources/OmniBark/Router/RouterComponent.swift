@@ -8,6 +8,9 @@ public enum RouterComponent: Hashable, Sendable, CustomStringConvertible, Codabl
     case fusionLayerStep
     /// One coarse token (seconds; 150 per audio second), window prefills included.
     case coarseToken
+    /// One coarse token in the live mode's rolling coarse stage (its KV cache continued across
+    /// windows).
+    case coarseTokenRolling
     /// One final fine frame with the context in use (seconds; 75 per audio second).
     case fineFrame
     /// One EnCodec decoder frame (seconds; 75 per audio second).
@@ -20,6 +23,7 @@ public enum RouterComponent: Hashable, Sendable, CustomStringConvertible, Codabl
         case .semanticStep: return "semantic step"
         case .fusionLayerStep: return "fusion layer step"
         case .coarseToken: return "coarse token"
+        case .coarseTokenRolling: return "rolling coarse token"
         case .fineFrame: return "fine frame"
         case .codecFrame: return "codec frame"
         case let .encoder(modality): return "\(modality) encoder"
@@ -32,6 +36,7 @@ public enum RouterComponent: Hashable, Sendable, CustomStringConvertible, Codabl
         case .semanticStep: return "semantic_step"
         case .fusionLayerStep: return "fusion_layer_step"
         case .coarseToken: return "coarse_token"
+        case .coarseTokenRolling: return "coarse_token_rolling"
         case .fineFrame: return "fine_frame"
         case .codecFrame: return "codec_frame"
         case let .encoder(modality): return "encoder.\(modality.routingName)"
@@ -39,7 +44,7 @@ public enum RouterComponent: Hashable, Sendable, CustomStringConvertible, Codabl
     }
 
     /// Every component, for profiles and reports.
-    public static let all: [RouterComponent] = [.semanticStep, .fusionLayerStep, .coarseToken, .fineFrame, .codecFrame]
+    public static let all: [RouterComponent] = [.semanticStep, .fusionLayerStep, .coarseToken, .coarseTokenRolling, .fineFrame, .codecFrame]
         + Modality.allCases.map { .encoder($0) }
 
     /// The component a profile key names.

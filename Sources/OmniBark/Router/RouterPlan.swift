@@ -46,8 +46,8 @@ public struct RouterCapabilities: Sendable, Equatable {
     public var minimumFineContext = 32
     /// Fine codebooks in full, and the fewest the fine stage can predict (nil: not supported).
     public var fineCodebooks: (all: Int, fewest: Int)?
-    /// The rolling coarse mode's cost relative to windowed coarse (nil: not available).
-    public var rollingCoarseCost: Double?
+    /// The rolling coarse mode can be switched on (the engine runs in exact mode).
+    public var rollingCoarseAvailable = false
     /// The lighter format's cost relative to the current one (nil: none loaded).
     public var lighterWeightsCost: Double?
     /// Expected seconds of audio of the utterance (spreads its encoder cost).
@@ -59,7 +59,7 @@ public struct RouterCapabilities: Sendable, Equatable {
         a.inputs == b.inputs && a.fusionLayers == b.fusionLayers && a.fineWindow?.chunk == b.fineWindow?.chunk
             && a.fineWindow?.lookahead == b.fineWindow?.lookahead && a.fineWindow?.context == b.fineWindow?.context
             && a.minimumFineContext == b.minimumFineContext && a.fineCodebooks?.all == b.fineCodebooks?.all
-            && a.fineCodebooks?.fewest == b.fineCodebooks?.fewest && a.rollingCoarseCost == b.rollingCoarseCost
+            && a.fineCodebooks?.fewest == b.fineCodebooks?.fewest && a.rollingCoarseAvailable == b.rollingCoarseAvailable
             && a.lighterWeightsCost == b.lighterWeightsCost && a.utteranceSeconds == b.utteranceSeconds
     }
 }

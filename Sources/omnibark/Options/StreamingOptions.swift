@@ -11,14 +11,20 @@ struct StreamingOptions: ParsableArguments {
     @Option(name: .customLong("fine-mode"), help: "Fine stage while streaming: chunked (first audio after about a second of coarse tokens; default) or exact (equals speak token for token, plays once the coarse stage finished).")
     var fineMode: FineModeArgument?
 
-    @Option(help: "Chunked fine mode: frames finalized per window (75 per second; default 32).")
+    @Option(help: "Chunked fine mode: frames finalized per window (75 per second; default 32, 64 in live mode).")
     var chunk: Int?
 
-    @Option(help: "Chunked fine mode: frames of lookahead per window (default 32).")
+    @Option(help: "Chunked fine mode: frames of lookahead per window (default 32, 16 in live mode).")
     var lookahead: Int?
 
-    @Option(help: "Chunked fine mode: frames of context per window (default 256).")
+    @Option(help: "Chunked fine mode: frames of context per window (default 256, 48 in live mode).")
     var context: Int?
+
+    @Option(help: "Generation mode: exact (Bark's windows) or live (coarse KV cache continued across windows, fine windows with 2x overlap: faster, tokens differ; see `omnibark quality --mode live`). Default: the preset's, else exact.")
+    var mode: GenerationModeArgument?
+
+    @Option(name: .customLong("live-coarse-history"), help: "Live mode: coarse tokens of history when the coarse stage re-reads its window (even, ≤ 630; default 270).")
+    var liveCoarseHistory: Int?
 
     @Option(name: .customLong("min-lead"), help: ArgumentHelp("Gapless playback: seconds of audio held before an utterance starts playing, at least (default 0.2; more when generation is slower than real time).", valueName: "seconds"))
     var minLead: Double?
@@ -38,6 +44,9 @@ struct StreamingOptions: ParsableArguments {
         if let chunk, chunk <= 0 { throw ValidationError("--chunk must be positive, got \(chunk)") }
         if let lookahead, lookahead < 0 { throw ValidationError("--lookahead must not be negative, got \(lookahead)") }
         if let context, context < 0 { throw ValidationError("--context must not be negative, got \(context)") }
+        if let liveCoarseHistory, liveCoarseHistory < 0 || liveCoarseHistory % 2 != 0 {
+            throw ValidationError("--live-coarse-history must be an even number of tokens ≥ 0, got \(liveCoarseHistory)")
+        }
         if let minLead, !(minLead >= 0 && minLead.isFinite) { throw ValidationError("--min-lead must be a number of seconds ≥ 0, got \(minLead)") }
     }
 
@@ -50,10 +59,31 @@ struct StreamingOptions: ParsableArguments {
         return .chunked(chunk: chunk ?? chunkFrames, lookahead: lookahead ?? lookaheadFrames, context: context ?? contextFrames)
     }
 
+    /// The generation mode: the flag, else the preset's, else exact.
+    func generationMode(base: EnginePreset.GenerationMode?) -> GenerationMode {
+        mode?.mode ?? (base == .live ? .live : .exact)
+    }
+
+    /// The live settings: the defaults with --chunk, --lookahead, --context and
+    /// --live-coarse-history applied.
+    func liveSettings() -> LiveGenerationSettings {
+        var settings = LiveGenerationSettings.standard
+        if let chunk { settings.fineChunk = chunk }
+        if let lookahead { settings.fineLookahead = lookahead }
+        if let context { settings.fineContext = context }
+        if let liveCoarseHistory { settings.coarse.history = liveCoarseHistory }
+        return settings
+    }
+
     /// The gapless gate: nil with --no-gapless; the minimum lead is the flag, else `baseLead`.
     func gate(baseLead: Double = 0.2) -> GaplessPlaybackGate? {
         noGapless ? nil : GaplessPlaybackGate(minimumLead: minLead ?? baseLead)
     }
+}
+
+enum GenerationModeArgument: String, ExpressibleByArgument, CaseIterable {
+    case exact, live
+    var mode: GenerationMode { self == .live ? .live : .exact }
 }
 
 enum FineModeArgument: String, ExpressibleByArgument, CaseIterable {

@@ -1,0 +1,44 @@
+/// The coarse stage's live shortcut: continue the KV cache across windows instead of re-reading
+/// the whole window every `windowLength` tokens.
+///
+/// Positions: Bark's coarse model has learned absolute positions `0 ..< blockSize` (1024), and a
+/// cached key depends on its position through every layer, so cached positions cannot be shifted.
+/// A live window therefore keeps Bark's layout — `[semantic context (maxInputLength = 256),
+/// infer token, coarse history, new tokens]`, new tokens at positions 257 + history … — and simply
+/// keeps decoding into the same cache, window after window, until either
+/// - the next window would pass the block size, or
+/// - the semantic context prefilled at the window's start would be less than `minimumLookahead`
+///   semantic tokens ahead of the coarse position at the window's end (the least lookahead an
+///   exact window ever has);
+/// then it re-prefills a fresh window (the only "rolling": a new context, positions from 0 again).
+///
+/// A re-prefilled window holds `history` coarse tokens (exact: `maxHistory` = 630) and the
+/// semantic context aligned with that history's start, so a shorter history leaves more semantic
+/// lookahead and more windows before the next re-prefill. The first window of a generation is
+/// placed exactly as in exact mode (same first tokens, same wait for semantic tokens); later
+/// re-prefills wait until the semantic stage is far enough ahead (or finished) for the live
+/// placement.
+///
+/// With Bark's constants and `history` 270: a re-prefill reads 527 tokens and is followed by up to
+/// 7 windows of 60 tokens (positions up to 947, as in exact mode), instead of 887 tokens read
+/// before every window.
+public struct LiveCoarseSettings: Sendable, Equatable, Codable {
+    /// Coarse tokens of history in a re-prefilled window (even, ≤ the configuration's `maxHistory`).
+    public var history: Int
+    /// Semantic tokens the cached context must still hold beyond the coarse position at the end of
+    /// a continued window; nil: the least an exact window has (`minimumExactLookahead`).
+    public var minimumLookahead: Int?
+
+    public init(history: Int = 270, minimumLookahead: Int? = nil) {
+        self.history = history
+        self.minimumLookahead = minimumLookahead
+    }
+
+    /// The semantic lookahead an exact window has left at its end: `maxInputLength −
+    /// ⌊maxHistory / ratio⌋ − round(windowLength / ratio)` (27 with Bark's constants).
+    public static func minimumExactLookahead(_ c: BarkGenerationConfiguration) -> Int {
+        let ratio = c.semanticToCoarseRatio
+        return c.coarse.maxInputLength - Int((Double(c.coarse.maxHistory) / ratio).rounded(.down))
+            - PythonArithmetic.round(Double(c.coarse.windowLength) / ratio)
+    }
+}

@@ -1,0 +1,10 @@
+import Bark
+
+extension EngineConfiguration {
+    /// The fine stage's streaming mode the engine runs: `live.fineMode` in `GenerationMode.live`,
+    /// else `fineMode`.
+    public var effectiveFineMode: FineStreamingMode { mode == .live ? live.fineMode : fineMode }
+
+    /// The coarse stage's live shortcut, or nil in `GenerationMode.exact`.
+    public var coarseLive: LiveCoarseSettings? { mode == .live ? live.coarse : nil }
+}

@@ -1,0 +1,114 @@
+import Bark
+import Foundation
+import Tensors
+
+/// How far a generation mode's output is from exact mode on the same model and weights: what each
+/// live shortcut costs in quality, and what it saves in work.
+///
+/// Agreement is greedy and per stage, each stage fed exact mode's upstream tokens (so one stage's
+/// shortcut is measured alone): the fraction of positions where the candidate's token equals exact
+/// mode's (over the longer of the two sequences). The waveform SNR compares the audio a listener
+/// would hear: the candidate streaming free-running (`StreamingBarkGenerator`) against exact
+/// offline generation, both decoded by the model's codec.
+public struct GenerationModeQuality: Sendable {
+    /// The candidate mode and its settings (nil for exact).
+    public let mode: GenerationMode
+    public let settings: LiveGenerationSettings?
+    public let semanticAgreement: Double
+    public let coarseAgreement: Double
+    public let fineAgreement: Double
+    /// dB; `.infinity` when the audio is identical.
+    public let waveformSNR: Double
+    /// Work, summed over the prompts: coarse windows and prefill passes of exact mode and of the
+    /// candidate, and fine model passes per frame of each.
+    public let coarseWindows: Int
+    public let exactCoarsePrefills: Int
+    public let candidateCoarsePrefills: Int
+    public let exactFinePassesPerFrame: Double
+    public let candidateFinePassesPerFrame: Double
+
+    /// Compares `mode` (with `settings` when live) against exact mode on `model`, greedy, for each
+    /// prompt with at most `maxSemanticTokens` semantic tokens (no early stop) and `voice`.
+    public static func measure(model: SpeechModel, mode: GenerationMode, settings: LiveGenerationSettings = .standard,
+                               prompts: [String], voice: VoicePreset? = nil, maxSemanticTokens: Int = 150) throws -> GenerationModeQuality {
+        var c = model.generator.configuration
+        c.semantic.sampling = .greedy
+        c.coarse.sampling = .greedy
+        c.fine.temperature = nil
+        c.semantic.maxNewTokens = maxSemanticTokens
+        c.semantic.minEOSProbability = nil
+        let generator = model.generator
+        var agree = [0, 0, 0], count = [0, 0, 0]
+        var signal = 0.0, noise = 0.0
+        var exactTimings = GenerationTimings(), candidateTimings = GenerationTimings()
+        var frames = 0, exactFinePasses = 0.0, candidateFinePasses = 0.0
+        for prompt in prompts {
+            let seeds = StageRandomGenerators(seed: 1)
+            let exact = try generator.generate(text: prompt, voice: voice, configuration: c, seed: 1, timings: &exactTimings)
+            let coarse: [Int], fine: [[Int]], heard: BarkGeneration
+            var ignored = GenerationTimings()
+            switch mode {
+            case .exact:
+                var coarseRandom = seeds.coarse, fineRandom = seeds.fine
+                coarse = try CoarseGeneration.generate(model: generator.models.coarse, semantic: exact.semantic,
+                                                       history: voice.map { CoarseGeneration.history(for: $0, configuration: c) },
+                                                       configuration: c, generator: &coarseRandom, timings: &candidateTimings)
+                fine = try FineGeneration.generate(model: generator.models.fine, coarse: exact.coarse, history: voice?.finePrompt,
+                                                   configuration: c, generator: &fineRandom)
+                heard = try StreamingBarkGenerator(generator: generator, fineMode: .exact)
+                    .run(text: prompt, voice: voice, configuration: c, seed: 1, timings: &ignored) { _ in }
+            case .live:
+                coarse = try LiveGeneration.coarseTokens(model: generator.models.coarse, semantic: exact.semantic, voice: voice,
+                                                         configuration: c, settings: settings.coarse, generator: seeds.coarse,
+                                                         timings: &candidateTimings)
+                fine = try LiveGeneration.fineCodes(model: generator.models.fine, coarse: exact.coarse, voice: voice, configuration: c,
+                                                    settings: settings, generator: seeds.fine, timings: &ignored)
+                heard = try StreamingBarkGenerator(generator: generator, live: settings)
+                    .run(text: prompt, voice: voice, configuration: c, seed: 1, timings: &ignored) { _ in }
+            }
+            for (i, pair) in [(exact.semantic, heard.semantic), (exact.coarse, coarse),
+                              (exact.fine.flatMap { $0 }, fine.flatMap { $0 })].enumerated() {
+                agree[i] += zip(pair.0, pair.1).filter { $0 == $1 }.count
+                count[i] += max(pair.0.count, pair.1.count)
+            }
+            let a = try model.codec.decode(codes: exact.fine), b = try model.codec.decode(codes: heard.fine)
+            for i in 0..<max(a.count, b.count) {
+                let x = i < a.count ? Double(a[i]) : 0, y = i < b.count ? Double(b[i]) : 0
+                signal += x * x
+                noise += (x - y) * (x - y)
+            }
+            let historyFrames = min(voice?.finePrompt.first?.count ?? 0, c.fine.maxHistoryLength)
+            frames += exact.frames
+            exactFinePasses += Double(FineGeneration.windowCount(frames: exact.frames, historyFrames: historyFrames, configuration: c)
+                                      * c.fine.maxInputLength)
+            candidateFinePasses += mode == .live ? Double(exact.frames) * settings.fineRecomputation
+                : Double(FineGeneration.windowCount(frames: exact.frames, historyFrames: historyFrames, configuration: c) * c.fine.maxInputLength)
+        }
+        func share(_ i: Int) -> Double { count[i] > 0 ? Double(agree[i]) / Double(count[i]) : 1 }
+        return GenerationModeQuality(
+            mode: mode, settings: mode == .live ? settings : nil,
+            semanticAgreement: share(0), coarseAgreement: share(1), fineAgreement: share(2),
+            waveformSNR: noise == 0 ? .infinity : 10 * log10(signal / max(noise, 1e-30)),
+            coarseWindows: exactTimings.coarseWindows, exactCoarsePrefills: exactTimings.coarsePrefillPasses,
+            candidateCoarsePrefills: candidateTimings.coarsePrefillPasses,
+            exactFinePassesPerFrame: frames > 0 ? exactFinePasses / Double(frames) : 0,
+            candidateFinePassesPerFrame: frames > 0 ? candidateFinePasses / Double(frames) : 0)
+    }
+
+    /// The report as `omnibark quality --mode` prints it: one `key: value` line each for `mode`,
+    /// `settings`, `agreement semantic`, `agreement coarse`, `agreement fine`, `waveform snr`,
+    /// `coarse prefills`, `fine passes per frame`.
+    public var reportLines: [String] {
+        func percent(_ x: Double) -> String { String(format: "%.1f %%", x * 100) }
+        let settingsText = settings.map { $0.reportFields.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") } ?? "none (exact)"
+        return ["mode: \(mode.rawValue) vs exact",
+                "settings: \(settingsText)",
+                "agreement semantic: \(percent(semanticAgreement)) (no semantic shortcut: fed the same text, it must agree)",
+                "agreement coarse: \(percent(coarseAgreement)) (fed exact semantic tokens)",
+                "agreement fine: \(percent(fineAgreement)) (fed exact coarse tokens)",
+                "waveform snr: " + (waveformSNR.isInfinite ? "inf dB (identical audio)" : String(format: "%.1f dB", waveformSNR))
+                    + " (candidate streaming, free-running, vs exact offline)",
+                "coarse prefills: \(candidateCoarsePrefills) (exact \(exactCoarsePrefills), for \(coarseWindows) windows of 60 tokens)",
+                String(format: "fine passes per frame: %.2f (exact %.2f)", candidateFinePassesPerFrame, exactFinePassesPerFrame)]
+    }
+}

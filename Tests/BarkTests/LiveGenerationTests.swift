@@ -1,0 +1,112 @@
+import Foundation
+import Tensors
+import Testing
+@testable import Bark
+import OmniBark
+
+/// Live mode's shortcuts on the demo model: the coarse KV cache continued across windows (fewer
+/// prefills, positions within the block, first window as in exact mode, exact tokens when the
+/// shortcut is configured away) and fine windows with bounded overlap.
+@Suite struct LiveGenerationTests {
+    /// The demo model's generator, made once (random weights; tokens are not speech).
+    static let demo: Result<BarkGenerator, any Error> = Result {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("omnibark-live-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try DemoModel.create(at: directory)
+        return try SpeechModel(directory: directory).generator
+    }
+
+    static func greedyConfiguration(_ base: BarkGenerationConfiguration) -> BarkGenerationConfiguration {
+        var c = base
+        c.semantic.sampling = .greedy
+        c.coarse.sampling = .greedy
+        c.fine.temperature = nil
+        return c
+    }
+
+    /// 400 seeded semantic tokens: about 1200 coarse tokens, 20 exact windows.
+    static let semantic: [Int] = {
+        var random = SeededRandomGenerator(seed: 11)
+        return (0..<400).map { _ in Int(random.next() % 10_000) }
+    }()
+
+    static func exactCoarse(_ generator: BarkGenerator, timings: inout GenerationTimings) throws -> [Int] {
+        var random = SeededRandomGenerator(seed: 5)
+        return try CoarseGeneration.generate(model: generator.models.coarse, semantic: semantic, history: nil,
+                                             configuration: greedyConfiguration(generator.configuration), generator: &random, timings: &timings)
+    }
+
+    static func liveCoarse(_ generator: BarkGenerator, _ settings: LiveCoarseSettings, timings: inout GenerationTimings) throws -> [Int] {
+        try LiveGeneration.coarseTokens(model: generator.models.coarse, semantic: semantic, voice: nil,
+                                        configuration: greedyConfiguration(generator.configuration), settings: settings,
+                                        generator: SeededRandomGenerator(seed: 5), timings: &timings)
+    }
+
+    @Test func liveCoarsePrefillsLessAndKeepsTheFirstWindow() throws {
+        let generator = try Self.demo.get()
+        var exactTimings = GenerationTimings(), liveTimings = GenerationTimings()
+        let exact = try Self.exactCoarse(generator, timings: &exactTimings)
+        let live = try Self.liveCoarse(generator, LiveCoarseSettings(), timings: &liveTimings)
+        #expect(live.count == exact.count)
+        #expect(exactTimings.coarsePrefillPasses == exactTimings.coarseWindows)
+        #expect(liveTimings.coarseWindows == exactTimings.coarseWindows)
+        // 20 windows: the first as exact, then re-prefills of 527 tokens each followed by up to 7 windows.
+        print("live coarse: \(liveTimings.coarsePrefillPasses) prefills for \(liveTimings.coarseWindows) windows (exact: \(exactTimings.coarsePrefillPasses))")
+        #expect(liveTimings.coarsePrefillPasses * 3 <= liveTimings.coarseWindows)
+        let window = generator.configuration.coarse.windowLength
+        #expect(Array(live.prefix(window)) == Array(exact.prefix(window)))
+        // Codebooks still alternate: even steps in [S, S + C), odd steps ≥ S + C.
+        let s = generator.configuration.semantic.vocabularySize, size = generator.configuration.codebookSize
+        for (i, token) in live.enumerated() {
+            #expect(i % 2 == 0 ? (s..<(s + size)).contains(token) : token >= s + size, "token \(i)")
+        }
+    }
+
+    /// With the history of exact mode and a lookahead no window can meet, every window re-prefills
+    /// Bark's own window — until the end of the semantic tokens is inside the prefilled context
+    /// (then lookahead no longer matters and live mode continues): up to there the tokens are
+    /// exact mode's. Exact windows see the end from coarse token 1062 on (round(t / 3.006) − 209 +
+    /// 256 > 400), so the first 17 windows (1020 tokens) must agree.
+    @Test func liveCoarseWithoutContinuationIsExact() throws {
+        let generator = try Self.demo.get()
+        var exactTimings = GenerationTimings(), liveTimings = GenerationTimings()
+        let exact = try Self.exactCoarse(generator, timings: &exactTimings)
+        let settings = LiveCoarseSettings(history: generator.configuration.coarse.maxHistory, minimumLookahead: 10_000)
+        let live = try Self.liveCoarse(generator, settings, timings: &liveTimings)
+        #expect(Array(live.prefix(1020)) == Array(exact.prefix(1020)))
+        #expect(live.count == exact.count)
+        #expect(liveTimings.coarsePrefillPasses >= 18)
+    }
+
+    @Test func minimumExactLookaheadFollowsBarkConstants() {
+        // 256 − ⌊630 / 3.006⌋ − round(60 / 3.006) = 256 − 209 − 20.
+        #expect(LiveCoarseSettings.minimumExactLookahead(BarkGenerationConfiguration()) == 27)
+    }
+
+    /// Streaming in live mode gives offline live generation's semantic and coarse tokens, and
+    /// every frame of fine codes.
+    @Test func streamingLiveMatchesOfflineLive() throws {
+        let generator = try Self.demo.get()
+        var c = Self.greedyConfiguration(generator.configuration)
+        c.semantic.maxNewTokens = 120
+        c.semantic.minEOSProbability = nil
+        let text = "Hello world, this is a test."
+        var offlineTimings = GenerationTimings(), streamingTimings = GenerationTimings()
+        let offline = try LiveGeneration.generate(generator: generator, text: text, voice: nil, configuration: c, seed: 3,
+                                                  timings: &offlineTimings)
+        var emitted = 0
+        let streamed = try StreamingBarkGenerator(generator: generator, live: .standard)
+            .run(text: text, voice: nil, configuration: c, seed: 3, timings: &streamingTimings) { rows in emitted += rows[0].count }
+        #expect(streamed.semantic == offline.semantic)
+        #expect(streamed.coarse == offline.coarse)
+        #expect(streamed.frames == offline.frames)
+        #expect(emitted == offline.frames)
+        #expect(offline.frames == offline.coarse.count / 2)
+        #expect(offlineTimings.coarsePrefillPasses < offlineTimings.coarseWindows)
+    }
+
+    @Test func standardFineOverlapIsBarksTwofold() {
+        #expect(LiveGenerationSettings.standard.fineRecomputation == 2)
+        #expect(LiveGenerationSettings.standard.fineMode == .chunked(chunk: 64, lookahead: 16, context: 48))
+    }
+}
