@@ -7,7 +7,10 @@ import Tensors
 ///
 /// Agreement is greedy and per stage, each stage fed exact mode's upstream tokens (so one stage's
 /// shortcut is measured alone): the fraction of positions where the candidate's token equals exact
-/// mode's (over the longer of the two sequences). The waveform SNR compares the audio a listener
+/// mode's (over the longer of the two sequences). The coarse stage is autoregressive, so its main
+/// figure is teacher-forced: each step is fed exact mode's previous coarse tokens and its argmax
+/// is compared with exact mode's (one early difference would otherwise make every later token
+/// differ); the free-running figure is reported beside it. The waveform SNR compares the audio a listener
 /// would hear: the candidate streaming free-running (`StreamingBarkGenerator`) against exact
 /// offline generation, both decoded by the model's codec.
 public struct GenerationModeQuality: Sendable {
@@ -15,10 +18,16 @@ public struct GenerationModeQuality: Sendable {
     public let mode: GenerationMode
     public let settings: LiveGenerationSettings?
     public let semanticAgreement: Double
+    /// Teacher-forced (see above).
     public let coarseAgreement: Double
+    /// Free-running: the candidate fed its own coarse tokens.
+    public let coarseFreeRunningAgreement: Double
     public let fineAgreement: Double
     /// dB; `.infinity` when the audio is identical.
     public let waveformSNR: Double
+    /// dB: the fine shortcut alone — exact mode's coarse tokens through the candidate's fine stage,
+    /// decoded, against exact audio.
+    public let fineOnlySNR: Double
     /// Work, summed over the prompts: coarse windows and prefill passes of exact mode and of the
     /// candidate, and fine model passes per frame of each.
     public let coarseWindows: Int
@@ -38,8 +47,8 @@ public struct GenerationModeQuality: Sendable {
         c.semantic.maxNewTokens = maxSemanticTokens
         c.semantic.minEOSProbability = nil
         let generator = model.generator
-        var agree = [0, 0, 0], count = [0, 0, 0]
-        var signal = 0.0, noise = 0.0
+        var agree = [0, 0, 0], count = [0, 0, 0], forcedAgree = 0, forcedCount = 0
+        var signal = 0.0, noise = 0.0, fineNoise = 0.0
         var exactTimings = GenerationTimings(), candidateTimings = GenerationTimings()
         var frames = 0, exactFinePasses = 0.0, candidateFinePasses = 0.0
         for prompt in prompts {
@@ -66,16 +75,26 @@ public struct GenerationModeQuality: Sendable {
                 heard = try StreamingBarkGenerator(generator: generator, live: settings)
                     .run(text: prompt, voice: voice, configuration: c, seed: 1, timings: &ignored) { _ in }
             }
+            var forced = CoarseStream(model: generator.models.coarse, history: voice.map { CoarseGeneration.history(for: $0, configuration: c) },
+                                      configuration: c, generator: seeds.coarse, live: mode == .live ? settings.coarse : nil)
+            forced.teacherTokens = exact.coarse
+            while !forced.isFinished(semantic: exact.semantic, semanticFinished: true) {
+                try forced.runWindow(semantic: exact.semantic, semanticFinished: true, timings: &ignored)
+            }
+            forcedAgree += forced.teacherMatches
+            forcedCount += exact.coarse.count
             for (i, pair) in [(exact.semantic, heard.semantic), (exact.coarse, coarse),
                               (exact.fine.flatMap { $0 }, fine.flatMap { $0 })].enumerated() {
                 agree[i] += zip(pair.0, pair.1).filter { $0 == $1 }.count
                 count[i] += max(pair.0.count, pair.1.count)
             }
             let a = try model.codec.decode(codes: exact.fine), b = try model.codec.decode(codes: heard.fine)
-            for i in 0..<max(a.count, b.count) {
-                let x = i < a.count ? Double(a[i]) : 0, y = i < b.count ? Double(b[i]) : 0
+            let f = try model.codec.decode(codes: fine)
+            for i in 0..<max(a.count, b.count, f.count) {
+                let x = i < a.count ? Double(a[i]) : 0, y = i < b.count ? Double(b[i]) : 0, z = i < f.count ? Double(f[i]) : 0
                 signal += x * x
                 noise += (x - y) * (x - y)
+                fineNoise += (x - z) * (x - z)
             }
             let historyFrames = min(voice?.finePrompt.first?.count ?? 0, c.fine.maxHistoryLength)
             frames += exact.frames
@@ -85,10 +104,12 @@ public struct GenerationModeQuality: Sendable {
                 : Double(FineGeneration.windowCount(frames: exact.frames, historyFrames: historyFrames, configuration: c) * c.fine.maxInputLength)
         }
         func share(_ i: Int) -> Double { count[i] > 0 ? Double(agree[i]) / Double(count[i]) : 1 }
+        func snr(_ noise: Double) -> Double { noise == 0 ? .infinity : 10 * log10(signal / max(noise, 1e-30)) }
         return GenerationModeQuality(
             mode: mode, settings: mode == .live ? settings : nil,
-            semanticAgreement: share(0), coarseAgreement: share(1), fineAgreement: share(2),
-            waveformSNR: noise == 0 ? .infinity : 10 * log10(signal / max(noise, 1e-30)),
+            semanticAgreement: share(0), coarseAgreement: forcedCount > 0 ? Double(forcedAgree) / Double(forcedCount) : 1,
+            coarseFreeRunningAgreement: share(1), fineAgreement: share(2),
+            waveformSNR: snr(noise), fineOnlySNR: snr(fineNoise),
             coarseWindows: exactTimings.coarseWindows, exactCoarsePrefills: exactTimings.coarsePrefillPasses,
             candidateCoarsePrefills: candidateTimings.coarsePrefillPasses,
             exactFinePassesPerFrame: frames > 0 ? exactFinePasses / Double(frames) : 0,
@@ -96,18 +117,21 @@ public struct GenerationModeQuality: Sendable {
     }
 
     /// The report as `omnibark quality --mode` prints it: one `key: value` line each for `mode`,
-    /// `settings`, `agreement semantic`, `agreement coarse`, `agreement fine`, `waveform snr`,
-    /// `coarse prefills`, `fine passes per frame`.
+    /// `settings`, `agreement semantic`, `agreement coarse`, `agreement coarse free-running`,
+    /// `agreement fine`, `waveform snr`,
+    /// `waveform snr fine only`, `coarse prefills`, `fine passes per frame`.
     public var reportLines: [String] {
         func percent(_ x: Double) -> String { String(format: "%.1f %%", x * 100) }
+        func decibels(_ x: Double) -> String { x.isInfinite ? "inf dB (identical audio)" : String(format: "%.1f dB", x) }
         let settingsText = settings.map { $0.reportFields.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") } ?? "none (exact)"
         return ["mode: \(mode.rawValue) vs exact",
                 "settings: \(settingsText)",
                 "agreement semantic: \(percent(semanticAgreement)) (no semantic shortcut: fed the same text, it must agree)",
-                "agreement coarse: \(percent(coarseAgreement)) (fed exact semantic tokens)",
+                "agreement coarse: \(percent(coarseAgreement)) (fed exact semantic tokens; teacher-forced: each step fed exact coarse history)",
+                "agreement coarse free-running: \(percent(coarseFreeRunningAgreement)) (fed its own coarse tokens)",
                 "agreement fine: \(percent(fineAgreement)) (fed exact coarse tokens)",
-                "waveform snr: " + (waveformSNR.isInfinite ? "inf dB (identical audio)" : String(format: "%.1f dB", waveformSNR))
-                    + " (candidate streaming, free-running, vs exact offline)",
+                "waveform snr: " + decibels(waveformSNR) + " (candidate streaming, free-running, vs exact offline)",
+                "waveform snr fine only: " + decibels(fineOnlySNR) + " (exact coarse tokens through the candidate's fine stage)",
                 "coarse prefills: \(candidateCoarsePrefills) (exact \(exactCoarsePrefills), for \(coarseWindows) windows of 60 tokens)",
                 String(format: "fine passes per frame: %.2f (exact %.2f)", candidateFinePassesPerFrame, exactFinePassesPerFrame)]
     }

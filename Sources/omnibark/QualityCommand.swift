@@ -44,6 +44,27 @@ struct QualityCommand: ParsableCommand {
     @Option(help: "With --mode: the weight format both modes use (f32, bf16, int8, q4).")
     var weights: WeightFormatArgument = .f32
 
+    @Option(help: "With --mode live: fine frames finalized per window (default 64).")
+    var chunk: Int?
+
+    @Option(help: "With --mode live: fine frames of lookahead per window (default 16).")
+    var lookahead: Int?
+
+    @Option(help: "With --mode live: fine frames of context per window (default 48).")
+    var context: Int?
+
+    @Option(name: .customLong("live-coarse-history"), help: "With --mode live: coarse tokens of history when the coarse stage re-reads its window (default 270).")
+    var liveCoarseHistory: Int?
+
+    func validate() throws {
+        if let chunk, chunk <= 0 { throw ValidationError("--chunk must be positive, got \(chunk)") }
+        if let lookahead, lookahead < 0 { throw ValidationError("--lookahead must not be negative, got \(lookahead)") }
+        if let context, context < 0 { throw ValidationError("--context must not be negative, got \(context)") }
+        if let liveCoarseHistory, liveCoarseHistory < 0 || liveCoarseHistory % 2 != 0 {
+            throw ValidationError("--live-coarse-history must be an even number of tokens ≥ 0, got \(liveCoarseHistory)")
+        }
+    }
+
     func run() throws {
         if let mode { return try compareModes(mode.mode) }
         let maxSemanticTokens = maxSemanticTokens ?? 40
@@ -81,7 +102,13 @@ struct QualityCommand: ParsableCommand {
         let voice = model == nil ? try SpeechModel.randomVoice() : nil
         print("model \(model ?? shape.rawValue), \(weights.rawValue) weights, \(KernelPath.active.rawValue) kernels, \(prompts.count) prompts, "
               + "\(tokens) semantic tokens each, greedy, \(voice == nil ? "no voice" : "a random voice")")
-        let quality = try GenerationModeQuality.measure(model: speech, mode: mode, prompts: prompts, voice: voice, maxSemanticTokens: tokens)
+        var settings = LiveGenerationSettings.standard
+        if let chunk { settings.fineChunk = chunk }
+        if let lookahead { settings.fineLookahead = lookahead }
+        if let context { settings.fineContext = context }
+        if let liveCoarseHistory { settings.coarse.history = liveCoarseHistory }
+        let quality = try GenerationModeQuality.measure(model: speech, mode: mode, settings: settings, prompts: prompts, voice: voice,
+                                                        maxSemanticTokens: tokens)
         for line in quality.reportLines { print(line) }
     }
 }

@@ -110,3 +110,31 @@ import OmniBark
         #expect(LiveGenerationSettings.standard.fineMode == .chunked(chunk: 64, lookahead: 16, context: 48))
     }
 }
+
+/// Teacher forcing in `CoarseStream`: fed its own greedy tokens it agrees everywhere; fed other
+/// tokens it appends them and counts only the steps whose own choice matched.
+@Suite struct CoarseTeacherForcingTests {
+    @Test func forcingOwnTokensAgreesEverywhereAndOtherTokensAreAppended() throws {
+        let generator = try LiveGenerationTests.demo.get()
+        let c = LiveGenerationTests.greedyConfiguration(generator.configuration)
+        let semantic = Array(LiveGenerationTests.semantic.prefix(100))
+        var random = SeededRandomGenerator(seed: 5)
+        let own = try CoarseGeneration.generate(model: generator.models.coarse, semantic: semantic, history: nil, configuration: c, generator: &random)
+        func forced(_ teacher: [Int]) throws -> CoarseStream {
+            var stream = CoarseStream(model: generator.models.coarse, history: nil, configuration: c, generator: SeededRandomGenerator(seed: 5))
+            stream.teacherTokens = teacher
+            while !stream.isFinished(semantic: semantic, semanticFinished: true) {
+                try stream.runWindow(semantic: semantic, semanticFinished: true)
+            }
+            return stream
+        }
+        let same = try forced(own)
+        #expect(same.tokens == own && same.teacherMatches == own.count)
+        // Swap the codes of every even step for another code of the same codebook.
+        let s = c.semantic.vocabularySize, size = c.codebookSize
+        let other = own.enumerated().map { i, t in i % 2 == 0 ? s + (t - s + 1) % size : t }
+        let swapped = try forced(other)
+        #expect(swapped.tokens == other)
+        #expect(swapped.teacherMatches <= own.count / 2)
+    }
+}

@@ -16,8 +16,8 @@ import Testing
     @Test func exactAgainstExactIsIdentical() throws {
         let q = try GenerationModeQuality.measure(model: try Self.model.get(), mode: .exact, prompts: ["Hello, my dog is cute."],
                                                   maxSemanticTokens: 60)
-        #expect(q.semanticAgreement == 1 && q.coarseAgreement == 1 && q.fineAgreement == 1)
-        #expect(q.waveformSNR == .infinity)
+        #expect(q.semanticAgreement == 1 && q.coarseAgreement == 1 && q.coarseFreeRunningAgreement == 1 && q.fineAgreement == 1)
+        #expect(q.waveformSNR == .infinity && q.fineOnlySNR == .infinity)
         #expect(q.candidateCoarsePrefills == q.exactCoarsePrefills)
         #expect(q.settings == nil)
     }
@@ -26,15 +26,15 @@ import Testing
         let q = try GenerationModeQuality.measure(model: try Self.model.get(), mode: .live, prompts: ["Hello, my dog is cute."],
                                                   maxSemanticTokens: 200)
         #expect(q.semanticAgreement == 1)  // live mode takes no semantic shortcut
-        #expect((0...1).contains(q.coarseAgreement) && (0...1).contains(q.fineAgreement))
-        #expect(!q.waveformSNR.isNaN)
+        #expect((0...1).contains(q.coarseAgreement) && (0...1).contains(q.coarseFreeRunningAgreement) && (0...1).contains(q.fineAgreement))
+        #expect(!q.waveformSNR.isNaN && q.fineOnlySNR.isFinite)
         #expect(q.exactCoarsePrefills == q.coarseWindows && q.coarseWindows == 10)  // 200 semantic → 600 coarse tokens
         #expect(q.candidateCoarsePrefills < q.exactCoarsePrefills)
         #expect(q.candidateFinePassesPerFrame == 2)
         let lines = q.reportLines
         let keys = lines.compactMap { $0.split(separator: ":").first.map(String.init) }
-        #expect(keys == ["mode", "settings", "agreement semantic", "agreement coarse", "agreement fine", "waveform snr",
-                         "coarse prefills", "fine passes per frame"])
+        #expect(keys == ["mode", "settings", "agreement semantic", "agreement coarse", "agreement coarse free-running", "agreement fine", "waveform snr",
+                         "waveform snr fine only", "coarse prefills", "fine passes per frame"])
         #expect(lines[0] == "mode: live vs exact")
         #expect(lines[1].contains("coarse_history 270") && lines[1].contains("fine_chunk 64"))
     }

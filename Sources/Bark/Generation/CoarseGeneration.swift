@@ -110,6 +110,10 @@ public struct CoarseStream: Sendable {
     var workspace = TransformerWorkspace()
     /// Live mode: what the cache holds, or nil when the next window must prefill.
     var continuation: LiveCoarseContinuation?
+    /// Teacher forcing (quality measurement): when set, step `i` appends `teacherTokens[i]` instead
+    /// of its own choice, and `teacherMatches` counts the steps whose own choice was the same.
+    public var teacherTokens: [Int]?
+    public internal(set) var teacherMatches = 0
 
     public init(model: BarkCausalModel, history: CoarseGeneration.History?,
                 configuration c: BarkGenerationConfiguration, generator: SeededRandomGenerator,
@@ -189,8 +193,7 @@ public struct CoarseStream: Sendable {
         timings.coarseWindows += 1
         timings.coarsePrefillPasses += 1
         for step in 0..<steps {
-            let token = sampler.choose(logits: workspace.logits, allowed: step % 2 == 0 ? evenAllowed : oddAllowed,
-                                       using: &generator)
+            let token = chooseOrForce(step: step)
             tokens.append(token)
             progress?(GenerationProgress(stage: .coarse, completed: tokens.count, total: total))
             if step + 1 < steps {
@@ -200,6 +203,15 @@ public struct CoarseStream: Sendable {
     }
 
     /// First semantic index (into history + output) of the next window's context.
+    /// The sampler's choice for `step` of a window, or the teacher's token (counting agreement).
+    mutating func chooseOrForce(step: Int) -> Int {
+        let chosen = sampler.choose(logits: workspace.logits, allowed: step % 2 == 0 ? evenAllowed : oddAllowed, using: &generator)
+        guard let teacherTokens, tokens.count < teacherTokens.count else { return chosen }
+        let forced = teacherTokens[tokens.count]
+        if forced == chosen { teacherMatches += 1 }
+        return forced
+    }
+
     func contextStart() -> Int {
         let ratio = configuration.semanticToCoarseRatio
         let maxSemanticHistory = Int((Double(configuration.coarse.maxHistory) / ratio).rounded(.down))

@@ -85,7 +85,7 @@ extension CoarseStream {
         }
         timings.coarseWindows += 1
         for step in 0..<steps {
-            let token = sampler.choose(logits: workspace.logits, allowed: step % 2 == 0 ? evenAllowed : oddAllowed, using: &generator)
+            let token = chooseOrForce(step: step)
             tokens.append(token)
             progress?(GenerationProgress(stage: .coarse, completed: tokens.count, total: total))
             if step + 1 < steps {

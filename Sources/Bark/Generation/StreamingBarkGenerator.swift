@@ -6,7 +6,9 @@ import Foundation
 /// Schedule: always do the most downstream work that is ready — a fine window, else a coarse
 /// window whose semantic context exists (`CoarseStream`), else one semantic step. Semantic and
 /// coarse tokens are identical to offline generation with the same seed (each stage draws from
-/// its own random stream); fine tokens are identical in `FineStreamingMode.exact`.
+/// its own random stream); fine tokens are identical in `FineStreamingMode.exact`. With
+/// `coarseLive` (`GenerationMode.live`) the coarse stage continues its KV cache across windows:
+/// its tokens then equal `LiveGeneration`'s, not exact mode's.
 ///
 /// Thread safety: call `run` from one thread (the generation thread); `emit` is called on it.
 public struct StreamingBarkGenerator: Sendable {

@@ -26,7 +26,9 @@ extension EnginePreset {
     public enum GenerationMode: String, Sendable, CaseIterable {
         /// Sampling as `speak` does it (`Bark.GenerationMode.exact`).
         case exact
-        /// The real-time shortcuts (`Bark.GenerationMode.live`, `LiveGenerationSettings`).
+        /// The real-time shortcuts (`Bark.GenerationMode.live`, `LiveGenerationSettings`): the
+        /// coarse KV cache continued across windows, and the live fine windows in place of
+        /// `fine_mode` (`--chunk`, `--lookahead`, `--context` still apply).
         case live
     }
 }
