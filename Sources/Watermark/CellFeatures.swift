@@ -49,8 +49,8 @@ struct CellFeatures {
     }
 
     /// Whitens the log powers (each cell minus the mean of its neighbours in time and frequency,
-    /// 2–4 of them), weights cells by their level above the band's noise floor (the 10th
-    /// percentile of the band), clips at 2σ, and folds the cells onto the period:
+    /// 2–4 of them), weights cells by the level of their time neighbours above the band's noise
+    /// floor (the 10th percentile of the band), clips at 2σ, and folds the cells onto the period:
     /// `period × bandCount` sums, or nil when no cell carries signal.
     mutating func foldedWhitened() -> [Double]? {
         let bands = WatermarkLayout.bandCount
@@ -58,14 +58,26 @@ struct CellFeatures {
         var logs = [Double](repeating: 0, count: power.count)
         var weights = [Double](repeating: 0, count: power.count)
         var column = [Double](repeating: 0, count: cells)
+        var floors = [Double](repeating: 0, count: bands)
         for b in 0..<bands {
             for j in 0..<cells { column[j] = power[j * bands + b] }
             column.sort()
-            let floor = column[cells / 10]
-            for j in 0..<cells {
-                let p = power[j * bands + b]
-                logs[j * bands + b] = log(max(p, 1e-20))
-                weights[j * bands + b] = p > 0 ? min(1, max(0, 1 - floor / p)) : 0
+            floors[b] = column[cells / 10]
+            for j in 0..<cells { logs[j * bands + b] = log(max(power[j * bands + b], 1e-20)) }
+        }
+        // A cell's weight is how far its time neighbours in the band (not the cell itself, whose
+        // own power carries the mark and the host's random fluctuation: weighting by it favoured
+        // the cells the host made loud and lost two thirds of the score on noise) stand above the
+        // band's floor.
+        for j in 0..<cells {
+            for b in 0..<bands {
+                let i = j * bands + b
+                var sum = 0.0
+                var count = 0.0
+                if j > 0 { sum += power[i - bands]; count += 1 }
+                if j < cells - 1 { sum += power[i + bands]; count += 1 }
+                let level = sum / count
+                weights[i] = power[i] > 0 && level > 0 ? min(1, max(0, 1 - floors[b] / level)) : 0
             }
         }
         whitened = [Double](repeating: 0, count: power.count)

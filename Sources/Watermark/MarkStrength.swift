@@ -2,15 +2,24 @@ import Foundation
 
 /// How strongly one STFT frame is marked, band by band: the relative magnitude change `a_b` of
 /// each band, so that the mark's energy `Σ a_b²·E_b` is exactly `energyBudget` of the frame's
-/// energy (the SI-SNR is the same whatever the signal) and shared by the rule
-/// `a_b = s·E_b^(−strengthExponent)` (E_b: the band's energy in the frame), with no band above
-/// `maxGain`. Bands the cap holds back leave their share to the others (water-filling: `s` is
+/// energy (E_b: the band's energy in the frame; the SI-SNR is the same whatever the signal) and
+/// shared by the rule `a_b = s·Ē_b^(−strengthExponent)`, with no band above `maxGain`. Ē_b is the
+/// band's energy smoothed over past frames (`envelopeSmoothing`, about 40 ms), so the shares follow
+/// the signal's spectral envelope, not the random dips of single frames of noise-like audio (which
+/// the detector's noise-floor weighting would discount). Bands the cap holds back leave their share to the others (water-filling: `s` is
 /// solved again over the uncapped bands until no further band reaches the cap, at most
 /// `bandCount` rounds). Silent bands get nothing; when every band is capped the mark stays below
 /// the budget.
 ///
+/// State: the smoothed band energies, updated once per frame, so a stream's strengths depend only
+/// on its samples, not on how they were chunked.
+///
 /// Thread safety: a value; each embedder owns one and uses it on its own thread.
 struct MarkStrength {
+    /// Weight of the newest frame in the smoothed band energies (time constant about 4 frames).
+    static let envelopeSmoothing: Float = 0.25
+    /// Per band: the smoothed energy Ē_b (0 until the band first holds energy).
+    private var envelope = [Float](repeating: 0, count: WatermarkLayout.bandCount)
     private var capped = [Bool](repeating: false, count: WatermarkLayout.bandCount)
     /// Per band: E_b^(−strengthExponent), 0 for silent bands.
     private var shape = [Float](repeating: 0, count: WatermarkLayout.bandCount)
@@ -24,7 +33,9 @@ struct MarkStrength {
         for b in 0..<bands {
             capped[b] = false
             strengths[b] = 0
-            shape[b] = bandEnergies[b] > 0 ? pow(bandEnergies[b], -WatermarkLayout.strengthExponent) : 0
+            let smoothing = envelope[b] > 0 ? Self.envelopeSmoothing : 1
+            envelope[b] += smoothing * (bandEnergies[b] - envelope[b])
+            shape[b] = bandEnergies[b] > 0 && envelope[b] > 0 ? pow(envelope[b], -WatermarkLayout.strengthExponent) : 0
         }
         let budget = WatermarkLayout.energyBudget * frameEnergy
         guard budget > 0 else { return }

@@ -6,7 +6,7 @@ import Foundation
 /// The detector measures log band powers on the embedder's cell grid (`WatermarkLayout`: 54
 /// bands, cells of one STFT frame), whitens them (each cell minus the mean of its neighbours in
 /// time and frequency, which removes the speech envelope but not the cell-to-cell mark), weights
-/// each cell by how far it stands above its band's noise floor, clips outliers at 2σ, folds the
+/// each cell by how far its time neighbours stand above its band's noise floor, clips outliers at 2σ, folds the
 /// cells onto the 48-cell period and correlates them with the key's sync signs. For any fixed
 /// signal and a random key, that correlation is a Rademacher sum normalized by its own standard
 /// deviation: on unmarked audio it is about N(0, 1) whatever the audio is, and Hoeffding's
