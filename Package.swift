@@ -83,7 +83,7 @@ let package = Package(
         ]),
         .executableTarget(name: "omnibark", dependencies: [
             "OmniBark", "Bark", "Audio", "Streaming", "Checkpoints", "Tensors", "Guardrails", "Modalities", "NetworkStreaming", "Watermark",
-            "LiveControl",
+            "LiveControl", "Encodec",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

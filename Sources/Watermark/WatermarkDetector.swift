@@ -3,18 +3,19 @@ import Foundation
 
 /// Finds the mark of one key in a signal, with no reference to the original.
 ///
-/// The detector measures log band powers on the embedder's frame grid, whitens them (each cell
-/// minus the mean of its four neighbours in time and frequency, which removes the speech envelope
-/// but not the cell-to-cell mark), weights each cell by how far it stands above its band's noise
-/// floor, clips outliers at 2σ, folds the cells onto the 48-frame period and correlates them with
-/// the key's sync signs. For any fixed signal and a random key, that correlation is a Rademacher
-/// sum normalized by its own standard deviation: on unmarked audio it is about N(0, 1) whatever
-/// the audio is, and Hoeffding's inequality bounds its tail by exp(−z²/2) exactly. The search covers every frame phase (48), two sub-hop offsets and 25 speed factors
-/// (0.94–1.06 in steps of 0.005: crops, resampling and speed changes), 2,400 alignments per
-/// search; the false-alarm probability is exp(−z²/2) of the best score z times the alignments of
-/// all searches (a union bound; long signals are also searched in windows, see `detect`), so it
-/// never understates the chance of a false alarm. With one search, detection (≤ 1e-3) needs
-/// z ≥ 5.42.
+/// The detector measures log band powers on the embedder's cell grid (`WatermarkLayout`: 54
+/// bands, cells of one STFT frame), whitens them (each cell minus the mean of its neighbours in
+/// time and frequency, which removes the speech envelope but not the cell-to-cell mark), weights
+/// each cell by how far its time neighbours stand above its band's noise floor, clips outliers at 2σ, folds the
+/// cells onto the 48-cell period and correlates them with the key's sync signs. For any fixed
+/// signal and a random key, that correlation is a Rademacher sum normalized by its own standard
+/// deviation: on unmarked audio it is about N(0, 1) whatever the audio is, and Hoeffding's
+/// inequality bounds its tail by exp(−z²/2) exactly. The search covers every cell phase (48),
+/// two offsets within a cell (every 128 samples) and 25 speed factors (0.94–1.06 in steps of
+/// 0.005: crops, resampling and speed changes), 2,400 alignments per search; the false-alarm
+/// probability is exp(−z²/2) of the best score z times the alignments of all searches (a union
+/// bound; long signals are also searched in windows, see `detect`), so it never understates the
+/// chance of a false alarm. With one search, detection (≤ 1e-3) needs z ≥ 5.42.
 /// At the best alignment the payload cells give the 24 coded bits; the payload is reported when
 /// their CRC matches.
 ///
@@ -30,9 +31,9 @@ public struct WatermarkDetector: Sendable {
     public static let minimumDuration = 0.5
 
     private let pattern: WatermarkPattern
-    /// Per cell: the sync sign, 0 on payload cells and on the border bands (never whitened).
+    /// Per cell: the sync sign, 0 on payload cells.
     private let syncSigns: [Double]
-    /// Per cell: 1 on sync cells off the border bands, else 0.
+    /// Per cell: 1 on sync cells, else 0.
     private let syncMask: [Double]
     public let speeds: [Double]
     public let threshold: Double
@@ -42,18 +43,17 @@ public struct WatermarkDetector: Sendable {
     ///   - threshold: the largest false-alarm probability still reported as detected.
     public init(key: WatermarkKey, speeds: [Double] = defaultSpeeds, threshold: Double = defaultThreshold) {
         pattern = WatermarkPattern(key: key)
-        let bands = WatermarkLayout.bandCount
-        let pattern = pattern
-        syncMask = (0..<WatermarkLayout.cellCount).map { cell in
-            pattern.roles[cell] < 0 && cell % bands != 0 && cell % bands != bands - 1 ? 1 : 0
-        }
+        syncMask = pattern.roles.map { $0 < 0 ? 1 : 0 }
         syncSigns = zip(syncMask, pattern.signs).map { $0 * Double($1) }
         self.speeds = speeds.isEmpty ? [1] : speeds.map { min(2, max(0.5, $0)) }
         self.threshold = threshold
     }
 
-    /// Alignments tried per signal (speeds × 2 sub-hop offsets × 48 phases).
-    public var alignmentCount: Int { speeds.count * 2 * WatermarkLayout.period }
+    /// Alignments tried per signal (speeds × sub-cell offsets × cell phases).
+    public var alignmentCount: Int { speeds.count * Self.offsetsPerCell * WatermarkLayout.period }
+
+    /// Offsets searched within one cell: every half hop (128 samples).
+    static var offsetsPerCell: Int { WatermarkLayout.framesPerCell * WatermarkLayout.hop / FineSpectrogram.hop }
 
     /// Looks for the mark in mono `samples` at `sampleRate` Hz (resampled to 24 kHz first).
     ///
@@ -127,7 +127,7 @@ public struct WatermarkDetector: Sendable {
         var best: (score: Double, speed: Double, offset: Double, phase: Int)?
         var features = CellFeatures()
         for speed in speeds {
-            for offset in [0, 1 / speed] {
+            for offset in (0..<Self.offsetsPerCell).map({ Double($0) / speed }) {
                 features.measure(spectrogram, speed: speed, offset: offset)
                 guard let folded = features.foldedWhitened() else { continue }
                 let squares = folded.map { $0 * $0 }
@@ -146,7 +146,7 @@ public struct WatermarkDetector: Sendable {
     }
 
     /// Normalized correlation of the folded cells with the sync signs when detector cell phase c
-    /// is embedder phase (c + phase) mod 48.
+    /// is embedder cell phase (c + phase) mod `WatermarkLayout.period`.
     private func syncScore(_ folded: [Double], squares: [Double], phase: Int) -> Double? {
         let bands = WatermarkLayout.bandCount
         var correlation = 0.0
@@ -176,7 +176,7 @@ public struct WatermarkDetector: Sendable {
         var sums = [Double](repeating: 0, count: WatermarkPayload.codedBitCount)
         for c in 0..<WatermarkLayout.period {
             let row = ((c + phase) % WatermarkLayout.period) * bands
-            for b in 1..<bands - 1 where pattern.roles[row + b] >= 0 {
+            for b in 0..<bands where pattern.roles[row + b] >= 0 {
                 sums[Int(pattern.roles[row + b])] += Double(pattern.signs[row + b]) * folded[c * bands + b]
             }
         }

@@ -1,11 +1,15 @@
+import Foundation
+
 /// Embeds the keyed mark into a 24 kHz mono stream, causally and statefully: the output is
 /// bit-identical whatever the chunking of the same input (`process` any split, then `finish`).
 ///
 /// Per STFT frame (512 samples, hop 256, sqrt-Hann analysis and synthesis) the magnitudes of the
-/// 108 bins from 984 Hz to 6.05 kHz are scaled by `1 + a·g`, where `g = ±1` is the pattern's gain
-/// for the frame's phase (frame index mod 48) and the bin's band, and
-/// `a = min(0.35, √(budget · E_frame / E_band))`: the mark follows the signal's energy (none in
-/// silence) and its energy in any frame stays ≤ −29 dB of that frame's. Phases are untouched.
+/// bins of each band of `WatermarkLayout` (54 bands of 94 Hz, 984 Hz – 6.05 kHz) are scaled by
+/// `1 + a_b·g`, where `g = ±1` is the pattern's gain for the frame's cell phase (frame index mod 48)
+/// and band b, and `a_b` comes from `MarkStrength`: about `E_b^(−¾)` (E_b: the band's energy in
+/// the frame), at most 0.5, scaled so that the mark's energy is −28.5 dB of the frame's. The mark
+/// follows the signal (none in silence) and puts its largest relative changes where the signal is
+/// weak. Phases are untouched.
 ///
 /// Latency: 256 samples (one hop) plus up to one hop of buffering. Cost: one 512-point complex
 /// FFT pair per hop (about 94 per second of audio).
@@ -29,6 +33,11 @@ public final class WatermarkEmbedder {
     private var discard = WatermarkLayout.hop
     private var real = [Float](repeating: 0, count: WatermarkLayout.frameLength)
     private var imaginary = [Float](repeating: 0, count: WatermarkLayout.frameLength)
+    /// Per band: its energy in the current frame (FFT power units).
+    private var bandEnergies = [Float](repeating: 0, count: WatermarkLayout.bandCount)
+    /// Per band: its relative change in the current frame.
+    private var strengths = [Float](repeating: 0, count: WatermarkLayout.bandCount)
+    private var strength = MarkStrength()
 
     public init(settings: WatermarkSettings) {
         gains = WatermarkPattern(key: settings.key).gains(for: settings.payload)
@@ -111,23 +120,24 @@ public final class WatermarkEmbedder {
     /// Forward FFT, gains on the marked bins, inverse FFT (result in `real`).
     private func mark(real: UnsafeMutablePointer<Float>, imaginary: UnsafeMutablePointer<Float>) {
         let length = WatermarkLayout.frameLength
+        let edges = WatermarkLayout.bandEdges
         fft.transform(real: real, imaginary: imaginary, inverse: false)
         var frameEnergy: Float = 0
         for k in 0...length / 2 { frameEnergy += real[k] * real[k] + imaginary[k] * imaginary[k] }
-        var bandEnergy: Float = 0
-        for k in WatermarkLayout.firstBin..<WatermarkLayout.endBin { bandEnergy += real[k] * real[k] + imaginary[k] * imaginary[k] }
-        if bandEnergy > 0 {
-            let strength = min(WatermarkLayout.maxGain, (WatermarkLayout.energyBudget * frameEnergy / bandEnergy).squareRoot())
-            let row = (frameIndex % WatermarkLayout.period) * WatermarkLayout.bandCount
-            for band in 0..<WatermarkLayout.bandCount {
-                let gain = 1 + strength * gains[row + band]
-                let first = WatermarkLayout.firstBin + band * WatermarkLayout.binsPerBand
-                for k in first..<first + WatermarkLayout.binsPerBand {
-                    real[k] *= gain
-                    imaginary[k] *= gain
-                    real[length - k] *= gain
-                    imaginary[length - k] *= gain
-                }
+        for band in 0..<WatermarkLayout.bandCount {
+            var energy: Float = 0
+            for k in edges[band]..<edges[band + 1] { energy += real[k] * real[k] + imaginary[k] * imaginary[k] }
+            bandEnergies[band] = energy
+        }
+        strength.allocate(bandEnergies: bandEnergies, frameEnergy: frameEnergy, strengths: &strengths)
+        let row = (frameIndex / WatermarkLayout.framesPerCell % WatermarkLayout.period) * WatermarkLayout.bandCount
+        for band in 0..<WatermarkLayout.bandCount where strengths[band] > 0 {
+            let gain = 1 + strengths[band] * gains[row + band]
+            for k in edges[band]..<edges[band + 1] {
+                real[k] *= gain
+                imaginary[k] *= gain
+                real[length - k] *= gain
+                imaginary[length - k] *= gain
             }
         }
         fft.transform(real: real, imaginary: imaginary, inverse: true)

@@ -1,7 +1,8 @@
-/// The keyed pattern of one key: for every cell (frame phase 0..<48, band 0..<54) a sign ±1 and a
-/// role. Two thirds of the cells (chosen by the key) are *sync* cells, whose sign alone is the
-/// mark the detector looks for; the other third carry the payload: each belongs to one of the 24
-/// coded bits (36 cells per bit per period) and its sign is flipped when that bit is 0.
+/// The keyed pattern of one key: for every cell (cell phase 0..<`WatermarkLayout.period`, band
+/// 0..<`WatermarkLayout.bandCount`) a sign ±1 and a role. Two thirds of the cells (chosen by the
+/// key) are *sync* cells, whose sign alone is the mark the detector looks for; the other third
+/// carry the payload: each belongs to one of the 24 coded bits (36 cells per bit per period)
+/// and its sign is flipped when that bit is 0.
 ///
 /// Thread safety: immutable; share freely.
 struct WatermarkPattern: Sendable {
@@ -11,7 +12,7 @@ struct WatermarkPattern: Sendable {
     let roles: [Int8]
 
     init(key: WatermarkKey) {
-        var generator = KeyedGenerator(key: key.bytes, domain: 0x5741_544D_4152_4B31)  // "WATMARK1"
+        var generator = KeyedGenerator(key: key.bytes, domain: 0x5741_544D_4152_4B32)  // "WATMARK2" (version 2: water-filled strengths)
         let count = WatermarkLayout.cellCount
         signs = (0..<count).map { _ in generator.next() & 1 == 0 ? 1 : -1 }
         var order = Array(0..<count)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Audio
 import Foundation
 import NetworkStreaming
+import OmniBark
 import Watermark
 
 /// `omnibark watermark eval`: the robustness table of the README.
@@ -15,12 +16,12 @@ struct WatermarkEvalCommand: ParsableCommand {
         attack (ffmpeg: Opus 32/64, MP3 64, AAC 64 kbit/s; sox: resampling to 16/48 kHz, high-pass \
         1.5 kHz, low-pass 4 kHz, speed ×1.05; white noise at 20 dB SNR, gain ±6 dB, mixing at −10 dB; \
         the serve path: our Ogg Opus encoder at serve's 48 kbit/s, decoded by ffmpeg) on marked and \
-        unmarked audio, and detects the mark in random 3 s excerpts. The default is 10,000 unmarked \
-        excerpts of unedited audio plus 200 marked and 200 unmarked per attack (about 5–10 minutes \
-        on two cores). Needs espeak-ng, sox and ffmpeg (flite optional). Prints a Markdown table.
-
-        The EnCodec round trip of issue 14 is not run: the repository has only random-weight codecs, \
-        whose output says nothing about a trained codec.
+        unmarked audio, and detects the mark in random 3 s excerpts. The EnCodec round trip (encode, \
+        quantize to 6 kbit/s, decode) uses the codec of --encodec-model, by default the random-weight \
+        demo model's (written to the work directory), whose result says nothing about a trained \
+        codec. The default is 10,000 unmarked excerpts of unedited audio plus 200 marked and 200 \
+        unmarked per attack (about 25 minutes on two busy cores). Needs espeak-ng, sox and ffmpeg \
+        (flite optional). Prints a Markdown table.
         """)
 
     @Option(help: "Marked (and unmarked) 3 s excerpts per attack.")
@@ -34,6 +35,9 @@ struct WatermarkEvalCommand: ParsableCommand {
 
     @Option(name: .customLong("extra-speech"), help: ArgumentHelp("More speech to mark (WAV; e.g. `omnibark speak --no-watermark` output); repeatable.", valueName: "file"))
     var extraSpeech: [String] = []
+
+    @Option(name: .customLong("encodec-model"), help: ArgumentHelp("Bark model directory whose EnCodec (24 kHz) does the round trip (default: the random-weight demo model, written under the work directory).", valueName: "dir"))
+    var encodecModel: String?
 
     @Option(help: "Detection threads.")
     var threads = 2
@@ -53,7 +57,8 @@ struct WatermarkEvalCommand: ParsableCommand {
         let speech = corpus.items.filter { $0.kind == .speech }
         let interference = speech.reversed().prefix(20).flatMap(\.samples)
             + corpus.items.filter { $0.kind == .music }.prefix(6).flatMap(\.samples)
-        let attacks = EvaluationAttack.standard(work: directory, interference: interference) + [Self.servePath(work: directory)]
+        let attacks = EvaluationAttack.standard(work: directory, interference: interference)
+            + [try encodecAttack(work: directory), Self.servePath(work: directory)]
         var settings = WatermarkEvaluation.Settings()
         settings.markedExcerpts = excerpts
         settings.unmarkedExcerpts = excerpts
@@ -62,7 +67,18 @@ struct WatermarkEvalCommand: ParsableCommand {
         settings.seed = seed
         let report = try WatermarkEvaluation.run(corpus: corpus, attacks: attacks, key: WatermarkKey.random(), settings: settings, log: log)
         print(report.markdown())
-        print("\nNot run: EnCodec round trip (only random-weight codecs in the repository).")
+    }
+
+    /// The EnCodec round trip with `--encodec-model`'s codec, or the demo model's (created in
+    /// `work/encodec-demo` when missing).
+    func encodecAttack(work: URL) throws -> EvaluationAttack {
+        if let encodecModel {
+            let directory = URL(fileURLWithPath: (encodecModel as NSString).expandingTildeInPath)
+            return try EncodecRoundTripAttack.make(codec: try SpeechModel(directory: directory).codec, codecName: directory.lastPathComponent)
+        }
+        let demo = work.appendingPathComponent("encodec-demo")
+        if !DemoModel.isDemo(directory: demo) { try DemoModel.create(at: demo, overwrite: true) }
+        return try EncodecRoundTripAttack.make(codec: try SpeechModel(directory: demo).codec, codecName: "random-weight demo codec")
     }
 
     /// The serve path's codec: our `OggOpusEncoder` with serve's defaults (48 kbit/s, 20 ms,
