@@ -28,9 +28,10 @@ import Streaming
 /// The sink takes the model's rate through `ResamplingSink.adapt` (the streaming path's one rate
 /// converter); the engine itself never resamples.
 ///
-/// Thread safety: the queue, the request records, the session conditioning and the statistics
-/// are guarded by one condition lock; the sink and the current utterance are used only by the
-/// generation thread (or, when the engine never started, by the one call that ends it).
+/// Thread safety: the queue, the request records, the session conditioning, the written-sample
+/// count and the statistics are guarded by one condition lock; the sink, the current utterance,
+/// the live events waiting for their step and the router are used only by the generation thread
+/// (or, when the engine never started, by the one call that ends it).
 public final class StreamingEngine: @unchecked Sendable {
     /// Request records kept for `status(of:)` after they end (the oldest are forgotten first).
     public static let finishedRecordsKept = 1024
