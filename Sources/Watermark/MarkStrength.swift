@@ -18,6 +18,8 @@ import Foundation
 struct MarkStrength {
     /// Weight of the newest frame in the smoothed band energies (time constant about 4 frames).
     static let envelopeSmoothing: Float = 0.25
+    /// Smallest band envelope, relative to the frame's loudest, that the shares tell apart (−80 dB).
+    static let shapeFloor: Float = 1e-8
     /// Per band: the smoothed energy Ē_b (0 until the band first holds energy).
     private var envelope = [Float](repeating: 0, count: WatermarkLayout.bandCount)
     private var capped = [Bool](repeating: false, count: WatermarkLayout.bandCount)
@@ -30,15 +32,22 @@ struct MarkStrength {
     mutating func allocate(bandEnergies: [Float], frameEnergy: Float, strengths: inout [Float]) {
         let bands = WatermarkLayout.bandCount
         let maxGain = WatermarkLayout.maxGain
+        var loudest: Float = 0
         for b in 0..<bands {
             capped[b] = false
             strengths[b] = 0
             let smoothing = envelope[b] > 0 ? Self.envelopeSmoothing : 1
             envelope[b] += smoothing * (bandEnergies[b] - envelope[b])
-            shape[b] = bandEnergies[b] > 0 && envelope[b] > 0 ? pow(envelope[b], -WatermarkLayout.strengthExponent) : 0
+            loudest = max(loudest, envelope[b])
         }
         let budget = WatermarkLayout.energyBudget * frameEnergy
-        guard budget > 0 else { return }
+        guard budget > 0, loudest > 0 else { return }
+        // Relative to the loudest band and floored, so the shapes stay ≤ 10⁶ and their squares
+        // finite in Float whatever the level (a near-silent frame could overflow them otherwise).
+        for b in 0..<bands {
+            shape[b] = bandEnergies[b] > 0 && envelope[b] > 0
+                ? pow(max(envelope[b] / loudest, Self.shapeFloor), -WatermarkLayout.strengthExponent) : 0
+        }
         for _ in 0...bands {
             var remaining = budget
             var weighted: Float = 0

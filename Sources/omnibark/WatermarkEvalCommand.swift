@@ -20,7 +20,7 @@ struct WatermarkEvalCommand: ParsableCommand {
         quantize to 6 kbit/s, decode) uses the codec of --encodec-model, by default the random-weight \
         demo model's (written to the work directory), whose result says nothing about a trained \
         codec. The default is 10,000 unmarked excerpts of unedited audio plus 200 marked and 200 \
-        unmarked per attack (about 25 minutes on two busy cores). Needs espeak-ng, sox and ffmpeg \
+        unmarked per attack (10–25 minutes on two shared cores). Needs espeak-ng, sox and ffmpeg \
         (flite optional). Prints a Markdown table.
         """)
 

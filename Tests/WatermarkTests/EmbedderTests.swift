@@ -44,6 +44,22 @@ struct EmbedderTests {
         #expect(snr > 60, "SI-SNR \(snr) dB")
     }
 
+    /// Band energies of faint audio reach Float's subnormal range: the strengths must neither
+    /// overflow nor vanish there.
+    @Test func faintAndFadingSignalsStayFiniteAndAreMarked() {
+        let noise = SyntheticAudio.noise(seconds: 1, seed: 5, pink: true)
+        let fade = noise.enumerated().map { index, x in x * Float(pow(10, -36 + 36 * Double(index) / Double(noise.count))) }
+        for (name, signal) in [("noise at 1e-20", noise.map { $0 * 1e-20 }), ("noise at 1e-36", noise.map { $0 * 1e-36 }),
+                               ("fade from -720 dB", fade)] {
+            let marked = WatermarkEmbedder.embed(signal, settings: Self.settings)
+            let finite = marked.allSatisfy { $0.isFinite }
+            #expect(finite, "\(name): non-finite output")
+        }
+        let faint = noise.map { $0 * 1e-20 }
+        let snr = SignalQuality.siSNR(reference: faint, estimate: WatermarkEmbedder.embed(faint, settings: Self.settings)) ?? 0
+        #expect(snr >= 29.5 && snr < 45, "faint noise is marked as loud noise is: SI-SNR \(snr) dB")
+    }
+
     @Test func markStaysThirtyDecibelsBelowTheSignal() {
         for (index, signal) in [SyntheticAudio.speechLike(seconds: 4, seed: 1), SyntheticAudio.noise(seconds: 4, seed: 2, pink: false),
                                 SyntheticAudio.tones(seconds: 4, seed: 3)].enumerated() {
