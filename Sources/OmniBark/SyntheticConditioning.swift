@@ -7,9 +7,7 @@ import Tensors
 /// ViT-B/32 vision tower and an adapter set sized for a speech model. Speed does not depend on
 /// weight values, so these measure what the real files would cost.
 extension OmniModel {
-    /// `speech` with random adapters (fusion layers spread over the semantic model, gates
-    /// `gate`) and a random CLIP ViT-B/32 tower, made in memory (the adapters through a
-    /// temporary file, removed again).
+    /// `speech` with random adapters (`OmniAdapters.synthetic`) and a random CLIP tower.
     /// `vision` nil: ViT-B/32 for a real-sized model, a tiny tower (hidden 32, 2 layers, 32×32
     /// images) for a model under 256 wide (the demo model), so tests stay fast.
     public static func synthetic(speech: SpeechModel, gate: Float = 0.5, vision visionConfiguration: CLIPVisionConfiguration? = nil,
@@ -18,17 +16,28 @@ extension OmniModel {
         let tiny = CLIPVisionConfiguration(hiddenSize: 32, intermediateSize: 64, numHiddenLayers: 2, numAttentionHeads: 2, imageSize: 32, patchSize: 16)
         let vision = try CLIPVisionTower.synthetic(configuration: visionConfiguration ?? (semantic.hiddenSize < 256 ? tiny : CLIPVisionConfiguration()),
                                                    seed: seed)
+        let adapters = try OmniAdapters.synthetic(for: speech, imageInputSize: vision.configuration.hiddenSize, gate: gate, seed: seed)
+        return try OmniModel(speech: speech, adapters: adapters, vision: vision)
+    }
+}
+
+extension OmniAdapters {
+    /// Random adapters for `speech`'s shapes: fusion after layers spread over the semantic model
+    /// (a quarter, half, three quarters of the depth and the last), gates `gate`, written to a
+    /// temporary file and loaded back (so the real loading path runs), the file removed again.
+    public static func synthetic(for speech: SpeechModel, imageInputSize: Int = 768, gate: Float = 0.5, seed: UInt64 = 3) throws -> OmniAdapters {
+        let semantic = speech.generator.models.semantic.configuration
         let layers = semantic.layers
         var c = AdapterConfiguration(hiddenSize: semantic.hiddenSize, heads: semantic.heads,
                                      fusionLayers: Array(Set([layers / 4, layers / 2, 3 * layers / 4, layers - 1])).sorted())
         c.audioInputSize = speech.codec.configuration.hiddenSize
-        c.imageInputSize = vision.configuration.hiddenSize
+        c.imageInputSize = imageInputSize
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("omnibark-synthetic-adapters-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("adapters.safetensors")
         try AdapterCheckpoint.write(AdapterCheckpoint.initialTensors(c, seed: seed, gate: gate), configuration: c, to: file)
-        return try OmniModel(speech: speech, adapters: try AdapterCheckpoint.load(contentsOf: file), vision: vision)
+        return try AdapterCheckpoint.load(contentsOf: file)
     }
 }
 

@@ -146,18 +146,24 @@ public struct CoarseStream: Sendable {
     public func nextWindowLength(semantic: [Int], semanticFinished: Bool) -> Int? {
         if live != nil { return liveNextWindowLength(semantic: semantic, semanticFinished: semanticFinished) }
         let c = configuration.coarse
-        let target = targetLength(semantic: semantic)
-        let steps: Int
-        if semanticFinished {
-            steps = min(c.windowLength, target - tokens.count)
-            guard steps > 0 else { return nil }
-        } else {
-            guard target >= tokens.count + c.windowLength else { return nil }
-            steps = c.windowLength
-            let start = contextStart()
-            guard (history?.semantic.count ?? 0) + semantic.count >= start + c.maxInputLength else { return nil }
+        guard let steps = windowSteps(semantic: semantic, semanticFinished: semanticFinished) else { return nil }
+        if !semanticFinished {
+            guard (history?.semantic.count ?? 0) + semantic.count >= contextStart() + c.maxInputLength else { return nil }
         }
         return steps
+    }
+
+    /// Tokens the next window generates once its semantic context exists: a full window while
+    /// the semantic stage runs (nil until its target allows one), what is left once it ended
+    /// (nil when nothing is). Shared by exact and live mode.
+    func windowSteps(semantic: [Int], semanticFinished: Bool) -> Int? {
+        let c = configuration.coarse
+        let target = targetLength(semantic: semantic)
+        if semanticFinished {
+            let steps = min(c.windowLength, target - tokens.count)
+            return steps > 0 ? steps : nil
+        }
+        return target >= tokens.count + c.windowLength ? c.windowLength : nil
     }
 
     /// Runs the next window (see `nextWindowLength`); does nothing if it cannot run yet.

@@ -16,15 +16,7 @@ extension CoarseStream {
     /// the semantic stage; one that must re-prefill needs the semantic context of its placement.
     func liveNextWindowLength(semantic: [Int], semanticFinished: Bool) -> Int? {
         let c = configuration.coarse
-        let target = targetLength(semantic: semantic)
-        let steps: Int
-        if semanticFinished {
-            steps = min(c.windowLength, target - tokens.count)
-            guard steps > 0 else { return nil }
-        } else {
-            guard target >= tokens.count + c.windowLength else { return nil }
-            steps = c.windowLength
-        }
+        guard let steps = windowSteps(semantic: semantic, semanticFinished: semanticFinished) else { return nil }
         if canContinue(steps: steps) || semanticFinished { return steps }
         let available = (history?.semantic.count ?? 0) + semantic.count
         return available >= liveContextStart() + c.maxInputLength ? steps : nil

@@ -1,6 +1,7 @@
 import Bark
 import Foundation
 import LiveControl
+import Modalities
 import Streaming
 
 /// A live run of the one engine into JACK, as `omnibark bench --live-seconds` measures it:
@@ -16,7 +17,7 @@ import Streaming
 /// With `settings.reference`, a JACK client plays a sine into `reference_in` and a
 /// `LiveReferenceWindow` encodes it; utterances are conditioned on its latest encoding.
 ///
-/// With either, the model gets adapters with random weights (`LiveBenchmarkAdapters`) so that
+/// With either, the model gets adapters with random weights (`OmniAdapters.synthetic`) so that
 /// events and reference audio go through the fusion path.
 public enum LiveEngineBenchmark {
     /// Runs the engine on `model` (plain Bark shapes; adapters are added as above).
@@ -35,7 +36,7 @@ public enum LiveEngineBenchmark {
 
         let steered = settings.events || settings.reference || settings.allModalities
         let omni = settings.allModalities ? try OmniModel.synthetic(speech: model)
-            : try OmniModel(speech: model, adapters: steered ? try LiveBenchmarkAdapters.make(for: model, in: work) : nil)
+            : try OmniModel(speech: model, adapters: steered ? try OmniAdapters.synthetic(for: model, seed: 11) : nil)
         // On its own server the engine takes the product's client name (ports omnibark:out_1,
         // omnibark:control_in, omnibark:reference_in); on a shared one it keeps out of the way.
         let sink = try JackAudioSink(configuration: JackSink.Configuration(
