@@ -144,6 +144,7 @@ extension StreamingEngine {
         var measuredCompute: Double = 0
         let sessionRate = condition.withLock { stats.realTimeFactor }
         var firstGenerated = true
+        var writtenBefore = 0
 
         /// Adds the computing time since the last mark (sink waits excluded).
         func account() {
@@ -199,7 +200,10 @@ extension StreamingEngine {
                     mark = DispatchTime.now().uptimeNanoseconds  // the sink's wait is not compute
                     if started { playbackStarted(item, lead: playback.leadSeconds ?? 0, context: &context) }
                     if routeChunk(&context, measured: measuredRate) { context.routerChanged = true }
-                    writtenSamplesAdd(samples.count, started: playback.started)
+                    // Only what reached the sink moves the output position (held audio has not).
+                    let written = playback.producedSamples - playback.pending.count
+                    condition.withLock { writtenSamples += written - writtenBefore }
+                    writtenBefore = written
                     if condition.withLock({ stopCurrent }) { throw Stopped() }
                 })
             context.semanticOffset += generation.semantic.count
@@ -234,10 +238,6 @@ extension StreamingEngine {
             }
             if let underrunsNow { lastPlayed = (item.id, underrunsNow) }
         }
-    }
-
-    private func writtenSamplesAdd(_ count: Int, started: Bool) {
-        condition.withLock { writtenSamples += count }
     }
 
     private func finishUtterance(_ item: QueueItem, context: UtteranceContext) {
