@@ -1,0 +1,7 @@
+"""OmniBark-tiny: a small model in Bark's exact topology, trained on speech that Debian's TTS engines
+synthesize, exported in the Hugging Face Bark layout the Swift engine loads.
+
+Modules: `sentences` (closed-vocabulary English grammar), `corpus` (manifest + synthesis), `audio`
+(WAV I/O and augmentations), `codec_train` (EnCodec-layout codec), `units` (semantic units),
+`bark_data` (Bark's training sequences), `gpt_train` (the three GPTs), `export` (the model directory),
+`evaluate` (word error rate and Fréchet distance)."""

@@ -1,0 +1,96 @@
+"""Semantic units of our own: k-means clusters of cepstral speech features at Bark's semantic rate
+(49.9 Hz), the role HuBERT units play in Bark. Cepstra (DCT of the log-mel spectrum, first 13
+coefficients, with deltas) keep the spectral envelope — what is said — and drop most of the pitch.
+
+    python -m omnitiny.units --manifest data/manifest.jsonl --out runs/units --clusters 256
+
+Writes `centroids.npy`, `normalization.npz` and `units.jsonl` (id → unit sequence, one line each)."""
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+from . import manifest
+from .audio import SAMPLE_RATE
+from .codec_train import _mel_matrix
+
+SEMANTIC_RATE_HZ = 49.9
+N_FFT = 1024
+HOP = 240  # 100 Hz analysis; each 49.9 Hz unit takes the nearest analysis frame
+N_MELS = 40
+N_CEPSTRA = 13
+
+
+def unit_count(n_samples: int) -> int:
+    """Units for an utterance of `n_samples` at 24 kHz: ⌊seconds · 49.9⌋."""
+    return int(n_samples / SAMPLE_RATE * SEMANTIC_RATE_HZ)
+
+
+def features(samples: np.ndarray) -> torch.Tensor:
+    """[unit_count, 26]: 13 cepstra and their deltas at 49.9 Hz."""
+    x = torch.from_numpy(samples.astype(np.float32) / 32768 if samples.dtype == np.int16 else samples)
+    spec = torch.stft(x, N_FFT, HOP, window=torch.hann_window(N_FFT), return_complex=True).abs() ** 2
+    logmel = torch.log(_mel_matrix(N_FFT, N_MELS) @ spec + 1e-6)  # [M, frames]
+    dct = torch.cos(torch.pi / N_MELS * (torch.arange(N_MELS) + 0.5).unsqueeze(0)
+                    * torch.arange(N_CEPSTRA).unsqueeze(1))  # [C, M]
+    cep = (dct @ logmel).t()  # [frames, C]
+    delta = torch.zeros_like(cep)
+    delta[1:-1] = (cep[2:] - cep[:-2]) / 2
+    full = torch.cat([cep, delta], dim=1)
+    n = unit_count(len(samples))
+    index = torch.clamp(torch.round(torch.arange(n) / SEMANTIC_RATE_HZ * SAMPLE_RATE / HOP).long(), max=full.shape[0] - 1)
+    return full[index]
+
+
+def kmeans(x: torch.Tensor, k: int, iterations: int, seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    centers = x[torch.randperm(x.shape[0], generator=g)[:k]].clone()
+    for it in range(iterations):
+        assign = assign_units(x, centers)
+        sums = torch.zeros_like(centers).index_add_(0, assign, x)
+        counts = torch.bincount(assign, minlength=k).float().unsqueeze(1)
+        empty = counts.squeeze(1) == 0
+        centers = torch.where(counts > 0, sums / counts.clamp(min=1), centers)
+        if empty.any():
+            centers[empty] = x[torch.randint(0, x.shape[0], (int(empty.sum()),), generator=g)]
+        print(f"units: k-means iteration {it + 1}/{iterations}", file=sys.stderr, flush=True)
+    return centers
+
+
+def assign_units(x: torch.Tensor, centers: torch.Tensor, chunk: int = 65536) -> torch.Tensor:
+    return torch.cat([torch.cdist(x[i:i + chunk], centers).argmin(dim=1) for i in range(0, x.shape[0], chunk)])
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--manifest", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--clusters", type=int, default=256)
+    p.add_argument("--iterations", type=int, default=15)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    os.makedirs(a.out, exist_ok=True)
+    items = manifest.read(a.manifest, "train") + manifest.read(a.manifest, "heldout")
+    feats = [features(s) for s in manifest.load_audio(items)]
+    train = torch.cat([f for f, i in zip(feats, items) if i["split"] == "train"])
+    mean, std = train.mean(0), train.std(0).clamp(min=1e-5)
+    centers = kmeans((train - mean) / std, a.clusters, a.iterations, a.seed)
+    np.save(os.path.join(a.out, "centroids.npy"), centers.numpy())
+    np.savez(os.path.join(a.out, "normalization.npz"), mean=mean.numpy(), std=std.numpy())
+    tmp = os.path.join(a.out, "units.jsonl.part")
+    with open(tmp, "w") as fh:
+        for item, f in zip(items, feats):
+            units = assign_units((f - mean) / std, centers).tolist()
+            fh.write(json.dumps({"id": item["id"], "units": units}) + "\n")
+    os.replace(tmp, os.path.join(a.out, "units.jsonl"))
+    print(f"units: {len(items)} utterances, {train.shape[0]} training frames, {a.clusters} clusters → {a.out}")
+
+
+if __name__ == "__main__":
+    main()
