@@ -44,15 +44,17 @@ FUZZ_TARGETS ?=
 fuzz: deps
 	SWIFT=$(SWIFT) scripts/fuzz.sh --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-# The main job: text → speech → WAV through every stage. With no model downloaded, it makes the
-# random-weight demo model (real Bark layout and constants; its output is noise, not speech).
+# The main job: text → speech → WAV through every stage. With no model named, it speaks with the
+# bundled OmniBark-tiny (models/omnibark-tiny: a small model trained by training/ on espeak-ng speech,
+# closed vocabulary of about 190 English words), so a fresh clone runs a trained model end to end;
+# models/omnibark-tiny/README.md says how intelligible it is.
 # With a real model: OMNIBARK_MODEL=~/models/bark-small make demo
-DEMO_MODEL ?= $(or $(OMNIBARK_MODEL),.build/demo-model)
+DEMO_MODEL ?= $(or $(OMNIBARK_MODEL),models/omnibark-tiny)
+DEMO_TEXT ?= $(if $(OMNIBARK_MODEL),Hello from OmniBark. This sentence went through every stage of Bark.,Anna saw the little red boat near the river today.)
 demo: release
-	@if [ ! -f "$(DEMO_MODEL)/config.json" ]; then .build/release/omnibark models create-demo --to "$(DEMO_MODEL)"; fi
 	.build/release/omnibark inspect "$(DEMO_MODEL)"
-	.build/release/omnibark speak --model "$(DEMO_MODEL)" --voice v2/$(if $(OMNIBARK_MODEL),en_speaker_6,demo_speaker_0) \
-		--seed 1 --out demo.wav "Hello from OmniBark. This sentence went through every stage of Bark."
+	.build/release/omnibark speak --model "$(DEMO_MODEL)" --voice v2/$(if $(OMNIBARK_MODEL),en_speaker_6,en_speaker_0) \
+		--seed 1 --out demo.wav "$(DEMO_TEXT)"
 	@ls -l demo.wav
 
 # Regenerates the parity fixtures (needs torch + transformers; see Tests/Fixtures/README.md).

@@ -1,14 +1,30 @@
 import Foundation
 
 /// Finds the model directory a command should use: `--model`, else `$OMNIBARK_MODEL`, else the
-/// default download location of `bark-small`.
+/// default download location of `bark-small` when it was pulled, else the bundled OmniBark-tiny.
 public enum ModelResolver {
     /// The model name looked for when nothing is given.
     public static let defaultModelName = "bark-small"
 
+    /// A resolved model directory and where it came from.
+    public struct Resolution: Sendable, Equatable {
+        public let url: URL
+        /// "--model", "$OMNIBARK_MODEL", "default location" or "bundled".
+        public let source: String
+        /// True when nothing was given or pulled and the bundled OmniBark-tiny is used.
+        public var isBundled: Bool { source == "bundled" }
+    }
+
     /// The directory to load, or a `ModelResolutionError` saying what is at the path and what is
     /// missing. Only checks for `config.json`; loading reports the other files.
     public static func resolve(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+        try resolution(explicit: explicit, environment: environment).url
+    }
+
+    /// `resolve`, saying where the directory came from. `bundled`: the bundled model's directory
+    /// (`BundledModel.directory()` unless a test passes another).
+    public static func resolution(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+                                  bundled: URL? = BundledModel.directory()) throws -> Resolution {
         let source: String
         let url: URL
         if let explicit {
@@ -16,7 +32,11 @@ public enum ModelResolver {
         } else if let fromEnvironment = environment["OMNIBARK_MODEL"], !fromEnvironment.isEmpty {
             (source, url) = ("$OMNIBARK_MODEL", URL(fileURLWithPath: (fromEnvironment as NSString).expandingTildeInPath))
         } else {
-            (source, url) = ("default location", ModelLocations.defaultDirectory(for: defaultModelName, environment: environment))
+            let pulled = ModelLocations.defaultDirectory(for: defaultModelName, environment: environment)
+            if !FileManager.default.fileExists(atPath: pulled.path), let bundled {
+                return Resolution(url: bundled, source: "bundled")
+            }
+            (source, url) = ("default location", pulled)
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
@@ -27,7 +47,7 @@ public enum ModelResolver {
             let entries = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
             throw ModelResolutionError.noConfiguration(path: url.path, source: source, entries: entries.filter { !$0.hasPrefix(".") }.sorted())
         }
-        return url
+        return Resolution(url: url, source: source)
     }
 }
 

@@ -18,8 +18,9 @@ struct SpeakCommand: ParsableCommand {
         sentence boundaries and spoken segment by segment with the same voice.
 
         The model is --model, else $OMNIBARK_MODEL, else ~/.cache/omnibark/models/bark-small \
-        (get it with `omnibark models pull bark-small`; `omnibark models create-demo` makes a \
-        random-weight model that runs the whole pipeline but speaks noise).
+        (get it with `omnibark models pull bark-small`), else the bundled OmniBark-tiny \
+        (models/omnibark-tiny: a small model trained on espeak-ng speech, closed vocabulary of \
+        about 190 English words; its README lists them and says how intelligible it is).
 
         Sampling follows the model's generation_config.json unless you override it: --greedy makes \
         every stage argmax (reproduces transformers' greedy output exactly); a stage temperature \

@@ -43,11 +43,15 @@ import TestSupport
         #expect(worst / scale <= 1e-4)
     }
 
+    /// A model that is named but absent fails with how to get one (with nothing named, the bundled
+    /// OmniBark-tiny speaks: `BundledModelTests`).
     @Test func missingModelExplainsHowToGetOne() throws {
         let home = try FixturePaths.temporaryDirectory("home")
         defer { try? FileManager.default.removeItem(at: home) }
-        let run = try omnibark(["speak", "hello"], environment: ["OMNIBARK_HOME": home.path, "OMNIBARK_MODEL": ""])
+        let absent = home.appendingPathComponent("models/never-pulled").path
+        let run = try omnibark(["speak", "hello"], environment: ["OMNIBARK_HOME": home.path, "OMNIBARK_MODEL": absent])
         #expect(run.status != 0)
+        #expect(run.stderr.contains("no Bark model found at \(absent) ($OMNIBARK_MODEL)"), "\(run.stderr)")
         #expect(run.stderr.contains("omnibark models pull bark-small"))
         #expect(run.stderr.contains("create-demo"))
     }

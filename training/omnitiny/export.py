@@ -84,6 +84,9 @@ def main(argv=None):
         json.dump(index, fh, indent=2)
     with open(os.path.join(tmp, "VOICES.json"), "w") as fh:
         json.dump(voices, fh, indent=2)
+    card = os.path.join(a.out, "README.md")
+    if os.path.exists(card):  # the model card is written by hand; keep it
+        shutil.copy(card, os.path.join(tmp, "README.md"))
     if os.path.exists(a.out):
         shutil.rmtree(a.out)
     os.replace(tmp, a.out)

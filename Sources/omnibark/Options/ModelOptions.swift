@@ -5,7 +5,7 @@ import Tensors
 
 /// `--model`, `--weights`, `--threads`: which model runs and how (shared by speak, live, serve).
 struct ModelOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Model directory (Hugging Face Bark layout). Default: $OMNIBARK_MODEL, else the pulled bark-small.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Model directory (Hugging Face Bark layout). Default: $OMNIBARK_MODEL, else the pulled bark-small, else the bundled OmniBark-tiny.", valueName: "dir"))
     var model: String?
 
     @Option(help: "Weight format of the transformers' linear layers, converted at load: f32 (reference), bf16, int8 or q4.")
@@ -26,8 +26,12 @@ struct ModelOptions: ParsableArguments {
         BLASThreads.set(count)
     }
 
-    /// The model directory (`ModelResolver`).
-    func directory() throws -> URL { try ModelResolver.resolve(explicit: model) }
+    /// The model directory (`ModelResolver`); says once when it is the bundled OmniBark-tiny.
+    func directory() throws -> URL {
+        let resolution = try ModelResolver.resolution(explicit: model)
+        if resolution.isBundled { ModelNotices.printOnce(BundledModel.notice(directory: resolution.url)) }
+        return resolution.url
+    }
 
     /// Loads the model in `format` (the flag, else `fallback`) and prints its notices.
     func load(directory: URL, fallback: WeightFormat = .f32) throws -> SpeechModel {
