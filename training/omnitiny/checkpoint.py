@@ -17,3 +17,33 @@ def load(path: str):
     if not os.path.exists(path):
         return None
     return torch.load(path, map_location="cpu", weights_only=False)
+
+
+class RunClock:
+    """When a resumable run saves and stops: every `interval_s` seconds, once `minutes` of wall time or
+    `max_steps` are reached, and at the next step after SIGTERM or Ctrl-C (so an interrupted run saves
+    first and loses nothing)."""
+
+    def __init__(self, minutes: float, max_steps: int, interval_s: float = 300):
+        import signal
+        import time
+        self._time = time.time
+        self.started = self.last_save = time.time()
+        self.minutes, self.max_steps, self.interval_s = minutes, max_steps, interval_s
+        self.interrupted = False
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._interrupt)
+
+    def _interrupt(self, signum, frame):
+        self.interrupted = True
+
+    def elapsed_minutes(self) -> float:
+        return (self._time() - self.started) / 60
+
+    def check(self, step: int):
+        """(save now, stop after saving) after `step` steps."""
+        done = self.interrupted or self.elapsed_minutes() >= self.minutes or step >= self.max_steps
+        save = done or self._time() - self.last_save > self.interval_s
+        if save:
+            self.last_save = self._time()
+        return save, done

@@ -6,11 +6,9 @@ carry most of the signal (Bark's coarse stage predicts only the first two). Resu
 """
 
 import argparse
-import math
 import os
 import random
 import sys
-import time
 
 import numpy as np
 import torch
@@ -143,8 +141,7 @@ def main(argv=None):
 
     mel_loss = MelLoss()
     n_q = len(rvq.books)
-    started = time.time()
-    last_save = started
+    clock = checkpoint.RunClock(a.minutes, a.max_steps)
     model.train()
     running = None
     while step < a.max_steps:
@@ -180,18 +177,16 @@ def main(argv=None):
         step += 1
         running = loss_mel.item() if running is None else 0.98 * running + 0.02 * loss_mel.item()
         if step % 50 == 0:
-            elapsed = time.time() - started
             # Encoder health: how much its output varies over time relative to its size (a
             # collapsed encoder gives the decoder nothing to work with).
             spread = float(z.detach().std(dim=2).mean() / z.detach().abs().mean().clamp(min=1e-8))
             print(f"codec step {step} mel {running:.3f} commit {float(commit.detach()):.4f} quantizers {use_q} "
                   f"encoder spread {spread:.3f} "
-                  f"{elapsed / 60:.1f} min", file=sys.stderr, flush=True)
-        done = (time.time() - started) / 60 >= a.minutes or step >= a.max_steps
-        if done or time.time() - last_save > 300:
+                  f"{clock.elapsed_minutes():.1f} min", file=sys.stderr, flush=True)
+        save, done = clock.check(step)
+        if save:
             checkpoint.save(ckpt_path, model=model.state_dict(), optimizer=opt.state_dict(), step=step,
                             sampler_rng=sampler.rng.getstate(), aug_rng=aug.get_state(), mel=running)
-            last_save = time.time()
         if done:
             break
     print(f"codec: stopped at step {step}, mel loss {running:.3f}; checkpoint {ckpt_path}")

@@ -9,7 +9,6 @@ import argparse
 import math
 import os
 import sys
-import time
 
 import numpy as np
 import torch
@@ -112,7 +111,7 @@ def main(argv=None):
     print(f"{a.stage}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters, "
           f"{len(records)} utterances", file=sys.stderr)
     loss_fn = LOSSES[a.stage]
-    started = last_save = time.time()
+    clock = checkpoint.RunClock(a.minutes, a.max_steps)
     running = None
     model.train()
     while step < a.max_steps:
@@ -129,13 +128,12 @@ def main(argv=None):
         step += 1
         running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
         if step % 25 == 0:
-            print(f"{a.stage} step {step} loss {running:.3f} lr {lr:.2e} {(time.time() - started) / 60:.1f} min",
+            print(f"{a.stage} step {step} loss {running:.3f} lr {lr:.2e} {clock.elapsed_minutes():.1f} min",
                   file=sys.stderr, flush=True)
-        done = (time.time() - started) / 60 >= a.minutes or step >= a.max_steps
-        if done or time.time() - last_save > 300:
+        save, done = clock.check(step)
+        if save:
             checkpoint.save(ckpt_path, model=model.state_dict(), optimizer=opt.state_dict(), step=step,
                             maker_rng=maker.rng.getstate(), sampler=sampler, loss=running)
-            last_save = time.time()
         if done:
             break
     print(f"{a.stage}: stopped at step {step}, loss {running:.3f}; checkpoint {ckpt_path}")
