@@ -193,5 +193,17 @@ def main(argv=None):
     print(f"corpus: {len(items)} items, {hours:.2f} h, manifest {os.path.join(a.out, 'manifest.jsonl')}")
 
 
+def cli():
+    """`main` with errors printed as one line naming what failed (no traceback)."""
+    try:
+        main()
+    except (RuntimeError, ValueError, OSError) as e:
+        sys.exit(f"corpus: error: {e}")
+    except subprocess.CalledProcessError as e:
+        detail = (e.stderr or b"").decode(errors="replace").strip().splitlines()
+        sys.exit(f"corpus: error: {' '.join(map(str, e.cmd))} failed (exit {e.returncode})"
+                 + (f": {detail[-1]}" if detail else ""))
+
+
 if __name__ == "__main__":
-    main()
+    cli()
