@@ -10,15 +10,17 @@ public enum BundledModel {
     /// Where the model lies inside the repository.
     public static let relativePath = "models/omnibark-tiny"
 
+    /// This file's path when it was compiled: `<repo>/Sources/OmniBark/BundledModel.swift`.
+    private static let compiledFrom = #filePath
+
     /// The bundled model's directory, or nil when it cannot be found. Looks beside and above the
-    /// running executable first (a binary in `<repo>/.build/<configuration>/` finds `<repo>/models/`),
-    /// then in the repository this file was compiled from.
-    public static func directory(executable: URL? = Bundle.main.executableURL,
-                                 sourceFile: String = #filePath) -> URL? {
+    /// running `executable` first (a binary in `<repo>/.build/<configuration>/` finds `<repo>/models/`),
+    /// then in the repository this file was compiled from (a binary copied elsewhere).
+    public static func directory(executable: URL? = Bundle.main.executableURL) -> URL? {
         var starts: [URL] = []
         if let executable { starts.append(executable.resolvingSymlinksInPath().deletingLastPathComponent()) }
         // Sources/OmniBark/BundledModel.swift → the repository root.
-        starts.append(URL(fileURLWithPath: sourceFile).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent())
+        starts.append(URL(fileURLWithPath: compiledFrom).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent())
         for start in starts {
             var candidate = start
             for _ in 0..<6 {

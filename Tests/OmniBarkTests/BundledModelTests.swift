@@ -44,6 +44,9 @@ import TestSupport
     @Test func theRepositoryShipsTheModel() throws {
         let directory = try #require(BundledModel.directory())
         #expect(directory.path.hasSuffix(BundledModel.relativePath))
+        // A binary copied out of the checkout still finds it (through the source path it was built from).
+        let elsewhere = URL(fileURLWithPath: "/usr/local/bin/omnibark")
+        #expect(BundledModel.directory(executable: elsewhere)?.standardizedFileURL == directory.standardizedFileURL)
         for name in ["config.json", "model.safetensors", "generation_config.json", "vocab.txt", "tokenizer_config.json",
                      "speaker_embeddings_path.json", "README.md"] {
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path), "\(name)")
