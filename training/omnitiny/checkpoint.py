@@ -2,6 +2,7 @@
 from its last checkpoint with the same optimizer state, step and random generators."""
 
 import os
+import sys
 
 import torch
 
@@ -17,6 +18,17 @@ def load(path: str):
     if not os.path.exists(path):
         return None
     return torch.load(path, map_location="cpu", weights_only=False)
+
+
+def resume(path: str, model, optimizer, name: str):
+    """Loads `model` and `optimizer` from the checkpoint at `path` if there is one and says so;
+    returns the whole saved state (for the run's own random generators) or None."""
+    state = load(path)
+    if state:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        print(f"{name}: resumed at step {state['step']} from {path}", file=sys.stderr)
+    return state
 
 
 class RunClock:

@@ -129,15 +129,12 @@ def main(argv=None):
     params = [p for n, p in model.named_parameters() if "quantizer" not in n]
     opt = torch.optim.AdamW(params, lr=a.lr, betas=(0.8, 0.99))
     aug = torch.Generator().manual_seed(a.seed)
-    state = checkpoint.load(ckpt_path)
+    state = checkpoint.resume(ckpt_path, model, opt, "codec")
     step = 0
     if state:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
         step = state["step"]
         sampler.rng.setstate(state["sampler_rng"])
         aug.set_state(state["aug_rng"])
-        print(f"codec: resumed at step {step}", file=sys.stderr)
 
     mel_loss = MelLoss()
     n_q = len(rvq.books)

@@ -99,15 +99,12 @@ def main(argv=None):
     model = build(a.stage, data["text_vocab_size"])
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
     ckpt_path = os.path.join(a.run, f"{a.stage}.pt")
-    state = checkpoint.load(ckpt_path)
+    state = checkpoint.resume(ckpt_path, model, opt, a.stage)
     step = 0
     if state:
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
         step = state["step"]
         maker.rng.setstate(state["maker_rng"])
         sampler = state["sampler"]
-        print(f"{a.stage}: resumed at step {step}", file=sys.stderr)
     print(f"{a.stage}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters, "
           f"{len(records)} utterances", file=sys.stderr)
     loss_fn = LOSSES[a.stage]
