@@ -47,6 +47,13 @@ def main(argv=None):
     codec = torch.load(os.path.join(a.runs, "codec", "codec.pt"), map_location="cpu", weights_only=False)
     model.codec_model.load_state_dict(codec["model"])
     print(f"export: codec step {codec['step']}, mel loss {codec['mel']:.3f}", file=sys.stderr)
+    encoder_path = os.path.join(a.runs, "codec", "encoder.pt")
+    if os.path.exists(encoder_path):  # a mel-latent codec's encoder trains in its own run (melcodec_train)
+        encoder = torch.load(encoder_path, map_location="cpu", weights_only=False)
+        model.codec_model.encoder.load_state_dict(encoder["encoder"])
+        print(f"export: codec encoder step {encoder['step']}, regression loss {encoder['loss']:.3f}", file=sys.stderr)
+    elif codec.get("latent") == "mel":
+        sys.exit(f"export: {encoder_path} is missing: run melcodec_train --part encoder (the decoder run leaves the encoder untrained)")
     if a.dtype == "float16":
         model = model.half()
     tmp = a.out.rstrip("/") + ".part"

@@ -84,6 +84,8 @@ def main(argv=None):
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--decay-steps", type=int, default=4000, help="cosine decay horizon")
+    p.add_argument("--init", help="checkpoint whose model weights a new run starts from (fresh optimizer and "
+                                   "schedule), e.g. the same stage trained on another codec's codes")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
@@ -100,6 +102,9 @@ def main(argv=None):
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
     ckpt_path = os.path.join(a.run, f"{a.stage}.pt")
     state = checkpoint.resume(ckpt_path, model, opt, a.stage)
+    if not state and a.init:
+        model.load_state_dict(torch.load(a.init, map_location="cpu", weights_only=False)["model"])
+        print(f"{a.stage}: starts from the weights of {a.init}", file=sys.stderr)
     step = 0
     if state:
         step = state["step"]

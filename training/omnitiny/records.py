@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import torch
 
-from . import codec_model, manifest, vocabulary
+from . import codec_model, manifest, mel_latent, vocabulary
 
 
 def main(argv=None):
@@ -20,6 +20,10 @@ def main(argv=None):
     p.add_argument("--manifest", required=True)
     p.add_argument("--units", required=True, help="directory written by omnitiny.units")
     p.add_argument("--codec", help="codec checkpoint; without it the records have no codes (semantic stage only)")
+    p.add_argument("--codes", choices=["auto", "encoder", "mel"], default="auto",
+                   help="codes from the codec's encoder, or from the exact mel latent quantized with its codebooks "
+                        "(what a `melcodec_train` codec's encoder learns to approximate). auto (default): mel for a "
+                        "codec made by melcodec_train, else encoder")
     p.add_argument("--out", required=True)
     p.add_argument("--temperature", type=float, default=1.5, help="curriculum temperature over kinds")
     p.add_argument("--threads", type=int, default=1)
@@ -38,8 +42,12 @@ def main(argv=None):
     model = None
     if a.codec:
         model = codec_model.build()
-        model.load_state_dict(torch.load(a.codec, map_location="cpu", weights_only=False)["model"])
+        state = torch.load(a.codec, map_location="cpu", weights_only=False)
+        model.load_state_dict(state["model"])
         model.eval()
+        if a.codes == "auto":
+            a.codes = "mel" if state.get("latent") == "mel" else "encoder"
+        print(f"records: codes from the codec's {'mel latent' if a.codes == 'mel' else 'encoder'}", file=sys.stderr)
     hours = {}
     for item in items:
         if item["split"] == "train":
@@ -52,8 +60,13 @@ def main(argv=None):
     for n, (item, samples) in enumerate(zip(items, audio)):
         codes = None
         if model is not None:
-            codes = codec_model.encode(model, torch.from_numpy(samples.astype(np.float32) / 32768),
-                                       len(model.quantizer.layers)).numpy()
+            signal = torch.from_numpy(samples.astype(np.float32) / 32768)
+            if a.codes == "mel":
+                books = [layer.codebook.embed for layer in model.quantizer.layers]
+                with torch.no_grad():
+                    codes = mel_latent.quantize(books, mel_latent.log_mel(signal[None]), len(books))[1][:, 0].numpy()
+            else:
+                codes = codec_model.encode(model, signal, len(model.quantizer.layers)).numpy()
         records.append(dict(id=item["id"], split=item["split"], kind=item["kind"], voice=item["voice"],
                             text=item["text"], text_ids=vocabulary.encode(tok, item["text"]),
                             units=units[item["id"]], codes=codes,
