@@ -15,6 +15,7 @@ what the causal encoder can see and what the causal decoder needs to produce sam
 import torch
 
 from .codec_train import _mel_matrix
+from .kmeans import kmeans, nearest
 
 HOP = 320
 N_FFT = 1024
@@ -57,16 +58,7 @@ def kmeans_books(frames: torch.Tensor, n_books: int, size: int, iterations: int 
     gen = torch.Generator().manual_seed(seed)
     residual, books = frames, []
     for _ in range(n_books):
-        centers = residual[torch.randperm(residual.shape[0], generator=gen)[:size]].clone()
-        for _ in range(iterations):
-            assign = torch.cdist(residual, centers).argmin(dim=1)
-            sums = torch.zeros_like(centers).index_add_(0, assign, residual)
-            counts = torch.bincount(assign, minlength=size).float().unsqueeze(1)
-            # An empty cluster takes a random frame, so every code stays in use.
-            empty = counts.squeeze(1) == 0
-            centers = torch.where(counts > 0, sums / counts.clamp(min=1), centers)
-            if empty.any():
-                centers[empty] = residual[torch.randint(0, residual.shape[0], (int(empty.sum()),), generator=gen)]
+        centers = kmeans(residual, size, iterations, gen)
         books.append(centers)
-        residual = residual - centers[torch.cdist(residual, centers).argmin(dim=1)]
+        residual = residual - centers[nearest(residual, centers)]
     return books

@@ -14,6 +14,7 @@ import sys
 import numpy as np
 import torch
 
+from . import kmeans as _kmeans
 from . import manifest
 from .audio import SAMPLE_RATE
 from .codec_train import _mel_matrix
@@ -47,22 +48,13 @@ def features(samples: np.ndarray) -> torch.Tensor:
 
 
 def kmeans(x: torch.Tensor, k: int, iterations: int, seed: int) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    centers = x[torch.randperm(x.shape[0], generator=g)[:k]].clone()
-    for it in range(iterations):
-        assign = assign_units(x, centers)
-        sums = torch.zeros_like(centers).index_add_(0, assign, x)
-        counts = torch.bincount(assign, minlength=k).float().unsqueeze(1)
-        empty = counts.squeeze(1) == 0
-        centers = torch.where(counts > 0, sums / counts.clamp(min=1), centers)
-        if empty.any():
-            centers[empty] = x[torch.randint(0, x.shape[0], (int(empty.sum()),), generator=g)]
-        print(f"units: k-means iteration {it + 1}/{iterations}", file=sys.stderr, flush=True)
-    return centers
+    def progress(done, total):
+        print(f"units: k-means iteration {done}/{total}", file=sys.stderr, flush=True)
+    return _kmeans.kmeans(x, k, iterations, torch.Generator().manual_seed(seed), progress)
 
 
-def assign_units(x: torch.Tensor, centers: torch.Tensor, chunk: int = 65536) -> torch.Tensor:
-    return torch.cat([torch.cdist(x[i:i + chunk], centers).argmin(dim=1) for i in range(0, x.shape[0], chunk)])
+def assign_units(x: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
+    return _kmeans.nearest(x, centers)
 
 
 def main(argv=None):
