@@ -103,6 +103,8 @@ def main(argv=None):
     ckpt_path = os.path.join(a.run, f"{a.stage}.pt")
     state = checkpoint.resume(ckpt_path, model, opt, a.stage)
     if not state and a.init:
+        if not os.path.isfile(a.init):
+            sys.exit(f"gpt_train: --init {a.init}: no such checkpoint")
         model.load_state_dict(torch.load(a.init, map_location="cpu", weights_only=False)["model"])
         print(f"{a.stage}: starts from the weights of {a.init}", file=sys.stderr)
     step = 0

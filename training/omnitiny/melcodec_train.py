@@ -32,6 +32,8 @@ def initial_model(sampler, init_path, seed):
     """A codec whose codebooks are residual k-means of mel frames and whose decoder starts from
     `init_path` (an earlier codec checkpoint) when given."""
     model = build()
+    if init_path and not os.path.isfile(init_path):
+        sys.exit(f"melcodec_train: --init {init_path}: no such checkpoint")
     if init_path:
         state = torch.load(init_path, map_location="cpu", weights_only=False)["model"]
         model.load_state_dict({k: v for k, v in state.items() if k.startswith("decoder.")}, strict=False)
