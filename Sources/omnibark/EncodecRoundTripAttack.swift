@@ -11,17 +11,23 @@ enum EncodecRoundTripAttack {
     /// piece's activations stay small whatever the codec's width.
     static let pieceLength = 96_000
 
-    /// The attack with `codec` (which must work at 24 kHz) at `bandwidth` kbit/s (6 is Bark's 8
-    /// codebooks). `codecName` goes into the table's row name.
+    /// Bark's bandwidth (8 codebooks of EnCodec 24 kHz), kbit/s.
+    static let barkBandwidth = 6.0
+
+    /// The attack with `codec` (which must work at 24 kHz) at `bandwidth` kbit/s. Without one it
+    /// uses 6 kbit/s (Bark's 8 codebooks) when the codec has it, else the codec's highest bandwidth
+    /// (OmniBark-tiny's codec has only 2.7). `codecName` and the bandwidth go into the row name.
     ///
     /// - Throws: `EvaluationSetupError.codecRate` naming the codec's rate when it is not 24 kHz,
-    ///   `EncodecError.unsupportedBandwidth` when the codec lacks `bandwidth`.
-    static func make(codec: EncodecModel, codecName: String, bandwidth: Double = 6) throws -> EvaluationAttack {
+    ///   `EncodecError.unsupportedBandwidth` when the codec lacks an explicitly given `bandwidth`.
+    static func make(codec: EncodecModel, codecName: String, bandwidth requested: Double? = nil) throws -> EvaluationAttack {
         guard codec.configuration.samplingRate == WatermarkLayout.sampleRate else {
             throw EvaluationSetupError.codecRate(codecName, codec.configuration.samplingRate)
         }
-        guard codec.configuration.targetBandwidths.contains(bandwidth) else {
-            throw EncodecError.unsupportedBandwidth(bandwidth, supported: codec.configuration.targetBandwidths)
+        let supported = codec.configuration.targetBandwidths
+        let bandwidth = requested ?? (supported.contains(barkBandwidth) ? barkBandwidth : supported.max() ?? barkBandwidth)
+        guard supported.contains(bandwidth) else {
+            throw EncodecError.unsupportedBandwidth(bandwidth, supported: supported)
         }
         let name = String(format: "EnCodec 24 kHz %g kbit/s (%@)", bandwidth, codecName)
         return EvaluationAttack(name: name, summary: "our EnCodec: encode, quantize, decode, in 4 s pieces") { samples in

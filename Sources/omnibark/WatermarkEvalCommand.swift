@@ -17,7 +17,8 @@ struct WatermarkEvalCommand: ParsableCommand {
         1.5 kHz, low-pass 4 kHz, speed ×1.05; white noise at 20 dB SNR, gain ±6 dB, mixing at −10 dB; \
         the serve path: our Ogg Opus encoder at serve's 48 kbit/s, decoded by ffmpeg) on marked and \
         unmarked audio, and detects the mark in random 3 s excerpts. The EnCodec round trip (encode, \
-        quantize to 6 kbit/s, decode) uses the codec of --encodec-model, by default the random-weight \
+        quantize to 6 kbit/s, or the codec's highest when it lacks 6, decode) uses the codec of --encodec-model \
+        (e.g. models/omnibark-tiny, a trained codec at 2.7 kbit/s), by default the random-weight \
         demo model's (written to the work directory), whose result says nothing about a trained \
         codec. The default is 10,000 unmarked excerpts of unedited audio plus 200 marked and 200 \
         unmarked per attack (10–25 minutes on two shared cores). Needs espeak-ng, sox and ffmpeg \
