@@ -96,15 +96,23 @@ class SegmentSampler:
         return torch.stack(rows)
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_run_arguments(p: argparse.ArgumentParser, run_help: str) -> None:
+    """The options every codec training run has (corpus, run directory, time and batch, curriculum)."""
     p.add_argument("--manifest", required=True)
-    p.add_argument("--run", required=True, help="run directory (checkpoint codec.pt; resumed when present)")
+    p.add_argument("--run", required=True, help=run_help)
     p.add_argument("--minutes", type=float, default=30, help="stop (after a checkpoint) after this wall time")
     p.add_argument("--max-steps", type=int, default=100_000)
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--seconds", type=float, default=0.8, help="segment length")
     p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--temperature", type=float, default=2.0, help="curriculum temperature over kinds")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_run_arguments(p, "run directory (checkpoint codec.pt; resumed when present)")
     p.add_argument("--autoencoder-steps", type=int, default=400,
                    help="steps without quantization first; the codebooks are then initialised by k-means "
                         "of the trained encoder's output (quantizing a random encoder collapses it)")
@@ -112,9 +120,6 @@ def main(argv=None):
     p.add_argument("--freeze-encoder", action="store_true",
                    help="train the decoder only, on all codebooks: encoder and codebooks stay as they are, so "
                         "codes computed from this checkpoint (the GPTs' training data) stay valid")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--temperature", type=float, default=2.0, help="curriculum temperature over kinds")
-    p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)

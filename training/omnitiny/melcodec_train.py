@@ -21,7 +21,7 @@ from . import checkpoint, manifest
 from . import mel_latent as M
 from .audio import loudness_jitter, reverberate
 from .codec_model import build
-from .codec_train import MelLoss, SegmentSampler
+from .codec_train import MelLoss, SegmentSampler, add_run_arguments
 
 
 def books_of(model) -> list:
@@ -54,19 +54,10 @@ def initial_model(sampler, init_path, seed):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--part", required=True, choices=["decoder", "encoder"])
-    p.add_argument("--manifest", required=True)
-    p.add_argument("--run", required=True, help="run directory (codec.pt, encoder.pt; resumed when present)")
+    add_run_arguments(p, "run directory (codec.pt, encoder.pt; resumed when present)")
     p.add_argument("--init", help="earlier codec checkpoint whose decoder the first decoder run starts from")
-    p.add_argument("--minutes", type=float, default=30, help="stop (after a checkpoint) after this wall time")
-    p.add_argument("--max-steps", type=int, default=100_000)
-    p.add_argument("--batch", type=int, default=8)
-    p.add_argument("--seconds", type=float, default=0.8, help="segment length")
-    p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--all-codebooks", type=float, default=0.7,
                    help="share of decoder steps on all codebooks (the rest on 2 or 3: robustness to the fine stage)")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--temperature", type=float, default=2.0, help="curriculum temperature over kinds")
-    p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
