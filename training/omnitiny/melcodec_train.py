@@ -2,9 +2,9 @@
 resumable runs that can go side by side:
 
     # codebooks (k-means of mel frames, once) and the decoder: quantized mel → waveform
-    python -m omnitiny.melcodec_train --part decoder --manifest data/manifest.jsonl --run runs/codec --minutes 60
+    python -m omnitiny.melcodec_train --part decoder --manifest data/manifest.jsonl --run runs2/codec --minutes 60
     # the encoder: waveform → mel frames (a regression; needs the decoder run's checkpoint for the layout)
-    python -m omnitiny.melcodec_train --part encoder --manifest data/manifest.jsonl --run runs/codec --minutes 15
+    python -m omnitiny.melcodec_train --part encoder --manifest data/manifest.jsonl --run runs2/codec --minutes 15
 
 The decoder run writes `codec.pt` (the whole model; its encoder is untrained), the encoder run
 `encoder.pt` (encoder weights only); `export` joins them. The codebooks never change after k-means,
