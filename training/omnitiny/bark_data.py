@@ -51,9 +51,14 @@ def coarse_history(prompt) -> tuple:
 
 
 class ExampleMaker:
-    def __init__(self, records, text_vocab_size, seed, history_probability=0.3):
+    def __init__(self, records, text_vocab_size, seed, history_probability=0.3, input_noise=0.0):
+        """`input_noise`: the fraction of the utterance's own generated-side input tokens (semantic
+        units; coarse codes) replaced by a random token of the same kind, targets unchanged. Teacher
+        forcing alone lets a GPT lean on its previous token (codec frames change slowly) and drift
+        once its own guesses are fed back; noisy inputs make it read the conditioning instead."""
         self.records = records
         self.rng = random.Random(seed)
+        self.input_noise = input_noise
         self.text_vocab_size = text_vocab_size
         self.history_probability = history_probability
         self.by_voice = {}
@@ -76,7 +81,17 @@ class ExampleMaker:
         history = list(prompt["units"][-L.MAX_TEXT:]) if prompt else []
         history += [L.SEMANTIC_EOS] * (L.MAX_TEXT - len(history))
         units = list(record["units"][: L.SEMANTIC_MAX_NEW - 1])
-        return text, history, units, units + [L.SEMANTIC_EOS]
+        return text, history, self._noisy(units, lambda u: 0, L.SEMANTIC_VOCAB), units + [L.SEMANTIC_EOS]
+
+    def _noisy(self, tokens, base_of, span):
+        """`tokens` with a fraction `input_noise` replaced by a random token in [base_of(t), +span)."""
+        if self.input_noise <= 0:
+            return tokens
+        out = list(tokens)
+        for i, t in enumerate(out):
+            if self.rng.random() < self.input_noise:
+                out[i] = base_of(t) + self.rng.randrange(span)
+        return out
 
     # --- coarse -----------------------------------------------------------------------------
     def coarse(self, record):
@@ -102,6 +117,8 @@ class ExampleMaker:
         first_own = len(context) + 1 + max(0, len(past) - done)
         for i in range(first_own - 1, len(ids) - 1):
             targets[i] = ids[i + 1]
+        book_base = lambda t: L.SEMANTIC_VOCAB + (t - L.SEMANTIC_VOCAB) // L.CODEBOOK_SIZE * L.CODEBOOK_SIZE
+        ids = ids[:first_own] + self._noisy(ids[first_own:], book_base, L.CODEBOOK_SIZE)
         return ids[:-1], targets[:-1]
 
     # --- fine -------------------------------------------------------------------------------

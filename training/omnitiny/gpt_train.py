@@ -18,10 +18,10 @@ from . import bark_data, checkpoint
 from . import layout as L
 
 
-def build(stage: str, text_vocab_size: int):
+def build(stage: str, text_vocab_size: int, dropout: float = 0.0):
     from transformers import BarkCoarseConfig, BarkCoarseModel, BarkFineConfig, BarkFineModel, \
         BarkSemanticConfig, BarkSemanticModel
-    cfg = L.model_configs(text_vocab_size)[stage]
+    cfg = dict(L.model_configs(text_vocab_size)[stage], dropout=dropout)
     if stage == "semantic":
         return BarkSemanticModel(BarkSemanticConfig(**cfg))
     if stage == "coarse":
@@ -86,6 +86,11 @@ def main(argv=None):
     p.add_argument("--decay-steps", type=int, default=4000, help="cosine decay horizon")
     p.add_argument("--init", help="checkpoint whose model weights a new run starts from (fresh optimizer and "
                                    "schedule), e.g. the same stage trained on another codec's codes")
+    p.add_argument("--dropout", type=float, default=0.0,
+                   help="dropout while training (the exported config keeps 0: inference never drops), e.g. 0.1")
+    p.add_argument("--input-noise", type=float, default=0.0,
+                   help="fraction of the utterance's own input units / coarse codes replaced by random ones "
+                        "(targets unchanged) against drift in free-running generation; e.g. 0.3")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
@@ -94,11 +99,11 @@ def main(argv=None):
     os.makedirs(a.run, exist_ok=True)
     data = torch.load(a.data, weights_only=False)
     records = [r for r in data["records"] if r["split"] == "train"]
-    maker = bark_data.ExampleMaker(records, data["text_vocab_size"], a.seed)
+    maker = bark_data.ExampleMaker(records, data["text_vocab_size"], a.seed, input_noise=a.input_noise)
     weights = np.array([r["weight"] for r in records], dtype=np.float64)
     weights /= weights.sum()
     sampler = np.random.default_rng(a.seed)
-    model = build(a.stage, data["text_vocab_size"])
+    model = build(a.stage, data["text_vocab_size"], a.dropout)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
     ckpt_path = os.path.join(a.run, f"{a.stage}.pt")
     state = checkpoint.resume(ckpt_path, model, opt, a.stage)

@@ -4,7 +4,9 @@ coefficients, with deltas) keep the spectral envelope — what is said — and d
 
     python -m omnitiny.units --manifest data/manifest.jsonl --out runs/units --clusters 256
 
-Writes `centroids.npy`, `normalization.npz` and `units.jsonl` (id → unit sequence, one line each)."""
+Writes `centroids.npy`, `normalization.npz` and `units.jsonl` (id → unit sequence, one line each).
+`--reuse DIR` keeps DIR's centroids and normalization (no k-means) and only assigns units, so a grown
+corpus keeps the unit vocabulary that trained GPTs already know."""
 
 import argparse
 import json
@@ -65,14 +67,25 @@ def main(argv=None):
     p.add_argument("--iterations", type=int, default=15)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--reuse", metavar="DIR", help="an earlier units directory whose centroids and normalization "
+                                                  "are kept (no k-means); --clusters is then theirs")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
     items = manifest.read(a.manifest, "train") + manifest.read(a.manifest, "heldout")
     feats = [features(s) for s in manifest.load_audio(items)]
     train = torch.cat([f for f, i in zip(feats, items) if i["split"] == "train"])
-    mean, std = train.mean(0), train.std(0).clamp(min=1e-5)
-    centers = kmeans((train - mean) / std, a.clusters, a.iterations, a.seed)
+    if a.reuse:
+        try:
+            centers = torch.from_numpy(np.load(os.path.join(a.reuse, "centroids.npy")))
+            norm = np.load(os.path.join(a.reuse, "normalization.npz"))
+        except OSError as e:
+            sys.exit(f"units: --reuse {a.reuse}: {e.strerror or e} (needs centroids.npy and normalization.npz)")
+        mean, std = torch.from_numpy(norm["mean"]), torch.from_numpy(norm["std"])
+        a.clusters = centers.shape[0]
+    else:
+        mean, std = train.mean(0), train.std(0).clamp(min=1e-5)
+        centers = kmeans((train - mean) / std, a.clusters, a.iterations, a.seed)
     np.save(os.path.join(a.out, "centroids.npy"), centers.numpy())
     np.savez(os.path.join(a.out, "normalization.npz"), mean=mean.numpy(), std=std.numpy())
     tmp = os.path.join(a.out, "units.jsonl.part")

@@ -1,0 +1,57 @@
+"""Semantic units: `--reuse` keeps an earlier run's unit vocabulary for a grown corpus.
+Run from training/: python -m unittest discover tests"""
+
+import json
+import os
+import tempfile
+import unittest
+
+import numpy as np
+
+from omnitiny import units
+from omnitiny.audio import SAMPLE_RATE, write_wav
+
+
+def corpus(directory, n):
+    """n chirps of different lengths, with a manifest (one held out)."""
+    rows = []
+    for i in range(n):
+        t = np.arange(int(SAMPLE_RATE * (0.5 + 0.1 * i))) / SAMPLE_RATE
+        write_wav(os.path.join(directory, f"{i}.wav"), 0.3 * np.sin(2 * np.pi * (200 + 300 * i) * t * (1 + t)))
+        rows.append(dict(id=f"u{i}", audio=f"{i}.wav", text="x", kind="speech", split="heldout" if i == 0 else "train"))
+    path = os.path.join(directory, "manifest.jsonl")
+    with open(path, "w") as fh:
+        fh.write("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def read_units(directory):
+    with open(os.path.join(directory, "units.jsonl")) as fh:
+        return {row["id"]: row["units"] for row in map(json.loads, fh)}
+
+
+class ReuseTests(unittest.TestCase):
+    def test_grown_corpus_keeps_centroids_and_earlier_units(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            small = corpus(tmp, 4)
+            units.main(["--manifest", small, "--out", os.path.join(tmp, "a"), "--clusters", "8", "--iterations", "3"])
+            before = read_units(os.path.join(tmp, "a"))
+            grown = corpus(tmp, 7)
+            units.main(["--manifest", grown, "--out", os.path.join(tmp, "b"), "--reuse", os.path.join(tmp, "a")])
+            after = read_units(os.path.join(tmp, "b"))
+            self.assertEqual(len(after), 7)
+            for key, value in before.items():
+                self.assertEqual(after[key], value)
+            self.assertTrue(np.array_equal(np.load(os.path.join(tmp, "a", "centroids.npy")),
+                                           np.load(os.path.join(tmp, "b", "centroids.npy"))))
+
+    def test_reuse_of_a_missing_directory_names_it(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            small = corpus(tmp, 2)
+            with self.assertRaises(SystemExit) as caught:
+                units.main(["--manifest", small, "--out", os.path.join(tmp, "b"), "--reuse", os.path.join(tmp, "nowhere")])
+            self.assertIn("nowhere", str(caught.exception))
+
+
+if __name__ == "__main__":
+    unittest.main()
