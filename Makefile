@@ -51,10 +51,12 @@ fuzz: deps
 # With a real model: OMNIBARK_MODEL=~/models/bark-small make demo
 DEMO_MODEL ?= $(or $(OMNIBARK_MODEL),models/omnibark-tiny)
 DEMO_TEXT ?= $(if $(OMNIBARK_MODEL),Hello from OmniBark. This sentence went through every stage of Bark.,Anna saw the little red boat near the river today.)
+# OmniBark-tiny speaks best with no voice preset (its evaluated setting: Whisper WER 30.7 %, 44.1 % with its
+# preset v2/en_speaker_0); a real Bark model gets one of Suno's speakers.
+DEMO_VOICE ?= $(if $(OMNIBARK_MODEL),--voice v2/en_speaker_6,)
 demo: release
 	.build/release/omnibark inspect "$(DEMO_MODEL)"
-	.build/release/omnibark speak --model "$(DEMO_MODEL)" --voice v2/$(if $(OMNIBARK_MODEL),en_speaker_6,en_speaker_0) \
-		--seed 1 --out demo.wav "$(DEMO_TEXT)"
+	.build/release/omnibark speak --model "$(DEMO_MODEL)" $(DEMO_VOICE) --seed 1 --out demo.wav "$(DEMO_TEXT)"
 	@ls -l demo.wav
 
 # Regenerates the parity fixtures (needs torch + transformers; see Tests/Fixtures/README.md).

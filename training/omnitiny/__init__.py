@@ -2,6 +2,8 @@
 synthesize, exported in the Hugging Face Bark layout the Swift engine loads.
 
 Modules: `sentences` (closed-vocabulary English grammar), `corpus` (manifest + synthesis), `audio`
-(WAV I/O and augmentations), `codec_train` (EnCodec-layout codec), `units` (semantic units),
-`bark_data` (Bark's training sequences), `gpt_train` (the three GPTs), `export` (the model directory),
-`evaluate` (word error rate and Fréchet distance)."""
+(WAV I/O and augmentations), `image_augment` (crop, flip, colour jitter), `codec_train` (EnCodec-layout
+codec), `mel_latent` and `melcodec_train` (the mel-latent codec), `units` (semantic units), `records`
+(training file), `bark_data` (Bark's training sequences), `gpt_train` (the three GPTs), `export` (the model
+directory), `evaluate` (word error rate and Fréchet distance), `codec_wer` and `coarse_wer` (one stage's
+ceiling at a time)."""
