@@ -19,7 +19,6 @@ import sys
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from . import bark_data, gpt_train, wer
 from . import layout as L
@@ -86,7 +85,7 @@ def load_run(run: str):
     data = torch.load(records_path, weights_only=False)
     model = gpt_train.build("coarse", data["text_vocab_size"])
     model.load_state_dict(torch.load(coarse_path, map_location="cpu", weights_only=False)["model"])
-    codec, latent = load_codec(os.path.join(run, "codec"))
+    codec, _ = load_codec(os.path.join(run, "codec"))
     return data, model.eval(), codec
 
 
