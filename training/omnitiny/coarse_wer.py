@@ -70,10 +70,10 @@ def teacher_forced_accuracy(model, records, text_vocab_size) -> float:
 
 
 def decode(codec, codes: np.ndarray) -> np.ndarray:
-    books = [layer.codebook.embed for layer in codec.quantizer.layers]
+    """Waveform of codes [Q, frames] through the codec's quantizer (sum of codewords) and decoder."""
     with torch.no_grad():
-        latent = sum(books[q][torch.from_numpy(codes[q].astype(np.int64))] for q in range(codes.shape[0]))
-        return codec.decoder(latent.T[None]).view(-1).numpy()
+        latent = codec.quantizer.decode(torch.from_numpy(codes.astype(np.int64))[:, None])
+        return codec.decoder(latent).view(-1).numpy()
 
 
 def load_run(run: str):
