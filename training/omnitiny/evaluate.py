@@ -11,6 +11,9 @@ What it does, in order:
                   f32|bf16|int8|q4  omnibark speak --model M --seed S --weights W --text=T --out F
                   live              omnibark live --model M --seed S --weights f32 --mode live
                                         --text=T --sink wav:F
+                  live-context-N    omnibark live … --context N (exact mode, chunked fine stage with
+                                        N frames of context: the router's fine-context step halves
+                                        it, 256 → 128 → 64 → 32; no bench for these settings)
                 Sampling: the model's generation_config.json defaults, unless --greedy (argmax in
                 every stage). --voice is passed only when given here.
   3. watermark  `omnibark watermark detect --json` on the generated f32 files (and, as a negative
@@ -59,6 +62,15 @@ from . import frechet
 from . import wer as wer_metric
 
 SETTINGS = ("f32", "bf16", "int8", "q4", "live")
+LIVE_CONTEXT_PREFIX = "live-context-"
+
+
+def live_context(setting: str):
+    """N for a `live-context-N` setting (N ≥ 1), else None."""
+    if not setting.startswith(LIVE_CONTEXT_PREFIX):
+        return None
+    n = setting[len(LIVE_CONTEXT_PREFIX):]
+    return int(n) if n.isdigit() and int(n) > 0 else None
 SAMPLE_RATE = 24_000
 DEFAULT_BINARY = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                "..", "..", ".build", "release", "omnibark"))
@@ -104,7 +116,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--omnibark", default=None, help=f"omnibark binary (default: {DEFAULT_BINARY}, else omnibark on PATH)")
     p.add_argument("--sentences", type=int, default=50, help="number of held-out sentences, first in manifest order (default 50)")
     p.add_argument("--settings", default=",".join(SETTINGS),
-                   help="comma-separated settings: f32, bf16, int8, q4 (weight formats, `speak`), live (`live --mode live`, f32). Default: all")
+                   help="comma-separated settings: f32, bf16, int8, q4 (weight formats, `speak`), live (`live --mode live`, f32), "
+                        "live-context-N (`live --context N`: the router's fine-context step, e.g. live-context-32; "
+                        "not benched). Default: f32,bf16,int8,q4,live")
     p.add_argument("--compare-model", default=None, help="a second model directory (e.g. a random demo model) evaluated in f32 as one more row")
     p.add_argument("--seed", type=int, default=1, help="--seed passed to speak and live (default 1)")
     p.add_argument("--greedy", action="store_true", help="pass --greedy (argmax in every stage) instead of using the model's generation_config.json sampling")
@@ -117,9 +131,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--fresh-bench", action="store_true", help="run the bench again even when OUT/bench holds a result for this model and binary")
     a = p.parse_args(argv)
     settings = [s.strip() for s in a.settings.split(",") if s.strip()]
-    unknown = [s for s in settings if s not in SETTINGS]
+    unknown = [s for s in settings if s not in SETTINGS and live_context(s) is None]
     if unknown or not settings:
-        p.error(f"--settings: unknown setting(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(SETTINGS)}")
+        p.error(f"--settings: unknown setting(s) {', '.join(unknown) or '(none given)'}; choose from "
+                f"{', '.join(SETTINGS)} or live-context-N (N ≥ 1 frames)")
     a.settings = list(dict.fromkeys(settings))
     if a.sentences < 1:
         p.error("--sentences must be at least 1")
@@ -255,6 +270,9 @@ def synthesis_command(binary: str, model: str, setting: str, text: str, out_path
     """The omnibark command line that writes `text` in `setting` to `out_path`."""
     if setting == "live":
         return [binary, "live", *common_flags(model, "f32", text, args), "--mode", "live", "--sink", "wav:" + out_path]
+    if live_context(setting) is not None:
+        return [binary, "live", *common_flags(model, "f32", text, args), "--context", str(live_context(setting)),
+                "--sink", "wav:" + out_path]
     return [binary, "speak", *common_flags(model, setting, text, args), "--out", out_path]
 
 
@@ -707,7 +725,7 @@ def run_benches(binary: str, model: str, settings: list, out_dir: str, key: dict
     if args.no_bench:
         return {"skipped": "--no-bench given", "formats": [], "live": []}
     formats = []
-    for s in settings:
+    for s in (s for s in settings if live_context(s) is None):
         flags = ["--model", model, "--seconds", str(args.bench_seconds)]
         flags += ["--weights", "f32", "--mode", "live"] if s == "live" else ["--weights", s]
         formats.append(run_bench(binary, f"seconds-{s}", flags, out_dir, key, args))
