@@ -270,8 +270,9 @@ def synthesis_command(binary: str, model: str, setting: str, text: str, out_path
     """The omnibark command line that writes `text` in `setting` to `out_path`."""
     if setting == "live":
         return [binary, "live", *common_flags(model, "f32", text, args), "--mode", "live", "--sink", "wav:" + out_path]
-    if live_context(setting) is not None:
-        return [binary, "live", *common_flags(model, "f32", text, args), "--context", str(live_context(setting)),
+    context = live_context(setting)
+    if context is not None:
+        return [binary, "live", *common_flags(model, "f32", text, args), "--context", str(context),
                 "--sink", "wav:" + out_path]
     return [binary, "speak", *common_flags(model, setting, text, args), "--out", out_path]
 
@@ -725,7 +726,8 @@ def run_benches(binary: str, model: str, settings: list, out_dir: str, key: dict
     if args.no_bench:
         return {"skipped": "--no-bench given", "formats": [], "live": []}
     formats = []
-    for s in (s for s in settings if live_context(s) is None):
+    benched = [s for s in settings if live_context(s) is None]  # live-context-N rows are quality-only
+    for s in benched:
         flags = ["--model", model, "--seconds", str(args.bench_seconds)]
         flags += ["--weights", "f32", "--mode", "live"] if s == "live" else ["--weights", s]
         formats.append(run_bench(binary, f"seconds-{s}", flags, out_dir, key, args))
