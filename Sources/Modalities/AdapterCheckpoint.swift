@@ -19,6 +19,7 @@ import Tensors
 /// fusion.layers.{i}.norm.weight [H]  fusion.layers.{i}.norm.bias [H]
 /// fusion.layers.{i}.cross_attn.{q,k,v,out}_proj.weight [H, H]  ….bias [H]
 /// fusion.layers.{i}.gate [1]
+/// fusion.layers.{i}.null_key [H]  fusion.layers.{i}.null_value [H]   (format 2 only: the attention sink)
 /// ```
 /// `__metadata__`: `omnibark_adapters` = `AdapterConfiguration` JSON, `format` = `omnibark-adapters`.
 /// The text adapter has no tensors (it uses the semantic model's own input embeddings).
@@ -47,6 +48,10 @@ public enum AdapterCheckpoint {
                 shapes[p + "cross_attn.\(proj)_proj.bias"] = [h]
             }
             shapes[p + "gate"] = [1]
+            if c.hasAttentionSink {
+                shapes[p + "null_key"] = [h]
+                shapes[p + "null_value"] = [h]
+            }
         }
         return shapes
     }
@@ -102,7 +107,8 @@ public enum AdapterCheckpoint {
                 norm: LayerNorm(weight: try t(p + "norm.weight"), bias: try t(p + "norm.bias"), epsilon: eps),
                 query: try linear(p + "cross_attn.q_proj"), key: try linear(p + "cross_attn.k_proj"),
                 value: try linear(p + "cross_attn.v_proj"), output: try linear(p + "cross_attn.out_proj"),
-                gate: try t(p + "gate").scalars[0], heads: c.heads)
+                gate: try t(p + "gate").scalars[0], heads: c.heads,
+                sink: c.hasAttentionSink ? (key: try t(p + "null_key").scalars, value: try t(p + "null_value").scalars) : nil)
         }
         return OmniAdapters(configuration: c, audioHead: try head("adapters.audio"), imageHead: try head("adapters.image"),
                             controlEmbeddings: Embedding(table: try t("control.embeddings.weight")),
@@ -111,8 +117,8 @@ public enum AdapterCheckpoint {
                             layers: layers)
     }
 
-    /// Fresh tensors for `configuration`: weights ~ N(0, 0.02²) (deterministic from `seed`), biases
-    /// and every gate 0, LayerNorm weights 1: an adapter file that leaves Bark unchanged.
+    /// Fresh tensors for `configuration`: weights ~ N(0, 0.02²) (deterministic from `seed`), biases,
+    /// attention-sink rows and every gate 0, LayerNorm weights 1: an adapter file that leaves Bark unchanged.
     public static func initialTensors(_ configuration: AdapterConfiguration, seed: UInt64 = 0,
                                       gate: Float = 0) -> [String: Tensor] {
         var random = NormalDraws(seed: seed)
@@ -124,7 +130,7 @@ public enum AdapterCheckpoint {
                 scalars = [gate]
             } else if name.hasSuffix("norm.weight") {
                 scalars = [Float](repeating: 1, count: count)
-            } else if name.hasSuffix(".bias") {
+            } else if name.hasSuffix(".bias") || name.hasSuffix(".null_key") || name.hasSuffix(".null_value") {
                 scalars = [Float](repeating: 0, count: count)
             } else {
                 scalars = (0..<count).map { _ in random.normal() * 0.02 }

@@ -12,9 +12,12 @@ import Foundation
 /// ```
 public struct AdapterConfiguration: Sendable, Equatable, Codable {
     public static let metadataKey = "omnibark_adapters"
-    public static let currentFormatVersion = 1
+    /// 2: every fusion layer also has an attention sink (`null_key`, `null_value`); 1: none.
+    public static let currentFormatVersion = 2
+    public static let supportedFormatVersions = 1...2
 
-    public var formatVersion = AdapterConfiguration.currentFormatVersion
+    /// 1 or 2 (see `hasAttentionSink`). New configurations are version 1 unless a sink is wanted.
+    public var formatVersion = 1
     /// The semantic model's hidden size H (every adapter projects to it).
     public var hiddenSize: Int
     /// Attention heads of each cross-attention layer (H divisible by it).
@@ -42,6 +45,12 @@ public struct AdapterConfiguration: Sendable, Equatable, Codable {
     public var routingHiddenSize = 64
     public var layerNormEpsilon = 1e-5
 
+    /// Format 2: each cross-attention layer attends, besides the memory, to one learned row (key
+    /// `null_key`, value `null_value`) that no modality owns, so a layer can attend to "nothing" and
+    /// the weight it gives one memory row can vary along the sequence — with a single memory row and no
+    /// sink, softmax gives that row weight 1 at every position (a control event could not say *when*).
+    public var hasAttentionSink: Bool { formatVersion >= 2 }
+
     public init(hiddenSize: Int, heads: Int, fusionLayers: [Int]) {
         self.hiddenSize = hiddenSize
         self.heads = heads
@@ -58,7 +67,9 @@ public struct AdapterConfiguration: Sendable, Equatable, Codable {
 
     /// Every field's constraint; the reason names the field.
     public func validationProblem() -> (field: String, reason: String)? {
-        if formatVersion != Self.currentFormatVersion { return ("format_version", "\(formatVersion) is not supported (expected \(Self.currentFormatVersion))") }
+        if !Self.supportedFormatVersions.contains(formatVersion) {
+            return ("format_version", "\(formatVersion) is not supported (expected 1 or 2)")
+        }
         if hiddenSize <= 0 || hiddenSize > 65_536 { return ("hidden_size", "must be in 1…65536, got \(hiddenSize)") }
         if heads <= 0 || hiddenSize % heads != 0 { return ("heads", "must divide hidden_size \(hiddenSize), got \(heads)") }
         if hiddenSize % 2 != 0 { return ("hidden_size", "must be even (sinusoidal time encoding), got \(hiddenSize)") }

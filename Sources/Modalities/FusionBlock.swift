@@ -54,6 +54,8 @@ public struct RoutingMLP: Sendable {
 /// `q = q_proj(LN(x))`, `k_j = k_proj(m_j)`, `v_j = v_proj(m_j)`: the routing weight of the
 /// modality that owns memory row `j` scales that row's value, so each modality's share of the
 /// cross-attention output is weighted by its `g_route` (the output projection's bias is added once).
+/// With an attention sink (format 2), the softmax also runs over one more row whose key and value
+/// are the learned `nullKey` and `nullValue` (used as they are: no projection, no routing weight).
 public struct CrossAttentionLayer: Sendable {
     public let norm: LayerNorm
     public let query: Linear
@@ -63,8 +65,13 @@ public struct CrossAttentionLayer: Sendable {
     /// The raw gate; the layer adds `tanh(gate) ·` its output (0 at initialisation: a no-op).
     public let gate: Float
     public let heads: Int
+    /// The attention sink's key and value `[H]` (format 2), or nil.
+    public let sink: (key: [Float], value: [Float])?
 
-    public init(norm: LayerNorm, query: Linear, key: Linear, value: Linear, output: Linear, gate: Float, heads: Int) {
+    public init(norm: LayerNorm, query: Linear, key: Linear, value: Linear, output: Linear, gate: Float, heads: Int,
+                sink: (key: [Float], value: [Float])? = nil) {
+        precondition(sink.map { $0.key.count == norm.features && $0.value.count == norm.features } ?? true,
+                     "attention sink rows must have \(norm.features) values")
         self.norm = norm
         self.query = query
         self.key = key
@@ -72,6 +79,7 @@ public struct CrossAttentionLayer: Sendable {
         self.output = output
         self.gate = gate
         self.heads = heads
+        self.sink = sink
     }
 
     /// Keys `[M, H]` and route-scaled values `[M, H]` of the memory (once per utterance).
@@ -92,7 +100,9 @@ public struct CrossAttentionLayer: Sendable {
                       scratch: inout FusionScratch) {
         let h = norm.features
         guard memoryRows > 0, rows > 0 else { return }
-        scratch.reserve(rows: rows, hidden: h, memoryRows: memoryRows)
+        scratch.reserve(rows: rows, hidden: h, memoryRows: memoryRows + 1)
+        let sinkKey = sink?.key ?? [], sinkValue = sink?.value ?? []
+        let hasSink = sink != nil
         norm.apply(hidden, rows: rows, into: &scratch.normed)
         query.apply(scratch.normed, rows: rows, into: &scratch.queries)
         let d = h / heads
@@ -100,32 +110,48 @@ public struct CrossAttentionLayer: Sendable {
         scratch.queries.withUnsafeBufferPointer { q in
             keys.withUnsafeBufferPointer { k in
                 values.withUnsafeBufferPointer { v in
-                    scratch.scores.withUnsafeMutableBufferPointer { s in
-                        scratch.attended.withUnsafeMutableBufferPointer { a in
-                            for r in 0..<rows {
-                                for head in 0..<heads {
-                                    let qo = r * h + head * d
-                                    var maximum = -Float.infinity
-                                    for j in 0..<memoryRows {
-                                        let ko = j * h + head * d
-                                        var dot: Float = 0
-                                        for c in 0..<d { dot += q[qo + c] * k[ko + c] }
-                                        dot *= scale
-                                        s[j] = dot
-                                        if dot > maximum { maximum = dot }
-                                    }
-                                    var sum: Float = 0
-                                    for j in 0..<memoryRows {
-                                        let e = expf(s[j] - maximum)
-                                        s[j] = e
-                                        sum += e
-                                    }
-                                    let inverse = 1 / sum
-                                    for c in 0..<d { a[qo + c] = 0 }
-                                    for j in 0..<memoryRows {
-                                        let p = s[j] * inverse
-                                        let vo = j * h + head * d
-                                        for c in 0..<d { a[qo + c] += p * v[vo + c] }
+                    sinkKey.withUnsafeBufferPointer { nk in
+                        sinkValue.withUnsafeBufferPointer { nv in
+                            scratch.scores.withUnsafeMutableBufferPointer { s in
+                                scratch.attended.withUnsafeMutableBufferPointer { a in
+                                    for r in 0..<rows {
+                                        for head in 0..<heads {
+                                            let qo = r * h + head * d, ho = head * d
+                                            var maximum = -Float.infinity
+                                            for j in 0..<memoryRows {
+                                                let ko = j * h + ho
+                                                var dot: Float = 0
+                                                for c in 0..<d { dot += q[qo + c] * k[ko + c] }
+                                                dot *= scale
+                                                s[j] = dot
+                                                if dot > maximum { maximum = dot }
+                                            }
+                                            if hasSink {
+                                                var dot: Float = 0
+                                                for c in 0..<d { dot += q[qo + c] * nk[ho + c] }
+                                                dot *= scale
+                                                s[memoryRows] = dot
+                                                if dot > maximum { maximum = dot }
+                                            }
+                                            let scored = hasSink ? memoryRows + 1 : memoryRows
+                                            var sum: Float = 0
+                                            for j in 0..<scored {
+                                                let e = expf(s[j] - maximum)
+                                                s[j] = e
+                                                sum += e
+                                            }
+                                            let inverse = 1 / sum
+                                            for c in 0..<d { a[qo + c] = 0 }
+                                            for j in 0..<memoryRows {
+                                                let p = s[j] * inverse
+                                                let vo = j * h + ho
+                                                for c in 0..<d { a[qo + c] += p * v[vo + c] }
+                                            }
+                                            if hasSink {
+                                                let p = s[memoryRows] * inverse
+                                                for c in 0..<d { a[qo + c] += p * nv[ho + c] }
+                                            }
+                                        }
                                     }
                                 }
                             }

@@ -3,18 +3,6 @@ import Foundation
 import Tensors
 import TestSupport
 
-/// Relative error used by the parity tests: `max |ours − reference| / max |reference|` over all
-/// elements. Tolerance for float32 logits: 1e-4 (DESIGN.md, Numerics).
-func relativeError(_ ours: [Float], _ reference: [Float]) -> Float {
-    precondition(ours.count == reference.count, "element counts differ: \(ours.count) vs \(reference.count)")
-    var worst: Float = 0, scale: Float = 0
-    for (a, b) in zip(ours, reference) {
-        worst = max(worst, abs(a - b))
-        scale = max(scale, abs(b))
-    }
-    return worst / max(scale, Float.leastNormalMagnitude)
-}
-
 let logitTolerance: Float = 1e-4
 
 /// Reads a reference `.npy` from a fixture's `reference/` folder.

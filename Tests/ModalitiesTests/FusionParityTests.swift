@@ -3,6 +3,7 @@ import Foundation
 import Modalities
 import Tensors
 import Testing
+import TestSupport
 
 /// Paths for `Tests/Fixtures/fusion` (made by `scripts/make_fusion_fixtures.py`).
 enum FusionFixtures {
@@ -15,13 +16,7 @@ enum FusionFixtures {
 
     /// max |a − b| / max |b|.
     static func relativeError(_ ours: [Float], _ reference: [Float]) -> Float {
-        precondition(ours.count == reference.count, "sizes \(ours.count) vs \(reference.count)")
-        var diff: Float = 0, scale: Float = 0
-        for (a, b) in zip(ours, reference) {
-            diff = max(diff, abs(a - b))
-            scale = max(scale, abs(b))
-        }
-        return diff / max(scale, 1e-12)
+        TestSupport.relativeError(ours, reference)
     }
 }
 

@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import TestSupport
 import Modalities
 
 /// Paths and helpers for `Tests/Fixtures/clip` (made by `scripts/make_clip_fixtures.py`).
@@ -36,8 +37,6 @@ enum CLIPFixture {
 
     /// `max |ours − reference| / max |reference|`.
     static func relativeError(_ ours: [Float], _ reference: [Float]) -> Float {
-        precondition(ours.count == reference.count)
-        let scale = reference.reduce(0) { max($0, abs($1)) }
-        return maxAbsDifference(ours, reference) / max(scale, .leastNormalMagnitude)
+        TestSupport.relativeError(ours, reference)
     }
 }

@@ -1,0 +1,218 @@
+"""Measures what the trained adapters steer, through the engine itself (`omnibark speak`), on the held-out
+sentences of the steering corpus: for each task, how often the generated speech has the wanted speaking
+rate, with the adapters against without, the Whisper word error rate (speech must stay intelligible) and
+the routing weights the engine reports.
+
+    python -m omnitiny.adapter_eval --model ../models/omnibark-tiny --adapters ../models/omnibark-tiny/adapters.safetensors \\
+        --clip ../models/omnibark-tiny/clip --steer data/steer/manifest.jsonl --out runs-steer/eval
+
+The rate of a generated file: its speech duration (leading and trailing silence trimmed) against the
+teacher's recordings of the same sentence at the three rates, trimmed the same way; the nearest in log
+duration names the rate (chance 1/3). A beat marker at second t (from the teacher's `pause` recording of
+the sentence) is followed when the generated speech has a pause (≥ 0.15 s below −30 dB of its loudest
+frame, between its first and last loud frames) starting within 0.25 s of t. A reference recording is always another held-out sentence's, an
+image a fresh augmented one (`steer_images`), so nothing is copied from the target. Writes `eval.json`,
+`eval.md` and the WAVs under `--out`."""
+
+import argparse
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import torch
+
+from . import steer_images
+from . import wer as wer_metric
+from .audio import SAMPLE_RATE, read_wav
+from .evaluate import ASR_DESCRIPTION, Transcriber
+
+RATES = ("slow", "normal", "fast")
+
+
+def condition_table() -> list:
+    """(name, wanted rate, task, {style, audio, image}, weights) — the modalities name rates."""
+    rows = [("plain", "normal", "none", {}, {})]
+    rows += [(f"style {r}", r, "style", {"style": r}, {}) for r in ("slow", "fast")]
+    rows += [(f"reference {r}", r, "reference audio", {"audio": r}, {}) for r in RATES]
+    rows += [(f"image {r}", r, "image", {"image": r}, {}) for r in RATES]
+    rows += [("style slow + reference fast, audio=3", "fast", "priority", {"style": "slow", "audio": "fast"}, {"audio": 3}),
+             ("style slow (text=3) + reference fast", "slow", "priority", {"style": "slow", "audio": "fast"}, {"text": 3}),
+             ("reference slow + image fast, image=3", "fast", "priority", {"audio": "slow", "image": "fast"}, {"image": 3}),
+             ("reference slow + grey image", "slow", "distractor", {"audio": "slow", "image": "grey"}, {}),
+             ("image fast + style [calm]", "fast", "distractor", {"image": "fast", "style": "calm"}, {}),
+             ("beat marker", "pause", "control events", {"beat": True}, {})]
+    return rows
+
+
+def speech_seconds(samples: np.ndarray, frame: int = 480, floor_db: float = -35.0) -> float:
+    """Seconds from the first to the last 20 ms frame within `floor_db` of the loudest frame."""
+    n = len(samples) // frame
+    if n == 0:
+        return 0.0
+    rms = np.sqrt((samples[: n * frame].reshape(n, frame).astype(np.float64) ** 2).mean(1) + 1e-12)
+    db = 20 * np.log10(rms / rms.max())
+    loud = np.nonzero(db > floor_db)[0]
+    return (loud[-1] - loud[0] + 1) * frame / SAMPLE_RATE if len(loud) else 0.0
+
+
+def pauses(samples: np.ndarray, frame: int = 480, floor_db: float = -30.0, min_seconds: float = 0.15) -> list:
+    """Start seconds of the silent runs (≥ `min_seconds` below `floor_db` of the loudest 20 ms frame)
+    between the first and the last loud frame."""
+    n = len(samples) // frame
+    if n == 0:
+        return []
+    rms = np.sqrt((samples[: n * frame].reshape(n, frame).astype(np.float64) ** 2).mean(1) + 1e-12)
+    loud = 20 * np.log10(rms / rms.max()) > floor_db
+    idx = np.nonzero(loud)[0]
+    if len(idx) < 2:
+        return []
+    starts, run = [], 0
+    for f in range(idx[0], idx[-1] + 1):
+        if not loud[f]:
+            run += 1
+        else:
+            if run * frame / SAMPLE_RATE >= min_seconds:
+                starts.append((f - run) * frame / SAMPLE_RATE)
+            run = 0
+    return starts
+
+
+def has_pause_at(samples: np.ndarray, beat: float, tolerance: float = 0.25) -> bool:
+    return any(abs(start - beat) <= tolerance for start in pauses(samples))
+
+
+def classify(seconds: float, teacher: dict) -> str:
+    return min(RATES, key=lambda r: abs(math.log(max(seconds, 1e-3)) - math.log(teacher[r])))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True)
+    p.add_argument("--adapters", required=True)
+    p.add_argument("--clip", required=True)
+    p.add_argument("--steer", required=True, help="steer_corpus manifest (its held-out sentences)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--omnibark", default=os.path.join(os.path.dirname(__file__), "..", "..", ".build", "release", "omnibark"))
+    p.add_argument("--sentences", type=int, default=50)
+    p.add_argument("--jobs", type=int, default=2)
+    a = p.parse_args(argv)
+    if not os.path.isfile(a.omnibark):
+        sys.exit(f"adapter_eval: no engine binary at {a.omnibark} (swift build -c release --product omnibark)")
+    os.makedirs(os.path.join(a.out, "wav"), exist_ok=True)
+    os.makedirs(os.path.join(a.out, "images"), exist_ok=True)
+    base = os.path.dirname(os.path.abspath(a.steer))
+    rows = [json.loads(line) for line in open(a.steer)]
+    held = {}
+    for r in rows:
+        if r["split"] == "heldout":
+            held.setdefault(r["id"], {})[r["rate"]] = r
+    ids = sorted(held)[: a.sentences]
+    teacher = {i: {rate: speech_seconds(read_wav(os.path.join(base, held[i][rate]["audio"]))) for rate in RATES} for i in ids}
+    rng = torch.Generator().manual_seed(2026)
+    jobs = []
+    for k, sid in enumerate(ids):
+        other = ids[(k + 1) % len(ids)]  # a reference is never the target sentence
+        for name, wanted, task, given, weights in condition_table():
+            wav = os.path.join(a.out, "wav", f"{re.sub(r'[^a-z0-9]+', '-', name)}-{k:02d}.wav")
+            args = [a.omnibark, "speak", "--model", a.model, "--seed", "1", "--out", wav]
+            if name != "plain":
+                args += ["--adapters", a.adapters, "--clip", a.clip]
+            if "style" in given:
+                args += ["--style", f"[{given['style']}]"]
+            if "audio" in given:
+                args += ["--reference-audio", os.path.join(base, held[other][given["audio"]]["audio"])]
+            if "image" in given:
+                image = os.path.join(a.out, "images", f"{given['image']}-{k:02d}.png")
+                if not os.path.exists(image):
+                    steer_images.save_png(steer_images.base_image(given["image"], rng), image)
+                args += ["--image", image]
+            beat = None
+            if given.get("beat"):
+                beat = held[sid]["pause"]["beat"]
+                control = os.path.join(a.out, "wav", f"beat-{k:02d}.json")
+                with open(control, "w") as fh:
+                    json.dump([{"kind": "beat", "time": beat}], fh)
+                args += ["--control", control]
+            for modality, w in weights.items():
+                args += ["--weight", f"{modality}={w}"]
+            jobs.append(dict(sentence=sid, text=held[sid]["normal"]["text"], condition=name, wanted=wanted, task=task,
+                             wav=wav, beat=beat or held[sid].get("pause", {}).get("beat"),
+                             args=args + [held[sid]["normal"]["text"]]))
+
+    def run(job):
+        done = subprocess.run(job["args"], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(job['args'])}: exit {done.returncode}: {done.stderr[-500:]}")
+        routes = dict((m.strip(), float(w)) for m, w in
+                      re.findall(r"(text|reference audio|image|control events) ([0-9.]+)", done.stderr.split("conditioned on", 1)[-1])) \
+            if "conditioned on" in done.stderr else {}
+        job["routes"] = routes
+        return job
+
+    with ThreadPoolExecutor(a.jobs) as pool:
+        for n, job in enumerate(pool.map(run, jobs), 1):
+            if n % 50 == 0 or n == len(jobs):
+                print(f"adapter_eval: generated {n}/{len(jobs)}", file=sys.stderr, flush=True)
+    transcriber = Transcriber([os.path.join(a.out, "transcripts.jsonl")])
+    with open(os.path.join(a.out, "transcripts.jsonl"), "a") as fh:
+        for n, job in enumerate(jobs, 1):
+            samples = read_wav(job["wav"])
+            job["seconds"] = speech_seconds(samples)
+            job["rate"] = classify(job["seconds"], teacher[job["sentence"]])
+            job["pause_at_beat"] = job["beat"] is not None and has_pause_at(samples, job["beat"])
+            job["hypothesis"], fields = transcriber.transcribe(job["wav"])
+            job["edits"], job["words"] = wer_metric.word_edits(job["text"], job["hypothesis"])
+            fh.write(json.dumps(dict(hypothesis=job["hypothesis"], asr=ASR_DESCRIPTION, **fields)) + "\n")
+            if n % 100 == 0:
+                print(f"adapter_eval: transcribed {n}/{len(jobs)}", file=sys.stderr, flush=True)
+    # The teacher at each rate: its own rate accuracy is 100 % by construction; its WER is the reference.
+    teacher_wer = {}
+    for rate in RATES:
+        pairs = []
+        for sid in ids:
+            hypothesis, _ = transcriber.transcribe(os.path.join(base, held[sid][rate]["audio"]))
+            pairs.append(wer_metric.word_edits(held[sid][rate]["text"], hypothesis))
+        teacher_wer[rate] = wer_metric.corpus_wer(pairs)
+    plain = {j["sentence"]: j for j in jobs if j["condition"] == "plain"}
+    table = []
+    for name, wanted, task, given, weights in condition_table():
+        group = [j for j in jobs if j["condition"] == name]
+
+        def attribute(j):  # the wanted rate, or a pause at this sentence's beat
+            return j["pause_at_beat"] if wanted == "pause" else j["rate"] == wanted
+        hit = sum(attribute(j) for j in group) / len(group)
+        # Without adapters the engine speaks as it always does: the plain run of the same sentence.
+        hit_without = sum(attribute(plain[j["sentence"]]) for j in group) / len(group)
+        route_means = {}
+        for modality in ("text", "reference audio", "image", "control events"):
+            values = [j["routes"][modality] for j in group if modality in j["routes"]]
+            if values:
+                route_means[modality] = float(np.mean(values))
+        table.append(dict(condition=name, task=task, wanted=wanted, with_adapters=hit, without_adapters=hit_without,
+                          wer=wer_metric.corpus_wer([(j["edits"], j["words"]) for j in group]),
+                          seconds=float(np.mean([j["seconds"] for j in group])), routes=route_means, n=len(group)))
+    result = dict(sentences=len(ids), teacher_seconds={r: float(np.mean([teacher[i][r] for i in ids])) for r in RATES},
+                  teacher_wer=teacher_wer, table=table)
+    with open(os.path.join(a.out, "eval.json"), "w") as fh:
+        json.dump(result, fh, indent=1)
+    lines = [f"Held-out sentences: {len(ids)}. Teacher speech seconds (slow / normal / fast): "
+             + " / ".join(f"{result['teacher_seconds'][r]:.2f}" for r in RATES)
+             + "; teacher WER " + " / ".join(f"{100 * teacher_wer[r]:.1f} %" for r in RATES) + ".", "",
+             "| condition | wanted (rate, or a pause at the beat) | with adapters | without | WER | speech s | routing weights |",
+             "|---|---|---|---|---|---|---|"]
+    for row in table:
+        routes = ", ".join(f"{m} {w:.2f}" for m, w in row["routes"].items()) or "—"
+        lines.append(f"| {row['condition']} | {row['wanted']} | {100 * row['with_adapters']:.0f} % | "
+                     f"{100 * row['without_adapters']:.0f} % | {100 * row['wer']:.1f} % | {row['seconds']:.2f} | {routes} |")
+    with open(os.path.join(a.out, "eval.md"), "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,357 @@
+"""Trains OmniBark-tiny's adapters — projection heads, type tags, control embeddings, cross-attention
+layers, gates and routing MLP — on the frozen semantic GPT, for tasks with a known answer built from the
+steering corpus (`steer_corpus`): the speaking rate (slow, normal, fast) of the target sentence is given
+
+  - by a style instruction (`[slow]`, `[fast]`; text adapter),
+  - by a reference recording of another sentence at that rate (audio adapter, codec-encoder frames),
+  - by an image whose colour codes it (image adapter, the frozen tower of `steer_images`),
+  - by two of them that disagree: the one with the larger routing weight wins (3 against 1), which is
+    what a bundle's `--weight` / preset routing says;
+  - by one of them beside a distractor that says nothing about the rate (a grey image, the style
+    `[calm]`), at equal weights: the routing MLP has to move the weight to the informative modality;
+
+and a control task: a beat marker at second t (control adapter) → the sentence with a pause starting at
+t (the steering corpus's `pause` rows, made with `steer_corpus --pauses`).
+
+Losses: cross-entropy of the semantic units (teacher-forced, the base model's input noise) plus
+`--nce` × an InfoNCE alignment between each trainable modality's pooled embedding (audio, image) and
+the pooled audio-adapter embedding of the target recording; the positives of an example are the
+batch's examples of the same rate (the attribute the task defines). Resumable like `gpt_train`.
+
+    python -m omnitiny.adapter_train --model ../models/omnibark-tiny --steer data/steer/manifest.jsonl \\
+        --clip ../models/omnibark-tiny/clip --run runs-steer --minutes 30 --export ../models/omnibark-tiny/adapters.safetensors
+"""
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import checkpoint, fusion, steer_images, vocabulary
+from . import layout as L
+from .audio import read_wav
+
+RATES = ("slow", "normal", "fast")
+STYLE_TAGS = {"slow": "[slow]", "fast": "[fast]"}
+KIND_WEIGHTS = {"style": 0.16, "audio": 0.16, "image": 0.16, "agree": 0.08, "disagree": 0.16, "distractor": 0.08, "beat": 0.2}
+DISTRACTOR_STYLE = "[calm]"  # a tag that says nothing about the rate
+DOMINANT_WEIGHT = 3.0
+
+
+def load_base(model_dir: str):
+    import transformers
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    model = transformers.BarkModel.from_pretrained(model_dir).float().eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+def prepare(a, model) -> dict:
+    """Per (sentence, rate): text ids, units, codec-encoder frames [T, D] (and `beat` for a pause row);
+    image features per rate. Cached in the run directory; rows added to the manifest since are encoded."""
+    cache = os.path.join(a.run, "features.pt")
+    data = torch.load(cache, weights_only=False) if os.path.exists(cache) else dict(examples=[], images={})
+    have = {(e["id"], e["rate"]) for e in data["examples"]}
+    tok = vocabulary.tokenizer(os.path.join(a.model, "vocab.txt"))
+    base = os.path.dirname(os.path.abspath(a.steer))
+    rows = [r for r in (json.loads(line) for line in open(a.steer)) if (r["id"], r["rate"]) not in have]
+    for k, r in enumerate(rows):
+        samples = torch.from_numpy(read_wav(os.path.join(base, r["audio"]))).view(1, 1, -1)
+        with torch.no_grad():
+            frames = model.codec_model.encoder(samples)[0].T.contiguous()
+        data["examples"].append(dict(id=r["id"], rate=r["rate"], split=r["split"], text=r["text"], beat=r.get("beat"),
+                                     text_ids=vocabulary.encode(tok, r["text"]), units=r["units"], frames=frames.half()))
+        if (k + 1) % 1000 == 0:
+            print(f"adapter_train: encoded {k + 1}/{len(rows)} recordings", file=sys.stderr, flush=True)
+    changed = bool(rows)
+    if a.clip and not data["images"]:
+        tower = steer_images.TowerFeatures(a.clip)
+        rng = torch.Generator().manual_seed(99)
+        for rate in RATES:
+            data["images"][rate] = [tower(steer_images.training_image(rate, rng)) for _ in range(a.images)]
+        print(f"adapter_train: {a.images} augmented images per rate through {a.clip}", file=sys.stderr)
+        changed = True
+    if changed:
+        torch.save(data, cache + ".part")
+        os.replace(cache + ".part", cache)
+    return data
+
+
+def add_distractor_images(a, data) -> None:
+    """Grey images (random shade, a random shape): an image that carries no rate."""
+    if not a.clip or "grey" in data["images"]:
+        return
+    tower = steer_images.TowerFeatures(a.clip)
+    rng = torch.Generator().manual_seed(98)
+    data["images"]["grey"] = [tower(steer_images.training_image("grey", rng)) for _ in range(a.images)]
+
+
+class Tasks:
+    """Draws training (or evaluation) examples: a target recording and the conditioning that names its rate."""
+
+    def __init__(self, examples, images, split, seed, kinds=KIND_WEIGHTS):
+        self.rng = random.Random(seed)
+        self.by_rate = {r: [e for e in examples if e["split"] == split and e["rate"] == r] for r in RATES}
+        self.pauses = [e for e in examples if e["split"] == split and e["rate"] == "pause"]
+        self.images = images
+        self.kinds = {k: w for k, w in kinds.items()
+                      if (images or k not in ("image", "distractor")) and (self.pauses or k != "beat")}
+
+    def _modality(self, name, rate):
+        """One modality's input naming `rate`: ('text', tag) | ('audio', frames) | ('image', (pooled, hidden))."""
+        if name == "text":
+            return STYLE_TAGS[rate]
+        if name == "audio":
+            return self.rng.choice(self.by_rate[rate])["frames"].float()
+        return self.rng.choice(self.images[rate])
+
+    def _sources(self):
+        return ["audio", "image"] if self.images else ["audio"]
+
+    def draw(self, kind=None):
+        kind = kind or self.rng.choices(list(self.kinds), weights=list(self.kinds.values()))[0]
+        if kind == "beat":
+            target = self.rng.choice(self.pauses)
+            return dict(kind=kind, rate="normal", target=target, weights=[1, 1, 1, 1],
+                        inputs={"control": [{"kind": "beat", "time": target["beat"]}]})
+        if kind == "style":
+            rate = self.rng.choice(list(STYLE_TAGS))
+            inputs, weights = {"text": STYLE_TAGS[rate]}, [1, 1, 1, 1]
+        elif kind in ("audio", "image"):
+            rate = self.rng.choice(RATES)
+            inputs, weights = {kind: self._modality(kind, rate)}, [1, 1, 1, 1]
+        elif kind == "distractor":
+            rate = self.rng.choice(RATES)
+            informative = self.rng.choice((["text"] if rate in STYLE_TAGS else []) + self._sources())
+            noise = self.rng.choice([n for n in ("text", "image") if n != informative])
+            inputs = {informative: self._modality(informative, rate),
+                      noise: DISTRACTOR_STYLE if noise == "text" else self.rng.choice(self.images["grey"])}
+            weights = [1, 1, 1, 1]
+        elif kind == "agree":
+            rate = self.rng.choice(RATES)
+            names = ["text"] + self._sources() if rate in STYLE_TAGS else self._sources()
+            pick = self.rng.sample(names, 2) if len(names) > 1 else names
+            inputs, weights = {n: self._modality(n, rate) for n in pick}, [1, 1, 1, 1]
+        else:  # disagree: the heavier modality wins
+            names = ["text"] + self._sources()
+            first, second = self.rng.sample(names, 2)
+            rates = {}
+            for n in (first, second):
+                choices = [r for r in (STYLE_TAGS if n == "text" else RATES) if r not in rates.values()]
+                rates[n] = self.rng.choice(choices)
+            rate = rates[first]
+            inputs = {n: self._modality(n, rates[n]) for n in (first, second)}
+            weights = [1.0] * 4
+            weights[fusion.MODALITIES.index(first)] = DOMINANT_WEIGHT
+        target = self.rng.choice(self.by_rate[rate])
+        return dict(kind=kind, rate=rate, target=target, inputs=inputs, weights=weights)
+
+
+class Trainer:
+    def __init__(self, base, adapters, text_vocab_size, input_noise, seed):
+        self.semantic = base.semantic
+        self.fused = fusion.FusedSemantic(base.semantic, adapters)
+        self.adapters = adapters
+        self.text_vocab_size = text_vocab_size
+        self.tok = None
+        self.input_noise = input_noise
+        self.rng = random.Random(seed)
+        self.style_cache = {}
+
+    def style_embeddings(self, tag, tok):
+        if tag not in self.style_cache:
+            ids = [t + L.TEXT_OFFSET for t in vocabulary.encode(tok, tag)]
+            with torch.no_grad():
+                self.style_cache[tag] = self.semantic.input_embeds_layer(torch.tensor(ids))
+        return self.style_cache[tag]
+
+    def tokens(self, inputs, tok):
+        out = {}
+        for name, value in inputs.items():
+            if name == "text":
+                out["text"] = self.style_embeddings(value, tok)
+            elif name == "audio":
+                out["audio"] = self.adapters.audio_tokens(value)
+            elif name == "image":
+                out["image"] = self.adapters.image_tokens(value[0], value[1])
+            elif name == "control":
+                out["control"] = self.adapters.control_tokens(value)
+        return out
+
+    def batch_inputs(self, batch, noise):
+        embed = self.semantic.input_embeds_layer
+        rows, targets = [], []
+        text_pad = L.text_pad(self.text_vocab_size)
+        for ex in batch:
+            t = ex["target"]
+            text = [i + L.TEXT_OFFSET for i in t["text_ids"][: L.MAX_TEXT]]
+            text += [text_pad] * (L.MAX_TEXT - len(text))
+            units = list(t["units"][: L.SEMANTIC_MAX_NEW - 1])
+            noisy = [self.rng.randrange(L.SEMANTIC_VOCAB) if noise and self.rng.random() < noise else u for u in units]
+            prefix = embed(torch.tensor(text)) + embed(torch.tensor([L.SEMANTIC_EOS] * L.MAX_TEXT))
+            infer = embed(torch.tensor([L.semantic_infer(self.text_vocab_size)]))
+            rows.append(torch.cat([prefix, infer, embed(torch.tensor(noisy, dtype=torch.long))]))
+            targets.append([-100] * L.MAX_TEXT + units + [L.SEMANTIC_EOS])
+        length = max(r.shape[0] for r in rows)
+        x = torch.stack([F.pad(r, (0, 0, 0, length - r.shape[0])) for r in rows])
+        y = torch.tensor([s + [-100] * (length - len(s)) for s in targets])
+        return x, y
+
+    def losses(self, batch, tok, noise, conditioned=True):
+        """(token CE, InfoNCE, per-example CE) for a batch of drawn examples."""
+        x, y = self.batch_inputs(batch, noise)
+        nce = torch.zeros(())
+        if conditioned:
+            per = [self.tokens(ex["inputs"], tok) for ex in batch]
+            self.fused.memory = self.adapters.memory(per, [ex["weights"] for ex in batch])
+            nce = self.info_nce(batch, per)
+        else:
+            self.fused.memory = None
+        logits = self.semantic(inputs_embeds=x).logits[..., : L.SEMANTIC_VOCAB + 1]
+        self.fused.memory = None
+        ce = F.cross_entropy(logits.transpose(1, 2), y, ignore_index=-100, reduction="none")
+        per_example = ce.sum(1) / (y != -100).sum(1)
+        return per_example.mean(), nce, per_example.detach()
+
+    def info_nce(self, batch, per, temperature=0.1):
+        anchors, targets, labels = [], [], []
+        target_summary = torch.stack([self.adapters.audio_tokens(ex["target"]["frames"].float()).mean(0) for ex in batch])
+        for i, (ex, toks) in enumerate(zip(batch, per)):
+            for name in ("audio", "image"):
+                if name in toks and ex["weights"][fusion.MODALITIES.index(name)] >= 1:
+                    anchors.append(toks[name].mean(0))
+                    targets.append(i)
+            labels.append(RATES.index(ex["rate"]))
+        if not anchors:
+            return torch.zeros(())
+        a = F.normalize(torch.stack(anchors), dim=-1)
+        t = F.normalize(target_summary, dim=-1)
+        logits = a @ t.T / temperature
+        labels = torch.tensor(labels)
+        # Positives: the targets whose rate is the anchor's own example's target rate.
+        positive = labels[torch.tensor(targets)][:, None] == labels[None, :]
+        log_p = logits.log_softmax(dim=-1)
+        return -(log_p * positive).sum(1).div(positive.sum(1)).mean()
+
+
+def evaluate(trainer, data, tok, seed=5, per_kind=24):
+    """Held-out teacher-forced CE per task kind, with and without the adapters."""
+    tasks = Tasks(data["examples"], data["images"], "heldout", seed)
+    out = {}
+    with torch.no_grad():
+        for kind in tasks.kinds:
+            batch = [tasks.draw(kind) for _ in range(per_kind)]
+            with_ad = trainer.losses(batch, tok, 0.0)[0].item()
+            without = trainer.losses(batch, tok, 0.0, conditioned=False)[0].item()
+            out[kind] = (with_ad, without)
+    return out
+
+
+def export(adapters, path):
+    from safetensors.torch import save_file
+    tmp = path + ".part"
+    save_file(adapters.state_for_export(), tmp, metadata=adapters.metadata())
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, help="the frozen base model (Bark directory layout)")
+    p.add_argument("--steer", required=True, help="steer_corpus manifest")
+    p.add_argument("--clip", help="the frozen image tower (steer_images --tower); without it no image task")
+    p.add_argument("--run", required=True)
+    p.add_argument("--fusion-layers", default="0,1,2,3")
+    p.add_argument("--images", type=int, default=150, help="augmented images per rate")
+    p.add_argument("--minutes", type=float, default=30)
+    p.add_argument("--max-steps", type=int, default=100_000)
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--warmup", type=int, default=50)
+    p.add_argument("--decay-steps", type=int, default=3000)
+    p.add_argument("--nce", type=float, default=0.1, help="weight of the InfoNCE alignment loss")
+    p.add_argument("--input-noise", type=float, default=0.1, help="fraction of input units replaced (as the base model trained)")
+    p.add_argument("--init", help="adapters.pt of an earlier run whose weights a new run starts from (tensors it "
+                                   "lacks, e.g. attention sinks, keep their initial values)")
+    p.add_argument("--no-sink", action="store_true", help="format 1: cross-attention without an attention sink")
+    p.add_argument("--export", help="write the adapter file here when the run stops")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    os.makedirs(a.run, exist_ok=True)
+    base = load_base(a.model)
+    data = prepare(a, base)
+    add_distractor_images(a, data)
+    tok = vocabulary.tokenizer(os.path.join(a.model, "vocab.txt"))
+    sem = base.semantic.config
+    image_width = len(data["images"]["slow"][0][0]) if data["images"] else 64
+    config = fusion.default_config(sem.hidden_size, sem.num_heads, [int(i) for i in a.fusion_layers.split(",")],
+                                   base.codec_model.config.hidden_size, image_width, sink=not a.no_sink)
+    adapters = fusion.OmniAdapters(config)
+    text_vocab_size = len(vocabulary.entries())
+    trainer = Trainer(base, adapters, text_vocab_size, a.input_noise, a.seed)
+    tasks = Tasks(data["examples"], data["images"], "train", a.seed)
+    opt = torch.optim.AdamW(adapters.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    ckpt = os.path.join(a.run, "adapters.pt")
+    state = checkpoint.resume(ckpt, adapters, opt, "adapters")
+    step = 0
+    if state:
+        step = state["step"]
+        tasks.rng.setstate(state["tasks_rng"])
+    elif a.init:
+        if not os.path.isfile(a.init):
+            sys.exit(f"adapter_train: --init {a.init}: no such checkpoint")
+        missing, unexpected = adapters.load_state_dict(torch.load(a.init, weights_only=False)["model"], strict=False)
+        if unexpected:
+            sys.exit(f"adapter_train: --init {a.init}: tensors this configuration does not have: {unexpected[:4]}")
+        print(f"adapters: start from {a.init}; new: {missing or 'none'}", file=sys.stderr)
+    print(f"adapters: {sum(p.numel() for p in adapters.parameters()) / 1e6:.2f} M parameters, fusion layers "
+          f"{config['fusion_layers']}, tasks {list(tasks.kinds)}", file=sys.stderr)
+    clock = checkpoint.RunClock(a.minutes, a.max_steps)
+    running = None
+    while step < a.max_steps:
+        progress = min(1.0, step / a.decay_steps)
+        lr = a.lr * min(1.0, (step + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        batch = [tasks.draw() for _ in range(a.batch)]
+        ce, nce, _ = trainer.losses(batch, tok, a.input_noise)
+        loss = ce + a.nce * nce
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(adapters.parameters(), 1.0)
+        opt.step()
+        step += 1
+        running = (ce.item(), nce.item()) if running is None else \
+            (0.98 * running[0] + 0.02 * ce.item(), 0.98 * running[1] + 0.02 * nce.item())
+        if step % 25 == 0:
+            gates = " ".join(f"{math.tanh(layer.gate.item()):+.2f}" for layer in adapters.fusion.layers.values())
+            print(f"adapters step {step} ce {running[0]:.3f} nce {running[1]:.3f} gates {gates} lr {lr:.1e} "
+                  f"{clock.elapsed_minutes():.1f} min", file=sys.stderr, flush=True)
+        if step % 500 == 0:
+            report = evaluate(trainer, data, tok)
+            print("adapters held-out CE (with / without): " + ", ".join(f"{k} {w:.3f}/{o:.3f}" for k, (w, o) in report.items()),
+                  file=sys.stderr, flush=True)
+        save, done = clock.check(step)
+        if save:
+            checkpoint.save(ckpt, model=adapters.state_dict(), optimizer=opt.state_dict(), step=step,
+                            tasks_rng=tasks.rng.getstate(), config=config)
+        if done:
+            break
+    if a.export:
+        export(adapters, a.export)
+        print(f"adapters: exported step {step} → {a.export}", file=sys.stderr)
+    print(f"adapters: stopped at step {step}; checkpoint {ckpt}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+"""OmniBark's conditioning path in PyTorch, batched for training: the adapters (audio and image projection
+heads, control embeddings, type tags), the routing MLP and the gated cross-attention layers that run
+after semantic decoder blocks. The math is the engine's (`Sources/Modalities/Adapters.swift`,
+`FusionBlock.swift`) and the state-dict keys are its adapter file layout, so `export` writes a file the
+engine loads as it is; `scripts/make_fusion_fixtures.py` holds the unbatched reference the engine is
+tested against, and `adapter_parity` checks this module against the engine on a trained file.
+
+Shapes: B examples, M memory rows (padded; `mask` marks real rows), H the semantic hidden size."""
+
+import json
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+MODALITIES = ("text", "audio", "image", "control")
+CONTROL_KINDS = {"beat": 0, "phoneme": 1, "sfx": 2, "style": 3}
+
+
+def default_config(hidden_size: int, heads: int, fusion_layers: list, audio_input_size: int,
+                   image_input_size: int, sink: bool = True) -> dict:
+    """The adapter configuration (`AdapterConfiguration` JSON) for a semantic model of this size; format 2
+    when the cross-attention layers have an attention sink."""
+    return {"format_version": 2 if sink else 1, "hidden_size": hidden_size, "heads": heads, "fusion_layers": list(fusion_layers),
+            "audio_input_size": audio_input_size, "audio_pool_stride": 4, "audio_max_tokens": 64,
+            "image_input_size": image_input_size, "image_patch_tokens": True, "image_max_tokens": 17,
+            "control_slots_per_kind": 64, "control_frame_rate": 75.0, "routing_hidden_size": 64,
+            "layer_norm_epsilon": 1e-5}
+
+
+def average_pool(x: torch.Tensor, stride: int, max_tokens: int) -> torch.Tensor:
+    """[rows, D] → [ceil(rows / s), D], s = max(stride, ceil(rows / max_tokens)); the last window may be short."""
+    rows = x.shape[0]
+    s = max(stride, -(-rows // max_tokens), 1)
+    return torch.stack([x[i:i + s].mean(0) for i in range(0, rows, s)])
+
+
+def time_encoding(position: float, width: int) -> torch.Tensor:
+    i = torch.arange(width // 2, dtype=torch.float64)
+    f = 10000.0 ** (-2.0 * i / width)
+    out = torch.empty(width, dtype=torch.float64)
+    out[0::2] = torch.sin(position * f)
+    out[1::2] = torch.cos(position * f)
+    return out.float()
+
+
+class Head(nn.Module):
+    def __init__(self, inp: int, h: int):
+        super().__init__()
+        self.proj = nn.Sequential(nn.Linear(inp, h), nn.GELU(), nn.Linear(h, h))
+
+    def forward(self, x):
+        return self.proj(x)
+
+
+class CrossAttention(nn.Module):
+    def __init__(self, h: int):
+        super().__init__()
+        self.q_proj, self.k_proj, self.v_proj, self.out_proj = (nn.Linear(h, h) for _ in range(4))
+
+
+class FusionLayer(nn.Module):
+    """x + tanh(gate) · out_proj(Σ_j softmax_j(q·k_j/√d) · route[owner_j] · v_j), per head; with `sink`
+    (format 2) the softmax also runs over a learned row (`null_key`, `null_value`, used as they are)."""
+
+    def __init__(self, h: int, heads: int, eps: float, sink: bool = False):
+        super().__init__()
+        self.norm = nn.LayerNorm(h, eps=eps)
+        self.cross_attn = CrossAttention(h)
+        self.gate = nn.Parameter(torch.zeros(1))
+        self.heads = heads
+        if sink:
+            self.null_key = nn.Parameter(torch.zeros(h))
+            self.null_value = nn.Parameter(torch.zeros(h))
+        self.sink = sink
+
+    def forward(self, x, memory, mask, row_route):
+        """x [B, T, H]; memory [B, M, H]; mask [B, M] (True = real row); row_route [B, M]."""
+        b, t, h = x.shape
+        d = h // self.heads
+        q = self.cross_attn.q_proj(self.norm(x)).view(b, t, self.heads, d).transpose(1, 2)
+        k = self.cross_attn.k_proj(memory).view(b, -1, self.heads, d).transpose(1, 2)
+        v = (self.cross_attn.v_proj(memory) * row_route.unsqueeze(-1)).view(b, -1, self.heads, d).transpose(1, 2)
+        scores = (q @ k.transpose(-1, -2)) / math.sqrt(d)
+        scores = scores.masked_fill(~mask[:, None, None, :], float("-inf"))
+        if self.sink:
+            null_k = self.null_key.view(1, self.heads, 1, d)
+            null_v = self.null_value.view(1, self.heads, 1, d).expand(b, -1, -1, -1)
+            scores = torch.cat([scores, (q * null_k).sum(-1, keepdim=True) / math.sqrt(d)], dim=-1)
+            v = torch.cat([v, null_v], dim=2)
+        a = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(b, t, h)
+        out = x + torch.tanh(self.gate) * self.cross_attn.out_proj(a)
+        # An example without memory is left exactly as it is (the engine skips the layer).
+        return torch.where(mask.any(1)[:, None, None], out, x)
+
+
+class OmniAdapters(nn.Module):
+    def __init__(self, config: dict):
+        super().__init__()
+        h = config["hidden_size"]
+        self.config = config
+        self.adapters = nn.ModuleDict({"audio": Head(config["audio_input_size"], h),
+                                       "image": Head(config["image_input_size"], h)})
+        self.control = nn.Module()
+        self.control.embeddings = nn.Embedding(4 * config["control_slots_per_kind"], h)
+        self.type_tags = nn.Embedding(4, h)
+        self.routing = nn.Module()
+        r = config["routing_hidden_size"]
+        self.routing.mlp = nn.Sequential(nn.Linear(4 * h, r), nn.GELU(), nn.Linear(r, 4))
+        self.fusion = nn.Module()
+        sink = config["format_version"] >= 2
+        self.fusion.layers = nn.ModuleDict({str(i): FusionLayer(h, config["heads"], config["layer_norm_epsilon"], sink)
+                                            for i in config["fusion_layers"]})
+        with torch.no_grad():  # small starting weights: the frozen model sees little until the gates open
+            for name, p in self.named_parameters():
+                if name.endswith(("null_key", "null_value")):
+                    nn.init.zeros_(p)
+                elif p.dim() > 1 and "embeddings" not in name:
+                    nn.init.normal_(p, std=0.02)
+                elif name.endswith("bias"):
+                    nn.init.zeros_(p)
+            self.type_tags.weight.normal_(std=0.02)
+            self.control.embeddings.weight.normal_(std=0.02)
+
+    # --- adapters: each returns [tokens, H] for one example ----------------------------------
+    def audio_tokens(self, frames: torch.Tensor) -> torch.Tensor:
+        """frames: codec encoder output [T, audio_input_size] (75 Hz, before the quantizer)."""
+        c = self.config
+        return self.adapters["audio"](average_pool(frames, c["audio_pool_stride"], c["audio_max_tokens"]))
+
+    def image_tokens(self, pooled: torch.Tensor, hidden: torch.Tensor = None) -> torch.Tensor:
+        c = self.config
+        rows = [pooled[None]]
+        if c["image_patch_tokens"] and hidden is not None and hidden.shape[0] > 1 and c["image_max_tokens"] > 1:
+            rows.append(average_pool(hidden[1:], 1, c["image_max_tokens"] - 1))
+        return self.adapters["image"](torch.cat(rows))
+
+    def control_tokens(self, events: list) -> torch.Tensor:
+        """events: dicts {kind, time (s), payload?} sorted by time."""
+        c = self.config
+        slots = c["control_slots_per_kind"]
+        ids = torch.tensor([CONTROL_KINDS[e["kind"]] * slots + control_slot(e.get("payload"), slots) for e in events])
+        enc = torch.stack([time_encoding(e["time"] * c["control_frame_rate"], c["hidden_size"]) for e in events])
+        return self.control.embeddings(ids) + enc
+
+    # --- memory ------------------------------------------------------------------------------
+    def memory(self, per_example: list, weights: list):
+        """per_example: B dicts modality → tokens [n, H]; weights: B lists of 4 routing weights (0 = off).
+        Returns memory [B, M, H], mask [B, M], row_route [B, M], route [B, 4], summaries [B, 4, H]."""
+        h = self.config["hidden_size"]
+        b = len(per_example)
+        summaries = torch.zeros(b, 4, h)
+        present = torch.zeros(b, 4, dtype=torch.bool)
+        rows, owners = [], []
+        for i, tokens in enumerate(per_example):
+            parts, own = [], []
+            for m, name in enumerate(MODALITIES):
+                if name in tokens and weights[i][m] > 0:
+                    t = tokens[name]
+                    summaries[i, m] = t.mean(0)
+                    present[i, m] = True
+                    parts.append(t + self.type_tags.weight[m])
+                    own += [m] * t.shape[0]
+            rows.append(torch.cat(parts) if parts else torch.zeros(0, h))
+            owners.append(own)
+        logits = self.routing.mlp(summaries.reshape(b, -1))
+        bias = torch.tensor([[math.log(w) if w > 0 else 0.0 for w in ws] for ws in weights])
+        route = torch.softmax((logits + bias).masked_fill(~present, float("-inf")), dim=-1)
+        route = torch.nan_to_num(route, nan=0.0)  # an example without modalities
+        m_max = max(1, max(r.shape[0] for r in rows))
+        memory = torch.zeros(b, m_max, h)
+        mask = torch.zeros(b, m_max, dtype=torch.bool)
+        owner_index = torch.zeros(b, m_max, dtype=torch.long)
+        for i, (r, own) in enumerate(zip(rows, owners)):
+            memory[i, : r.shape[0]] = r
+            mask[i, : r.shape[0]] = True
+            owner_index[i, : len(own)] = torch.tensor(own, dtype=torch.long)
+        row_route = torch.gather(route, 1, owner_index) * mask
+        return memory, mask, row_route, route, summaries
+
+    def state_for_export(self) -> dict:
+        return {k: v.detach().float().contiguous() for k, v in self.state_dict().items()}
+
+    def metadata(self) -> dict:
+        return {"omnibark_adapters": json.dumps(self.config), "format": "omnibark-adapters"}
+
+
+def control_slot(payload, slots: int) -> int:
+    if payload is None:
+        return 0
+    if isinstance(payload, str):
+        h = 0xcbf29ce484222325
+        for byte in payload.encode("utf-8"):
+            h = ((h ^ byte) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+        return h % slots
+    return int(math.floor(payload)) % slots
+
+
+class FusedSemantic:
+    """A frozen transformers `BarkSemanticModel` with the fusion layers hooked after its blocks: set
+    `memory` (the tuple `OmniAdapters.memory` returns, or None) before each forward pass."""
+
+    def __init__(self, semantic, adapters: OmniAdapters):
+        self.semantic = semantic
+        self.adapters = adapters
+        self.memory = None
+        for index in adapters.config["fusion_layers"]:
+            semantic.layers[index].register_forward_hook(self._hook(str(index)))
+
+    def _hook(self, key: str):
+        def hook(module, inputs, output):
+            if self.memory is None:
+                return output
+            memory, mask, row_route = self.memory[:3]
+            hidden = output[0] if isinstance(output, tuple) else output
+            fused = self.adapters.fusion.layers[key](hidden, memory, mask, row_route)
+            return (fused,) + tuple(output[1:]) if isinstance(output, tuple) else fused
+        return hook

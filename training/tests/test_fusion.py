@@ -1,0 +1,126 @@
+"""`fusion`: the batched training module computes what the engine does per example (padding changes
+nothing, an example without memory is untouched, the attention sink), and the steering helpers.
+Run from training/: python -m unittest discover tests"""
+
+import math
+import random
+import unittest
+
+import numpy as np
+import torch
+
+from omnitiny import adapter_eval, fusion, steer_corpus
+from omnitiny.audio import SAMPLE_RATE
+
+
+def config(sink):
+    return fusion.default_config(16, 2, [0, 1], 8, 12, sink=sink)
+
+
+class FusionTests(unittest.TestCase):
+    def setUp(self):
+        torch.manual_seed(0)
+
+    def randomised(self, sink):
+        adapters = fusion.OmniAdapters(config(sink))
+        with torch.no_grad():
+            for p in adapters.parameters():
+                p.normal_(std=0.3)
+        return adapters
+
+    def test_batched_memory_equals_one_example_at_a_time(self):
+        for sink in (False, True):
+            adapters = self.randomised(sink)
+            examples = [{"text": torch.randn(3, 16), "audio": adapters.audio_tokens(torch.randn(10, 8))},
+                        {"control": adapters.control_tokens([{"kind": "beat", "time": 0.5}])}]
+            weights = [[1, 3, 1, 1], [1, 1, 1, 1]]
+            x = torch.randn(2, 5, 16)
+            batch = adapters.memory(examples, weights)
+            together = adapters.fusion.layers["0"](x, *batch[:3])
+            for i in range(2):
+                alone = adapters.memory([examples[i]], [weights[i]])
+                self.assertTrue(torch.allclose(adapters.fusion.layers["0"](x[i:i + 1], *alone[:3]), together[i:i + 1], atol=1e-5))
+
+    def test_no_memory_leaves_the_hidden_states_alone(self):
+        adapters = self.randomised(True)
+        memory = adapters.memory([{}], [[1, 1, 1, 1]])
+        x = torch.randn(1, 4, 16)
+        self.assertTrue(torch.equal(adapters.fusion.layers["1"](x, *memory[:3]), x))
+
+    def test_sink_lets_one_row_weigh_differently_by_position(self):
+        adapters = self.randomised(True)
+        plain = self.randomised(False)
+        plain.load_state_dict({k: v for k, v in adapters.state_dict().items() if "null_" not in k})
+        memory = adapters.memory([{"control": adapters.control_tokens([{"kind": "beat", "time": 0.2}])}], [[1, 1, 1, 1]])
+        x = torch.randn(1, 2, 16)
+        change = (adapters.fusion.layers["0"](x, *memory[:3]) - x)[0]
+        change_plain = (plain.fusion.layers["0"](x, *memory[:3]) - x)[0]
+        self.assertTrue(torch.allclose(change_plain[0], change_plain[1], atol=1e-6))  # softmax over one row: 1
+        self.assertFalse(torch.allclose(change[0], change[1], atol=1e-3))
+        self.assertEqual(config(True)["format_version"], 2)
+        self.assertIn("fusion.layers.0.null_key", adapters.state_for_export())
+
+    def test_control_slots_match_the_engine(self):
+        self.assertEqual(fusion.control_slot(None, 64), 0)
+        self.assertEqual(fusion.control_slot(7.9, 5), 2)
+        h = 0xcbf29ce484222325
+        for b in b"door_slam":
+            h = ((h ^ b) * 0x100000001b3) % 2 ** 64
+        self.assertEqual(fusion.control_slot("door_slam", 64), h % 64)
+
+
+class EngineFixtureTests(unittest.TestCase):
+    """The training module against the fixture the engine's parity test uses (Tests/Fixtures/fusion)."""
+
+    def test_matches_the_engine_fixture(self):
+        import json
+        import os
+        from safetensors.torch import load_file
+        directory = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Fixtures", "fusion")
+        path = os.path.join(directory, "adapters.safetensors")
+        with open(path, "rb") as fh:
+            header = json.loads(fh.read(int.from_bytes(fh.read(8), "little")))
+        adapters = fusion.OmniAdapters(json.loads(header["__metadata__"]["omnibark_adapters"]))
+        adapters.load_state_dict(load_file(path))
+        ref = load_file(os.path.join(directory, "reference.safetensors"))
+        with open(os.path.join(directory, "events.json")) as fh:
+            events = [dict(e, time=e["time"] if "time" in e else e["frame"] / 75.0) for e in json.load(fh)["events"]]
+        events.sort(key=lambda e: e["time"])
+        with torch.no_grad():
+            tokens = {"text": ref["text_embeddings"], "audio": adapters.audio_tokens(ref["audio_features"]),
+                      "image": adapters.image_tokens(ref["image_pooled"], ref["image_hidden"]),
+                      "control": adapters.control_tokens(events)}
+            for name in ("audio", "image", "control"):
+                self.assertTrue(torch.allclose(tokens[name], ref[f"tokens.{name}"], atol=1e-5), name)
+            memory = adapters.memory([tokens], [[1.0, 2.0, 1.0, 0.5]])
+            self.assertTrue(torch.allclose(memory[3][0], ref["all.route_weights"], atol=1e-6))
+            x = ref["hidden"][None]
+            for layer in adapters.config["fusion_layers"]:
+                x = adapters.fusion.layers[str(layer)](x, *memory[:3])
+                self.assertTrue(torch.allclose(x[0], ref[f"all.layer{layer}.output"], atol=1e-5), layer)
+
+
+class SteeringHelpersTests(unittest.TestCase):
+    def test_split_sentence_keeps_two_words_each_side(self):
+        for seed in range(20):
+            first, second = steer_corpus.split_sentence("Did Peter see the gentle man before dinner?", random.Random(seed))
+            self.assertGreaterEqual(len(first.split()), 2)
+            self.assertGreaterEqual(len(second.split()), 2)
+            self.assertEqual(f"{first} {second}", "Did Peter see the gentle man before dinner?")
+
+    def test_pause_and_rate_measures(self):
+        tone = lambda s: (0.3 * np.sin(2 * math.pi * 200 * np.arange(int(s * SAMPLE_RATE)) / SAMPLE_RATE)).astype(np.float32)
+        quiet = lambda s: np.zeros(int(s * SAMPLE_RATE), dtype=np.float32)
+        audio = np.concatenate([quiet(0.1), tone(1.0), quiet(0.4), tone(0.8), quiet(0.1)])
+        self.assertAlmostEqual(adapter_eval.speech_seconds(audio), 2.2, delta=0.03)
+        self.assertTrue(adapter_eval.has_pause_at(audio, 1.1))
+        self.assertFalse(adapter_eval.has_pause_at(audio, 0.6))
+        self.assertFalse(adapter_eval.has_pause_at(np.concatenate([tone(1.0), quiet(0.1), tone(1.0)]), 1.0))
+        teacher = {"slow": 3.0, "normal": 2.0, "fast": 1.4}
+        self.assertEqual(adapter_eval.classify(2.9, teacher), "slow")
+        self.assertEqual(adapter_eval.classify(1.7, teacher), "normal")
+        self.assertEqual(adapter_eval.classify(1.0, teacher), "fast")
+
+
+if __name__ == "__main__":
+    unittest.main()
