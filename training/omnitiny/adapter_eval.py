@@ -86,6 +86,19 @@ def has_pause_at(samples: np.ndarray, beat: float, tolerance: float = 0.25) -> b
     return any(abs(start - beat) <= tolerance for start in pauses(samples))
 
 
+def keep_fusion_layers(path: str, keep: int, out_path: str) -> str:
+    """A copy of the adapter file whose fusion layers beyond the `keep` lowest have gate 0."""
+    from safetensors.torch import load_file, save_file
+    with open(path, "rb") as fh:
+        metadata = json.loads(fh.read(int.from_bytes(fh.read(8), "little")))["__metadata__"]
+    tensors = load_file(path)
+    layers = sorted(json.loads(metadata["omnibark_adapters"])["fusion_layers"])
+    for layer in layers[keep:]:
+        tensors[f"fusion.layers.{layer}.gate"] = torch.zeros(1)
+    save_file(tensors, out_path, metadata=metadata)
+    return out_path
+
+
 def classify(seconds: float, teacher: dict) -> str:
     return min(RATES, key=lambda r: abs(math.log(max(seconds, 1e-3)) - math.log(teacher[r])))
 
@@ -100,10 +113,19 @@ def main(argv=None):
     p.add_argument("--omnibark", default=os.path.join(os.path.dirname(__file__), "..", "..", ".build", "release", "omnibark"))
     p.add_argument("--sentences", type=int, default=50)
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--tasks", help="only these tasks, comma-separated (style, reference audio, image, priority, "
+                                   "distractor, control events); the plain run is always made")
+    p.add_argument("--keep-fusion-layers", type=int, metavar="N",
+                   help="price the latency router's drop-fusion-layers step: run the adapters with only their N "
+                        "lowest fusion layers (the others' gates set to 0, which is exactly what dropping them does)")
     a = p.parse_args(argv)
     if not os.path.isfile(a.omnibark):
         sys.exit(f"adapter_eval: no engine binary at {a.omnibark} (swift build -c release --product omnibark)")
     os.makedirs(os.path.join(a.out, "wav"), exist_ok=True)
+    if a.keep_fusion_layers is not None:
+        a.adapters = keep_fusion_layers(a.adapters, a.keep_fusion_layers, os.path.join(a.out, f"adapters-keep{a.keep_fusion_layers}.safetensors"))
+    table_rows = [row for row in condition_table()
+                  if row[0] == "plain" or not a.tasks or row[2] in [t.strip() for t in a.tasks.split(",")]]
     os.makedirs(os.path.join(a.out, "images"), exist_ok=True)
     base = os.path.dirname(os.path.abspath(a.steer))
     rows = [json.loads(line) for line in open(a.steer)]
@@ -117,7 +139,7 @@ def main(argv=None):
     jobs = []
     for k, sid in enumerate(ids):
         other = ids[(k + 1) % len(ids)]  # a reference is never the target sentence
-        for name, wanted, task, given, weights in condition_table():
+        for name, wanted, task, given, weights in table_rows:
             wav = os.path.join(a.out, "wav", f"{re.sub(r'[^a-z0-9]+', '-', name)}-{k:02d}.wav")
             args = [a.omnibark, "speak", "--model", a.model, "--seed", "1", "--out", wav]
             if name != "plain":
@@ -180,7 +202,7 @@ def main(argv=None):
         teacher_wer[rate] = wer_metric.corpus_wer(pairs)
     plain = {j["sentence"]: j for j in jobs if j["condition"] == "plain"}
     table = []
-    for name, wanted, task, given, weights in condition_table():
+    for name, wanted, task, given, weights in table_rows:
         group = [j for j in jobs if j["condition"] == name]
 
         def attribute(j):  # the wanted rate, or a pause at this sentence's beat
@@ -196,7 +218,7 @@ def main(argv=None):
         table.append(dict(condition=name, task=task, wanted=wanted, with_adapters=hit, without_adapters=hit_without,
                           wer=wer_metric.corpus_wer([(j["edits"], j["words"]) for j in group]),
                           seconds=float(np.mean([j["seconds"] for j in group])), routes=route_means, n=len(group)))
-    result = dict(sentences=len(ids), teacher_seconds={r: float(np.mean([teacher[i][r] for i in ids])) for r in RATES},
+    result = dict(sentences=len(ids), adapters=a.adapters, keep_fusion_layers=a.keep_fusion_layers, teacher_seconds={r: float(np.mean([teacher[i][r] for i in ids])) for r in RATES},
                   teacher_wer=teacher_wer, table=table)
     with open(os.path.join(a.out, "eval.json"), "w") as fh:
         json.dump(result, fh, indent=1)
