@@ -48,7 +48,8 @@ import TestSupport
         let elsewhere = URL(fileURLWithPath: "/usr/local/bin/omnibark")
         #expect(BundledModel.directory(executable: elsewhere)?.standardizedFileURL == directory.standardizedFileURL)
         for name in ["config.json", "model.safetensors", "generation_config.json", "vocab.txt", "tokenizer_config.json",
-                     "speaker_embeddings_path.json", "README.md"] {
+                     "speaker_embeddings_path.json", "README.md", "adapters.safetensors", "clip/config.json",
+                     "clip/model.safetensors", "examples/slow.png", "examples/slow.wav", "examples/beat.json"] {
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path), "\(name)")
         }
     }

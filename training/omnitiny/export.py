@@ -72,7 +72,9 @@ def main(argv=None):
                    "mask_token": "[MASK]"}, fh, indent=2)
     records = {r["id"]: r for r in data["records"]}
     voices = {}
-    speech = [r for r in data["records"] if r["split"] == "train" and r["kind"] == "speech" and r["codes"] is not None]
+    # Rows without a voice (the steering corpus's other rates, `steer_records`) make no preset.
+    speech = [r for r in data["records"] if r["split"] == "train" and r["kind"] == "speech" and r["codes"] is not None
+              and r["voice"] is not None]
     by_voice = {}
     for r in speech:
         by_voice.setdefault(r["voice"], r if a.voice_utterance is None else records[a.voice_utterance])
@@ -91,9 +93,13 @@ def main(argv=None):
         json.dump(index, fh, indent=2)
     with open(os.path.join(tmp, "VOICES.json"), "w") as fh:
         json.dump(voices, fh, indent=2)
-    card = os.path.join(a.out, "README.md")
-    if os.path.exists(card):  # the model card is written by hand; keep it
-        shutil.copy(card, os.path.join(tmp, "README.md"))
+    # Keep what export does not write: the hand-written model card, the adapters (adapter_train), the
+    # frozen CLIP tower and the examples (steer_images).
+    if os.path.isdir(a.out):
+        for name in os.listdir(a.out):
+            if not os.path.exists(os.path.join(tmp, name)):
+                source = os.path.join(a.out, name)
+                (shutil.copytree if os.path.isdir(source) else shutil.copy2)(source, os.path.join(tmp, name))
     if os.path.exists(a.out):
         shutil.rmtree(a.out)
     os.replace(tmp, a.out)
