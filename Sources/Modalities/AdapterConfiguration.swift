@@ -12,8 +12,7 @@ import Foundation
 /// ```
 public struct AdapterConfiguration: Sendable, Equatable, Codable {
     public static let metadataKey = "omnibark_adapters"
-    /// 2: every fusion layer also has an attention sink (`null_key`, `null_value`); 1: none.
-    public static let currentFormatVersion = 2
+    /// 1: the original layout; 2: every fusion layer also has an attention sink (`null_key`, `null_value`).
     public static let supportedFormatVersions = 1...2
 
     /// 1 or 2 (see `hasAttentionSink`). New configurations are version 1 unless a sink is wanted.

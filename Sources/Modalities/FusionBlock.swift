@@ -55,7 +55,8 @@ public struct RoutingMLP: Sendable {
 /// modality that owns memory row `j` scales that row's value, so each modality's share of the
 /// cross-attention output is weighted by its `g_route` (the output projection's bias is added once).
 /// With an attention sink (format 2), the softmax also runs over one more row whose key and value
-/// are the learned `nullKey` and `nullValue` (used as they are: no projection, no routing weight).
+/// are the learned `sink` (`null_key`, `null_value` in the file; used as they are: no projection, no
+/// routing weight). `project` appends that row, so `apply` sees one memory row more.
 public struct CrossAttentionLayer: Sendable {
     public let norm: LayerNorm
     public let query: Linear
@@ -82,16 +83,20 @@ public struct CrossAttentionLayer: Sendable {
         self.sink = sink
     }
 
-    /// Keys `[M, H]` and route-scaled values `[M, H]` of the memory (once per utterance).
-    public func project(_ memory: FusionMemory) -> (keys: [Float], values: [Float]) {
+    /// Keys and route-scaled values of the memory (once per utterance): `[M, H]` each, or `[M + 1, H]`
+    /// with the attention sink's key and value appended as the last row (`rows` says which).
+    public func project(_ memory: FusionMemory) -> (keys: [Float], values: [Float], rows: Int) {
         let h = norm.features
-        let keys = key(memory.tokens).scalars
+        var keys = key(memory.tokens).scalars
         var values = value(memory.tokens).scalars
         for (row, owner) in memory.owners.enumerated() {
             let g = memory.routeWeights[owner.rawValue]
             for c in 0..<h { values[row * h + c] *= g }
         }
-        return (keys, values)
+        guard let sink else { return (keys, values, memory.owners.count) }
+        keys += sink.key
+        values += sink.value
+        return (keys, values, memory.owners.count + 1)
     }
 
     /// Applies the layer to `rows` rows of `hidden` in place, given the projected memory.
@@ -100,9 +105,7 @@ public struct CrossAttentionLayer: Sendable {
                       scratch: inout FusionScratch) {
         let h = norm.features
         guard memoryRows > 0, rows > 0 else { return }
-        scratch.reserve(rows: rows, hidden: h, memoryRows: memoryRows + 1)
-        let sinkKey = sink?.key ?? [], sinkValue = sink?.value ?? []
-        let hasSink = sink != nil
+        scratch.reserve(rows: rows, hidden: h, memoryRows: memoryRows)
         norm.apply(hidden, rows: rows, into: &scratch.normed)
         query.apply(scratch.normed, rows: rows, into: &scratch.queries)
         let d = h / heads
@@ -110,48 +113,32 @@ public struct CrossAttentionLayer: Sendable {
         scratch.queries.withUnsafeBufferPointer { q in
             keys.withUnsafeBufferPointer { k in
                 values.withUnsafeBufferPointer { v in
-                    sinkKey.withUnsafeBufferPointer { nk in
-                        sinkValue.withUnsafeBufferPointer { nv in
-                            scratch.scores.withUnsafeMutableBufferPointer { s in
-                                scratch.attended.withUnsafeMutableBufferPointer { a in
-                                    for r in 0..<rows {
-                                        for head in 0..<heads {
-                                            let qo = r * h + head * d, ho = head * d
-                                            var maximum = -Float.infinity
-                                            for j in 0..<memoryRows {
-                                                let ko = j * h + ho
-                                                var dot: Float = 0
-                                                for c in 0..<d { dot += q[qo + c] * k[ko + c] }
-                                                dot *= scale
-                                                s[j] = dot
-                                                if dot > maximum { maximum = dot }
-                                            }
-                                            if hasSink {
-                                                var dot: Float = 0
-                                                for c in 0..<d { dot += q[qo + c] * nk[ho + c] }
-                                                dot *= scale
-                                                s[memoryRows] = dot
-                                                if dot > maximum { maximum = dot }
-                                            }
-                                            let scored = hasSink ? memoryRows + 1 : memoryRows
-                                            var sum: Float = 0
-                                            for j in 0..<scored {
-                                                let e = expf(s[j] - maximum)
-                                                s[j] = e
-                                                sum += e
-                                            }
-                                            let inverse = 1 / sum
-                                            for c in 0..<d { a[qo + c] = 0 }
-                                            for j in 0..<memoryRows {
-                                                let p = s[j] * inverse
-                                                let vo = j * h + ho
-                                                for c in 0..<d { a[qo + c] += p * v[vo + c] }
-                                            }
-                                            if hasSink {
-                                                let p = s[memoryRows] * inverse
-                                                for c in 0..<d { a[qo + c] += p * nv[ho + c] }
-                                            }
-                                        }
+                    scratch.scores.withUnsafeMutableBufferPointer { s in
+                        scratch.attended.withUnsafeMutableBufferPointer { a in
+                            for r in 0..<rows {
+                                for head in 0..<heads {
+                                    let qo = r * h + head * d
+                                    var maximum = -Float.infinity
+                                    for j in 0..<memoryRows {
+                                        let ko = j * h + head * d
+                                        var dot: Float = 0
+                                        for c in 0..<d { dot += q[qo + c] * k[ko + c] }
+                                        dot *= scale
+                                        s[j] = dot
+                                        if dot > maximum { maximum = dot }
+                                    }
+                                    var sum: Float = 0
+                                    for j in 0..<memoryRows {
+                                        let e = expf(s[j] - maximum)
+                                        s[j] = e
+                                        sum += e
+                                    }
+                                    let inverse = 1 / sum
+                                    for c in 0..<d { a[qo + c] = 0 }
+                                    for j in 0..<memoryRows {
+                                        let p = s[j] * inverse
+                                        let vo = j * h + head * d
+                                        for c in 0..<d { a[qo + c] += p * v[vo + c] }
                                     }
                                 }
                             }
@@ -199,6 +186,8 @@ public struct FusionConditioning: LayerConditioning {
         let layer: CrossAttentionLayer
         let keys: [Float]
         let values: [Float]
+        /// Memory rows plus the attention sink's, when the layer has one.
+        let rows: Int
     }
 
     public let memory: FusionMemory
@@ -214,7 +203,7 @@ public struct FusionConditioning: LayerConditioning {
         if !memory.isEmpty {
             for (index, layer) in adapters.layers where kept.contains(index) {
                 let kv = layer.project(memory)
-                bound[index] = Bound(layer: layer, keys: kv.keys, values: kv.values)
+                bound[index] = Bound(layer: layer, keys: kv.keys, values: kv.values, rows: kv.rows)
             }
         }
         self.bound = bound
@@ -222,7 +211,7 @@ public struct FusionConditioning: LayerConditioning {
 
     public mutating func apply(afterLayer layer: Int, hidden: inout [Float], rows: Int, hiddenSize: Int) {
         guard let b = bound[layer] else { return }
-        b.layer.apply(hidden: &hidden, rows: rows, keys: b.keys, values: b.values, memoryRows: memory.owners.count,
+        b.layer.apply(hidden: &hidden, rows: rows, keys: b.keys, values: b.values, memoryRows: b.rows,
                       scratch: &scratch)
     }
 }
