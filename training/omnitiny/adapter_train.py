@@ -29,7 +29,6 @@ import os
 import random
 import sys
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -156,13 +155,11 @@ class Tasks:
 
 
 class Trainer:
-    def __init__(self, base, adapters, text_vocab_size, input_noise, seed):
+    def __init__(self, base, adapters, text_vocab_size, seed):
         self.semantic = base.semantic
         self.fused = fusion.FusedSemantic(base.semantic, adapters)
         self.adapters = adapters
         self.text_vocab_size = text_vocab_size
-        self.tok = None
-        self.input_noise = input_noise
         self.rng = random.Random(seed)
         self.style_cache = {}
 
@@ -298,7 +295,7 @@ def main(argv=None):
                                    base.codec_model.config.hidden_size, image_width, sink=not a.no_sink)
     adapters = fusion.OmniAdapters(config)
     text_vocab_size = len(vocabulary.entries())
-    trainer = Trainer(base, adapters, text_vocab_size, a.input_noise, a.seed)
+    trainer = Trainer(base, adapters, text_vocab_size, a.seed)
     tasks = Tasks(data["examples"], data["images"], "train", a.seed)
     opt = torch.optim.AdamW(adapters.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
     ckpt = os.path.join(a.run, "adapters.pt")

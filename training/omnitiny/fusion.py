@@ -12,7 +12,6 @@ import math
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 MODALITIES = ("text", "audio", "image", "control")
 CONTROL_KINDS = {"beat": 0, "phoneme": 1, "sfx": 2, "style": 3}
