@@ -49,25 +49,28 @@ def condition_table() -> list:
     return rows
 
 
-def speech_seconds(samples: np.ndarray, frame: int = 480, floor_db: float = -35.0) -> float:
-    """Seconds from the first to the last 20 ms frame within `floor_db` of the loudest frame."""
-    n = len(samples) // frame
+FRAME = 480  # 20 ms at 24 kHz
+
+
+def loud_frames(samples: np.ndarray, floor_db: float) -> np.ndarray:
+    """Per 20 ms frame: whether its RMS is within `floor_db` of the loudest frame's."""
+    n = len(samples) // FRAME
     if n == 0:
-        return 0.0
-    rms = np.sqrt((samples[: n * frame].reshape(n, frame).astype(np.float64) ** 2).mean(1) + 1e-12)
-    db = 20 * np.log10(rms / rms.max())
-    loud = np.nonzero(db > floor_db)[0]
-    return (loud[-1] - loud[0] + 1) * frame / SAMPLE_RATE if len(loud) else 0.0
+        return np.zeros(0, dtype=bool)
+    rms = np.sqrt((samples[: n * FRAME].reshape(n, FRAME).astype(np.float64) ** 2).mean(1) + 1e-12)
+    return 20 * np.log10(rms / rms.max()) > floor_db
 
 
-def pauses(samples: np.ndarray, frame: int = 480, floor_db: float = -30.0, min_seconds: float = 0.15) -> list:
+def speech_seconds(samples: np.ndarray, floor_db: float = -35.0) -> float:
+    """Seconds from the first to the last 20 ms frame within `floor_db` of the loudest frame."""
+    loud = np.nonzero(loud_frames(samples, floor_db))[0]
+    return (loud[-1] - loud[0] + 1) * FRAME / SAMPLE_RATE if len(loud) else 0.0
+
+
+def pauses(samples: np.ndarray, floor_db: float = -30.0, min_seconds: float = 0.15) -> list:
     """Start seconds of the silent runs (≥ `min_seconds` below `floor_db` of the loudest 20 ms frame)
     between the first and the last loud frame."""
-    n = len(samples) // frame
-    if n == 0:
-        return []
-    rms = np.sqrt((samples[: n * frame].reshape(n, frame).astype(np.float64) ** 2).mean(1) + 1e-12)
-    loud = 20 * np.log10(rms / rms.max()) > floor_db
+    loud = loud_frames(samples, floor_db)
     idx = np.nonzero(loud)[0]
     if len(idx) < 2:
         return []
@@ -76,8 +79,8 @@ def pauses(samples: np.ndarray, frame: int = 480, floor_db: float = -30.0, min_s
         if not loud[f]:
             run += 1
         else:
-            if run * frame / SAMPLE_RATE >= min_seconds:
-                starts.append((f - run) * frame / SAMPLE_RATE)
+            if run * FRAME / SAMPLE_RATE >= min_seconds:
+                starts.append((f - run) * FRAME / SAMPLE_RATE)
             run = 0
     return starts
 
