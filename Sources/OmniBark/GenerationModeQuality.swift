@@ -10,7 +10,9 @@ import Tensors
 /// mode's (over the longer of the two sequences). The coarse stage is autoregressive, so its main
 /// figure is teacher-forced: each step is fed exact mode's previous coarse tokens and its argmax
 /// is compared with exact mode's (one early difference would otherwise make every later token
-/// differ); the free-running figure is reported beside it. The waveform SNR compares the audio a listener
+/// differ); the free-running figure is reported beside it. With `fineCodebooks` the fine figure
+/// covers the codebooks the candidate predicts (the others are not made at all; their loss shows in
+/// the SNR). The waveform SNR compares the audio a listener
 /// would hear: the candidate streaming free-running (`StreamingBarkGenerator`) against exact
 /// offline generation, both decoded by the model's codec.
 public struct GenerationModeQuality: Sendable {
@@ -84,7 +86,7 @@ public struct GenerationModeQuality: Sendable {
             forcedAgree += forced.teacherMatches
             forcedCount += exact.coarse.count
             for (i, pair) in [(exact.semantic, heard.semantic), (exact.coarse, coarse),
-                              (exact.fine.flatMap { $0 }, fine.flatMap { $0 })].enumerated() {
+                              (exact.fine.prefix(fine.count).flatMap { $0 }, fine.flatMap { $0 })].enumerated() {
                 agree[i] += zip(pair.0, pair.1).filter { $0 == $1 }.count
                 count[i] += max(pair.0.count, pair.1.count)
             }
@@ -129,7 +131,8 @@ public struct GenerationModeQuality: Sendable {
                 "agreement semantic: \(percent(semanticAgreement)) (no semantic shortcut: fed the same text, it must agree)",
                 "agreement coarse: \(percent(coarseAgreement)) (fed exact semantic tokens; teacher-forced: each step fed exact coarse history)",
                 "agreement coarse free-running: \(percent(coarseFreeRunningAgreement)) (fed its own coarse tokens)",
-                "agreement fine: \(percent(fineAgreement)) (fed exact coarse tokens)",
+                "agreement fine: \(percent(fineAgreement)) (fed exact coarse tokens"
+                    + (settings?.fineCodebooks.map { "; codebooks 0..<\($0) only, the rest not predicted" } ?? "") + ")",
                 "waveform snr: " + decibels(waveformSNR) + " (candidate streaming, free-running, vs exact offline)",
                 "waveform snr fine only: " + decibels(fineOnlySNR) + " (exact coarse tokens through the candidate's fine stage)",
                 "coarse prefills: \(candidateCoarsePrefills) (exact \(exactCoarsePrefills), for \(coarseWindows) windows of 60 tokens)",

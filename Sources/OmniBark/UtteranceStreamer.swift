@@ -15,7 +15,8 @@ enum UtteranceStreamer {
     ///   - observe: before each scheduling decision (see `StreamingBarkGenerator.run`).
     ///   - deliver: each batch of final samples (model rate, mono), in order; the last batch
     ///     carries `last == true` (it may be empty).
-    static func stream(model: SpeechModel, fineMode: FineStreamingMode, coarseLive: LiveCoarseSettings? = nil, text: String, voice: VoicePreset?,
+    static func stream(model: SpeechModel, fineMode: FineStreamingMode, coarseLive: LiveCoarseSettings? = nil, fineCodebooks: Int? = nil,
+                       text: String, voice: VoicePreset?,
                        configuration: BarkGenerationConfiguration, seed: UInt64, watermark: WatermarkSettings?,
                        conditioning: (any LayerConditioning)?,
                        timings: inout GenerationTimings,
@@ -24,7 +25,8 @@ enum UtteranceStreamer {
         var decoder = model.codec.makeStreamingDecoder()
         var codecSeconds: Double = 0
         let embedder = watermark.map(WatermarkEmbedder.init)
-        let generation = try StreamingBarkGenerator(generator: model.generator, fineMode: fineMode, coarseLive: coarseLive)
+        let generation = try StreamingBarkGenerator(generator: model.generator, fineMode: fineMode, coarseLive: coarseLive,
+                                                        fineCodebooks: fineCodebooks)
             .run(text: text, voice: voice, configuration: configuration, seed: seed, timings: &timings,
                  conditioning: conditioning, observe: observe) { rows in
                 let start = DispatchTime.now().uptimeNanoseconds

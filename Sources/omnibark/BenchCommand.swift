@@ -43,6 +43,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Generation mode: exact (Bark's windows) or live (coarse KV cache continued across windows, fine windows with 2x overlap; see `omnibark quality --mode live`).")
     var mode: GenerationModeArgument = .exact
 
+    @Option(name: .customLong("fine-codebooks"), help: ArgumentHelp("With --mode live: predict and decode only the first n of the fine stage's codebooks (2…8).", valueName: "n"))
+    var fineCodebooks: Int?
+
     @Option(help: "Seconds of audio to generate.")
     var seconds: Double = 5.12
 
@@ -86,6 +89,10 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if let fineCodebooks {
+            guard (2...8).contains(fineCodebooks) else { throw ValidationError("--fine-codebooks must be 2…8, got \(fineCodebooks)") }
+            guard mode == .live else { throw ValidationError("--fine-codebooks \(fineCodebooks) is a live-mode shortcut: add --mode live") }
+        }
         if let calibrate { try OutputFile.check((calibrate as NSString).expandingTildeInPath) }
         if let liveSeconds, !(liveSeconds > 0 && liveSeconds.isFinite) {
             throw ValidationError("--live-seconds must be a positive number of seconds, got \(liveSeconds)")
@@ -107,7 +114,7 @@ struct BenchCommand: ParsableCommand {
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let voice = try model == nil ? SpeechModel.randomVoice() : nil
         let run = try BenchmarkRun.measure(model: speech, text: "Hello, my dog is cute. I need him in my life.",
-                                           voice: voice, seconds: seconds, mode: mode.mode)
+                                           voice: voice, seconds: seconds, mode: mode.mode, live: liveSettings)
         let label = model ?? shape.rawValue
         let live = try liveSeconds.map { seconds in
             var settings = LiveEngineBenchmarkSettings(seconds: seconds, server: server)
@@ -116,6 +123,7 @@ struct BenchCommand: ParsableCommand {
             if noGapless { settings.gapless = nil }
             settings.allModalities = allModalities
             settings.mode = mode.mode
+            settings.live = liveSettings
             settings.hog = hog
             if router == .on {
                 let costs = try costProfile.map { try CostProfile.load(contentsOf: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath)) }
@@ -135,6 +143,13 @@ struct BenchCommand: ParsableCommand {
         let cache = speech.weightCache?.outcome.rawValue ?? "none"
         print(json ? jsonReport(run, label: label, load: loadSeconds, cache: cache, live: live)
                    : table(run, label: label, load: loadSeconds, cache: cache, live: live))
+    }
+
+    /// The live mode's defaults with --fine-codebooks.
+    private var liveSettings: LiveGenerationSettings {
+        var settings = LiveGenerationSettings.standard
+        settings.fineCodebooks = fineCodebooks
+        return settings
     }
 
     /// The demo model, created in a temporary folder.

@@ -56,12 +56,19 @@ struct QualityCommand: ParsableCommand {
     @Option(name: .customLong("live-coarse-history"), help: "With --mode live: coarse tokens of history when the coarse stage re-reads its window (default 270).")
     var liveCoarseHistory: Int?
 
+    @Option(name: .customLong("fine-codebooks"), help: ArgumentHelp("With --mode live: predict and decode only the first n of the fine stage's 8 codebooks (2…8; default all).", valueName: "n"))
+    var fineCodebooks: Int?
+
     func validate() throws {
         if let chunk, chunk <= 0 { throw ValidationError("--chunk must be positive, got \(chunk)") }
         if let lookahead, lookahead < 0 { throw ValidationError("--lookahead must not be negative, got \(lookahead)") }
         if let context, context < 0 { throw ValidationError("--context must not be negative, got \(context)") }
         if let liveCoarseHistory, liveCoarseHistory < 0 || liveCoarseHistory % 2 != 0 {
             throw ValidationError("--live-coarse-history must be an even number of tokens ≥ 0, got \(liveCoarseHistory)")
+        }
+        if let fineCodebooks {
+            guard (2...8).contains(fineCodebooks) else { throw ValidationError("--fine-codebooks must be 2…8, got \(fineCodebooks)") }
+            guard mode == .live else { throw ValidationError("--fine-codebooks needs --mode live") }
         }
     }
 
@@ -107,6 +114,7 @@ struct QualityCommand: ParsableCommand {
         if let lookahead { settings.fineLookahead = lookahead }
         if let context { settings.fineContext = context }
         if let liveCoarseHistory { settings.coarse.history = liveCoarseHistory }
+        settings.fineCodebooks = fineCodebooks
         let quality = try GenerationModeQuality.measure(model: speech, mode: mode, settings: settings, prompts: prompts, voice: voice,
                                                         maxSemanticTokens: tokens)
         for line in quality.reportLines { print(line) }

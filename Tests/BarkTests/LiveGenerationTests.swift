@@ -105,6 +105,48 @@ import OmniBark
         #expect(offlineTimings.coarsePrefillPasses < offlineTimings.coarseWindows)
     }
 
+    /// Fewer fine codebooks: the predicted rows equal the first rows of a full run token for token
+    /// (codebook k reads only codebooks 0…k), offline and streaming, and the codec decodes them.
+    @Test func fewerFineCodebooksEqualTheFirstRowsOfAFullRun() throws {
+        let generator = try Self.demo.get()
+        var c = Self.greedyConfiguration(generator.configuration)
+        c.semantic.maxNewTokens = 120
+        c.semantic.minEOSProbability = nil
+        let text = "Hello world, this is a test."
+        var timings = GenerationTimings()
+        let full = try LiveGeneration.generate(generator: generator, text: text, voice: nil, configuration: c, seed: 3, timings: &timings)
+        #expect(full.fine.count == c.fine.codebooks)
+        for codebooks in [c.coarse.codebooks, 4, 6] {
+            var settings = LiveGenerationSettings.standard
+            settings.fineCodebooks = codebooks
+            let fewer = try LiveGeneration.generate(generator: generator, text: text, voice: nil, configuration: c, seed: 3,
+                                                    settings: settings, timings: &timings)
+            #expect(fewer.fine.count == codebooks)
+            #expect(fewer.fine == Array(full.fine.prefix(codebooks)))
+            var emitted: [[Int]] = Array(repeating: [], count: codebooks)
+            let streamed = try StreamingBarkGenerator(generator: generator, live: settings)
+                .run(text: text, voice: nil, configuration: c, seed: 3, timings: &timings) { rows in
+                    #expect(rows.count == codebooks)
+                    for k in rows.indices { emitted[k] += rows[k] }
+                }
+            #expect(streamed.fine == emitted)
+            #expect(streamed.fine.count == codebooks && streamed.frames == full.frames)
+        }
+    }
+
+    @Test func fineCodebooksOutsideTheModelsRangeAreRefusedByName() throws {
+        let generator = try Self.demo.get()
+        let c = generator.configuration
+        for bad in [1, c.fine.codebooks + 1] {
+            #expect {
+                _ = try FineChunkedStream(model: generator.models.fine, history: nil, configuration: c, chunk: 64, lookahead: 16,
+                                          context: 48, codebooks: bad, generator: SeededRandomGenerator(seed: 1))
+            } throws: { error in
+                "\(error)".contains("fine codebooks must be \(c.coarse.codebooks)…\(c.fine.codebooks)") && "\(error)".contains("got \(bad)")
+            }
+        }
+    }
+
     @Test func standardFineOverlapIsBarksTwofold() {
         #expect(LiveGenerationSettings.standard.fineRecomputation == 2)
         #expect(LiveGenerationSettings.standard.fineMode == .chunked(chunk: 64, lookahead: 16, context: 48))

@@ -26,7 +26,8 @@ import TestSupport
         #expect(Set(live.keys) == Self.exactKeys.union(["live_settings"]))
         #expect(live["mode"] as? String == "live")
         let settings = live["live_settings"] as? [String: Int]
-        #expect(settings == ["coarse_history": 270, "coarse_minimum_lookahead": -1, "fine_chunk": 64, "fine_lookahead": 16, "fine_context": 48])
+        #expect(settings == ["coarse_history": 270, "coarse_minimum_lookahead": -1, "fine_chunk": 64, "fine_lookahead": 16, "fine_context": 48,
+                             "fine_codebooks": -1])
         func coarse(_ report: [String: Any]) -> [String: Any] { ((report["stages"] as? [String: Any])?["coarse"] as? [String: Any]) ?? [:] }
         // 4 s: 200 semantic tokens, 600 coarse tokens, 10 windows.
         #expect(coarse(exact)["windows"] as? Int == 10)

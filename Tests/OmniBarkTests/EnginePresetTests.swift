@@ -137,6 +137,16 @@ import TestSupport
         #expect(try parse(#"{"name": "x", "sinks": []}"#).sinks.isEmpty)
     }
 
+    @Test func fineCodebooksIsOptionalAndRangeChecked() throws {
+        let preset = try parse(#"{"name": "few", "generation": {"mode": "live", "fine_codebooks": 4}}"#)
+        #expect(preset.generation.fineCodebooks == 4 && preset.generation.mode == .live)
+        #expect(try parse(#"{"name": "all"}"#).generation.fineCodebooks == nil)
+        #expect(throws: EnginePresetError.invalidField(file: "p.json", field: "generation.fine_codebooks",
+                                                       reason: "must be an integer 2…8 (codebooks the live fine stage predicts; Bark has 8) (got 9)")) {
+            _ = try parse(#"{"name": "bad", "generation": {"fine_codebooks": 9}}"#)
+        }
+    }
+
     @Test func resolveTakesANameOrAPath() throws {
         #expect(try EnginePreset.resolve("daw") == EnginePreset.named("daw"))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("presets-\(UUID().uuidString)", isDirectory: true)

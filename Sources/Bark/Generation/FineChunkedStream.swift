@@ -8,6 +8,11 @@ import Tensors
 /// `coarse.codebooks ..< codebooks` are predicted one after another as in the offline stage
 /// (argmax at temperature nil/1.0, sampling otherwise).
 ///
+/// With `codebooks` below the model's `fine.codebooks`, only codebooks `0 ..< codebooks` are
+/// predicted and returned (`LiveGenerationSettings.fineCodebooks`): each codebook reads only the
+/// ones before it, so they equal the first rows of a full run; EnCodec decodes the fewer rows at
+/// a lower bit rate (4 codebooks: 3 kbit/s instead of 6).
+///
 /// Settings larger than the model's fine window (`max_fine_input_length`) are shrunk to fit:
 /// context first, then lookahead, then chunk.
 ///
@@ -16,7 +21,10 @@ public struct FineChunkedStream: Sendable {
     public let model: BarkFineModel
     public let configuration: BarkGenerationConfiguration
     public let chunk: Int, lookahead: Int, context: Int
-    /// Final frames so far, position-major `[frame][codebook]`.
+    /// Codebooks predicted and returned per frame (`coarse.codebooks … fine.codebooks`).
+    public let codebooks: Int
+    /// Final frames so far, position-major `[frame][codebook]`, all `fine.codebooks` wide; codebooks
+    /// from `codebooks` on hold `codebookSize` (the fine stage's padding id) and are never read.
     public private(set) var frames: [[Int]] = []
     public private(set) var generator: SeededRandomGenerator
 
@@ -24,13 +32,17 @@ public struct FineChunkedStream: Sendable {
     private var predictor: FineCodebookPredictor
 
     public init(model: BarkFineModel, history: [[Int]]?, configuration: BarkGenerationConfiguration,
-                chunk: Int, lookahead: Int, context: Int, generator: SeededRandomGenerator) throws {
+                chunk: Int, lookahead: Int, context: Int, codebooks: Int? = nil, generator: SeededRandomGenerator) throws {
         let c = configuration
         guard model.configuration.codebooksTotal == c.fine.codebooks else {
             throw BarkError.invalidInput(stage: .fine, reason: "the fine model has \(model.configuration.codebooksTotal) codebooks, the generation config n_fine_codebooks is \(c.fine.codebooks)")
         }
         guard chunk > 0, lookahead >= 0, context >= 0 else {
             throw BarkError.invalidInput(stage: .fine, reason: "chunked fine windows need chunk > 0, lookahead ≥ 0 and context ≥ 0")
+        }
+        let codebooks = codebooks ?? c.fine.codebooks
+        guard (c.coarse.codebooks...c.fine.codebooks).contains(codebooks) else {
+            throw BarkError.invalidInput(stage: .fine, reason: "fine codebooks must be \(c.coarse.codebooks)…\(c.fine.codebooks) (the coarse stage's \(c.coarse.codebooks) up to the model's \(c.fine.codebooks)), got \(codebooks)")
         }
         // A window must fit the model: shrink the context first, then the lookahead, then the chunk.
         let capacity = min(c.fine.maxInputLength, model.configuration.blockSize)
@@ -45,6 +57,7 @@ public struct FineChunkedStream: Sendable {
         self.chunk = chunk
         self.lookahead = lookahead
         self.context = context
+        self.codebooks = codebooks
         self.generator = generator
         let rows = history ?? []
         let count = rows.first?.count ?? 0
@@ -59,7 +72,7 @@ public struct FineChunkedStream: Sendable {
         return coarseFinished ? available > frames.count : available >= frames.count + chunk + lookahead
     }
 
-    /// Runs one window and returns the frames it finalized, as codebook rows (`[codebook][frame]`).
+    /// Runs one window and returns the frames it finalized, as `codebooks` rows (`[codebook][frame]`).
     public mutating func run(coarse: [Int], coarseFinished: Bool) throws -> [[Int]] {
         guard canRun(coarseTokens: coarse.count, coarseFinished: coarseFinished) else { return [] }
         let c = configuration
@@ -77,9 +90,9 @@ public struct FineChunkedStream: Sendable {
             }
         }
         let firstNew = contextFrames.count
-        try predictor.predict(&window, positions: firstNew..<(window.count / nFine), generator: &generator)
+        try predictor.predict(&window, positions: firstNew..<(window.count / nFine), through: codebooks, generator: &generator)
         let finalized = (firstNew..<(firstNew + finalEnd - frames.count)).map { p in Array(window[(p * nFine)..<((p + 1) * nFine)]) }
         frames += finalized
-        return (0..<nFine).map { k in finalized.map { $0[k] } }
+        return (0..<codebooks).map { k in finalized.map { $0[k] } }
     }
 }

@@ -22,14 +22,16 @@ struct FineCodebookPredictor: Sendable {
         greedy = c.fine.temperature == nil || c.fine.temperature == 1
     }
 
-    /// Fills codebooks `coarse.codebooks ..< codebooks` of `window` (position-major
-    /// `[position][codebook]`) at `positions`, calling `afterCodebook` after each codebook pass.
-    mutating func predict(_ window: inout [Int], positions: Range<Int>, generator: inout SeededRandomGenerator,
+    /// Fills codebooks `coarse.codebooks ..< through` (default: all `codebooks`) of `window`
+    /// (position-major `[position][codebook]`) at `positions`, calling `afterCodebook` after each
+    /// codebook pass. Codebook k reads only codebooks `0 … k`, so stopping early leaves the
+    /// predicted ones exactly as a full pass makes them.
+    mutating func predict(_ window: inout [Int], positions: Range<Int>, through: Int? = nil, generator: inout SeededRandomGenerator,
                           afterCodebook: () -> Void = {}) throws {
         let c = configuration
         let nFine = c.fine.codebooks, size = c.codebookSize
         let length = window.count / nFine
-        for k in c.coarse.codebooks..<nFine {
+        for k in c.coarse.codebooks..<min(nFine, through ?? nFine) {
             try model.forward(codes: window, positions: length, codebook: k, workspace: &workspace)
             let width = workspace.logitWidth
             for position in positions {

@@ -49,13 +49,15 @@ public enum LiveGeneration {
         return stream.tokens
     }
 
-    /// The live fine stage on finished coarse tokens: `fine.codebooks` rows, one column per frame.
+    /// The live fine stage on finished coarse tokens: `settings.fineCodebooks ?? fine.codebooks`
+    /// rows, one column per frame.
     public static func fineCodes(model: BarkFineModel, coarse: [Int], voice: VoicePreset?, configuration c: BarkGenerationConfiguration,
                                  settings: LiveGenerationSettings, generator: SeededRandomGenerator,
                                  timings: inout GenerationTimings) throws -> [[Int]] {
         var stream = try FineChunkedStream(model: model, history: voice?.finePrompt, configuration: c, chunk: settings.fineChunk,
-                                           lookahead: settings.fineLookahead, context: settings.fineContext, generator: generator)
-        var rows: [[Int]] = Array(repeating: [], count: c.fine.codebooks)
+                                           lookahead: settings.fineLookahead, context: settings.fineContext,
+                                           codebooks: settings.fineCodebooks, generator: generator)
+        var rows: [[Int]] = Array(repeating: [], count: stream.codebooks)
         // Chunks as they run while streaming, then the tail as one finished window.
         while stream.canRun(coarseTokens: coarse.count, coarseFinished: false) || stream.canRun(coarseTokens: coarse.count, coarseFinished: true) {
             let streaming = stream.canRun(coarseTokens: coarse.count, coarseFinished: false)

@@ -16,20 +16,26 @@ public struct StreamingBarkGenerator: Sendable {
     public let fineMode: FineStreamingMode
     /// The coarse stage's live shortcut (`GenerationMode.live`), or nil for exact windows.
     public let coarseLive: LiveCoarseSettings?
+    /// Codebooks a chunked fine stage predicts and emits (nil: all); `FineStreamingMode.exact`
+    /// always predicts all of them.
+    public let fineCodebooks: Int?
 
-    public init(generator: BarkGenerator, fineMode: FineStreamingMode = .lowLatency, coarseLive: LiveCoarseSettings? = nil) {
+    public init(generator: BarkGenerator, fineMode: FineStreamingMode = .lowLatency, coarseLive: LiveCoarseSettings? = nil,
+                fineCodebooks: Int? = nil) {
         self.generator = generator
         self.fineMode = fineMode
         self.coarseLive = coarseLive
+        self.fineCodebooks = fineCodebooks
     }
 
     /// `GenerationMode.live` with `settings` (coarse cache continued, fine in bounded-overlap chunks).
     public init(generator: BarkGenerator, live settings: LiveGenerationSettings) {
-        self.init(generator: generator, fineMode: settings.fineMode, coarseLive: settings.coarse)
+        self.init(generator: generator, fineMode: settings.fineMode, coarseLive: settings.coarse, fineCodebooks: settings.fineCodebooks)
     }
 
     /// Generates `text`, calling `emit` with each batch of final fine frames (codebook rows,
-    /// `[codebook][frame]`) as soon as it exists. Returns the whole generation.
+    /// `[codebook][frame]`, `fineCodebooks` of them in chunked mode) as soon as it exists. Returns
+    /// the whole generation.
     ///
     /// - Parameters:
     ///   - conditioning: runs inside the semantic stage after its chosen layers (OmniBark's
@@ -55,9 +61,10 @@ public struct StreamingBarkGenerator: Sendable {
         var chunked: FineChunkedStream?
         if case let .chunked(chunk, lookahead, context) = fineMode {
             chunked = try FineChunkedStream(model: models.fine, history: voice?.finePrompt, configuration: c,
-                                            chunk: chunk, lookahead: lookahead, context: context, generator: generators.fine)
+                                            chunk: chunk, lookahead: lookahead, context: context, codebooks: fineCodebooks,
+                                            generator: generators.fine)
         }
-        var fineRows: [[Int]] = Array(repeating: [], count: c.fine.codebooks)
+        var fineRows: [[Int]] = Array(repeating: [], count: chunked?.codebooks ?? c.fine.codebooks)
         var exactDone = false
 
         while true {

@@ -7,4 +7,7 @@ extension EngineConfiguration {
 
     /// The coarse stage's live shortcut, or nil in `GenerationMode.exact`.
     public var coarseLive: LiveCoarseSettings? { mode == .live ? live.coarse : nil }
+
+    /// Codebooks the chunked fine stage predicts (live mode's `fineCodebooks`), or nil for all.
+    public var effectiveFineCodebooks: Int? { mode == .live ? live.fineCodebooks : nil }
 }

@@ -161,7 +161,8 @@ extension StreamingEngine {
             var segmentSamples = 0
             let laterCharacters = segments[(index + 1)...].reduce(0) { $0 + $1.count }
             let generation = try UtteranceStreamer.stream(
-                model: speech, fineMode: fineMode, coarseLive: coarseLive, text: segment, voice: voice, configuration: base,
+                model: speech, fineMode: fineMode, coarseLive: coarseLive,
+                fineCodebooks: plan?.fineCodebooks ?? configuration.effectiveFineCodebooks, text: segment, voice: voice, configuration: base,
                 seed: seed &+ UInt64(index), watermark: configuration.speech.watermark,
                 conditioning: context.conditioning.conditioning, timings: &timings,
                 observe: { [self] current in

@@ -25,6 +25,9 @@ extension StreamingEngine {
         }
         if case let .chunked(chunk, lookahead, context) = configuration.effectiveFineMode {
             c.fineWindow = (chunk: chunk, lookahead: lookahead, context: context)
+            // Down to 4 codebooks (EnCodec at 3 kbit/s), or what is configured when that is fewer.
+            let all = configuration.effectiveFineCodebooks ?? model.speech.generator.configuration.fine.codebooks
+            c.fineCodebooks = (all: all, fewest: min(all, 4))
         }
         // In exact mode the live mode's coarse shortcut is one more step.
         c.rollingCoarseAvailable = configuration.coarseLive == nil

@@ -58,6 +58,7 @@ public enum LiveEngineBenchmark {
         configuration.speech.maxSemanticTokens = max(1, settings.utteranceSemanticTokens)  // ≈ 5 s at most by default
         configuration.fineMode = settings.fineMode
         configuration.mode = settings.mode
+        configuration.live = settings.live
         configuration.gapless = settings.gapless
         configuration.events = inbox
         configuration.liveReference = reference

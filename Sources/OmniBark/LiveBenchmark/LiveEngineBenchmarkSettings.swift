@@ -25,6 +25,8 @@ public struct LiveEngineBenchmarkSettings: Sendable {
     public var fineMode: FineStreamingMode = .lowLatency
     /// `exact` (Bark's windows) or `live` (the real-time shortcuts; `bench --mode live`).
     public var mode: GenerationMode = .exact
+    /// The live mode's settings (`bench --fine-codebooks`).
+    public var live = LiveGenerationSettings.standard
     /// Most semantic tokens per utterance (250 ≈ 5 s of audio at 49.9 tokens per second).
     public var utteranceSemanticTokens = 250
 

@@ -14,11 +14,15 @@ extension EnginePreset {
         public var weights: WeightFormat
         /// JSON `mode`: see `GenerationMode`.
         public var mode: GenerationMode
+        /// JSON `fine_codebooks` (optional, 2…8): in live mode, predict and decode only this many
+        /// codebooks (`LiveGenerationSettings.fineCodebooks`); absent: all.
+        public var fineCodebooks: Int?
 
-        public init(fineMode: FineStreamingMode, weights: WeightFormat, mode: GenerationMode) {
+        public init(fineMode: FineStreamingMode, weights: WeightFormat, mode: GenerationMode, fineCodebooks: Int? = nil) {
             self.fineMode = fineMode
             self.weights = weights
             self.mode = mode
+            self.fineCodebooks = fineCodebooks
         }
     }
 

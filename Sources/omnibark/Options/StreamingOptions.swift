@@ -26,6 +26,9 @@ struct StreamingOptions: ParsableArguments {
     @Option(name: .customLong("live-coarse-history"), help: "Live mode: coarse tokens of history when the coarse stage re-reads its window (even, ≤ 630; default 270).")
     var liveCoarseHistory: Int?
 
+    @Option(name: .customLong("fine-codebooks"), help: ArgumentHelp("Live mode: predict and decode only the first n of the fine stage's 8 codebooks (2…8; 4 = EnCodec at 3 kbit/s, a third of the fine passes). Default: the preset's, else all.", valueName: "n"))
+    var fineCodebooks: Int?
+
     @Option(name: .customLong("min-lead"), help: ArgumentHelp("Gapless playback: seconds of audio held before an utterance starts playing, at least (default 0.2; more when generation is slower than real time).", valueName: "seconds"))
     var minLead: Double?
 
@@ -44,6 +47,9 @@ struct StreamingOptions: ParsableArguments {
         if let chunk, chunk <= 0 { throw ValidationError("--chunk must be positive, got \(chunk)") }
         if let lookahead, lookahead < 0 { throw ValidationError("--lookahead must not be negative, got \(lookahead)") }
         if let context, context < 0 { throw ValidationError("--context must not be negative, got \(context)") }
+        if let fineCodebooks, !(2...8).contains(fineCodebooks) {
+            throw ValidationError("--fine-codebooks must be 2…8 (Bark's fine stage has 8 codebooks, the coarse stage gives 2), got \(fineCodebooks)")
+        }
         if let liveCoarseHistory, liveCoarseHistory < 0 || liveCoarseHistory % 2 != 0 {
             throw ValidationError("--live-coarse-history must be an even number of tokens ≥ 0, got \(liveCoarseHistory)")
         }
@@ -64,10 +70,15 @@ struct StreamingOptions: ParsableArguments {
         mode?.mode ?? (base == .live ? .live : .exact)
     }
 
-    /// The live settings: the defaults with --chunk, --lookahead, --context and
-    /// --live-coarse-history applied.
-    func liveSettings() -> LiveGenerationSettings {
+    /// The live settings: the defaults with --chunk, --lookahead, --context,
+    /// --live-coarse-history and --fine-codebooks (else the preset's `fine_codebooks`) applied.
+    /// Throws when --fine-codebooks is given outside live mode (`mode`), where it would do nothing.
+    func liveSettings(preset: EnginePreset.Generation? = nil, mode: GenerationMode = .live) throws -> LiveGenerationSettings {
+        if let fineCodebooks, mode != .live {
+            throw ValidationError("--fine-codebooks \(fineCodebooks) is a live-mode shortcut: add --mode live (or a preset with \"mode\": \"live\")")
+        }
         var settings = LiveGenerationSettings.standard
+        settings.fineCodebooks = fineCodebooks ?? preset?.fineCodebooks
         if let chunk { settings.fineChunk = chunk }
         if let lookahead { settings.fineLookahead = lookahead }
         if let context { settings.fineContext = context }

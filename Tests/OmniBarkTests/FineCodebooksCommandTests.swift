@@ -1,0 +1,49 @@
+import Audio
+import Foundation
+import OmniBark
+import Testing
+import TestSupport
+
+/// `--fine-codebooks` (live mode's fewer-codebooks shortcut) through the CLI on the demo model:
+/// `live` streams audio of the same length through the engine (4 codebooks decoded at 3 kbit/s,
+/// different samples), `bench` reports the setting, and outside live mode the flag is refused by
+/// name before anything runs.
+@Suite(.serialized) struct FineCodebooksCommandTests {
+    static let arguments = ["--seed", "3", "--max-semantic-tokens", "120", "--no-watermark", "--mode", "live"]
+
+    @Test func liveStreamsFewerCodebooksThroughTheEngine() throws {
+        let folder = try FixturePaths.temporaryDirectory("fine-codebooks-live")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appendingPathComponent("demo")
+        try DemoModel.create(at: model)
+        func live(_ extra: [String], _ name: String) throws -> [Float] {
+            let wav = folder.appendingPathComponent(name)
+            let run = try CommandRun.omnibark(["live", "--model", model.path, "--sink", "wav:\(wav.path)", "Hello world, this is a test."]
+                                              + Self.arguments + extra, environment: ["OMNIBARK_HOME": folder.path])
+            #expect(run.status == 0, "\(run.stderr)")
+            return try WAVReader.read(wav).samples
+        }
+        let all = try live([], "all.wav"), four = try live(["--fine-codebooks", "4"], "four.wav")
+        #expect(!all.isEmpty)
+        #expect(four.count == all.count)
+        #expect(four != all)
+    }
+
+    @Test func benchReportsTheSettingAndExactModeRefusesIt() throws {
+        let home = try FixturePaths.temporaryDirectory("fine-codebooks-bench")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let environment = ["OMNIBARK_HOME": home.path, "TMPDIR": home.path]
+        let run = try CommandRun.omnibark(["bench", "--shape", "demo", "--seconds", "2", "--threads", "1", "--mode", "live",
+                                           "--fine-codebooks", "4", "--json"], environment: environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = (try JSONSerialization.jsonObject(with: run.stdoutData) as? [String: Any]) ?? [:]
+        #expect((report["live_settings"] as? [String: Int])?["fine_codebooks"] == 4)
+        #expect((report["audio_s"] as? Double ?? 0) > 1.5)
+        let exact = try CommandRun.omnibark(["bench", "--shape", "demo", "--seconds", "2", "--fine-codebooks", "4"], environment: environment)
+        #expect(exact.status != 0)
+        #expect(exact.stderr.contains("--fine-codebooks 4 is a live-mode shortcut: add --mode live"))
+        let tooMany = try CommandRun.omnibark(["bench", "--shape", "demo", "--mode", "live", "--fine-codebooks", "9"], environment: environment)
+        #expect(tooMany.status != 0)
+        #expect(tooMany.stderr.contains("--fine-codebooks must be 2…8, got 9"))
+    }
+}
