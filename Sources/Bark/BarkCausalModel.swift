@@ -25,6 +25,9 @@ public struct BarkCausalModel: Sendable {
     let blocks: [TransformerBlock]
     let finalLayerNorm: LayerNorm
     let lmHead: Linear
+    /// How caches made by `makeCache()` store keys and values (f32 unless set; see
+    /// `KVCachePrecision`).
+    public var cachePrecision: KVCachePrecision = .f32
 
     /// Loads the stage's weights, checking every shape against `configuration`. `weightFormat`
     /// converts every linear layer (attention, MLP, `lm_head`) at load time; embeddings and
@@ -49,9 +52,10 @@ public struct BarkCausalModel: Sendable {
                                                 shape: [configuration.outputVocabularySize, h], bias: nil, weightFormat: weightFormat)
     }
 
-    /// A KV cache sized to the block size (allocates it once).
+    /// A KV cache sized to the block size, in `cachePrecision` (allocates it once).
     public func makeCache() -> KVCache {
-        KVCache(layers: configuration.layers, capacity: configuration.blockSize, hidden: configuration.hiddenSize)
+        KVCache(layers: configuration.layers, capacity: configuration.blockSize, hidden: configuration.hiddenSize,
+                precision: cachePrecision)
     }
 
     /// Token embeddings `[tokens.count, hidden]` (the `input_embeds_layer` lookup), e.g. for Bark's

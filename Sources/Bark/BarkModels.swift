@@ -42,4 +42,12 @@ public struct BarkModels: Sendable {
     public init(contentsOf url: URL, variant: BarkModelSource.SunoVariant = .small, weightFormat: WeightFormat = .f32) throws {
         try self.init(source: try BarkModelSource.open(url, variant: variant), weightFormat: weightFormat)
     }
+
+    /// The same stages with the semantic and coarse GPTs' KV caches in `precision`.
+    public func withCachePrecision(_ precision: KVCachePrecision) -> BarkModels {
+        var semantic = self.semantic, coarse = self.coarse
+        semantic.cachePrecision = precision
+        coarse.cachePrecision = precision
+        return BarkModels(semantic: semantic, coarse: coarse, fine: fine, weightFormat: weightFormat)
+    }
 }

@@ -11,8 +11,10 @@ typedef struct {
     const float *x;
     const uint16_t *x_hi;   // bf16 dot-product path only: x split as hi + lo bf16
     const uint16_t *x_lo;
-    const int8_t *x_q;      // int8 path: x quantized to -127…127, x ≈ x_scale · x_q
+    const int8_t *x_q;      // int8 path: x quantized to -127…127, x ≈ x_scale · x_q;
+                            // q4 path: per group of 32, zero-padded to whole groups
     float x_scale;
+    const float *x_group_scales;  // q4 path: x ≈ x_group_scales[g] · x_q in group g
     const float *bias;
     float *y;
     int accumulate;
@@ -39,6 +41,10 @@ static inline int ck_round_activation(float x, float inv) {
 /// Quantizes x[k] to q (see ck_activation_scale) for the int8 GEMV; returns the scale.
 float ck_quantize_activations(const float *x, int k, int8_t *q);
 
+/// Quantizes x[k] per group of 32 (the q4 weight groups) to q[ck_q4_groups(k) · 32], each group
+/// by the rule of ck_activation_scale, scales[g] its scale; the last group's padding is 0.
+void ck_quantize_activation_groups(const float *x, int k, int8_t *q, float *scales);
+
 static inline float ck_bf16_value(uint16_t h) {
     union { uint32_t u; float f; } v = { (uint32_t)h << 16 };
     return v.f;
@@ -46,6 +52,15 @@ static inline float ck_bf16_value(uint16_t h) {
 
 /// `path`, or the best supported one when it is out of range or unsupported.
 int ck_effective_path(int path);
+
+/// This CPU's features, detected once.
+ck_cpu_features ck_features(void);
+
+// Half-precision KV cache (kv_half.c, kv_half_avx2.c).
+uint16_t ck_f32_to_f16_value(float f);
+float ck_f16_to_f32_value(uint16_t h);
+void ck_attend_head_f16_portable(const float *q, const uint16_t *k, const uint16_t *v, int key_stride, int keys, int head_dim,
+                                 float scale, float *scores, float *out);
 
 // Row operations (rowops.c): one row or span per call, per path.
 void ck_softmax_row_portable(float *x, int visible, int width);
@@ -64,11 +79,14 @@ void ck_layer_norm_row_avx2(const float *x, float *y, int width, const float *w,
 void ck_attend_head_avx2(const float *q, const float *k, const float *v, int key_stride, int keys, int head_dim,
                          float scale, float *scores, float *out);
 void ck_gemv_bf16_rows_avx2(const void *args, int r0, int r1);
+void ck_f32_to_f16_avx2(const float *src, uint16_t *dst, size_t count);
+void ck_f16_to_f32_avx2(const uint16_t *src, float *dst, size_t count);
+void ck_attend_head_f16_avx2(const float *q, const uint16_t *k, const uint16_t *v, int key_stride, int keys, int head_dim,
+                             float scale, float *scores, float *out);
 void ck_gemv_int8_rows_avx2(const void *args, int r0, int r1);
 void ck_gemv_q4_rows_avx2(const void *args, int r0, int r1);
 void ck_gemv_bf16_rows_avx512(const void *args, int r0, int r1);
 void ck_gemv_bf16_rows_avx512bf16(const void *args, int r0, int r1);
-void ck_gemv_q4_rows_avx512(const void *args, int r0, int r1);
 #endif
 
 // Int8 GEMM (gemm_int8.c, gemm_int8_avx2.c): MR × NR tiles of exact int32 sums.

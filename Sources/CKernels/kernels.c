@@ -46,7 +46,7 @@ ck_cpu_features ck_cpu_detect(void) {
     return f;
 }
 
-static ck_cpu_features ck_features(void) {
+ck_cpu_features ck_features(void) {
     static ck_cpu_features cached;
     static int done;  // benign race: every thread computes the same value
     if (!__atomic_load_n(&done, __ATOMIC_ACQUIRE)) {
@@ -254,6 +254,19 @@ void ck_gemv_int8_rows_portable(const void *args, int r0, int r1) {
     }
 }
 
+void ck_quantize_activation_groups(const float *x, int k, int8_t *q, float *scales) {
+    int groups = ck_q4_groups(k);
+    for (int g = 0; g < groups; g++) {
+        int len = k - g * 32 < 32 ? k - g * 32 : 32;
+        float inv;
+        scales[g] = ck_activation_scale(x + g * 32, len, &inv);
+        for (int i = 0; i < 32; i++) q[g * 32 + i] = i < len ? (int8_t)ck_round_activation(x[g * 32 + i], inv) : 0;
+    }
+}
+
+/// Each group's dot product of 4-bit weights and 8-bit activations is an exact int32 sum; groups
+/// are summed in float scaled by weight scale × activation scale (the AVX2 kernel sums them in
+/// another order, so the paths agree to rounding, not bit for bit).
 void ck_gemv_q4_rows_portable(const void *args, int r0, int r1) {
     const ck_gemv_args *a = args;
     int k = a->k, groups = ck_q4_groups(k);
@@ -263,20 +276,13 @@ void ck_gemv_q4_rows_portable(const void *args, int r0, int r1) {
         const float *sc = a->scales + (size_t)r * groups;
         float sum = 0;
         for (int g = 0; g < groups; g++) {
-            const float *x = a->x + g * 32;
-            float p = 0;
-            if (g * 32 + 32 <= k) {
-                for (int i = 0; i < 16; i++) {
-                    uint8_t b = w[g * 16 + i];
-                    p += x[i] * (float)((int)(b & 15) - 8) + x[i + 16] * (float)((int)(b >> 4) - 8);
-                }
-            } else {
-                for (int i = 0; g * 32 + i < k; i++) {
-                    uint8_t b = w[g * 16 + (i & 15)];
-                    p += x[i] * (float)((i < 16 ? (b & 15) : (b >> 4)) - 8);
-                }
+            const int8_t *x = a->x_q + g * 32;
+            int32_t dot = 0;
+            for (int i = 0; i < 16; i++) {
+                uint8_t b = w[g * 16 + i];
+                dot += x[i] * ((int)(b & 15) - 8) + x[i + 16] * ((int)(b >> 4) - 8);
             }
-            sum += p * sc[g];
+            sum += (float)dot * (sc[g] * a->x_group_scales[g]);
         }
         ck_store(a, r, sum);
     }
@@ -373,12 +379,28 @@ void ck_gemv_int8(int path, ck_pool *pool, const int8_t *w, const float *scales,
 void ck_gemv_q4(int path, ck_pool *pool, const uint8_t *w, const float *scales, int n, int k,
                 const float *x, const float *bias, float *y, int accumulate) {
     if (n <= 0) return;
-    ck_gemv_args a = { .w = w, .scales = scales, .n = n, .k = k, .x = x, .bias = bias, .y = y,
+    // x is quantized once per call, per weight group (llama.cpp's Q4_0 × Q8_0 scheme), so each
+    // group is an integer dot product and the AVX2 kernel multiplies 32 bytes per instruction:
+    // decoding runs near the memory-bandwidth limit instead of converting every weight to f32.
+    int groups = ck_q4_groups(k);
+    int8_t stack_q[4096];
+    float stack_s[128];
+    void *heap = groups > 128 ? malloc((size_t)groups * (32 + sizeof(float))) : NULL;
+    if (groups > 128 && !heap) {  // out of memory: no result rather than a wrong one
+        for (int r = 0; r < n; r++) y[r] = NAN;
+        return;
+    }
+    float *x_s = heap ? (float *)heap : stack_s;
+    int8_t *x_q = heap ? (int8_t *)heap + (size_t)groups * sizeof(float) : stack_q;
+    ck_quantize_activation_groups(x, k, x_q, x_s);
+    ck_gemv_args a = { .w = w, .scales = scales, .n = n, .k = k, .x = x, .x_q = x_q, .x_group_scales = x_s, .bias = bias, .y = y,
                        .accumulate = accumulate, .rows = ck_gemv_q4_rows_portable };
     path = ck_effective_path(path);
 #if defined(__x86_64__) || defined(__i386__)
-    if (path == CK_PATH_AVX2) a.rows = ck_gemv_q4_rows_avx2;
-    if (path == CK_PATH_AVX512) a.rows = ck_gemv_q4_rows_avx512;
+    // AVX-512 machines run the AVX2 kernel (a VNNI kernel would be faster; none of our machines
+    // has VNNI to test one on).
+    if (path >= CK_PATH_AVX2) a.rows = ck_gemv_q4_rows_avx2;
 #endif
     gemv_run(pool, &a, (size_t)n * ck_q4_row_bytes(k));
+    free(heap);
 }

@@ -73,43 +73,50 @@ CK_AVX2 void ck_gemv_int8_rows_avx2(const void *args, int r0, int r1) {
     }
 }
 
+/// One q4 group (16 bytes: elements i and i + 16 in byte i) as 32 signed bytes -8…7, in element order.
+CK_AVX2 static inline __m256i q4_group(const uint8_t *p) {
+    const __m128i low = _mm_set1_epi8(15);
+    __m128i b = _mm_loadu_si128((const __m128i *)p);
+    __m256i v = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), low), _mm_and_si128(b, low));
+    return _mm256_sub_epi8(v, _mm256_set1_epi8(8));
+}
+
+/// 4-bit weights × per-group int8 activations: per group, vpmaddubsw of |x| with the weights
+/// carrying x's sign (pairs ≤ 2 · 127 · 8, no saturation), vpmaddwd to int32 — the exact integer
+/// dot product of the portable loop — then one FMA by weight scale × activation scale. Two rows
+/// at a time share the activation loads.
 CK_AVX2 void ck_gemv_q4_rows_avx2(const void *args, int r0, int r1) {
     const ck_gemv_args *a = args;
-    int k = a->k, groups = ck_q4_groups(k), full = k / 32;
+    int k = a->k, groups = ck_q4_groups(k);
     size_t stride = ck_q4_row_bytes(k);
-    const __m128i low = _mm_set1_epi8(15);
-    const __m256i eight = _mm256_set1_epi32(8);
-    for (int r = r0; r < r1; r++) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    const float *xs = a->x_group_scales;
+    int r = r0;
+    for (; r + 2 <= r1; r += 2) {
+        const uint8_t *wa = (const uint8_t *)a->w + (size_t)r * stride, *wb = wa + stride;
+        const float *sa = a->scales + (size_t)r * groups, *sb = sa + groups;
+        __m256 acca = _mm256_setzero_ps(), accb = acca;
+        for (int g = 0; g < groups; g++) {
+            __m256i x = _mm256_loadu_si256((const __m256i *)(a->x_q + g * 32));
+            __m256i ax = _mm256_sign_epi8(x, x);
+            __m256i da = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(q4_group(wa + g * 16), x)), ones);
+            __m256i db = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(q4_group(wb + g * 16), x)), ones);
+            acca = _mm256_fmadd_ps(_mm256_cvtepi32_ps(da), _mm256_set1_ps(sa[g] * xs[g]), acca);
+            accb = _mm256_fmadd_ps(_mm256_cvtepi32_ps(db), _mm256_set1_ps(sb[g] * xs[g]), accb);
+        }
+        ck_store(a, r, ck_hsum_ps(acca));
+        ck_store(a, r + 1, ck_hsum_ps(accb));
+    }
+    for (; r < r1; r++) {
         const uint8_t *w = (const uint8_t *)a->w + (size_t)r * stride;
         const float *sc = a->scales + (size_t)r * groups;
-        __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
-        for (int g = 0; g < full; g++) {
-            const float *x = a->x + g * 32;
-            __m128i b = _mm_loadu_si128((const __m128i *)(w + g * 16));
-            __m128i lo = _mm_and_si128(b, low), hi = _mm_and_si128(_mm_srli_epi16(b, 4), low);
-            __m256 q0 = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(lo), eight));
-            __m256 q1 = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_srli_si128(lo, 8)), eight));
-            __m256 q2 = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(hi), eight));
-            __m256 q3 = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_srli_si128(hi, 8)), eight));
-            __m256 p0 = _mm256_mul_ps(q0, _mm256_loadu_ps(x));
-            __m256 p1 = _mm256_mul_ps(q1, _mm256_loadu_ps(x + 8));
-            p0 = _mm256_fmadd_ps(q2, _mm256_loadu_ps(x + 16), p0);
-            p1 = _mm256_fmadd_ps(q3, _mm256_loadu_ps(x + 24), p1);
-            __m256 s = _mm256_set1_ps(sc[g]);
-            acc0 = _mm256_fmadd_ps(p0, s, acc0);
-            acc1 = _mm256_fmadd_ps(p1, s, acc1);
+        __m256 acc = _mm256_setzero_ps();
+        for (int g = 0; g < groups; g++) {
+            __m256i x = _mm256_loadu_si256((const __m256i *)(a->x_q + g * 32));
+            __m256i d = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(q4_group(w + g * 16), x)), ones);
+            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d), _mm256_set1_ps(sc[g] * xs[g]), acc);
         }
-        float t = ck_hsum_ps(_mm256_add_ps(acc0, acc1));
-        if (full < groups) {
-            const float *x = a->x + full * 32;
-            float p = 0;
-            for (int i = 0; full * 32 + i < k; i++) {
-                uint8_t b = w[full * 16 + (i & 15)];
-                p += x[i] * (float)((i < 16 ? (b & 15) : (b >> 4)) - 8);
-            }
-            t += p * sc[full];
-        }
-        ck_store(a, r, t);
+        ck_store(a, r, ck_hsum_ps(acc));
     }
 }
 #endif

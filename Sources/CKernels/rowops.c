@@ -181,6 +181,7 @@ void ck_layer_norm(int path, ck_pool *pool, const float *x, float *y, int rows, 
 
 typedef struct {
     const float *q, *k, *v;
+    const uint16_t *k16, *v16;  // binary16 keys and values (ck_attend_one_f16), else NULL
     float *scores, *out;
     int key_stride, keys, head_dim, avx2;
     size_t head_stride;
@@ -192,6 +193,18 @@ static void attend_range(const void *context, int begin, int end) {
     for (int h = begin; h < end; h++) {
         size_t offset = (size_t)h * a->head_dim, kv = (size_t)h * a->head_stride;
         float *scores = a->scores + (size_t)h * a->keys;
+        if (a->k16) {
+#if defined(__x86_64__) || defined(__i386__)
+            if (a->avx2) {
+                ck_attend_head_f16_avx2(a->q + offset, a->k16 + kv, a->v16 + kv, a->key_stride, a->keys, a->head_dim,
+                                        a->scale, scores, a->out + offset);
+                continue;
+            }
+#endif
+            ck_attend_head_f16_portable(a->q + offset, a->k16 + kv, a->v16 + kv, a->key_stride, a->keys, a->head_dim,
+                                        a->scale, scores, a->out + offset);
+            continue;
+        }
 #if defined(__x86_64__) || defined(__i386__)
         if (a->avx2) {
             ck_attend_head_avx2(a->q + offset, a->k + kv, a->v + kv, a->key_stride, a->keys, a->head_dim,
@@ -210,6 +223,19 @@ void ck_attend_one(int path, ck_pool *pool, const float *q, const float *k, cons
     attend_args a = { .q = q, .k = k, .v = v, .scores = scores, .out = out, .key_stride = key_stride, .keys = keys,
                       .head_dim = hidden / heads, .avx2 = use_avx2(path), .head_stride = head_stride, .scale = scale };
     // Below ~16k multiply-adds per head the pool's wake-up costs more than it saves.
+    int min_heads = keys * (hidden / heads) >= 16384 ? 1 : heads;
+    run_ranges(pool, heads, min_heads, attend_range, &a);
+}
+
+void ck_attend_one_f16(int path, ck_pool *pool, const float *q, const uint16_t *k, const uint16_t *v, int key_stride,
+                       size_t head_stride, int keys, int hidden, int heads, float scale, float *scores, float *out) {
+    if (heads <= 0 || keys <= 0) return;
+    int avx2 = use_avx2(path);
+#if defined(__x86_64__) || defined(__i386__)
+    avx2 = avx2 && ck_features().f16c;
+#endif
+    attend_args a = { .q = q, .k16 = k, .v16 = v, .scores = scores, .out = out, .key_stride = key_stride, .keys = keys,
+                      .head_dim = hidden / heads, .avx2 = avx2, .head_stride = head_stride, .scale = scale };
     int min_heads = keys * (hidden / heads) >= 16384 ? 1 : heads;
     run_ranges(pool, heads, min_heads, attend_range, &a);
 }

@@ -19,6 +19,8 @@ public struct GenerationModeQuality: Sendable {
     /// The candidate mode and its settings (nil for exact).
     public let mode: GenerationMode
     public let settings: LiveGenerationSettings?
+    /// The candidate's KV cache (exact mode always runs f32).
+    public var kvCache: KVCachePrecision = .f32
     public let semanticAgreement: Double
     /// Teacher-forced (see above).
     public let coarseAgreement: Double
@@ -38,9 +40,11 @@ public struct GenerationModeQuality: Sendable {
     public let exactFinePassesPerFrame: Double
     public let candidateFinePassesPerFrame: Double
 
-    /// Compares `mode` (with `settings` when live) against exact mode on `model`, greedy, for each
-    /// prompt with at most `maxSemanticTokens` semantic tokens (no early stop) and `voice`.
+    /// Compares `mode` (with `settings` when live, and its KV cache in `kvCache`) against exact
+    /// mode with an f32 cache on `model`, greedy, for each prompt with at most `maxSemanticTokens`
+    /// semantic tokens (no early stop) and `voice`.
     public static func measure(model: SpeechModel, mode: GenerationMode, settings: LiveGenerationSettings = .standard,
+                               kvCache: KVCachePrecision = .f32,
                                prompts: [String], voice: VoicePreset? = nil, maxSemanticTokens: Int = 150) throws -> GenerationModeQuality {
         var c = model.generator.configuration
         c.semantic.sampling = .greedy
@@ -48,7 +52,8 @@ public struct GenerationModeQuality: Sendable {
         c.fine.temperature = nil
         c.semantic.maxNewTokens = maxSemanticTokens
         c.semantic.minEOSProbability = nil
-        let generator = model.generator
+        let generator = model.withKVCache(.f32).generator
+        let candidate = model.withKVCache(kvCache).generator
         var agree = [0, 0, 0], count = [0, 0, 0], forcedAgree = 0, forcedCount = 0
         var signal = 0.0, noise = 0.0, fineNoise = 0.0
         var exactTimings = GenerationTimings(), candidateTimings = GenerationTimings()
@@ -61,23 +66,23 @@ public struct GenerationModeQuality: Sendable {
             switch mode {
             case .exact:
                 var coarseRandom = seeds.coarse, fineRandom = seeds.fine
-                coarse = try CoarseGeneration.generate(model: generator.models.coarse, semantic: exact.semantic,
+                coarse = try CoarseGeneration.generate(model: candidate.models.coarse, semantic: exact.semantic,
                                                        history: voice.map { CoarseGeneration.history(for: $0, configuration: c) },
                                                        configuration: c, generator: &coarseRandom, timings: &candidateTimings)
-                fine = try FineGeneration.generate(model: generator.models.fine, coarse: exact.coarse, history: voice?.finePrompt,
+                fine = try FineGeneration.generate(model: candidate.models.fine, coarse: exact.coarse, history: voice?.finePrompt,
                                                    configuration: c, generator: &fineRandom)
-                heard = try StreamingBarkGenerator(generator: generator, fineMode: .exact)
+                heard = try StreamingBarkGenerator(generator: candidate, fineMode: .exact)
                     .run(text: prompt, voice: voice, configuration: c, seed: 1, timings: &ignored) { _ in }
             case .live:
-                coarse = try LiveGeneration.coarseTokens(model: generator.models.coarse, semantic: exact.semantic, voice: voice,
+                coarse = try LiveGeneration.coarseTokens(model: candidate.models.coarse, semantic: exact.semantic, voice: voice,
                                                          configuration: c, settings: settings.coarse, generator: seeds.coarse,
                                                          timings: &candidateTimings)
-                fine = try LiveGeneration.fineCodes(model: generator.models.fine, coarse: exact.coarse, voice: voice, configuration: c,
+                fine = try LiveGeneration.fineCodes(model: candidate.models.fine, coarse: exact.coarse, voice: voice, configuration: c,
                                                     settings: settings, generator: seeds.fine, timings: &ignored)
-                heard = try StreamingBarkGenerator(generator: generator, live: settings)
+                heard = try StreamingBarkGenerator(generator: candidate, live: settings)
                     .run(text: prompt, voice: voice, configuration: c, seed: 1, timings: &ignored) { _ in }
             }
-            var forced = CoarseStream(model: generator.models.coarse, history: voice.map { CoarseGeneration.history(for: $0, configuration: c) },
+            var forced = CoarseStream(model: candidate.models.coarse, history: voice.map { CoarseGeneration.history(for: $0, configuration: c) },
                                       configuration: c, generator: seeds.coarse, live: mode == .live ? settings.coarse : nil)
             forced.teacherTokens = exact.coarse
             while !forced.isFinished(semantic: exact.semantic, semanticFinished: true) {
@@ -107,7 +112,7 @@ public struct GenerationModeQuality: Sendable {
         }
         func share(_ i: Int) -> Double { count[i] > 0 ? Double(agree[i]) / Double(count[i]) : 1 }
         func snr(_ noise: Double) -> Double { noise == 0 ? .infinity : 10 * log10(signal / max(noise, 1e-30)) }
-        return GenerationModeQuality(
+        var quality = GenerationModeQuality(
             mode: mode, settings: mode == .live ? settings : nil,
             semanticAgreement: share(0), coarseAgreement: forcedCount > 0 ? Double(forcedAgree) / Double(forcedCount) : 1,
             coarseFreeRunningAgreement: share(1), fineAgreement: share(2),
@@ -116,6 +121,8 @@ public struct GenerationModeQuality: Sendable {
             candidateCoarsePrefills: candidateTimings.coarsePrefillPasses,
             exactFinePassesPerFrame: frames > 0 ? exactFinePasses / Double(frames) : 0,
             candidateFinePassesPerFrame: frames > 0 ? candidateFinePasses / Double(frames) : 0)
+        quality.kvCache = kvCache
+        return quality
     }
 
     /// The report as `omnibark quality --mode` prints it: one `key: value` line each for `mode`,
@@ -126,9 +133,10 @@ public struct GenerationModeQuality: Sendable {
         func percent(_ x: Double) -> String { String(format: "%.1f %%", x * 100) }
         func decibels(_ x: Double) -> String { x.isInfinite ? "inf dB (identical audio)" : String(format: "%.1f dB", x) }
         let settingsText = settings.map { $0.reportFields.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") } ?? "none (exact)"
-        return ["mode: \(mode.rawValue) vs exact",
+        return ["mode: \(mode.rawValue)" + (kvCache == .f32 ? " vs exact" : ", \(kvCache.rawValue) KV cache vs exact (f32 KV cache)"),
                 "settings: \(settingsText)",
-                "agreement semantic: \(percent(semanticAgreement)) (no semantic shortcut: fed the same text, it must agree)",
+                "agreement semantic: \(percent(semanticAgreement)) "
+                    + (kvCache == .f32 ? "(no semantic shortcut: fed the same text, it must agree)" : "(the semantic GPT's cache is \(kvCache.rawValue) too)"),
                 "agreement coarse: \(percent(coarseAgreement)) (fed exact semantic tokens; teacher-forced: each step fed exact coarse history)",
                 "agreement coarse free-running: \(percent(coarseFreeRunningAgreement)) (fed its own coarse tokens)",
                 "agreement fine: \(percent(fineAgreement)) (fed exact coarse tokens"

@@ -13,7 +13,7 @@ import Watermark
 public struct SpeechModel: Sendable {
     /// The model directory (nil for a model made in memory).
     public let directory: URL?
-    public let generator: BarkGenerator
+    public private(set) var generator: BarkGenerator
     public let codec: EncodecModel
     /// True for a model made by `omnibark models create-demo` (random weights: not speech).
     public let isDemo: Bool
@@ -68,6 +68,18 @@ public struct SpeechModel: Sendable {
         self.directory = directory
         self.isDemo = isDemo
     }
+
+    /// This model with the semantic and coarse stages' KV caches stored in `precision`
+    /// (`--kv-cache`; f16 halves the cache traffic of a decoding step, see `KVCachePrecision`).
+    public func withKVCache(_ precision: KVCachePrecision) -> SpeechModel {
+        var copy = self
+        copy.generator = BarkGenerator(models: generator.models.withCachePrecision(precision), tokenizer: generator.tokenizer,
+                                       configuration: generator.configuration)
+        return copy
+    }
+
+    /// The KV cache precision of the semantic and coarse stages.
+    public var kvCache: KVCachePrecision { generator.models.coarse.cachePrecision }
 
     /// Output sample rate in Hz (24 000 for Bark).
     public var sampleRate: Int { generator.configuration.sampleRate }

@@ -66,6 +66,11 @@ public enum Attention {
         precondition(past + rows <= cache.capacity, "KV cache full: \(past) + \(rows) > \(cache.capacity)")
         precondition(qkv.count >= rows * 3 * hidden && output.count >= rows * hidden
                      && scratch.count >= scratchCount(rows: rows, keys: past + rows, heads: heads), "cachedSelfAttention: arrays too small")
+        if cache.precision == .f16 {
+            cachedHalfSelfAttention(qkv: qkv, rows: rows, heads: heads, cache: &cache, layer: layer,
+                                    scratch: &scratch, output: &output, path: path)
+            return
+        }
         let layerBase = layer * cache.capacity * hidden
         qkv.withUnsafeBufferPointer { q in
             cache.keys.withUnsafeMutableBufferPointer { kc in
@@ -93,6 +98,57 @@ public enum Attention {
                             } else {
                                 attend(queries: qp, queryStride: 3 * hidden,
                                        keys: kp + layerBase, values: vp + layerBase, keyStride: headDim, keyHeadStride: headStride,
+                                       rows: rows, keyCount: past + rows, past: past, hidden: hidden, heads: heads,
+                                       causal: true, scores: sp, output: op)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `cachedSelfAttention` on an f16 cache: the new keys and values are rounded to binary16 as
+    /// they are appended; a decoding step reads them through the f16 kernel, a pass of several
+    /// rows widens the layer's positions into `cache.staging` and attends there, so every query
+    /// sees the same rounded keys whichever way it was computed.
+    private static func cachedHalfSelfAttention(
+        qkv: [Float], rows: Int, heads: Int, cache: inout KVCache, layer: Int,
+        scratch: inout [Float], output: inout [Float], path: KernelPath
+    ) {
+        let hidden = cache.hidden, past = cache.count
+        let headDim = hidden / heads, headStride = cache.capacity * headDim
+        let layerBase = layer * cache.capacity * hidden
+        qkv.withUnsafeBufferPointer { q in
+            cache.halfKeys.withUnsafeMutableBufferPointer { kc in
+                cache.halfValues.withUnsafeMutableBufferPointer { vc in
+                    cache.staging.withUnsafeMutableBufferPointer { st in
+                        scratch.withUnsafeMutableBufferPointer { s in
+                            output.withUnsafeMutableBufferPointer { o in
+                                guard let qp = q.baseAddress, let kp = kc.baseAddress, let vp = vc.baseAddress,
+                                      let sp = s.baseAddress, let op = o.baseAddress else { return }
+                                for r in 0..<rows {
+                                    let source = qp + r * 3 * hidden
+                                    for h in 0..<heads {
+                                        let dst = layerBase + h * headStride + (past + r) * headDim
+                                        ck_f32_to_f16(path.code, source + hidden + h * headDim, kp + dst, headDim)
+                                        ck_f32_to_f16(path.code, source + 2 * hidden + h * headDim, vp + dst, headDim)
+                                    }
+                                }
+                                if rows == 1 {
+                                    ck_attend_one_f16(path.code, ThreadPool.shared.handle, qp, kp + layerBase, vp + layerBase,
+                                                      Int32(headDim), headStride, Int32(past + 1), Int32(hidden), Int32(heads),
+                                                      1 / Float(headDim).squareRoot(), sp, op)
+                                    return
+                                }
+                                guard let stp = st.baseAddress else { return }
+                                let valuesBase = cache.capacity * hidden, run = (past + rows) * headDim
+                                for h in 0..<heads {
+                                    ck_f16_to_f32(path.code, kp + layerBase + h * headStride, stp + h * headStride, run)
+                                    ck_f16_to_f32(path.code, vp + layerBase + h * headStride, stp + valuesBase + h * headStride, run)
+                                }
+                                attend(queries: qp, queryStride: 3 * hidden,
+                                       keys: stp, values: stp + valuesBase, keyStride: headDim, keyHeadStride: headStride,
                                        rows: rows, keyCount: past + rows, past: past, hidden: hidden, heads: heads,
                                        causal: true, scores: sp, output: op)
                             }

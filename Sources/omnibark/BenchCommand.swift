@@ -43,6 +43,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Generation mode: exact (Bark's windows) or live (coarse KV cache continued across windows, fine windows with 2x overlap; see `omnibark quality --mode live`).")
     var mode: GenerationModeArgument = .exact
 
+    @Option(name: .customLong("kv-cache"), help: "KV cache of the semantic and coarse GPTs: f32 (default) or f16 (half the cache traffic per decoding step).")
+    var kvCache: KVCachePrecision = .f32
+
     @Option(name: .customLong("fine-codebooks"), help: ArgumentHelp("With --mode live: predict and decode only the first n of the fine stage's codebooks (2…8).", valueName: "n"))
     var fineCodebooks: Int?
 
@@ -108,9 +111,10 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         if let threads { BLASThreads.set(threads) }
         let loadStart = Date()
-        let speech = try model.map { try SpeechModel(directory: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath),
+        let loaded = try model.map { try SpeechModel(directory: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath),
                                                       weightFormat: weights.format, useWeightCache: !noWeightCache) }
             ?? (shape == .demo ? try demoModel() : SpeechModel.synthetic(shape: shape.shape, weightFormat: weights.format))
+        let speech = loaded.withKVCache(kvCache)
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let voice = try model == nil ? SpeechModel.randomVoice() : nil
         let run = try BenchmarkRun.measure(model: speech, text: "Hello, my dog is cute. I need him in my life.",
@@ -166,7 +170,7 @@ struct BenchCommand: ParsableCommand {
         let t = r.timings
         let coarseFrames = r.coarseTokens / 2
         func rate(_ n: Int, _ s: Double) -> String { s > 0 ? String(format: "%.1f", Double(n) / s) : "-" }
-        var lines = ["model \(label), \(mode.rawValue) mode, \(weights.rawValue) weights, \(KernelPath.active.rawValue) kernels, \(BLASThreads.count) BLAS threads, loaded in \(String(format: "%.1f", load)) s (weight cache: \(cache))",
+        var lines = ["model \(label), \(mode.rawValue) mode, \(weights.rawValue) weights, \(kvCache.rawValue) KV cache, \(KernelPath.active.rawValue) kernels, \(BLASThreads.count) BLAS threads, loaded in \(String(format: "%.1f", load)) s (weight cache: \(cache))",
                      String(format: "audio %.2f s; real-time factor %.2f offline, %.2f streaming; time to first audio %.2f s; peak memory %.0f MiB",
                             r.audioSeconds, r.realTimeFactor, r.streamingRealTimeFactor, r.timeToFirstAudio, r.peakMemoryMiB),
                      "",
@@ -189,7 +193,7 @@ struct BenchCommand: ParsableCommand {
     private func jsonReport(_ r: BenchmarkRun, label: String, load: Double, cache: String, live: LiveEngineBenchmarkReport?) -> String {
         let t = r.timings
         var object: [String: Any] = [
-            "model": label, "mode": r.mode.rawValue, "weights": weights.rawValue, "kernels": KernelPath.active.rawValue, "threads": BLASThreads.count, "load_s": load, "weight_cache": cache,
+            "model": label, "mode": r.mode.rawValue, "weights": weights.rawValue, "kv_cache": kvCache.rawValue, "kernels": KernelPath.active.rawValue, "threads": BLASThreads.count, "load_s": load, "weight_cache": cache,
             "audio_s": r.audioSeconds, "real_time_factor": r.realTimeFactor, "streaming_real_time_factor": r.streamingRealTimeFactor,
             "time_to_first_audio_s": r.timeToFirstAudio, "peak_memory_mib": r.peakMemoryMiB,
             "stages": [

@@ -56,6 +56,9 @@ struct QualityCommand: ParsableCommand {
     @Option(name: .customLong("live-coarse-history"), help: "With --mode live: coarse tokens of history when the coarse stage re-reads its window (default 270).")
     var liveCoarseHistory: Int?
 
+    @Option(name: .customLong("kv-cache"), help: "With --mode: the candidate's KV cache, f32 or f16 (exact mode, the reference, keeps f32).")
+    var kvCache: KVCachePrecision = .f32
+
     @Option(name: .customLong("fine-codebooks"), help: ArgumentHelp("With --mode live: predict and decode only the first n of the fine stage's 8 codebooks (2…8; default all).", valueName: "n"))
     var fineCodebooks: Int?
 
@@ -70,6 +73,7 @@ struct QualityCommand: ParsableCommand {
             guard (2...8).contains(fineCodebooks) else { throw ValidationError("--fine-codebooks must be 2…8, got \(fineCodebooks)") }
             guard mode == .live else { throw ValidationError("--fine-codebooks needs --mode live") }
         }
+        if kvCache != .f32 && mode == nil { throw ValidationError("--kv-cache \(kvCache.rawValue) needs --mode (exact or live)") }
     }
 
     func run() throws {
@@ -115,7 +119,7 @@ struct QualityCommand: ParsableCommand {
         if let context { settings.fineContext = context }
         if let liveCoarseHistory { settings.coarse.history = liveCoarseHistory }
         settings.fineCodebooks = fineCodebooks
-        let quality = try GenerationModeQuality.measure(model: speech, mode: mode, settings: settings, prompts: prompts, voice: voice,
+        let quality = try GenerationModeQuality.measure(model: speech, mode: mode, settings: settings, kvCache: kvCache, prompts: prompts, voice: voice,
                                                         maxSemanticTokens: tokens)
         for line in quality.reportLines { print(line) }
     }

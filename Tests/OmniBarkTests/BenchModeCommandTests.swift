@@ -6,7 +6,7 @@ import TestSupport
 /// settings; exact mode reports `mode: exact` without settings; the coarse stage's prefill passes
 /// show the live shortcut.
 @Suite struct BenchModeCommandTests {
-    static let exactKeys: Set<String> = ["model", "mode", "weights", "kernels", "threads", "load_s", "weight_cache", "audio_s",
+    static let exactKeys: Set<String> = ["model", "mode", "weights", "kv_cache", "kernels", "threads", "load_s", "weight_cache", "audio_s",
                                          "real_time_factor", "streaming_real_time_factor", "time_to_first_audio_s", "peak_memory_mib", "stages"]
 
     func bench(_ mode: String, home: URL) throws -> [String: Any] {

@@ -4,7 +4,8 @@ import Testing
 @testable import OmniBark
 
 /// `GenerationModeQuality` on the demo model: exact against itself agrees everywhere with
-/// infinite SNR (so the metric can tell), live mode reports every field and saves work.
+/// infinite SNR (so the metric can tell), live mode reports every field and saves work, an f16
+/// KV cache is measured against the f32 one.
 @Suite struct GenerationModeQualityTests {
     static let model: Result<SpeechModel, any Error> = Result {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("omnibark-modequality-\(UUID().uuidString)")
@@ -37,5 +38,16 @@ import Testing
                          "waveform snr fine only", "coarse prefills", "fine passes per frame"])
         #expect(lines[0] == "mode: live vs exact")
         #expect(lines[1].contains("coarse_history 270") && lines[1].contains("fine_chunk 64"))
+    }
+
+    @Test func anF16CacheIsMeasuredAgainstTheF32One() throws {
+        let q = try GenerationModeQuality.measure(model: try Self.model.get(), mode: .exact, kvCache: .f16,
+                                                  prompts: ["Hello, my dog is cute."], maxSemanticTokens: 60)
+        #expect(q.kvCache == .f16)
+        #expect([q.semanticAgreement, q.coarseAgreement, q.fineAgreement].allSatisfy { (0...1).contains($0) })
+        #expect(q.fineAgreement == 1)  // the fine stage has no KV cache
+        #expect(q.candidateCoarsePrefills == q.exactCoarsePrefills)
+        #expect(q.reportLines[0] == "mode: exact, f16 KV cache vs exact (f32 KV cache)")
+        #expect(q.reportLines[2].contains("the semantic GPT's cache is f16 too"))
     }
 }

@@ -14,6 +14,8 @@ What it does, in order:
                   live-context-N    omnibark live … --context N (exact mode, chunked fine stage with
                                         N frames of context: the router's fine-context step halves
                                         it, 256 → 128 → 64 → 32; no bench for these settings)
+                  live-codebooks-N  omnibark live … --mode live --fine-codebooks N (live mode, only
+                                        the first N of the 8 fine codebooks; no bench)
                 Sampling: the model's generation_config.json defaults, unless --greedy (argmax in
                 every stage). --voice is passed only when given here.
   3. watermark  `omnibark watermark detect --json` on the generated f32 files (and, as a negative
@@ -63,14 +65,30 @@ from . import wer as wer_metric
 
 SETTINGS = ("f32", "bf16", "int8", "q4", "live")
 LIVE_CONTEXT_PREFIX = "live-context-"
+LIVE_CODEBOOKS_PREFIX = "live-codebooks-"
+
+
+def _numbered(setting: str, prefix: str, valid):
+    """N for a `<prefix>N` setting with `valid(N)`, else None."""
+    if not setting.startswith(prefix):
+        return None
+    n = setting[len(prefix):]
+    return int(n) if n.isdigit() and valid(int(n)) else None
 
 
 def live_context(setting: str):
     """N for a `live-context-N` setting (N ≥ 1), else None."""
-    if not setting.startswith(LIVE_CONTEXT_PREFIX):
-        return None
-    n = setting[len(LIVE_CONTEXT_PREFIX):]
-    return int(n) if n.isdigit() and int(n) > 0 else None
+    return _numbered(setting, LIVE_CONTEXT_PREFIX, lambda n: n > 0)
+
+
+def live_codebooks(setting: str):
+    """N for a `live-codebooks-N` setting (2 ≤ N ≤ 8), else None."""
+    return _numbered(setting, LIVE_CODEBOOKS_PREFIX, lambda n: 2 <= n <= 8)
+
+
+def quality_only(setting: str) -> bool:
+    """Settings measured for quality but not benched (the router's steps)."""
+    return live_context(setting) is not None or live_codebooks(setting) is not None
 SAMPLE_RATE = 24_000
 DEFAULT_BINARY = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                "..", "..", ".build", "release", "omnibark"))
@@ -131,10 +149,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--fresh-bench", action="store_true", help="run the bench again even when OUT/bench holds a result for this model and binary")
     a = p.parse_args(argv)
     settings = [s.strip() for s in a.settings.split(",") if s.strip()]
-    unknown = [s for s in settings if s not in SETTINGS and live_context(s) is None]
+    unknown = [s for s in settings if s not in SETTINGS and not quality_only(s)]
     if unknown or not settings:
         p.error(f"--settings: unknown setting(s) {', '.join(unknown) or '(none given)'}; choose from "
-                f"{', '.join(SETTINGS)} or live-context-N (N ≥ 1 frames)")
+                f"{', '.join(SETTINGS)}, live-context-N (N ≥ 1 frames) or live-codebooks-N (2 ≤ N ≤ 8)")
     a.settings = list(dict.fromkeys(settings))
     if a.sentences < 1:
         p.error("--sentences must be at least 1")
@@ -270,6 +288,10 @@ def synthesis_command(binary: str, model: str, setting: str, text: str, out_path
     """The omnibark command line that writes `text` in `setting` to `out_path`."""
     if setting == "live":
         return [binary, "live", *common_flags(model, "f32", text, args), "--mode", "live", "--sink", "wav:" + out_path]
+    codebooks = live_codebooks(setting)
+    if codebooks is not None:
+        return [binary, "live", *common_flags(model, "f32", text, args), "--mode", "live", "--fine-codebooks", str(codebooks),
+                "--sink", "wav:" + out_path]
     context = live_context(setting)
     if context is not None:
         return [binary, "live", *common_flags(model, "f32", text, args), "--context", str(context),
@@ -726,7 +748,7 @@ def run_benches(binary: str, model: str, settings: list, out_dir: str, key: dict
     if args.no_bench:
         return {"skipped": "--no-bench given", "formats": [], "live": []}
     formats = []
-    benched = [s for s in settings if live_context(s) is None]  # live-context-N rows are quality-only
+    benched = [s for s in settings if not quality_only(s)]  # live-context-N, live-codebooks-N rows are quality-only
     for s in benched:
         flags = ["--model", model, "--seconds", str(args.bench_seconds)]
         flags += ["--weights", "f32", "--mode", "live"] if s == "live" else ["--weights", s]

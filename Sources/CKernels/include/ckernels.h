@@ -80,6 +80,8 @@ void ck_gemv_bf16(int path, ck_pool *pool, const uint16_t *w, int n, int k,
                   const float *x, const float *bias, float *y, int accumulate);
 void ck_gemv_int8(int path, ck_pool *pool, const int8_t *w, const float *scales, int n, int k,
                   const float *x, const float *bias, float *y, int accumulate);
+/// q4 quantizes x per group of 32 (int8, scale max|x_group| / 127, as the int8 GEMV's rule) and
+/// sums exact int32 group products scaled by weight × activation scale (Q4_0 × Q8_0).
 void ck_gemv_q4(int path, ck_pool *pool, const uint8_t *w, const float *scales, int n, int k,
                 const float *x, const float *bias, float *y, int accumulate);
 
@@ -129,6 +131,18 @@ void ck_layer_norm(int path, ck_pool *pool, const float *x, float *y, int rows, 
 /// and writes `out[h·d ..< (h+1)·d]` = softmax(scale · q·Kᵀ) · V. `scores` holds heads × keys floats.
 void ck_attend_one(int path, ck_pool *pool, const float *q, const float *k, const float *v, int key_stride,
                    size_t head_stride, int keys, int hidden, int heads, float scale, float *scores, float *out);
+
+// MARK: - Half-precision KV cache
+
+/// f32 → IEEE binary16, round to nearest even (overflow → ±inf, NaN stays NaN, subnormals kept);
+/// f16 → f32 exactly. The F16C path (AVX2 path on CPUs with F16C) gives bit-identical results.
+void ck_f32_to_f16(int path, const float *src, uint16_t *dst, size_t count);
+void ck_f16_to_f32(int path, const uint16_t *src, float *dst, size_t count);
+
+/// `ck_attend_one` over keys and values stored as binary16 (converted to f32 as they are read;
+/// the query, scores and output stay f32).
+void ck_attend_one_f16(int path, ck_pool *pool, const float *q, const uint16_t *k, const uint16_t *v, int key_stride,
+                       size_t head_stride, int keys, int hidden, int heads, float scale, float *scores, float *out);
 
 #ifdef __cplusplus
 }

@@ -3,13 +3,16 @@ import Foundation
 import OmniBark
 import Tensors
 
-/// `--model`, `--weights`, `--threads`: which model runs and how (shared by speak, live, serve).
+/// `--model`, `--weights`, `--kv-cache`, `--threads`: which model runs and how (shared by speak, live, serve).
 struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Model directory (Hugging Face Bark layout). Default: $OMNIBARK_MODEL, else the pulled bark-small, else the bundled OmniBark-tiny.", valueName: "dir"))
     var model: String?
 
     @Option(help: "Weight format of the transformers' linear layers, converted at load: f32 (reference), bf16, int8 or q4.")
     var weights: WeightFormatArgument?
+
+    @Option(name: .customLong("kv-cache"), help: "How the semantic and coarse GPTs cache keys and values: f32 (exact, default) or f16 (half the memory and cache traffic per decoding step; tokens may differ, see `omnibark quality --kv-cache f16`).")
+    var kvCache: KVCachePrecision = .f32
 
     @Option(help: "Compute threads (default: speak uses every core; live and serve leave one core to audio and the network).")
     var threads: Int?
@@ -35,8 +38,10 @@ struct ModelOptions: ParsableArguments {
 
     /// Loads the model in `format` (the flag, else `fallback`) and prints its notices.
     func load(directory: URL, fallback: WeightFormat = .f32) throws -> SpeechModel {
-        let speech = try SpeechModel(directory: directory, weightFormat: weights?.format ?? fallback)
+        let speech = try SpeechModel(directory: directory, weightFormat: weights?.format ?? fallback).withKVCache(kvCache)
         ModelNotices.print(for: speech)
         return speech
     }
 }
+
+extension KVCachePrecision: ExpressibleByArgument {}

@@ -4,11 +4,11 @@ import OmniBark
 import Testing
 import TestSupport
 
-/// `--fine-codebooks` (live mode's fewer-codebooks shortcut) through the CLI on the demo model:
-/// `live` streams audio of the same length through the engine (4 codebooks decoded at 3 kbit/s,
-/// different samples), `bench` reports the setting, and outside live mode the flag is refused by
-/// name before anything runs.
-@Suite(.serialized) struct FineCodebooksCommandTests {
+/// `--fine-codebooks` (live mode's fewer-codebooks shortcut) and `--kv-cache f16` through the CLI
+/// on the demo model: `live` streams audio of the same length through the engine (4 codebooks
+/// decoded at 3 kbit/s, different samples), `bench` reports both settings, and outside live mode
+/// `--fine-codebooks` is refused by name before anything runs.
+@Suite(.serialized) struct LiveShortcutsCommandTests {
     static let arguments = ["--seed", "3", "--max-semantic-tokens", "120", "--no-watermark", "--mode", "live"]
 
     @Test func liveStreamsFewerCodebooksThroughTheEngine() throws {
@@ -27,6 +27,8 @@ import TestSupport
         #expect(!all.isEmpty)
         #expect(four.count == all.count)
         #expect(four != all)
+        let half = try live(["--kv-cache", "f16"], "half.wav")
+        #expect(!half.isEmpty)
     }
 
     @Test func benchReportsTheSettingAndExactModeRefusesIt() throws {
@@ -34,10 +36,11 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: home) }
         let environment = ["OMNIBARK_HOME": home.path, "TMPDIR": home.path]
         let run = try CommandRun.omnibark(["bench", "--shape", "demo", "--seconds", "2", "--threads", "1", "--mode", "live",
-                                           "--fine-codebooks", "4", "--json"], environment: environment)
+                                           "--fine-codebooks", "4", "--kv-cache", "f16", "--json"], environment: environment)
         #expect(run.status == 0, "\(run.stderr)")
         let report = (try JSONSerialization.jsonObject(with: run.stdoutData) as? [String: Any]) ?? [:]
         #expect((report["live_settings"] as? [String: Int])?["fine_codebooks"] == 4)
+        #expect(report["kv_cache"] as? String == "f16")
         #expect((report["audio_s"] as? Double ?? 0) > 1.5)
         let exact = try CommandRun.omnibark(["bench", "--shape", "demo", "--seconds", "2", "--fine-codebooks", "4"], environment: environment)
         #expect(exact.status != 0)
