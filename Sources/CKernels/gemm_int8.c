@@ -1,5 +1,6 @@
 // Int8 GEMM for prefill: weight packing, activation quantization, the portable tile kernel and
-// the blocked, pooled driver behind ck_gemm_int8. The AVX2 tile kernel is in gemm_int8_avx2.c.
+// the blocked, pooled driver behind ck_gemm_int8. The AVX2 tile kernel is in gemm_int8_avx2.c, the
+// AVX-512 VNNI one in gemm_int8_avx512.c.
 //
 // Exactness. Activations are quantized per row to q ∈ -127…127 and widened to int16; weights are
 // int8 in -127…127, sign-extended to int16 in the kernel. The AVX2 kernel multiplies with
@@ -159,6 +160,7 @@ void ck_gemm_int8(int path, ck_pool *pool, const float *x, int m, int k, const i
         g.tile = ck_gemm_tile_avx2;
         quantize = ck_gemm_quantize_row_avx2;
     }
+    if (ck_effective_path(path) >= CK_PATH_AVX512 && ck_features().avx512vnni) g.tile = ck_gemm_tile_avx512vnni;
 #else
     (void)path;
 #endif

@@ -120,5 +120,7 @@ void ck_gemm_quantize_row_portable(const float *x, int k, int16_t *dst, float *s
 void ck_gemm_tile_avx2(const int16_t *a, const int8_t *b, int kp, int32_t *partial, int flags,
                        const ck_gemm_out *out, int row0, int col0);
 void ck_gemm_quantize_row_avx2(const float *x, int k, int16_t *dst, float *scale);
+void ck_gemm_tile_avx512vnni(const int16_t *a, const int8_t *b, int kp, int32_t *partial, int flags,
+                             const ck_gemm_out *out, int row0, int col0);
 #endif
 #endif

@@ -14,8 +14,9 @@ What it does, in order:
                   live-context-N    omnibark live … --context N (exact mode, chunked fine stage with
                                         N frames of context: the router's fine-context step halves
                                         it, 256 → 128 → 64 → 32; no bench for these settings)
-                  live-codebooks-N  omnibark live … --mode live --fine-codebooks N (live mode, only
-                                        the first N of the 8 fine codebooks; no bench)
+                  live+OPT+…        omnibark live … --mode live with more shortcuts: a weight format
+                                        (--weights), f16kv (--kv-cache f16), cbN (--fine-codebooks N);
+                                        e.g. live+q4+f16kv+cb4; no bench for these settings
                 Sampling: the model's generation_config.json defaults, unless --greedy (argmax in
                 every stage). --voice is passed only when given here.
   3. watermark  `omnibark watermark detect --json` on the generated f32 files (and, as a negative
@@ -65,7 +66,7 @@ from . import wer as wer_metric
 
 SETTINGS = ("f32", "bf16", "int8", "q4", "live")
 LIVE_CONTEXT_PREFIX = "live-context-"
-LIVE_CODEBOOKS_PREFIX = "live-codebooks-"
+WEIGHT_FORMATS = ("f32", "bf16", "int8", "q4")
 
 
 def _numbered(setting: str, prefix: str, valid):
@@ -81,14 +82,29 @@ def live_context(setting: str):
     return _numbered(setting, LIVE_CONTEXT_PREFIX, lambda n: n > 0)
 
 
-def live_codebooks(setting: str):
-    """N for a `live-codebooks-N` setting (2 ≤ N ≤ 8), else None."""
-    return _numbered(setting, LIVE_CODEBOOKS_PREFIX, lambda n: 2 <= n <= 8)
+def live_shortcuts(setting: str):
+    """The `live` flags of a `live+OPT+OPT…` setting (live mode with more shortcuts), else None.
+    OPT: a weight format (f32, bf16, int8, q4: `--weights`), `f16kv` (`--kv-cache f16`) or `cbN`
+    (`--fine-codebooks N`, 2 ≤ N ≤ 8); e.g. `live+cb4`, `live+q4+f16kv+cb4`."""
+    parts = setting.split("+")
+    if parts[0] != "live" or len(parts) < 2:
+        return None
+    weights, flags = "f32", []
+    for part in parts[1:]:
+        if part in WEIGHT_FORMATS:
+            weights = part
+        elif part == "f16kv":
+            flags += ["--kv-cache", "f16"]
+        elif part.startswith("cb") and part[2:].isdigit() and 2 <= int(part[2:]) <= 8:
+            flags += ["--fine-codebooks", part[2:]]
+        else:
+            return None
+    return weights, flags
 
 
 def quality_only(setting: str) -> bool:
-    """Settings measured for quality but not benched (the router's steps)."""
-    return live_context(setting) is not None or live_codebooks(setting) is not None
+    """Settings measured for quality but not benched (the router's steps, live shortcut combinations)."""
+    return live_context(setting) is not None or live_shortcuts(setting) is not None
 SAMPLE_RATE = 24_000
 DEFAULT_BINARY = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                "..", "..", ".build", "release", "omnibark"))
@@ -152,7 +168,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     unknown = [s for s in settings if s not in SETTINGS and not quality_only(s)]
     if unknown or not settings:
         p.error(f"--settings: unknown setting(s) {', '.join(unknown) or '(none given)'}; choose from "
-                f"{', '.join(SETTINGS)}, live-context-N (N ≥ 1 frames) or live-codebooks-N (2 ≤ N ≤ 8)")
+                f"{', '.join(SETTINGS)}, live-context-N (N ≥ 1 frames) or live+OPT+… (OPT: f32, bf16, int8, q4, f16kv, cbN "
+                f"with 2 ≤ N ≤ 8)")
     a.settings = list(dict.fromkeys(settings))
     if a.sentences < 1:
         p.error("--sentences must be at least 1")
@@ -288,10 +305,10 @@ def synthesis_command(binary: str, model: str, setting: str, text: str, out_path
     """The omnibark command line that writes `text` in `setting` to `out_path`."""
     if setting == "live":
         return [binary, "live", *common_flags(model, "f32", text, args), "--mode", "live", "--sink", "wav:" + out_path]
-    codebooks = live_codebooks(setting)
-    if codebooks is not None:
-        return [binary, "live", *common_flags(model, "f32", text, args), "--mode", "live", "--fine-codebooks", str(codebooks),
-                "--sink", "wav:" + out_path]
+    shortcuts = live_shortcuts(setting)
+    if shortcuts is not None:
+        weights, flags = shortcuts
+        return [binary, "live", *common_flags(model, weights, text, args), "--mode", "live", *flags, "--sink", "wav:" + out_path]
     context = live_context(setting)
     if context is not None:
         return [binary, "live", *common_flags(model, "f32", text, args), "--context", str(context),
@@ -748,7 +765,7 @@ def run_benches(binary: str, model: str, settings: list, out_dir: str, key: dict
     if args.no_bench:
         return {"skipped": "--no-bench given", "formats": [], "live": []}
     formats = []
-    benched = [s for s in settings if not quality_only(s)]  # live-context-N, live-codebooks-N rows are quality-only
+    benched = [s for s in settings if not quality_only(s)]  # live-context-N, live+… rows are quality-only
     for s in benched:
         flags = ["--model", model, "--seconds", str(args.bench_seconds)]
         flags += ["--weights", "f32", "--mode", "live"] if s == "live" else ["--weights", s]

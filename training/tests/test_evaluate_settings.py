@@ -1,5 +1,5 @@
-"""`evaluate --settings`: weight formats, live mode and the router's fine-context and fine-codebook steps
-(`live-context-N`, `live-codebooks-N`).
+"""`evaluate --settings`: weight formats, live mode, the router's fine-context step (`live-context-N`) and
+live mode with more shortcuts (`live+q4+f16kv+cb4`).
 Run from training/: python -m unittest discover tests"""
 
 import contextlib
@@ -23,23 +23,29 @@ class SettingsTests(unittest.TestCase):
         self.assertNotIn("--mode", cmd)
         self.assertEqual(cmd[-2:], ["--sink", "wav:/tmp/o.wav"])
 
-    def test_live_codebooks_settings_run_live_mode_with_that_many_codebooks(self):
-        a = args("live,live-codebooks-4")
-        cmd = evaluate.synthesis_command("omnibark", "m", "live-codebooks-4", "Hi.", "/tmp/o.wav", a)
+    def test_live_shortcut_settings_pass_their_flags(self):
+        a = args("live,live+cb4,live+q4+f16kv+cb2")
+        cmd = evaluate.synthesis_command("omnibark", "m", "live+cb4", "Hi.", "/tmp/o.wav", a)
         self.assertEqual(cmd[:2], ["omnibark", "live"])
         self.assertEqual(cmd[cmd.index("--mode") + 1], "live")
         self.assertEqual(cmd[cmd.index("--fine-codebooks") + 1], "4")
+        self.assertEqual(cmd[cmd.index("--weights") + 1], "f32")
+        self.assertNotIn("--kv-cache", cmd)
         self.assertEqual(cmd[-2:], ["--sink", "wav:/tmp/o.wav"])
+        cmd = evaluate.synthesis_command("omnibark", "m", "live+q4+f16kv+cb2", "Hi.", "/tmp/o.wav", a)
+        self.assertEqual(cmd[cmd.index("--weights") + 1], "q4")
+        self.assertEqual(cmd[cmd.index("--kv-cache") + 1], "f16")
+        self.assertEqual(cmd[cmd.index("--fine-codebooks") + 1], "2")
 
     def test_live_context_settings_are_not_benched(self):
-        a = args("live-context-64,live-codebooks-4")
+        a = args("live-context-64,live+cb4")
         a.no_bench = False
         a.live_seconds = 0
         ran = evaluate.run_benches("omnibark", "m", a.settings, "/tmp", {}, a)
         self.assertEqual(ran["formats"], [])
 
     def test_bad_settings_are_named(self):
-        for bad in ("live-context-0", "live-context-x", "live-codebooks-1", "live-codebooks-9", "f16"):
+        for bad in ("live-context-0", "live-context-x", "live+cb1", "live+cb9", "live+", "live+f8", "f16"):
             err = io.StringIO()
             with self.assertRaises(SystemExit), contextlib.redirect_stderr(err):
                 args(bad)

@@ -101,8 +101,8 @@ void ck_gemm_int8_pack(const int8_t *w, int n, int k, int8_t *packed);
 /// (+ the old y when `accumulate`), with `packed` from `ck_gemm_int8_pack` and `scales[n]` the
 /// per-row weight scales. Split over `pool` (may be NULL) by blocks of rows × columns; small
 /// products run on the caller. Allocates one buffer of ceil(m / 6) · 6 · ceil(k / 2) · 4 bytes
-/// for the quantized activations. The portable and AVX2 paths give bit-identical results (the
-/// AVX-512 path runs the AVX2 code).
+/// for the quantized activations. Every path gives bit-identical results (the AVX-512 path runs
+/// a VNNI tile kernel where the CPU has AVX512_VNNI, else the AVX2 code).
 void ck_gemm_int8(int path, ck_pool *pool, const float *x, int m, int k, const int8_t *packed,
                   const float *scales, int n, const float *bias, float *y, int accumulate);
 
