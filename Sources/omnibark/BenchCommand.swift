@@ -46,6 +46,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("kv-cache"), help: "KV cache of the semantic and coarse GPTs: f32 (default) or f16 (half the cache traffic per decoding step).")
     var kvCache: KVCachePrecision = .f32
 
+    @Option(name: .customLong("live-coarse-history"), help: ArgumentHelp("With --mode live: coarse tokens of history when the coarse stage re-reads its window (even, ≤ 630; default 270).", valueName: "n"))
+    var liveCoarseHistory: Int?
+
     @Option(name: .customLong("fine-codebooks"), help: ArgumentHelp("With --mode live: predict and decode only the first n of the fine stage's codebooks (2…8).", valueName: "n"))
     var fineCodebooks: Int?
 
@@ -95,6 +98,12 @@ struct BenchCommand: ParsableCommand {
         if let fineCodebooks {
             guard (2...8).contains(fineCodebooks) else { throw ValidationError("--fine-codebooks must be 2…8, got \(fineCodebooks)") }
             guard mode == .live else { throw ValidationError("--fine-codebooks \(fineCodebooks) is a live-mode shortcut: add --mode live") }
+        }
+        if let liveCoarseHistory {
+            guard liveCoarseHistory >= 0, liveCoarseHistory % 2 == 0 else {
+                throw ValidationError("--live-coarse-history must be an even number of tokens ≥ 0, got \(liveCoarseHistory)")
+            }
+            guard mode == .live else { throw ValidationError("--live-coarse-history is a live-mode setting: add --mode live") }
         }
         if let calibrate { try OutputFile.check((calibrate as NSString).expandingTildeInPath) }
         if let liveSeconds, !(liveSeconds > 0 && liveSeconds.isFinite) {
@@ -149,10 +158,11 @@ struct BenchCommand: ParsableCommand {
                    : table(run, label: label, load: loadSeconds, cache: cache, live: live))
     }
 
-    /// The live mode's defaults with --fine-codebooks.
+    /// The live mode's defaults with --fine-codebooks and --live-coarse-history.
     private var liveSettings: LiveGenerationSettings {
         var settings = LiveGenerationSettings.standard
         settings.fineCodebooks = fineCodebooks
+        if let liveCoarseHistory { settings.coarse.history = liveCoarseHistory }
         return settings
     }
 

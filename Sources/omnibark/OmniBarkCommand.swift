@@ -3,6 +3,7 @@ import Checkpoints
 import Foundation
 import Guardrails
 import OmniBark
+import Tensors
 
 /// The `omnibark` command-line tool.
 @main
@@ -25,6 +26,7 @@ struct OmniBarkCommand: AsyncParsableCommand {
     /// reason ("Permission denied") rather than a domain, code or NSError dump. Text refused by
     /// the content policy exits with status 3.
     static func main() async {
+        LargeAllocationPolicy.apply()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

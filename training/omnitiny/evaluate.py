@@ -15,8 +15,9 @@ What it does, in order:
                                         N frames of context: the router's fine-context step halves
                                         it, 256 → 128 → 64 → 32; no bench for these settings)
                   live+OPT+…        omnibark live … --mode live with more shortcuts: a weight format
-                                        (--weights), f16kv (--kv-cache f16), cbN (--fine-codebooks N);
-                                        e.g. live+q4+f16kv+cb4; no bench for these settings
+                                        (--weights), f16kv (--kv-cache f16), cbN (--fine-codebooks N),
+                                        hN (--live-coarse-history N); e.g. live+int8+f16kv+cb4+h120;
+                                        no bench for these settings
                 Sampling: the model's generation_config.json defaults, unless --greedy (argmax in
                 every stage). --voice is passed only when given here.
   3. watermark  `omnibark watermark detect --json` on the generated f32 files (and, as a negative
@@ -84,8 +85,9 @@ def live_context(setting: str):
 
 def live_shortcuts(setting: str):
     """The `live` flags of a `live+OPT+OPT…` setting (live mode with more shortcuts), else None.
-    OPT: a weight format (f32, bf16, int8, q4: `--weights`), `f16kv` (`--kv-cache f16`) or `cbN`
-    (`--fine-codebooks N`, 2 ≤ N ≤ 8); e.g. `live+cb4`, `live+q4+f16kv+cb4`."""
+    OPT: a weight format (f32, bf16, int8, q4: `--weights`), `f16kv` (`--kv-cache f16`), `cbN`
+    (`--fine-codebooks N`, 2 ≤ N ≤ 8) or `hN` (`--live-coarse-history N`, even); e.g. `live+cb4`,
+    `live+int8+f16kv+cb4+h120`."""
     parts = setting.split("+")
     if parts[0] != "live" or len(parts) < 2:
         return None
@@ -97,6 +99,8 @@ def live_shortcuts(setting: str):
             flags += ["--kv-cache", "f16"]
         elif part.startswith("cb") and part[2:].isdigit() and 2 <= int(part[2:]) <= 8:
             flags += ["--fine-codebooks", part[2:]]
+        elif part.startswith("h") and part[1:].isdigit() and int(part[1:]) % 2 == 0:
+            flags += ["--live-coarse-history", part[1:]]
         else:
             return None
     return weights, flags
@@ -169,7 +173,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     if unknown or not settings:
         p.error(f"--settings: unknown setting(s) {', '.join(unknown) or '(none given)'}; choose from "
                 f"{', '.join(SETTINGS)}, live-context-N (N ≥ 1 frames) or live+OPT+… (OPT: f32, bf16, int8, q4, f16kv, cbN "
-                f"with 2 ≤ N ≤ 8)")
+                f"with 2 ≤ N ≤ 8, hN with N even)")
     a.settings = list(dict.fromkeys(settings))
     if a.sentences < 1:
         p.error("--sentences must be at least 1")

@@ -24,7 +24,7 @@ class SettingsTests(unittest.TestCase):
         self.assertEqual(cmd[-2:], ["--sink", "wav:/tmp/o.wav"])
 
     def test_live_shortcut_settings_pass_their_flags(self):
-        a = args("live,live+cb4,live+q4+f16kv+cb2")
+        a = args("live,live+cb4,live+q4+f16kv+cb2,live+int8+h120")
         cmd = evaluate.synthesis_command("omnibark", "m", "live+cb4", "Hi.", "/tmp/o.wav", a)
         self.assertEqual(cmd[:2], ["omnibark", "live"])
         self.assertEqual(cmd[cmd.index("--mode") + 1], "live")
@@ -36,6 +36,8 @@ class SettingsTests(unittest.TestCase):
         self.assertEqual(cmd[cmd.index("--weights") + 1], "q4")
         self.assertEqual(cmd[cmd.index("--kv-cache") + 1], "f16")
         self.assertEqual(cmd[cmd.index("--fine-codebooks") + 1], "2")
+        cmd = evaluate.synthesis_command("omnibark", "m", "live+int8+h120", "Hi.", "/tmp/o.wav", a)
+        self.assertEqual(cmd[cmd.index("--live-coarse-history") + 1], "120")
 
     def test_live_context_settings_are_not_benched(self):
         a = args("live-context-64,live+cb4")
@@ -45,7 +47,7 @@ class SettingsTests(unittest.TestCase):
         self.assertEqual(ran["formats"], [])
 
     def test_bad_settings_are_named(self):
-        for bad in ("live-context-0", "live-context-x", "live+cb1", "live+cb9", "live+", "live+f8", "f16"):
+        for bad in ("live-context-0", "live-context-x", "live+cb1", "live+cb9", "live+h7", "live+", "live+f8", "f16"):
             err = io.StringIO()
             with self.assertRaises(SystemExit), contextlib.redirect_stderr(err):
                 args(bad)

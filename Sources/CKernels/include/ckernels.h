@@ -132,6 +132,13 @@ void ck_layer_norm(int path, ck_pool *pool, const float *x, float *y, int rows, 
 void ck_attend_one(int path, ck_pool *pool, const float *q, const float *k, const float *v, int key_stride,
                    size_t head_stride, int keys, int hidden, int heads, float scale, float *scores, float *out);
 
+// MARK: - Allocator
+
+/// Blocks up to `mmap_threshold` bytes come from the heap instead of fresh kernel pages, and up to
+/// `trim_threshold` bytes of free heap are kept (glibc `mallopt`); returns 1 when both were set,
+/// 0 where the C library has no such settings.
+int ck_keep_large_allocations(int mmap_threshold, int trim_threshold);
+
 // MARK: - Half-precision KV cache
 
 /// f32 → IEEE binary16, round to nearest even (overflow → ±inf, NaN stays NaN, subnormals kept);
