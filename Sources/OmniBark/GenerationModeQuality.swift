@@ -33,7 +33,8 @@ public struct GenerationModeQuality: Sendable {
     /// decoded, against exact audio.
     public let fineOnlySNR: Double
     /// Work, summed over the prompts: coarse windows and prefill passes of exact mode and of the
-    /// candidate, and fine model passes per frame of each.
+    /// candidate, and fine model passes per frame of each (in passes over all codebooks: with
+    /// `fineCodebooks` 4 of 8, a window's passes count 2/6).
     public let coarseWindows: Int
     public let exactCoarsePrefills: Int
     public let candidateCoarsePrefills: Int
@@ -107,7 +108,10 @@ public struct GenerationModeQuality: Sendable {
             frames += exact.frames
             exactFinePasses += Double(FineGeneration.windowCount(frames: exact.frames, historyFrames: historyFrames, configuration: c)
                                       * c.fine.maxInputLength)
-            candidateFinePasses += mode == .live ? Double(exact.frames) * settings.fineRecomputation
+            // Fewer codebooks: the share of the per-codebook passes that still run.
+            let predicted = Double((settings.fineCodebooks ?? c.fine.codebooks) - c.coarse.codebooks)
+            let codebookShare = predicted / Double(max(1, c.fine.codebooks - c.coarse.codebooks))
+            candidateFinePasses += mode == .live ? Double(exact.frames) * settings.fineRecomputation * codebookShare
                 : Double(FineGeneration.windowCount(frames: exact.frames, historyFrames: historyFrames, configuration: c) * c.fine.maxInputLength)
         }
         func share(_ i: Int) -> Double { count[i] > 0 ? Double(agree[i]) / Double(count[i]) : 1 }

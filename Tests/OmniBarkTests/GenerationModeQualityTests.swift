@@ -50,4 +50,14 @@ import Testing
         #expect(q.reportLines[0] == "mode: exact, f16 KV cache vs exact (f32 KV cache)")
         #expect(q.reportLines[2].contains("the semantic GPT's cache is f16 too"))
     }
+
+    @Test func fewerFineCodebooksCountFewerPassesAndTheirOwnRows() throws {
+        var settings = LiveGenerationSettings.standard
+        settings.fineCodebooks = 4
+        let q = try GenerationModeQuality.measure(model: try Self.model.get(), mode: .live, settings: settings,
+                                                  prompts: ["Hello, my dog is cute."], maxSemanticTokens: 60)
+        #expect(abs(q.candidateFinePassesPerFrame - 2.0 * 2 / 6) < 1e-9)  // 2 of the 6 predicted codebooks
+        #expect((0...1).contains(q.fineAgreement) && q.waveformSNR.isFinite)
+        #expect(q.reportLines[5].contains("codebooks 0..<4 only"))
+    }
 }
