@@ -10,8 +10,9 @@ import Tensors
 ///
 /// With `codebooks` below the model's `fine.codebooks`, only codebooks `0 ..< codebooks` are
 /// predicted and returned (`LiveGenerationSettings.fineCodebooks`): each codebook reads only the
-/// ones before it, so they equal the first rows of a full run; EnCodec decodes the fewer rows at
-/// a lower bit rate (4 codebooks: 3 kbit/s instead of 6).
+/// ones before it, so with argmax decoding they equal the first rows of a full run (when sampling,
+/// the same distributions but later windows draw other random numbers); EnCodec decodes the fewer
+/// rows at a lower bit rate (4 codebooks: 3 kbit/s instead of 6).
 ///
 /// Settings larger than the model's fine window (`max_fine_input_length`) are shrunk to fit:
 /// context first, then lookahead, then chunk.

@@ -25,7 +25,8 @@ struct FineCodebookPredictor: Sendable {
     /// Fills codebooks `coarse.codebooks ..< through` (default: all `codebooks`) of `window`
     /// (position-major `[position][codebook]`) at `positions`, calling `afterCodebook` after each
     /// codebook pass. Codebook k reads only codebooks `0 … k`, so stopping early leaves the
-    /// predicted ones exactly as a full pass makes them.
+    /// predicted ones as a full pass makes them (exactly so with argmax; sampling draws fewer
+    /// random numbers, so later calls draw different ones).
     mutating func predict(_ window: inout [Int], positions: Range<Int>, through: Int? = nil, generator: inout SeededRandomGenerator,
                           afterCodebook: () -> Void = {}) throws {
         let c = configuration
