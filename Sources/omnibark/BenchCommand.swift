@@ -124,6 +124,7 @@ struct BenchCommand: ParsableCommand {
                                                       weightFormat: weights.format, useWeightCache: !noWeightCache) }
             ?? (shape == .demo ? try demoModel() : SpeechModel.synthetic(shape: shape.shape, weightFormat: weights.format))
         let speech = loaded.withKVCache(kvCache)
+        try FineCodebooksCheck.validate(fineCodebooks, model: speech)
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let voice = try model == nil ? SpeechModel.randomVoice() : nil
         let run = try BenchmarkRun.measure(model: speech, text: "Hello, my dog is cute. I need him in my life.",

@@ -106,7 +106,7 @@ struct LiveCommand: ParsableCommand {
         configuration.speech.watermark = WatermarkOutputOptions.settings(key: watermarkKey, modelDirectory: directory, seed: configuration.speech.seed)
         configuration.fineMode = streaming.fineStreamingMode(base: preset?.generation.fineMode ?? .lowLatency)
         configuration.mode = streaming.generationMode(base: preset?.generation.mode)
-        configuration.live = try streaming.liveSettings(preset: preset?.generation, mode: configuration.mode)
+        configuration.live = try streaming.liveSettings(preset: preset?.generation, mode: configuration.mode, model: speech)
         configuration.gapless = streaming.gate(baseLead: preset?.latency.minLead ?? 0.2)
         configuration.styleInstruction = style
         configuration.routing = try modalities.routing(base: preset?.routing ?? ModalityRouting())

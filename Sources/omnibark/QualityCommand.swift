@@ -108,6 +108,7 @@ struct QualityCommand: ParsableCommand {
         let tokens = maxSemanticTokens ?? 150
         let speech = try model.map { try SpeechModel(directory: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath), weightFormat: weights.format) }
             ?? SpeechModel.synthetic(shape: shape.shape, weightFormat: weights.format)
+        try FineCodebooksCheck.validate(fineCodebooks, model: speech)
         let prompts = ["Hello, my dog is cute.", "The quick brown fox jumps over the lazy dog.", "This is a test of the engine."]
         // Random weights get a random voice (as `bench` does), so coarse windows carry a full history.
         let voice = model == nil ? try SpeechModel.randomVoice() : nil

@@ -128,7 +128,7 @@ struct ServeCommand: ParsableCommand {
                                                                           seed: options.engine.speech.seed)
         options.engine.fineMode = streaming.fineStreamingMode(base: preset?.generation.fineMode ?? .lowLatency)
         options.engine.mode = streaming.generationMode(base: preset?.generation.mode)
-        options.engine.live = try streaming.liveSettings(preset: preset?.generation, mode: options.engine.mode)
+        options.engine.live = try streaming.liveSettings(preset: preset?.generation, mode: options.engine.mode, model: speech)
         options.engine.gapless = streaming.gate(baseLead: preset?.latency.minLead ?? 0.2)
         options.engine.styleInstruction = style
         options.engine.routing = try modalities.routing(base: preset?.routing ?? ModalityRouting())

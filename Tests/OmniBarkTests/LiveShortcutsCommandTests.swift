@@ -49,4 +49,18 @@ import TestSupport
         #expect(tooMany.status != 0)
         #expect(tooMany.stderr.contains("--fine-codebooks must be 2…8, got 9"))
     }
+
+    /// OmniBark-tiny has 4 fine codebooks: asking for 6 is refused before anything plays, naming the
+    /// model's range.
+    @Test func moreCodebooksThanTheModelHasAreRefusedByName() throws {
+        let home = try FixturePaths.temporaryDirectory("fine-codebooks-tiny")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let tiny = FixturePaths.repositoryRoot.appendingPathComponent("models/omnibark-tiny").path
+        let run = try CommandRun.omnibark(["live", "--model", tiny, "--mode", "live", "--fine-codebooks", "6", "--sink",
+                                           "wav:\(home.appendingPathComponent("x.wav").path)", "Hello."],
+                                          environment: ["OMNIBARK_HOME": home.path])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("--fine-codebooks 6: this model's fine stage has 4 codebooks (use 2…4)"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("x.wav").path))
+    }
 }

@@ -72,13 +72,16 @@ struct StreamingOptions: ParsableArguments {
 
     /// The live settings: the defaults with --chunk, --lookahead, --context,
     /// --live-coarse-history and --fine-codebooks (else the preset's `fine_codebooks`) applied.
-    /// Throws when --fine-codebooks is given outside live mode (`mode`), where it would do nothing.
-    func liveSettings(preset: EnginePreset.Generation? = nil, mode: GenerationMode = .live) throws -> LiveGenerationSettings {
+    /// Throws when --fine-codebooks is given outside live mode (`mode`), where it would do nothing,
+    /// or when it (or the preset's `fine_codebooks`) is more than `model`'s fine stage has.
+    func liveSettings(preset: EnginePreset.Generation? = nil, mode: GenerationMode = .live, model: SpeechModel) throws -> LiveGenerationSettings {
         if let fineCodebooks, mode != .live {
             throw ValidationError("--fine-codebooks \(fineCodebooks) is a live-mode shortcut: add --mode live (or a preset with \"mode\": \"live\")")
         }
         var settings = LiveGenerationSettings.standard
         settings.fineCodebooks = fineCodebooks ?? preset?.fineCodebooks
+        try FineCodebooksCheck.validate(settings.fineCodebooks, model: model,
+                                        source: fineCodebooks != nil ? "--fine-codebooks" : "the preset's generation.fine_codebooks")
         if let chunk { settings.fineChunk = chunk }
         if let lookahead { settings.fineLookahead = lookahead }
         if let context { settings.fineContext = context }
