@@ -149,6 +149,14 @@ public final class OggOpusEncoder {
     /// end-of-stream flag). Later writes throw.
     public func finish() throws -> [OggPage] {
         guard let encoder else { throw OpusStreamingError.finished }
+        if samplesWritten == 0 {
+            // libopusenc sets a stream's end position only in a write; draining a stream that never
+            // had one reads it uninitialized and, with a reused heap block, aborts the process on an
+            // assertion (`enc->streams == NULL` in ope_encoder_drain). A write of zero samples sets it.
+            let empty: [Float] = [0]
+            let code = empty.withUnsafeBufferPointer { ope_encoder_write_float(encoder, $0.baseAddress, 0) }
+            if code != OPE_OK { throw Self.failure("ope_encoder_write_float", code) }
+        }
         let code = ope_encoder_drain(encoder)
         if code != OPE_OK { throw Self.failure("ope_encoder_drain", code) }
         let pages = pullPages(flush: true)

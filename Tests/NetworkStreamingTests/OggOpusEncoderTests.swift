@@ -33,6 +33,22 @@ import Testing
         #expect(throws: OpusStreamingError.finished) { _ = try encoder.write([0]) }
     }
 
+    /// A stream that ends before any audio (serve shut down at once) still ends cleanly. libopusenc
+    /// left such a stream's end position uninitialized, and once an earlier encoder's memory was
+    /// reused the drain aborted the whole process on an assertion; alternating full and empty streams
+    /// reproduced it every time before the fix.
+    @Test func aStreamWithNoAudioEndsWithAnEndPage() throws {
+        for _ in 0..<8 {
+            let full = try OggOpusEncoder()
+            _ = try full.write(tone(seconds: 1))
+            _ = try full.finish()
+            let empty = try OggOpusEncoder()
+            let pages = try empty.finish()
+            #expect(pages.last?.isEndOfStream == true)
+            #expect(empty.samplesWritten == 0)
+        }
+    }
+
     @Test func invalidSettingsAreRefused() {
         var settings = OggOpusEncoder.Settings()
         settings.frameMilliseconds = 7
