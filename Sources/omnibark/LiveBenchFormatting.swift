@@ -92,7 +92,8 @@ enum LiveBenchFormatting {
                 "reference_window_s": s.referenceWindowSeconds, "reference_refresh_s": s.referenceRefreshSeconds,
                 "reference_refresh_each_chunk": s.refreshesReferenceEachChunk, "fine_mode": fineMode,
                 "utterance_semantic_tokens": s.utteranceSemanticTokens, "all_modalities": s.allModalities,
-                "router": s.router != nil, "hog": s.hog, "mode": s.mode.rawValue]
+                "router": s.router != nil, "hog": s.hog, "mode": s.mode.rawValue,
+                "live_settings": s.mode == .live ? s.live.reportFields as Any : NSNull()]
     }
 
     private static func value(_ x: Double?) -> Any { x.map { $0 as Any } ?? NSNull() }
