@@ -12,8 +12,15 @@ import Tensors
 ///
 /// Silence does not count: a window quieter than −60 dBFS RMS is not offered as a reference.
 ///
-/// Thread safety: the window thread owns the samples; the latest encoding and the figures are
-/// guarded by a lock and may be read from any thread; `start`/`stop` from any thread.
+/// The encoder's thread shares the machine with generation, so it may use at most
+/// `maximumCoreShare` of one core: after an encoding that took E seconds, the next one waits for
+/// at least E / `maximumCoreShare` seconds of new sound (and never less than `refreshSeconds`).
+/// On bark-small's encoder an 8 s window takes about 1.45 s on this project's 2-core machines: with
+/// a 1 s refresh it encoded without pause and took a whole core from generation.
+///
+/// Thread safety: the window thread owns the samples and the last encoding's duration; the latest
+/// encoding and the figures are guarded by a lock and may be read from any thread; `start`/`stop`
+/// from any thread.
 public final class LiveReferenceWindow: @unchecked Sendable {
     /// One encoding of the window.
     public struct Snapshot: Sendable {
@@ -33,7 +40,10 @@ public final class LiveReferenceWindow: @unchecked Sendable {
     public let inputRate: Int
     public let windowSeconds: Double
     public let refreshSeconds: Double
+    /// Largest share of one core the encoder may take (0 < share ≤ 1).
+    public let maximumCoreShare: Double
     private let codec: EncodecModel
+    private var lastEncodeSeconds: Double = 0
     private let lock = NSLock()
     private var latest: Snapshot?
     private var window: [Float] = []
@@ -50,13 +60,23 @@ public final class LiveReferenceWindow: @unchecked Sendable {
     ///   - ring: the JACK sink's `referenceRing` (this window is its only reader).
     ///   - inputRate: the JACK server's rate.
     ///   - windowSeconds: seconds kept (the preset's `reference.window_s`), 0.5…60.
-    ///   - refreshSeconds: new sound needed before the window is encoded again.
-    public init(ring: SPSCRingBuffer, inputRate: Int, windowSeconds: Double, refreshSeconds: Double = 1, codec: EncodecModel) {
+    ///   - refreshSeconds: new sound needed before the window is encoded again, at least.
+    ///   - maximumCoreShare: the encoder's largest share of one core (default 0.25; see above).
+    public init(ring: SPSCRingBuffer, inputRate: Int, windowSeconds: Double, refreshSeconds: Double = 1,
+                maximumCoreShare: Double = 0.25, codec: EncodecModel) {
         self.ring = ring
         self.inputRate = max(1, inputRate)
         self.windowSeconds = min(ModalityBundle.maxReferenceSeconds, max(0.5, windowSeconds))
         self.refreshSeconds = max(0.05, refreshSeconds)
+        self.maximumCoreShare = min(1, max(0.01, maximumCoreShare))
         self.codec = codec
+    }
+
+    /// Seconds of new sound the next encoding waits for: `refreshSeconds`, or longer when the last
+    /// encoding took `lastEncodeSeconds` and a refresh every `refreshSeconds` would give the encoder
+    /// more than `share` of a core.
+    public static func secondsBetweenRefreshes(refreshSeconds: Double, lastEncodeSeconds: Double, share: Double) -> Double {
+        max(refreshSeconds, lastEncodeSeconds / share)
     }
 
     /// The latest encoding, or nil before one exists (or while only silence arrived).
@@ -101,7 +121,9 @@ public final class LiveReferenceWindow: @unchecked Sendable {
         let held = window.count
         lock.withLock { heldSamples = held }
         newSamples += arrived.count
-        guard Double(newSamples) / Double(inputRate) >= refreshSeconds else { return false }
+        let needed = Self.secondsBetweenRefreshes(refreshSeconds: refreshSeconds, lastEncodeSeconds: lastEncodeSeconds,
+                                                  share: maximumCoreShare)
+        guard Double(newSamples) / Double(inputRate) >= needed else { return false }
         newSamples = 0
         let energy = window.reduce(0) { $0 + Double($1 * $1) } / Double(max(1, window.count))
         guard energy > 1e-6 else { return false }  // −60 dBFS RMS: silence is no reference
@@ -110,6 +132,7 @@ public final class LiveReferenceWindow: @unchecked Sendable {
             let samples = try ModalityBundle.normalizeReferenceAudio(window, sampleRate: inputRate, channels: 1, source: "reference_in")
             let features = try codec.encoderEmbeddings(audio: samples)
             let end = DispatchTime.now().uptimeNanoseconds
+            lastEncodeSeconds = Double(end - start) / 1e9
             lock.withLock {
                 encodings += 1
                 encodeTotal += Double(end - start) / 1e9
