@@ -217,14 +217,19 @@ static void attend_range(const void *context, int begin, int end) {
     }
 }
 
+/// Runs every head of `a` on the pool; below ~16k multiply-adds per head the pool's wake-up costs
+/// more than it saves, so the caller runs them all.
+static void run_attend(ck_pool *pool, int heads, attend_args *a) {
+    int min_heads = a->keys * a->head_dim >= 16384 ? 1 : heads;
+    run_ranges(pool, heads, min_heads, attend_range, a);
+}
+
 void ck_attend_one(int path, ck_pool *pool, const float *q, const float *k, const float *v, int key_stride,
                    size_t head_stride, int keys, int hidden, int heads, float scale, float *scores, float *out) {
     if (heads <= 0 || keys <= 0) return;
     attend_args a = { .q = q, .k = k, .v = v, .scores = scores, .out = out, .key_stride = key_stride, .keys = keys,
                       .head_dim = hidden / heads, .avx2 = use_avx2(path), .head_stride = head_stride, .scale = scale };
-    // Below ~16k multiply-adds per head the pool's wake-up costs more than it saves.
-    int min_heads = keys * (hidden / heads) >= 16384 ? 1 : heads;
-    run_ranges(pool, heads, min_heads, attend_range, &a);
+    run_attend(pool, heads, &a);
 }
 
 void ck_attend_one_f16(int path, ck_pool *pool, const float *q, const uint16_t *k, const uint16_t *v, int key_stride,
@@ -236,6 +241,5 @@ void ck_attend_one_f16(int path, ck_pool *pool, const float *q, const uint16_t *
 #endif
     attend_args a = { .q = q, .k16 = k, .v16 = v, .scores = scores, .out = out, .key_stride = key_stride, .keys = keys,
                       .head_dim = hidden / heads, .avx2 = avx2, .head_stride = head_stride, .scale = scale };
-    int min_heads = keys * (hidden / heads) >= 16384 ? 1 : heads;
-    run_ranges(pool, heads, min_heads, attend_range, &a);
+    run_attend(pool, heads, &a);
 }

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 #include <math.h>
 
+#include "attend_head_avx2.h"
 #include "avx2_inline.h"
 
 CK_AVX2 static inline float hmax(__m256 v) {
@@ -134,34 +135,7 @@ CK_AVX2 void ck_layer_norm_row_avx2(const float *x, float *y, int width, const f
     }
 }
 
-CK_AVX2 void ck_attend_head_avx2(const float *q, const float *k, const float *v, int key_stride, int keys, int head_dim,
-                                 float scale, float *scores, float *out) {
-    if (head_dim != 64) {  // Bark's heads are 64 wide; other widths take the portable kernel
-        ck_attend_head_portable(q, k, v, key_stride, keys, head_dim, scale, scores, out);
-        return;
-    }
-    __m256 q0 = _mm256_loadu_ps(q), q1 = _mm256_loadu_ps(q + 8), q2 = _mm256_loadu_ps(q + 16), q3 = _mm256_loadu_ps(q + 24);
-    __m256 q4 = _mm256_loadu_ps(q + 32), q5 = _mm256_loadu_ps(q + 40), q6 = _mm256_loadu_ps(q + 48), q7 = _mm256_loadu_ps(q + 56);
-    for (int j = 0; j < keys; j++) {
-        const float *kj = k + (size_t)j * key_stride;
-        __m256 a = _mm256_mul_ps(q0, _mm256_loadu_ps(kj));
-        __m256 b = _mm256_mul_ps(q1, _mm256_loadu_ps(kj + 8));
-        a = _mm256_fmadd_ps(q2, _mm256_loadu_ps(kj + 16), a);
-        b = _mm256_fmadd_ps(q3, _mm256_loadu_ps(kj + 24), b);
-        a = _mm256_fmadd_ps(q4, _mm256_loadu_ps(kj + 32), a);
-        b = _mm256_fmadd_ps(q5, _mm256_loadu_ps(kj + 40), b);
-        a = _mm256_fmadd_ps(q6, _mm256_loadu_ps(kj + 48), a);
-        b = _mm256_fmadd_ps(q7, _mm256_loadu_ps(kj + 56), b);
-        scores[j] = ck_hsum_ps(_mm256_add_ps(a, b)) * scale;
-    }
-    ck_softmax_row_avx2(scores, keys, keys);
-    __m256 o[8];
-    for (int d = 0; d < 8; d++) o[d] = _mm256_setzero_ps();
-    for (int j = 0; j < keys; j++) {
-        const float *vj = v + (size_t)j * key_stride;
-        __m256 p = _mm256_set1_ps(scores[j]);
-        for (int d = 0; d < 8; d++) o[d] = _mm256_fmadd_ps(p, _mm256_loadu_ps(vj + 8 * d), o[d]);
-    }
-    for (int d = 0; d < 8; d++) _mm256_storeu_ps(out + 8 * d, o[d]);
-}
+CK_AVX2 static inline __m256 load8_f32(const float *p) { return _mm256_loadu_ps(p); }
+
+CK_DEFINE_ATTEND_HEAD_64(ck_attend_head_avx2, CK_AVX2, float, load8_f32, ck_attend_head_portable)
 #endif
