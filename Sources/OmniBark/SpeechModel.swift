@@ -78,9 +78,6 @@ public struct SpeechModel: Sendable {
         return copy
     }
 
-    /// The KV cache precision of the semantic and coarse stages.
-    public var kvCache: KVCachePrecision { generator.models.coarse.cachePrecision }
-
     /// Output sample rate in Hz (24 000 for Bark).
     public var sampleRate: Int { generator.configuration.sampleRate }
 

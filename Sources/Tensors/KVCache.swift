@@ -48,7 +48,4 @@ public struct KVCache: Sendable {
 
     /// Positions still free.
     public var remaining: Int { capacity - count }
-
-    /// Bytes of keys and values stored per position and layer, for traffic estimates.
-    public var bytesPerPositionAndLayer: Int { 2 * hidden * precision.bytesPerElement }
 }

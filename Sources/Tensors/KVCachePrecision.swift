@@ -8,7 +8,4 @@
 ///   inside binary16's range (±65504).
 public enum KVCachePrecision: String, Sendable, CaseIterable, Codable {
     case f32, f16
-
-    /// Bytes per stored key or value element.
-    public var bytesPerElement: Int { self == .f32 ? 4 : 2 }
 }

@@ -75,9 +75,8 @@ import TestSupport
     @Test func onlyThePrecisionsArraysAreAllocated() {
         let half = KVCache(layers: 2, capacity: 8, hidden: 4, precision: .f16)
         #expect(half.keys.isEmpty && half.values.isEmpty && half.halfKeys.count == 64 && half.halfValues.count == 64)
-        #expect(half.staging.count == 64 && half.bytesPerPositionAndLayer == 16)
+        #expect(half.staging.count == 64)
         let full = KVCache(layers: 2, capacity: 8, hidden: 4)
         #expect(full.precision == .f32 && full.keys.count == 64 && full.halfKeys.isEmpty && full.staging.isEmpty)
-        #expect(full.bytesPerPositionAndLayer == 32)
     }
 }
