@@ -15,6 +15,9 @@ typedef struct {
                             // q4 path: per group of 32, zero-padded to whole groups
     float x_scale;
     const float *x_group_scales;  // q4 path: x ≈ x_group_scales[g] · x_q in group g
+    const int32_t *x_group_offsets;  // q4 path: 8 · Σ x_q over group g (the weights' +8 offset)
+    const int8_t *x_pairs;  // q4 AVX2 path: x_q per pair of groups (g, g + 1) as x_g[0…15],
+                            // x_g+1[0…15], x_g[16…31], x_g+1[16…31]; whole pairs only
     const float *bias;
     float *y;
     int accumulate;
@@ -32,6 +35,9 @@ static inline void ck_store(const ck_gemv_args *a, int r, float v) {
 /// of zeros or a non-finite row, so every q is 0).
 float ck_activation_scale(const float *x, int k, float *inv);
 
+/// ck_activation_scale's rule from the largest sign-cleared bit pattern of the values.
+float ck_scale_from_max_bits(uint32_t bits, float *inv);
+
 /// x · inv rounded to nearest even and clamped to -127…127.
 static inline int ck_round_activation(float x, float inv) {
     float v = nearbyintf(x * inv);
@@ -44,6 +50,9 @@ float ck_quantize_activations(const float *x, int k, int8_t *q);
 /// Quantizes x[k] per group of 32 (the q4 weight groups) to q[ck_q4_groups(k) · 32], each group
 /// by the rule of ck_activation_scale, scales[g] its scale; the last group's padding is 0.
 void ck_quantize_activation_groups(const float *x, int k, int8_t *q, float *scales);
+
+/// One group of `len` ≤ 32 values of ck_quantize_activation_groups (q[32], zero-padded).
+void ck_quantize_activation_group_portable(const float *x, int len, int8_t *q, float *scale);
 
 static inline float ck_bf16_value(uint16_t h) {
     union { uint32_t u; float f; } v = { (uint32_t)h << 16 };
@@ -65,6 +74,7 @@ void ck_attend_head_f16_portable(const float *q, const uint16_t *k, const uint16
 // Row operations (rowops.c): one row or span per call, per path.
 void ck_softmax_row_portable(float *x, int visible, int width);
 void ck_gelu_span_portable(float *x, size_t count);
+void ck_elu_span_portable(float *x, size_t count, float alpha);
 void ck_layer_norm_row_portable(const float *x, float *y, int width, const float *w, const float *b, float eps);
 void ck_attend_head_portable(const float *q, const float *k, const float *v, int key_stride, int keys, int head_dim,
                              float scale, float *scores, float *out);
@@ -75,6 +85,7 @@ void ck_gemv_q4_rows_portable(const void *args, int r0, int r1);
 #if defined(__x86_64__) || defined(__i386__)
 void ck_softmax_row_avx2(float *x, int visible, int width);
 void ck_gelu_span_avx2(float *x, size_t count);
+void ck_elu_span_avx2(float *x, size_t count, float alpha);
 void ck_layer_norm_row_avx2(const float *x, float *y, int width, const float *w, const float *b, float eps);
 void ck_attend_head_avx2(const float *q, const float *k, const float *v, int key_stride, int keys, int head_dim,
                          float scale, float *scores, float *out);
@@ -85,6 +96,8 @@ void ck_attend_head_f16_avx2(const float *q, const uint16_t *k, const uint16_t *
                              float scale, float *scores, float *out);
 void ck_gemv_int8_rows_avx2(const void *args, int r0, int r1);
 void ck_gemv_q4_rows_avx2(const void *args, int r0, int r1);
+float ck_quantize_activations_avx2(const float *x, int k, int8_t *q);
+void ck_quantize_activation_groups_avx2(const float *x, int k, int8_t *q, float *scales);
 void ck_gemv_bf16_rows_avx512(const void *args, int r0, int r1);
 void ck_gemv_bf16_rows_avx512bf16(const void *args, int r0, int r1);
 #endif

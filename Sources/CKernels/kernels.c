@@ -220,6 +220,14 @@ void ck_gemv_bf16_rows_portable(const void *args, int r0, int r1) {
     }
 }
 
+float ck_scale_from_max_bits(uint32_t bits, float *inv) {
+    float m;
+    memcpy(&m, &bits, sizeof m);
+    int finite = isfinite(m);
+    *inv = finite && m > 0 ? 127.0f / m : 0;
+    return finite ? m / 127.0f : m;
+}
+
 float ck_activation_scale(const float *x, int k, float *inv) {
     // max |x| as the largest bit pattern with the sign cleared: orders like the values, and a NaN
     // (above +inf) or inf anywhere makes the maximum non-finite.
@@ -230,11 +238,7 @@ float ck_activation_scale(const float *x, int k, float *inv) {
         u &= 0x7FFFFFFFu;
         if (u > bits) bits = u;
     }
-    float m;
-    memcpy(&m, &bits, sizeof m);
-    int finite = isfinite(m);
-    *inv = finite && m > 0 ? 127.0f / m : 0;
-    return finite ? m / 127.0f : m;
+    return ck_scale_from_max_bits(bits, inv);
 }
 
 float ck_quantize_activations(const float *x, int k, int8_t *q) {
@@ -254,14 +258,16 @@ void ck_gemv_int8_rows_portable(const void *args, int r0, int r1) {
     }
 }
 
+void ck_quantize_activation_group_portable(const float *x, int len, int8_t *q, float *scale) {
+    float inv;
+    *scale = ck_activation_scale(x, len, &inv);
+    for (int i = 0; i < 32; i++) q[i] = i < len ? (int8_t)ck_round_activation(x[i], inv) : 0;
+}
+
 void ck_quantize_activation_groups(const float *x, int k, int8_t *q, float *scales) {
     int groups = ck_q4_groups(k);
-    for (int g = 0; g < groups; g++) {
-        int len = k - g * 32 < 32 ? k - g * 32 : 32;
-        float inv;
-        scales[g] = ck_activation_scale(x + g * 32, len, &inv);
-        for (int i = 0; i < 32; i++) q[g * 32 + i] = i < len ? (int8_t)ck_round_activation(x[g * 32 + i], inv) : 0;
-    }
+    for (int g = 0; g < groups; g++)
+        ck_quantize_activation_group_portable(x + g * 32, k - g * 32 < 32 ? k - g * 32 : 32, q + g * 32, scales + g);
 }
 
 /// Each group's dot product of 4-bit weights and 8-bit activations is an exact int32 sum; groups
@@ -363,10 +369,14 @@ void ck_gemv_int8(int path, ck_pool *pool, const int8_t *w, const float *scales,
         for (int r = 0; r < n; r++) y[r] = NAN;
         return;
     }
+    path = ck_effective_path(path);
+#if defined(__x86_64__) || defined(__i386__)
+    float x_scale = path >= CK_PATH_AVX2 ? ck_quantize_activations_avx2(x, k, x_q) : ck_quantize_activations(x, k, x_q);
+#else
     float x_scale = ck_quantize_activations(x, k, x_q);
+#endif
     ck_gemv_args a = { .w = w, .scales = scales, .n = n, .k = k, .x = x, .x_q = x_q, .x_scale = x_scale, .bias = bias,
                        .y = y, .accumulate = accumulate, .rows = ck_gemv_int8_rows_portable };
-    path = ck_effective_path(path);
 #if defined(__x86_64__) || defined(__i386__)
     // AVX-512 machines run the AVX2 kernel too: a vpdpbusd (VNNI) version measured no faster on a
     // Zen 4 (84 M weights: 1.72 vs 1.69 ms with 2 threads): decoding is bound by memory bandwidth.
@@ -383,24 +393,44 @@ void ck_gemv_q4(int path, ck_pool *pool, const uint8_t *w, const float *scales, 
     // group is an integer dot product and the AVX2 kernel multiplies 32 bytes per instruction:
     // decoding runs near the memory-bandwidth limit instead of converting every weight to f32.
     int groups = ck_q4_groups(k);
-    int8_t stack_q[4096];
+    int8_t stack_q[4096], stack_p[4096];
     float stack_s[128];
-    void *heap = groups > 128 ? malloc((size_t)groups * (32 + sizeof(float))) : NULL;
+    int32_t stack_o[128];
+    size_t per_group = 64 + sizeof(float) + sizeof(int32_t);
+    void *heap = groups > 128 ? malloc((size_t)groups * per_group) : NULL;
     if (groups > 128 && !heap) {  // out of memory: no result rather than a wrong one
         for (int r = 0; r < n; r++) y[r] = NAN;
         return;
     }
     float *x_s = heap ? (float *)heap : stack_s;
-    int8_t *x_q = heap ? (int8_t *)heap + (size_t)groups * sizeof(float) : stack_q;
-    ck_quantize_activation_groups(x, k, x_q, x_s);
-    ck_gemv_args a = { .w = w, .scales = scales, .n = n, .k = k, .x = x, .x_q = x_q, .x_group_scales = x_s, .bias = bias, .y = y,
-                       .accumulate = accumulate, .rows = ck_gemv_q4_rows_portable };
+    int32_t *x_o = heap ? (int32_t *)((char *)heap + (size_t)groups * sizeof(float)) : stack_o;
+    int8_t *x_q = heap ? (int8_t *)heap + (size_t)groups * (sizeof(float) + sizeof(int32_t)) : stack_q;
+    int8_t *x_p = heap ? x_q + (size_t)groups * 32 : stack_p;
     path = ck_effective_path(path);
+    ck_gemv_args a = { .w = w, .scales = scales, .n = n, .k = k, .x = x, .x_q = x_q, .x_group_scales = x_s, .x_group_offsets = x_o,
+                       .x_pairs = x_p, .bias = bias, .y = y, .accumulate = accumulate, .rows = ck_gemv_q4_rows_portable };
 #if defined(__x86_64__) || defined(__i386__)
-    // AVX-512 machines run the AVX2 kernel (a VNNI kernel would be faster; none of our machines
-    // has VNNI to test one on).
-    if (path >= CK_PATH_AVX2) a.rows = ck_gemv_q4_rows_avx2;
+    // AVX-512 machines run the AVX2 kernel: at 2 threads it is within ~1.4× of the bandwidth
+    // limit, where the int8 kernel's VNNI version gained nothing.
+    if (path >= CK_PATH_AVX2) {
+        ck_quantize_activation_groups_avx2(x, k, x_q, x_s);
+        for (int g = 0; g < groups; g++) {
+            int32_t sum = 0;
+            for (int i = 0; i < 32; i++) sum += x_q[g * 32 + i];
+            x_o[g] = 8 * sum;
+        }
+        for (int g = 0; g + 1 < groups; g += 2) {
+            const int8_t *x0 = x_q + g * 32, *x1 = x0 + 32;
+            int8_t *out = x_p + g * 32;
+            memcpy(out, x0, 16);
+            memcpy(out + 16, x1, 16);
+            memcpy(out + 32, x0 + 16, 16);
+            memcpy(out + 48, x1 + 16, 16);
+        }
+        a.rows = ck_gemv_q4_rows_avx2;
+    } else
 #endif
+    ck_quantize_activation_groups(x, k, x_q, x_s);
     gemv_run(pool, &a, (size_t)n * ck_q4_row_bytes(k));
     free(heap);
 }

@@ -73,50 +73,76 @@ CK_AVX2 void ck_gemv_int8_rows_avx2(const void *args, int r0, int r1) {
     }
 }
 
-/// One q4 group (16 bytes: elements i and i + 16 in byte i) as 32 signed bytes -8…7, in element order.
-CK_AVX2 static inline __m256i q4_group(const uint8_t *p) {
-    const __m128i low = _mm_set1_epi8(15);
-    __m128i b = _mm_loadu_si128((const __m128i *)p);
-    __m256i v = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(b, 4), low), _mm_and_si128(b, low));
-    return _mm256_sub_epi8(v, _mm256_set1_epi8(8));
+/// One q4 group (16 bytes: elements i and i + 16 in byte i) as 32 unsigned bytes 0…15 (value + 8),
+/// in element order: the 16 bytes broadcast to both halves, the high half shifted by a nibble.
+CK_AVX2 static inline __m256i q4_group_unsigned(const uint8_t *p) {
+    __m256i b = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_and_si256(_mm256_srlv_epi64(b, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(15));
 }
 
-/// 4-bit weights × per-group int8 activations: per group, vpmaddubsw of |x| with the weights
-/// carrying x's sign (pairs ≤ 2 · 127 · 8, no saturation), vpmaddwd to int32 — the exact integer
-/// dot product of the portable loop — then one FMA by weight scale × activation scale. Two rows
-/// at a time share the activation loads.
+/// One group's products as 8 int32 lanes: vpmaddubsw of the unsigned weights with x, vpmaddwd.
+CK_AVX2 static inline __m256i q4_group_products(const uint8_t *w, __m256i x) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(q4_group_unsigned(w), x), _mm256_set1_epi16(1));
+}
+
+/// Groups g and g + 1 (32 consecutive weight bytes) against `xp`, their activations in pair
+/// order (x_g[0…15], x_g+1[0…15], x_g[16…31], x_g+1[16…31]): the low nibbles meet the first 32
+/// bytes, the high nibbles the next 32; the two vpmaddubsw results are added in int16 (each
+/// ≤ 2 · 2 · 15 · 127, no overflow) and vpmaddwd gives 4 int32 lanes of group g, then 4 of g + 1.
+CK_AVX2 static inline __m256i q4_pair_products(const uint8_t *w, const int8_t *xp) {
+    const __m256i low = _mm256_set1_epi8(15);
+    __m256i b = _mm256_loadu_si256((const __m256i *)w);
+    __m256i lo = _mm256_and_si256(b, low), hi = _mm256_and_si256(_mm256_srli_epi16(b, 4), low);
+    __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)xp)),
+                                 _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(xp + 32))));
+    return _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+}
+
+/// The 8 group sums of groups g0 … g0 + 7 of one row, in lane order: two hadd levels leave
+/// (g0, g2, g4, g6 | g1, g3, g5, g7), one vpermd restores the order.
+CK_AVX2 static inline __m256i q4_block_sums(const uint8_t *w, const int8_t *xp, int g0) {
+    __m256i p01 = q4_pair_products(w + g0 * 16, xp + g0 * 32), p23 = q4_pair_products(w + g0 * 16 + 32, xp + g0 * 32 + 64);
+    __m256i p45 = q4_pair_products(w + g0 * 16 + 64, xp + g0 * 32 + 128), p67 = q4_pair_products(w + g0 * 16 + 96, xp + g0 * 32 + 192);
+    __m256i sums = _mm256_hadd_epi32(_mm256_hadd_epi32(p01, p23), _mm256_hadd_epi32(p45, p67));
+    return _mm256_permutevar8x32_epi32(sums, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+/// 4-bit weights × per-group int8 activations. The unsigned weights (value + 8, 0…15) meet x
+/// by vpmaddubsw (`q4_pair_products`, activations pre-arranged per pair of groups in
+/// `x_pairs`); eight groups' int32 sums are gathered into one vector, the offset 8 · Σx is
+/// subtracted — the exact integer dot product Σ value · x of the portable loop — and one FMA
+/// scales them by weight scale × activation scale. Rows go in pairs sharing the loop.
 CK_AVX2 void ck_gemv_q4_rows_avx2(const void *args, int r0, int r1) {
     const ck_gemv_args *a = args;
-    int k = a->k, groups = ck_q4_groups(k);
+    int k = a->k, groups = ck_q4_groups(k), blocks = groups / 8;
     size_t stride = ck_q4_row_bytes(k);
-    const __m256i ones = _mm256_set1_epi16(1);
     const float *xs = a->x_group_scales;
-    int r = r0;
-    for (; r + 2 <= r1; r += 2) {
-        const uint8_t *wa = (const uint8_t *)a->w + (size_t)r * stride, *wb = wa + stride;
-        const float *sa = a->scales + (size_t)r * groups, *sb = sa + groups;
+    const int32_t *offsets = a->x_group_offsets;
+    const int8_t *xp = a->x_pairs;
+    for (int r = r0; r < r1; r += 2) {
+        int pair = r + 1 < r1;
+        const uint8_t *wa = (const uint8_t *)a->w + (size_t)r * stride, *wb = pair ? wa + stride : wa;
+        const float *sa = a->scales + (size_t)r * groups, *sb = pair ? sa + groups : sa;
         __m256 acca = _mm256_setzero_ps(), accb = acca;
-        for (int g = 0; g < groups; g++) {
-            __m256i x = _mm256_loadu_si256((const __m256i *)(a->x_q + g * 32));
-            __m256i ax = _mm256_sign_epi8(x, x);
-            __m256i da = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(q4_group(wa + g * 16), x)), ones);
-            __m256i db = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, _mm256_sign_epi8(q4_group(wb + g * 16), x)), ones);
-            acca = _mm256_fmadd_ps(_mm256_cvtepi32_ps(da), _mm256_set1_ps(sa[g] * xs[g]), acca);
-            accb = _mm256_fmadd_ps(_mm256_cvtepi32_ps(db), _mm256_set1_ps(sb[g] * xs[g]), accb);
+        for (int block = 0; block < blocks; block++) {
+            int g0 = block * 8;
+            __m256i offset = _mm256_loadu_si256((const __m256i *)(offsets + g0));
+            __m256 x_scale = _mm256_loadu_ps(xs + g0);
+            __m256 dota = _mm256_cvtepi32_ps(_mm256_sub_epi32(q4_block_sums(wa, xp, g0), offset));
+            __m256 dotb = _mm256_cvtepi32_ps(_mm256_sub_epi32(q4_block_sums(wb, xp, g0), offset));
+            acca = _mm256_fmadd_ps(dota, _mm256_mul_ps(_mm256_loadu_ps(sa + g0), x_scale), acca);
+            accb = _mm256_fmadd_ps(dotb, _mm256_mul_ps(_mm256_loadu_ps(sb + g0), x_scale), accb);
         }
-        ck_store(a, r, ck_hsum_ps(acca));
-        ck_store(a, r + 1, ck_hsum_ps(accb));
-    }
-    for (; r < r1; r++) {
-        const uint8_t *w = (const uint8_t *)a->w + (size_t)r * stride;
-        const float *sc = a->scales + (size_t)r * groups;
-        __m256 acc = _mm256_setzero_ps();
-        for (int g = 0; g < groups; g++) {
+        float suma = ck_hsum_ps(acca), sumb = ck_hsum_ps(accb);
+        for (int g = blocks * 8; g < groups; g++) {
             __m256i x = _mm256_loadu_si256((const __m256i *)(a->x_q + g * 32));
-            __m256i d = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(q4_group(w + g * 16), x)), ones);
-            acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(d), _mm256_set1_ps(sc[g] * xs[g]), acc);
+            int32_t dota = ck_hsum_epi32(q4_group_products(wa + g * 16, x));
+            int32_t dotb = ck_hsum_epi32(q4_group_products(wb + g * 16, x));
+            suma += (float)(dota - offsets[g]) * (sa[g] * xs[g]);
+            sumb += (float)(dotb - offsets[g]) * (sb[g] * xs[g]);
         }
-        ck_store(a, r, ck_hsum_ps(acc));
+        ck_store(a, r, suma);
+        if (pair) ck_store(a, r + 1, sumb);
     }
 }
 #endif

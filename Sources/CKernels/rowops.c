@@ -36,6 +36,10 @@ void ck_gelu_span_portable(float *x, size_t count) {
     for (size_t i = 0; i < count; i++) x[i] = 0.5f * x[i] * (1 + erf_as(x[i] * 0.70710678118654752440f));
 }
 
+void ck_elu_span_portable(float *x, size_t count, float alpha) {
+    for (size_t i = 0; i < count; i++) if (x[i] <= 0) x[i] = alpha * expm1f(x[i]);
+}
+
 void ck_layer_norm_row_portable(const float *x, float *y, int width, const float *w, const float *b, float eps) {
     double sum = 0;
     for (int c = 0; c < width; c++) sum += x[c];
@@ -151,6 +155,29 @@ static void gelu_blocks(const void *context, int begin, int end) {
 void ck_gelu(int path, ck_pool *pool, float *x, size_t count) {
     gelu_job a = { x, count, use_avx2(path) };
     run_ranges(pool, (int)((count + GELU_BLOCK - 1) / GELU_BLOCK), 8, gelu_blocks, &a);
+}
+
+typedef struct {
+    float *x;
+    size_t count;
+    float alpha;
+    int avx2;
+} elu_job;
+
+static void elu_blocks(const void *context, int begin, int end) {
+    const elu_job *a = context;
+    size_t first = (size_t)begin * GELU_BLOCK, last = (size_t)end * GELU_BLOCK;
+    if (last > a->count) last = a->count;
+    if (first >= last) return;
+#if defined(__x86_64__) || defined(__i386__)
+    if (a->avx2) { ck_elu_span_avx2(a->x + first, last - first, a->alpha); return; }
+#endif
+    ck_elu_span_portable(a->x + first, last - first, a->alpha);
+}
+
+void ck_elu(int path, ck_pool *pool, float *x, size_t count, float alpha) {
+    elu_job a = { x, count, alpha, use_avx2(path) };
+    run_ranges(pool, (int)((count + GELU_BLOCK - 1) / GELU_BLOCK), 8, elu_blocks, &a);
 }
 
 typedef struct {

@@ -146,6 +146,35 @@ func rmsRatio(_ a: [Float], _ b: [Float]) -> Float {
         }
     }
 
+    /// The int8 GEMV's sums are exact integers, so every path gives the same floats when it
+    /// quantizes the activations to the same bytes: ties (x · 127 / max|x| = n + ½, rounded to
+    /// even), a zero row and non-finite rows included, with a tail past the last 32 inputs.
+    @Test func int8GEMVIsBitIdenticalOnEveryPath() {
+        let k = 77, n = 40
+        var random = SplitMix64(seed: 21)
+        let w = QuantizedMatrix(Tensor(shape: [n, k], scalars: random.floats(n * k)), format: .int8)
+        let ties: [Float] = (0..<k).map { Float($0 % 2 == 0 ? 1 : -1) * (Float($0 % 127) + 0.5) }
+        func replacing(_ index: Int, with value: Float) -> [Float] {
+            var x = ties
+            x[index] = value
+            return x
+        }
+        let inputs: [[Float]] = [ties, replacing(5, with: 127), random.floats(k, scale: 3), [Float](repeating: 0, count: k),
+                                 replacing(40, with: Float.nan), replacing(70, with: -Float.infinity)]
+        for x in inputs {
+            var outputs: [[Float]] = []
+            for path in KernelPath.supported {
+                var y = [Float](repeating: 0, count: n)
+                apply(w, x, rows: 1, bias: nil, into: &y, accumulate: false, path: path, pool: nil)
+                outputs.append(y)
+            }
+            for (path, y) in zip(KernelPath.supported, outputs) {
+                let same = zip(y, outputs[0]).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+                #expect(same, "\(path) vs portable for input \(x.prefix(6))…")
+            }
+        }
+    }
+
     @Test func serialAndPooledGEMVAreIdentical() {
         let (x, w, b, _) = data(1, 1000, 768, seed: 3)
         for format in Self.formats {

@@ -50,6 +50,29 @@ import TestSupport
         }
     }
 
+    /// ELU within a few float ulp of the double-precision definition, across both branches of
+    /// the AVX2 expm1 (the series above −0.35, the exponential below) and the tails.
+    @Test(arguments: paths)
+    func eluMatchesTheDefinitionToAFewUlp(path: KernelPath) {
+        var random = SplitMix64(seed: 14)
+        let edges: [Float] = [0, -0.0, 1e-30, -1e-30, 1e-7, -1e-7, -0.35, -0.3500001, -0.3499999, -1, 3, -20, -88, -104, -200]
+        let input = random.floats(20_011, scale: 0.5) + random.floats(5_003, scale: 12) + edges
+        for alpha in [Float(1), 0.7] {
+            for pool in [nil, ThreadPool(threads: 3)] as [ThreadPool?] {
+                var output = input
+                Elementwise.eluInPlace(&output, count: output.count, alpha: alpha, path: path, pool: pool)
+                var worstUlp = 0.0
+                for (x, y) in zip(input, output) {
+                    let xd = Double(x)
+                    let expected = xd > 0 ? xd : Double(alpha) * Foundation.expm1(xd)
+                    let ulp = Double(Float(expected).ulp == 0 ? Float.leastNonzeroMagnitude : Float(expected).ulp)
+                    worstUlp = max(worstUlp, abs(Double(y) - expected) / ulp)
+                }
+                #expect(worstUlp <= 4, "\(path) alpha \(alpha): \(worstUlp) ulp")
+            }
+        }
+    }
+
     @Test(arguments: paths)
     func layerNormMatchesDefinition(path: KernelPath) {
         var random = SplitMix64(seed: 13)

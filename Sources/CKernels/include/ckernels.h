@@ -121,6 +121,10 @@ void ck_softmax_rows(int path, ck_pool *pool, float *x, int rows, int width, int
 /// error ≤ 1.5e-7, the formula PyTorch's vectorised CPU kernel uses).
 void ck_gelu(int path, ck_pool *pool, float *x, size_t count);
 
+/// ELU in place: x where x > 0, else alpha · expm1(x) (`nn.ELU(alpha)`). expm1: libm (portable),
+/// or within a few ulp of it (AVX2: its Taylor series near 0, the exp polynomial further out).
+void ck_elu(int path, ck_pool *pool, float *x, size_t count, float alpha);
+
 /// LayerNorm of `rows` rows of `width`: y = (x − mean) / √(var + eps) · w (+ b), mean and (biased)
 /// variance accumulated in double. `b` may be NULL. `x` and `y` must not overlap.
 void ck_layer_norm(int path, ck_pool *pool, const float *x, float *y, int rows, int width,
