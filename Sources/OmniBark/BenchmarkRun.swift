@@ -12,6 +12,11 @@ public struct BenchmarkRun: Sendable {
     public let timeToFirstAudio: Double
     /// Streaming run: total seconds.
     public let streamingSeconds: Double
+    /// Streaming run: the earliest time after the start at which playback could begin and never
+    /// run dry, `max over batches i of (arrival_i − audio before batch i)` — the time to first
+    /// audio of a gapless player. Equals `timeToFirstAudio` when every later batch arrives before
+    /// it is due.
+    public var gaplessStart: Double = 0
     /// Peak resident memory of the process, MiB.
     public let peakMemoryMiB: Double
     /// The mode both runs used, and the live settings (nil in exact mode).
@@ -41,6 +46,13 @@ public struct BenchmarkRun: Sendable {
 
         let start = DispatchTime.now().uptimeNanoseconds
         var firstAudio: UInt64?
+        var gaplessStart = 0.0, audioBefore = 0.0
+        /// A batch of `count` samples arrived now.
+        func arrived(_ count: Int, at time: UInt64) {
+            guard count > 0 else { return }
+            gaplessStart = max(gaplessStart, Double(time - start) / 1e9 - audioBefore)
+            audioBefore += Double(count) / Double(model.sampleRate)
+        }
         var decoder = model.codec.makeStreamingDecoder()
         var streamTimings = GenerationTimings()
         let streamer = mode == .live ? StreamingBarkGenerator(generator: model.generator, live: live)
@@ -48,16 +60,20 @@ public struct BenchmarkRun: Sendable {
         _ = try streamer
             .run(text: text, voice: voice, configuration: configuration, seed: seed, timings: &streamTimings) { rows in
                 let samples = try decoder.decode(rows)
-                if firstAudio == nil && !samples.isEmpty { firstAudio = DispatchTime.now().uptimeNanoseconds }
+                let now = DispatchTime.now().uptimeNanoseconds
+                if firstAudio == nil && !samples.isEmpty { firstAudio = now }
+                arrived(samples.count, at: now)
             }
         let tail = decoder.finish()
         let end = DispatchTime.now().uptimeNanoseconds
         if firstAudio == nil && !tail.isEmpty { firstAudio = end }
+        arrived(tail.count, at: end)
 
         var run = BenchmarkRun(audioSeconds: Double(audio.count) / Double(model.sampleRate),
                                semanticTokens: generation.semantic.count, coarseTokens: generation.coarse.count,
                                timings: timings, timeToFirstAudio: Double((firstAudio ?? end) - start) / 1e9,
                                streamingSeconds: Double(end - start) / 1e9, peakMemoryMiB: PeakMemory.mebibytes)
+        run.gaplessStart = gaplessStart
         run.mode = mode
         run.liveSettings = mode == .live ? live : nil
         return run

@@ -16,7 +16,7 @@ enum UtteranceStreamer {
     ///   - deliver: each batch of final samples (model rate, mono), in order; the last batch
     ///     carries `last == true` (it may be empty).
     static func stream(model: SpeechModel, fineMode: FineStreamingMode, coarseLive: LiveCoarseSettings? = nil, fineCodebooks: Int? = nil,
-                       text: String, voice: VoicePreset?,
+                       fineFirstChunk: Int? = nil, text: String, voice: VoicePreset?,
                        configuration: BarkGenerationConfiguration, seed: UInt64, watermark: WatermarkSettings?,
                        conditioning: (any LayerConditioning)?,
                        timings: inout GenerationTimings,
@@ -26,7 +26,7 @@ enum UtteranceStreamer {
         var codecSeconds: Double = 0
         let embedder = watermark.map(WatermarkEmbedder.init)
         let generation = try StreamingBarkGenerator(generator: model.generator, fineMode: fineMode, coarseLive: coarseLive,
-                                                        fineCodebooks: fineCodebooks)
+                                                        fineCodebooks: fineCodebooks, fineFirstChunk: fineFirstChunk)
             .run(text: text, voice: voice, configuration: configuration, seed: seed, timings: &timings,
                  conditioning: conditioning, observe: observe) { rows in
                 let start = DispatchTime.now().uptimeNanoseconds

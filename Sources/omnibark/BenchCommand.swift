@@ -52,6 +52,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("fine-codebooks"), help: ArgumentHelp("With --mode live: predict and decode only the first n of the fine stage's codebooks (2…8).", valueName: "n"))
     var fineCodebooks: Int?
 
+    @Flag(name: .customLong("fast-start"), help: "With --mode live: the first coarse window placed like a live re-prefill, the semantic stage kept ahead of the coarse stage, and a first fine window of one coarse window's frames (see README, \"Fast start\").")
+    var fastStart = false
+
     @Option(help: "Seconds of audio to generate.")
     var seconds: Double = 5.12
 
@@ -105,6 +108,7 @@ struct BenchCommand: ParsableCommand {
             }
             guard mode == .live else { throw ValidationError("--live-coarse-history is a live-mode setting: add --mode live") }
         }
+        if fastStart, mode != .live { throw ValidationError("--fast-start is a live-mode shortcut: add --mode live") }
         if let calibrate { try OutputFile.check((calibrate as NSString).expandingTildeInPath) }
         if let liveSeconds, !(liveSeconds > 0 && liveSeconds.isFinite) {
             throw ValidationError("--live-seconds must be a positive number of seconds, got \(liveSeconds)")
@@ -127,6 +131,7 @@ struct BenchCommand: ParsableCommand {
         try FineCodebooksCheck.validate(fineCodebooks, model: speech)
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let voice = try model == nil ? SpeechModel.randomVoice() : nil
+        let liveSettings = liveSettings(for: speech)
         let run = try BenchmarkRun.measure(model: speech, text: "Hello, my dog is cute. I need him in my life.",
                                            voice: voice, seconds: seconds, mode: mode.mode, live: liveSettings)
         let label = model ?? shape.rawValue
@@ -159,11 +164,12 @@ struct BenchCommand: ParsableCommand {
                    : table(run, label: label, load: loadSeconds, cache: cache, live: live))
     }
 
-    /// The live mode's defaults with --fine-codebooks and --live-coarse-history.
-    private var liveSettings: LiveGenerationSettings {
+    /// The live mode's defaults with --fine-codebooks, --live-coarse-history and --fast-start.
+    private func liveSettings(for speech: SpeechModel) -> LiveGenerationSettings {
         var settings = LiveGenerationSettings.standard
         settings.fineCodebooks = fineCodebooks
         if let liveCoarseHistory { settings.coarse.history = liveCoarseHistory }
+        if fastStart { settings.fastStart(configuration: speech.generator.configuration) }
         return settings
     }
 
@@ -182,8 +188,8 @@ struct BenchCommand: ParsableCommand {
         let coarseFrames = r.coarseTokens / 2
         func rate(_ n: Int, _ s: Double) -> String { s > 0 ? String(format: "%.1f", Double(n) / s) : "-" }
         var lines = ["model \(label), \(mode.rawValue) mode, \(weights.rawValue) weights, \(kvCache.rawValue) KV cache, \(KernelPath.active.rawValue) kernels, \(BLASThreads.count) BLAS threads, loaded in \(String(format: "%.1f", load)) s (weight cache: \(cache))",
-                     String(format: "audio %.2f s; real-time factor %.2f offline, %.2f streaming; time to first audio %.2f s; peak memory %.0f MiB",
-                            r.audioSeconds, r.realTimeFactor, r.streamingRealTimeFactor, r.timeToFirstAudio, r.peakMemoryMiB),
+                     String(format: "audio %.2f s; real-time factor %.2f offline, %.2f streaming; time to first audio %.2f s (gapless from %.2f s); peak memory %.0f MiB",
+                            r.audioSeconds, r.realTimeFactor, r.streamingRealTimeFactor, r.timeToFirstAudio, r.gaplessStart, r.peakMemoryMiB),
                      "",
                      "stage     units            seconds  units/s  detail"]
         lines.append(String(format: "semantic  %5d tokens     %7.2f  %7@", r.semanticTokens, t.semantic, rate(r.semanticTokens, t.semantic)))
@@ -206,7 +212,7 @@ struct BenchCommand: ParsableCommand {
         var object: [String: Any] = [
             "model": label, "mode": r.mode.rawValue, "weights": weights.rawValue, "kv_cache": kvCache.rawValue, "kernels": KernelPath.active.rawValue, "threads": BLASThreads.count, "load_s": load, "weight_cache": cache,
             "audio_s": r.audioSeconds, "real_time_factor": r.realTimeFactor, "streaming_real_time_factor": r.streamingRealTimeFactor,
-            "time_to_first_audio_s": r.timeToFirstAudio, "peak_memory_mib": r.peakMemoryMiB,
+            "time_to_first_audio_s": r.timeToFirstAudio, "gapless_start_s": r.gaplessStart, "peak_memory_mib": r.peakMemoryMiB,
             "stages": [
                 "semantic": ["tokens": r.semanticTokens, "seconds": t.semantic, "tokens_per_s": t.semantic > 0 ? Double(r.semanticTokens) / t.semantic : 0],
                 "coarse": ["tokens": r.coarseTokens, "seconds": t.coarse, "tokens_per_s": t.coarse > 0 ? Double(r.coarseTokens) / t.coarse : 0,

@@ -62,7 +62,11 @@ struct QualityCommand: ParsableCommand {
     @Option(name: .customLong("fine-codebooks"), help: ArgumentHelp("With --mode live: predict and decode only the first n of the fine stage's 8 codebooks (2…8; default all).", valueName: "n"))
     var fineCodebooks: Int?
 
+    @Flag(name: .customLong("fast-start"), help: "With --mode live: the fast-start shortcut (first coarse window placed like a live re-prefill, semantic stage paced, a short first fine window).")
+    var fastStart = false
+
     func validate() throws {
+        if fastStart, mode != .live { throw ValidationError("--fast-start needs --mode live") }
         if let chunk, chunk <= 0 { throw ValidationError("--chunk must be positive, got \(chunk)") }
         if let lookahead, lookahead < 0 { throw ValidationError("--lookahead must not be negative, got \(lookahead)") }
         if let context, context < 0 { throw ValidationError("--context must not be negative, got \(context)") }
@@ -120,6 +124,7 @@ struct QualityCommand: ParsableCommand {
         if let context { settings.fineContext = context }
         if let liveCoarseHistory { settings.coarse.history = liveCoarseHistory }
         settings.fineCodebooks = fineCodebooks
+        if fastStart { settings.fastStart(configuration: speech.generator.configuration) }
         let quality = try GenerationModeQuality.measure(model: speech, mode: mode, settings: settings, kvCache: kvCache, prompts: prompts, voice: voice,
                                                         maxSemanticTokens: tokens)
         for line in quality.reportLines { print(line) }

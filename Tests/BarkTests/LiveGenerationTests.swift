@@ -147,6 +147,81 @@ import OmniBark
         }
     }
 
+    /// Fast start with a voice: the first window is a live re-prefill (history 270 → 89 semantic
+    /// tokens of voice history, so 257 + 270 tokens prefilled and the context ends 167 output
+    /// tokens in), the first audio comes right after that window (14 frames, then 21, 32, 48, 64),
+    /// every coarse window after the first finds the semantic stage paced ahead, and streaming
+    /// still equals offline live generation token for token.
+    @Test func fastStartStreamsAfterOneWindowWithTheSameTokens() throws {
+        let generator = try Self.demo.get()
+        let voice = try SpeechModel.randomVoice()
+        var c = Self.greedyConfiguration(generator.configuration)
+        c.semantic.maxNewTokens = 300
+        c.semantic.minEOSProbability = nil
+        var settings = LiveGenerationSettings.standard
+        settings.fastStart(configuration: c)
+        #expect(settings.isFastStart && settings.fineFirstChunk == 14)
+        let text = "Hello world, this is a test."
+        var timings = GenerationTimings()
+        let offline = try LiveGeneration.generate(generator: generator, text: text, voice: voice, configuration: c, seed: 3,
+                                                  settings: settings, timings: &timings)
+        var states: [StreamingGenerationState] = []
+        var batches: [(size: Int, coarseFrames: Int)] = []
+        let streamed = try StreamingBarkGenerator(generator: generator, live: settings)
+            .run(text: text, voice: voice, configuration: c, seed: 3, timings: &timings,
+                 observe: { states.append($0); return .keep }) { rows in
+                batches.append((rows[0].count, states.last?.coarseFrames ?? -1))
+            }
+        #expect(streamed.semantic == offline.semantic && streamed.coarse == offline.coarse)
+        #expect(streamed.frames == offline.frames && batches.map(\.size).reduce(0, +) == offline.frames)
+        #expect(batches.first?.coarseFrames == c.coarse.windowLength / c.coarse.codebooks)
+        #expect(Array(batches.map(\.size).prefix(5)) == [14, 21, 32, 48, 64])
+
+        // Pacing: when a window after the first starts (coarse frames grow at the next state),
+        // the semantic stage holds what a re-prefill one window later would read, or has ended.
+        let history = CoarseGeneration.history(for: voice, configuration: c)
+        let ratio = c.semanticToCoarseRatio, semanticHistory = Int((270 / ratio).rounded(.down))
+        func target(afterCoarseTokens t: Int) -> Int {
+            max(0, history.semantic.count + PythonArithmetic.round(Double(t + c.coarse.windowLength) / ratio) - semanticHistory)
+                + c.coarse.maxInputLength - history.semantic.count
+        }
+        var windowsChecked = 0
+        for (before, after) in zip(states, states.dropFirst()) where after.coarseFrames > before.coarseFrames && before.coarseFrames > 0 {
+            #expect(before.semanticFinished || before.semanticTokens >= target(afterCoarseTokens: before.coarseFrames * 2),
+                    "window at \(before.coarseFrames) frames: \(before.semanticTokens) semantic tokens")
+            windowsChecked += 1
+        }
+        #expect(windowsChecked >= 5)
+
+        // The first window's placement: 527 tokens prefilled, the context ending 167 tokens in.
+        var stream = CoarseStream(model: generator.models.coarse, history: history, configuration: c,
+                                  generator: SeededRandomGenerator(seed: 1), live: settings.coarse)
+        #expect(stream.nextWindowLength(semantic: Array(offline.semantic.prefix(166)), semanticFinished: false) == nil)
+        try stream.runWindow(semantic: Array(offline.semantic.prefix(167)), semanticFinished: false)
+        #expect(stream.continuation?.semanticEnd == history.semantic.count - semanticHistory + c.coarse.maxInputLength)
+        #expect(stream.cache.count == c.coarse.maxInputLength + 1 + 270 + c.coarse.windowLength - 1)
+    }
+
+    /// The fast-start fine ramp on its own: 14 frames, then half as many again each window up to
+    /// the chunk, the tail at the end; each window needs its chunk plus the lookahead.
+    @Test func firstFineChunkGrowsByHalfUpToTheChunk() throws {
+        let generator = try Self.demo.get()
+        let c = generator.configuration
+        var random = SeededRandomGenerator(seed: 4)
+        let s = c.semantic.vocabularySize, size = c.codebookSize
+        let coarse = (0..<400).map { i in s + (i % 2) * size + Int(random.next() % UInt64(size)) }
+        var stream = try FineChunkedStream(model: generator.models.fine, history: nil, configuration: c, chunk: 64, lookahead: 16,
+                                           context: 48, firstChunk: 14, generator: SeededRandomGenerator(seed: 1))
+        #expect(!stream.canRun(coarseTokens: 2 * 29, coarseFinished: false) && stream.canRun(coarseTokens: 2 * 30, coarseFinished: false))
+        var sizes: [Int] = []
+        while stream.canRun(coarseTokens: coarse.count, coarseFinished: false) {
+            sizes.append(try stream.run(coarse: coarse, coarseFinished: false)[0].count)
+        }
+        sizes.append(try stream.run(coarse: coarse, coarseFinished: true)[0].count)
+        #expect(sizes == [14, 21, 32, 48, 64] + [21])
+        #expect(stream.frames.count == 200)
+    }
+
     @Test func standardFineOverlapIsBarksTwofold() {
         #expect(LiveGenerationSettings.standard.fineRecomputation == 2)
         #expect(LiveGenerationSettings.standard.fineMode == .chunked(chunk: 64, lookahead: 16, context: 48))

@@ -7,7 +7,8 @@ import TestSupport
 /// show the live shortcut.
 @Suite struct BenchModeCommandTests {
     static let exactKeys: Set<String> = ["model", "mode", "weights", "kv_cache", "kernels", "threads", "load_s", "weight_cache", "audio_s",
-                                         "real_time_factor", "streaming_real_time_factor", "time_to_first_audio_s", "peak_memory_mib", "stages"]
+                                         "real_time_factor", "streaming_real_time_factor", "time_to_first_audio_s", "gapless_start_s",
+                                         "peak_memory_mib", "stages"]
 
     func bench(_ mode: String, home: URL) throws -> [String: Any] {
         let run = try CommandRun.omnibark(["bench", "--shape", "demo", "--seconds", "4", "--threads", "1", "--mode", mode, "--json"],
@@ -27,7 +28,7 @@ import TestSupport
         #expect(live["mode"] as? String == "live")
         let settings = live["live_settings"] as? [String: Int]
         #expect(settings == ["coarse_history": 270, "coarse_minimum_lookahead": -1, "fine_chunk": 64, "fine_lookahead": 16, "fine_context": 48,
-                             "fine_codebooks": -1])
+                             "fine_codebooks": -1, "fine_first_chunk": -1, "coarse_live_first_window": 0, "semantic_paced": 0])
         func coarse(_ report: [String: Any]) -> [String: Any] { ((report["stages"] as? [String: Any])?["coarse"] as? [String: Any]) ?? [:] }
         // 4 s: 200 semantic tokens, 600 coarse tokens, 10 windows.
         #expect(coarse(exact)["windows"] as? Int == 10)

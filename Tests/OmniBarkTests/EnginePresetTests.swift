@@ -147,6 +147,14 @@ import TestSupport
         }
     }
 
+    @Test func fastStartIsOptionalAndBoolean() throws {
+        #expect(try parse(#"{"name": "fast", "generation": {"mode": "live", "fast_start": true}}"#).generation.fastStart)
+        #expect(try parse(#"{"name": "plain"}"#).generation.fastStart == false)
+        #expect(throws: EnginePresetError.self) {
+            _ = try parse(#"{"name": "bad", "generation": {"fast_start": "yes"}}"#)
+        }
+    }
+
     @Test func resolveTakesANameOrAPath() throws {
         #expect(try EnginePreset.resolve("daw") == EnginePreset.named("daw"))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("presets-\(UUID().uuidString)", isDirectory: true)

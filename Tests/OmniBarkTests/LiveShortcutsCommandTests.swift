@@ -29,6 +29,27 @@ import TestSupport
         #expect(four != all)
         let half = try live(["--kv-cache", "f16"], "half.wav")
         #expect(!half.isEmpty)
+        // Fast start without a voice: the same coarse tokens (no history to place differently),
+        // other fine windows, the same length.
+        let fast = try live(["--fast-start"], "fast.wav")
+        #expect(fast.count == all.count)
+    }
+
+    @Test func benchReportsFastStartAndItsGaplessStart() throws {
+        let home = try FixturePaths.temporaryDirectory("fast-start-bench")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let environment = ["OMNIBARK_HOME": home.path, "TMPDIR": home.path]
+        let run = try CommandRun.omnibark(["bench", "--shape", "demo", "--seconds", "2", "--threads", "1", "--mode", "live",
+                                           "--fast-start", "--json"], environment: environment)
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = (try JSONSerialization.jsonObject(with: run.stdoutData) as? [String: Any]) ?? [:]
+        let settings = report["live_settings"] as? [String: Int] ?? [:]
+        #expect(settings["fine_first_chunk"] == 14 && settings["coarse_live_first_window"] == 1 && settings["semantic_paced"] == 1)
+        let first = report["time_to_first_audio_s"] as? Double ?? -1, gapless = report["gapless_start_s"] as? Double ?? -1
+        #expect(first > 0 && gapless >= first, "first audio \(first) s, gapless start \(gapless) s")
+        let exact = try CommandRun.omnibark(["bench", "--shape", "demo", "--seconds", "2", "--fast-start"], environment: environment)
+        #expect(exact.status != 0)
+        #expect(exact.stderr.contains("--fast-start is a live-mode shortcut: add --mode live"))
     }
 
     @Test func benchReportsTheSettingAndExactModeRefusesIt() throws {

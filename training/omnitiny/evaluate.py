@@ -16,7 +16,8 @@ What it does, in order:
                                         it, 256 → 128 → 64 → 32; no bench for these settings)
                   live+OPT+…        omnibark live … --mode live with more shortcuts: a weight format
                                         (--weights), f16kv (--kv-cache f16), cbN (--fine-codebooks N),
-                                        hN (--live-coarse-history N); e.g. live+int8+f16kv+cb4+h120;
+                                        hN (--live-coarse-history N), fast (--fast-start);
+                                        e.g. live+int8+f16kv+cb4+h120, live+f16kv+fast;
                                         no bench for these settings
                 Sampling: the model's generation_config.json defaults, unless --greedy (argmax in
                 every stage). --voice is passed only when given here.
@@ -86,8 +87,8 @@ def live_context(setting: str):
 def live_shortcuts(setting: str):
     """The `live` flags of a `live+OPT+OPT…` setting (live mode with more shortcuts), else None.
     OPT: a weight format (f32, bf16, int8, q4: `--weights`), `f16kv` (`--kv-cache f16`), `cbN`
-    (`--fine-codebooks N`, 2 ≤ N ≤ 8) or `hN` (`--live-coarse-history N`, even); e.g. `live+cb4`,
-    `live+int8+f16kv+cb4+h120`."""
+    (`--fine-codebooks N`, 2 ≤ N ≤ 8), `hN` (`--live-coarse-history N`, even) or `fast`
+    (`--fast-start`); e.g. `live+cb4`, `live+int8+f16kv+cb4+h120`, `live+f16kv+fast`."""
     parts = setting.split("+")
     if parts[0] != "live" or len(parts) < 2:
         return None
@@ -101,6 +102,8 @@ def live_shortcuts(setting: str):
             flags += ["--fine-codebooks", part[2:]]
         elif part.startswith("h") and part[1:].isdigit() and int(part[1:]) % 2 == 0:
             flags += ["--live-coarse-history", part[1:]]
+        elif part == "fast":
+            flags += ["--fast-start"]
         else:
             return None
     return weights, flags
@@ -173,7 +176,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     if unknown or not settings:
         p.error(f"--settings: unknown setting(s) {', '.join(unknown) or '(none given)'}; choose from "
                 f"{', '.join(SETTINGS)}, live-context-N (N ≥ 1 frames) or live+OPT+… (OPT: f32, bf16, int8, q4, f16kv, cbN "
-                f"with 2 ≤ N ≤ 8, hN with N even)")
+                f"with 2 ≤ N ≤ 8, hN with N even, fast)")
     a.settings = list(dict.fromkeys(settings))
     if a.sentences < 1:
         p.error("--sentences must be at least 1")

@@ -38,6 +38,10 @@ class SettingsTests(unittest.TestCase):
         self.assertEqual(cmd[cmd.index("--fine-codebooks") + 1], "2")
         cmd = evaluate.synthesis_command("omnibark", "m", "live+int8+h120", "Hi.", "/tmp/o.wav", a)
         self.assertEqual(cmd[cmd.index("--live-coarse-history") + 1], "120")
+        self.assertNotIn("--fast-start", cmd)
+        cmd = evaluate.synthesis_command("omnibark", "m", "live+f16kv+fast", "Hi.", "/tmp/o.wav", a)
+        self.assertIn("--fast-start", cmd)
+        self.assertEqual(cmd[cmd.index("--kv-cache") + 1], "f16")
 
     def test_live_context_settings_are_not_benched(self):
         a = args("live-context-64,live+cb4")

@@ -14,6 +14,12 @@ import Tensors
 /// the same distributions but later windows draw other random numbers); EnCodec decodes the fewer
 /// rows at a lower bit rate (4 codebooks: 3 kbit/s instead of 6).
 ///
+/// With `firstChunk` (fast start), the first window finalizes only that many frames and each
+/// later one 1.5 times as many as the one before (rounded up), up to `chunk`: the first audio
+/// needs `firstChunk + lookahead` coarse frames instead of `chunk + lookahead`, and each following
+/// window asks for few enough new frames to be ready, at live mode's speed, about when the audio
+/// before it has played (doubling measured more stalls: bark-small shapes, 2 threads).
+///
 /// Settings larger than the model's fine window (`max_fine_input_length`) are shrunk to fit:
 /// context first, then lookahead, then chunk.
 ///
@@ -22,6 +28,8 @@ public struct FineChunkedStream: Sendable {
     public let model: BarkFineModel
     public let configuration: BarkGenerationConfiguration
     public let chunk: Int, lookahead: Int, context: Int
+    /// Frames the next window finalizes: `firstChunk` (or `chunk`) at first, growing by half up to `chunk`.
+    public private(set) var nextChunk: Int
     /// Codebooks predicted and returned per frame (`coarse.codebooks … fine.codebooks`).
     public let codebooks: Int
     /// Final frames so far, position-major `[frame][codebook]`, all `fine.codebooks` wide; codebooks
@@ -33,13 +41,14 @@ public struct FineChunkedStream: Sendable {
     private var predictor: FineCodebookPredictor
 
     public init(model: BarkFineModel, history: [[Int]]?, configuration: BarkGenerationConfiguration,
-                chunk: Int, lookahead: Int, context: Int, codebooks: Int? = nil, generator: SeededRandomGenerator) throws {
+                chunk: Int, lookahead: Int, context: Int, firstChunk: Int? = nil, codebooks: Int? = nil,
+                generator: SeededRandomGenerator) throws {
         let c = configuration
         guard model.configuration.codebooksTotal == c.fine.codebooks else {
             throw BarkError.invalidInput(stage: .fine, reason: "the fine model has \(model.configuration.codebooksTotal) codebooks, the generation config n_fine_codebooks is \(c.fine.codebooks)")
         }
-        guard chunk > 0, lookahead >= 0, context >= 0 else {
-            throw BarkError.invalidInput(stage: .fine, reason: "chunked fine windows need chunk > 0, lookahead ≥ 0 and context ≥ 0")
+        guard chunk > 0, lookahead >= 0, context >= 0, (firstChunk ?? 1) > 0 else {
+            throw BarkError.invalidInput(stage: .fine, reason: "chunked fine windows need chunk > 0, first chunk > 0, lookahead ≥ 0 and context ≥ 0")
         }
         let codebooks = codebooks ?? c.fine.codebooks
         guard (c.coarse.codebooks...c.fine.codebooks).contains(codebooks) else {
@@ -58,6 +67,7 @@ public struct FineChunkedStream: Sendable {
         self.chunk = chunk
         self.lookahead = lookahead
         self.context = context
+        nextChunk = min(firstChunk ?? chunk, chunk)
         self.codebooks = codebooks
         self.generator = generator
         let rows = history ?? []
@@ -70,7 +80,7 @@ public struct FineChunkedStream: Sendable {
     /// stage has finished with frames left.
     public func canRun(coarseTokens: Int, coarseFinished: Bool) -> Bool {
         let available = coarseTokens / configuration.coarse.codebooks
-        return coarseFinished ? available > frames.count : available >= frames.count + chunk + lookahead
+        return coarseFinished ? available > frames.count : available >= frames.count + nextChunk + lookahead
     }
 
     /// Runs one window and returns the frames it finalized, as `codebooks` rows (`[codebook][frame]`).
@@ -81,9 +91,9 @@ public struct FineChunkedStream: Sendable {
         let available = coarse.count / nCoarse
         let capacity = min(c.fine.maxInputLength, model.configuration.blockSize)
         let contextFrames = Array((history + frames).suffix(context))
-        let newEnd = min(coarseFinished ? available : frames.count + chunk + lookahead,
+        let newEnd = min(coarseFinished ? available : frames.count + nextChunk + lookahead,
                          frames.count + capacity - contextFrames.count)
-        let finalEnd = coarseFinished ? newEnd : frames.count + chunk
+        let finalEnd = coarseFinished ? newEnd : frames.count + nextChunk
         var window = contextFrames.flatMap { $0 }
         for t in frames.count..<newEnd {
             for k in 0..<nFine {
@@ -94,6 +104,7 @@ public struct FineChunkedStream: Sendable {
         try predictor.predict(&window, positions: firstNew..<(window.count / nFine), through: codebooks, generator: &generator)
         let finalized = (firstNew..<(firstNew + finalEnd - frames.count)).map { p in Array(window[(p * nFine)..<((p + 1) * nFine)]) }
         frames += finalized
+        nextChunk = min(chunk, nextChunk + (nextChunk + 1) / 2)
         return (0..<codebooks).map { k in finalized.map { $0[k] } }
     }
 }

@@ -22,16 +22,33 @@
 /// With Bark's constants and `history` 270: a re-prefill reads 527 tokens and is followed by up to
 /// 7 windows of 60 tokens (positions up to 947, as in exact mode), instead of 887 tokens read
 /// before every window.
+///
+/// Fast start (opt-in, `LiveGenerationSettings.fastStart`): `liveFirstWindow` places the first
+/// window like a re-prefill (527 tokens read instead of 887, continued for 7 windows instead of
+/// re-prefilled after one), and `paceSemantic` has the streaming scheduler keep the semantic stage
+/// as far ahead as a re-prefill one window later would need (166 + 20 tokens with the defaults):
+/// the semantic work before each re-prefill is spread over the windows before it instead of
+/// coming as a burst of ~140 steps while the listener waits. Its cost: the semantic stage runs
+/// further ahead of the audio, so a control event that changes the semantic conditioning reaches
+/// the audio later.
 public struct LiveCoarseSettings: Sendable, Equatable, Codable {
     /// Coarse tokens of history in a re-prefilled window (even, ≤ the configuration's `maxHistory`).
     public var history: Int
     /// Semantic tokens the cached context must still hold beyond the coarse position at the end of
     /// a continued window; nil: the least an exact window has (`minimumExactLookahead`).
     public var minimumLookahead: Int?
+    /// The first window placed like a live re-prefill (`history` tokens of voice history) instead
+    /// of exactly as in exact mode.
+    public var liveFirstWindow: Bool
+    /// Streaming: run semantic steps between coarse windows until the semantic stage is as far
+    /// ahead as a re-prefill one window later would need (`StreamingBarkGenerator`).
+    public var paceSemantic: Bool
 
-    public init(history: Int = 270, minimumLookahead: Int? = nil) {
+    public init(history: Int = 270, minimumLookahead: Int? = nil, liveFirstWindow: Bool = false, paceSemantic: Bool = false) {
         self.history = history
         self.minimumLookahead = minimumLookahead
+        self.liveFirstWindow = liveFirstWindow
+        self.paceSemantic = paceSemantic
     }
 
     /// The semantic lookahead an exact window has left at its end: `maxInputLength −

@@ -56,7 +56,7 @@ public enum LiveGeneration {
                                  timings: inout GenerationTimings) throws -> [[Int]] {
         var stream = try FineChunkedStream(model: model, history: voice?.finePrompt, configuration: c, chunk: settings.fineChunk,
                                            lookahead: settings.fineLookahead, context: settings.fineContext,
-                                           codebooks: settings.fineCodebooks, generator: generator)
+                                           firstChunk: settings.fineFirstChunk, codebooks: settings.fineCodebooks, generator: generator)
         var rows: [[Int]] = Array(repeating: [], count: stream.codebooks)
         // Chunks as they run while streaming, then the tail as one finished window.
         while stream.canRun(coarseTokens: coarse.count, coarseFinished: false) || stream.canRun(coarseTokens: coarse.count, coarseFinished: true) {

@@ -4,7 +4,9 @@ import Foundation
 /// stages are still running.
 ///
 /// Schedule: always do the most downstream work that is ready — a fine window, else a coarse
-/// window whose semantic context exists (`CoarseStream`), else one semantic step. Semantic and
+/// window whose semantic context exists (`CoarseStream`), else one semantic step. With
+/// `LiveCoarseSettings.paceSemantic`, semantic steps come before a coarse window while the
+/// semantic stage is behind `CoarseStream.semanticPacingTarget()`. Semantic and
 /// coarse tokens are identical to offline generation with the same seed (each stage draws from
 /// its own random stream); fine tokens are identical in `FineStreamingMode.exact`. With
 /// `coarseLive` (`GenerationMode.live`) the coarse stage continues its KV cache across windows:
@@ -19,18 +21,22 @@ public struct StreamingBarkGenerator: Sendable {
     /// Codebooks a chunked fine stage predicts and emits (nil: all); `FineStreamingMode.exact`
     /// always predicts all of them.
     public let fineCodebooks: Int?
+    /// Frames the first chunked fine window finalizes (`FineChunkedStream`'s `firstChunk`), or nil.
+    public let fineFirstChunk: Int?
 
     public init(generator: BarkGenerator, fineMode: FineStreamingMode = .lowLatency, coarseLive: LiveCoarseSettings? = nil,
-                fineCodebooks: Int? = nil) {
+                fineCodebooks: Int? = nil, fineFirstChunk: Int? = nil) {
         self.generator = generator
         self.fineMode = fineMode
         self.coarseLive = coarseLive
         self.fineCodebooks = fineCodebooks
+        self.fineFirstChunk = fineFirstChunk
     }
 
     /// `GenerationMode.live` with `settings` (coarse cache continued, fine in bounded-overlap chunks).
     public init(generator: BarkGenerator, live settings: LiveGenerationSettings) {
-        self.init(generator: generator, fineMode: settings.fineMode, coarseLive: settings.coarse, fineCodebooks: settings.fineCodebooks)
+        self.init(generator: generator, fineMode: settings.fineMode, coarseLive: settings.coarse, fineCodebooks: settings.fineCodebooks,
+                  fineFirstChunk: settings.fineFirstChunk)
     }
 
     /// Generates `text`, calling `emit` with each batch of final fine frames (codebook rows,
@@ -61,8 +67,8 @@ public struct StreamingBarkGenerator: Sendable {
         var chunked: FineChunkedStream?
         if case let .chunked(chunk, lookahead, context) = fineMode {
             chunked = try FineChunkedStream(model: models.fine, history: voice?.finePrompt, configuration: c,
-                                            chunk: chunk, lookahead: lookahead, context: context, codebooks: fineCodebooks,
-                                            generator: generators.fine)
+                                            chunk: chunk, lookahead: lookahead, context: context, firstChunk: fineFirstChunk,
+                                            codebooks: fineCodebooks, generator: generators.fine)
         }
         var fineRows: [[Int]] = Array(repeating: [], count: chunked?.codebooks ?? c.fine.codebooks)
         var exactDone = false
@@ -94,6 +100,9 @@ public struct StreamingBarkGenerator: Sendable {
                     historyFrames: min(voice?.finePrompt.first?.count ?? 0, c.fine.maxHistoryLength), configuration: c)
                 fineRows = rows
                 try emit(rows)
+            } else if !semantic.isFinished, let target = coarse.semanticPacingTarget(), semantic.tokens.count < target {
+                _ = try timings.measure(\.semantic) { try semantic.step() }
+                progress?(GenerationProgress(stage: .semantic, completed: semantic.tokens.count, total: semantic.maxTokens))
             } else if coarse.nextWindowLength(semantic: semantic.tokens, semanticFinished: semantic.isFinished) != nil {
                 var windowTimings = GenerationTimings()
                 try timings.measure(\.coarse) {

@@ -10,4 +10,7 @@ extension EngineConfiguration {
 
     /// Codebooks the chunked fine stage predicts (live mode's `fineCodebooks`), or nil for all.
     public var effectiveFineCodebooks: Int? { mode == .live ? live.fineCodebooks : nil }
+
+    /// The first chunked fine window's frames (live mode's fast start), or nil for `fineMode`'s chunk.
+    public var effectiveFineFirstChunk: Int? { mode == .live ? live.fineFirstChunk : nil }
 }

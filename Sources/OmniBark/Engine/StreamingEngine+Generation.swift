@@ -145,6 +145,7 @@ extension StreamingEngine {
         let sessionRate = condition.withLock { stats.realTimeFactor }
         var firstGenerated = true
         var writtenBefore = 0
+        var gateRate = GenerationRateEstimate()
 
         /// Adds the computing time since the last mark (sink waits excluded).
         func account() {
@@ -162,7 +163,8 @@ extension StreamingEngine {
             let laterCharacters = segments[(index + 1)...].reduce(0) { $0 + $1.count }
             let generation = try UtteranceStreamer.stream(
                 model: speech, fineMode: fineMode, coarseLive: coarseLive,
-                fineCodebooks: plan?.fineCodebooks ?? configuration.effectiveFineCodebooks, text: segment, voice: voice, configuration: base,
+                fineCodebooks: plan?.fineCodebooks ?? configuration.effectiveFineCodebooks,
+                fineFirstChunk: configuration.effectiveFineFirstChunk, text: segment, voice: voice, configuration: base,
                 seed: seed &+ UInt64(index), watermark: configuration.speech.watermark,
                 conditioning: context.conditioning.conditioning, timings: &timings,
                 observe: { [self] current in
@@ -187,6 +189,9 @@ extension StreamingEngine {
                     // Generation speed of this utterance (its one-off encoding time left out).
                     let generating = max(0, measuredCompute - context.initialConditioningSeconds)
                     let measuredRate = produced > 0.05 ? generating / produced : (sessionRate > 0 ? sessionRate : nil)
+                    // The gate predicts with the rate since the first audio (`GenerationRateEstimate`); the
+                    // router keeps the whole utterance's.
+                    let steadyRate = gateRate.rate(compute: generating, audio: produced, sessionRate: sessionRate > 0 ? sessionRate : nil)
                     let now = DispatchTime.now().uptimeNanoseconds
                     let seconds = Double(samples.count) / rate
                     let generatedAfter = firstGenerated && !samples.isEmpty ? Double(now - item.enqueued) / 1e9 : nil
@@ -196,7 +201,7 @@ extension StreamingEngine {
                         records[item.id]?.audioSeconds += seconds
                         if let generatedAfter { records[item.id]?.timeToFirstGenerated = generatedAfter }
                     }
-                    let started = try playback.add(samples, remainingSeconds: remaining, realTimeFactor: measuredRate,
+                    let started = try playback.add(samples, remainingSeconds: remaining, realTimeFactor: steadyRate,
                                                    complete: last && index == segments.count - 1)
                     mark = DispatchTime.now().uptimeNanoseconds  // the sink's wait is not compute
                     if started { playbackStarted(item, lead: playback.leadSeconds ?? 0, context: &context) }

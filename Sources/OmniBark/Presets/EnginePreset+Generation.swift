@@ -17,12 +17,17 @@ extension EnginePreset {
         /// JSON `fine_codebooks` (optional, 2…8): in live mode, predict and decode only this many
         /// codebooks (`LiveGenerationSettings.fineCodebooks`); absent: all.
         public var fineCodebooks: Int?
+        /// JSON `fast_start` (optional, default false): in live mode, the fast-start shortcut
+        /// (`LiveGenerationSettings.fastStart`, `--fast-start`).
+        public var fastStart: Bool
 
-        public init(fineMode: FineStreamingMode, weights: WeightFormat, mode: GenerationMode, fineCodebooks: Int? = nil) {
+        public init(fineMode: FineStreamingMode, weights: WeightFormat, mode: GenerationMode, fineCodebooks: Int? = nil,
+                    fastStart: Bool = false) {
             self.fineMode = fineMode
             self.weights = weights
             self.mode = mode
             self.fineCodebooks = fineCodebooks
+            self.fastStart = fastStart
         }
     }
 

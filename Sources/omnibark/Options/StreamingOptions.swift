@@ -29,6 +29,9 @@ struct StreamingOptions: ParsableArguments {
     @Option(name: .customLong("fine-codebooks"), help: ArgumentHelp("Live mode: predict and decode only the first n of the fine stage's 8 codebooks (2…8; 4 = EnCodec at 3 kbit/s, a third of the fine passes). Default: the preset's, else all.", valueName: "n"))
     var fineCodebooks: Int?
 
+    @Flag(name: .customLong("fast-start"), help: "Live mode: start sooner — the first coarse window placed like a live re-prefill, the semantic stage kept ahead of the coarse stage (so semantic steering reaches the audio later), and a first fine window of one coarse window's frames. Default: the preset's generation.fast_start, else off.")
+    var fastStart = false
+
     @Option(name: .customLong("min-lead"), help: ArgumentHelp("Gapless playback: seconds of audio held before an utterance starts playing, at least (default 0.2; more when generation is slower than real time).", valueName: "seconds"))
     var minLead: Double?
 
@@ -71,12 +74,16 @@ struct StreamingOptions: ParsableArguments {
     }
 
     /// The live settings: the defaults with --chunk, --lookahead, --context,
-    /// --live-coarse-history and --fine-codebooks (else the preset's `fine_codebooks`) applied.
+    /// --live-coarse-history, --fine-codebooks (else the preset's `fine_codebooks`) and
+    /// --fast-start (or the preset's `fast_start`) applied.
     /// Throws when --fine-codebooks is given outside live mode (`mode`), where it would do nothing,
     /// or when it (or the preset's `fine_codebooks`) is more than `model`'s fine stage has.
     func liveSettings(preset: EnginePreset.Generation? = nil, mode: GenerationMode = .live, model: SpeechModel) throws -> LiveGenerationSettings {
         if let fineCodebooks, mode != .live {
             throw ValidationError("--fine-codebooks \(fineCodebooks) is a live-mode shortcut: add --mode live (or a preset with \"mode\": \"live\")")
+        }
+        if fastStart, mode != .live {
+            throw ValidationError("--fast-start is a live-mode shortcut: add --mode live (or a preset with \"mode\": \"live\")")
         }
         var settings = LiveGenerationSettings.standard
         settings.fineCodebooks = fineCodebooks ?? preset?.fineCodebooks
@@ -86,6 +93,7 @@ struct StreamingOptions: ParsableArguments {
         if let lookahead { settings.fineLookahead = lookahead }
         if let context { settings.fineContext = context }
         if let liveCoarseHistory { settings.coarse.history = liveCoarseHistory }
+        if fastStart || preset?.fastStart == true { settings.fastStart(configuration: model.generator.configuration) }
         return settings
     }
 
