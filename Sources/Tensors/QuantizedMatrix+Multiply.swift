@@ -7,10 +7,10 @@ extension QuantizedMatrix {
 
     /// `output[m, rows] = input[m, columns] · Wᵀ (+ bias) (+ output if accumulate)`: the `Linear`
     /// layout. Up to `gemmRowThreshold` input rows (decoding) run the GEMV kernel of `path` per row,
-    /// split by output rows over `pool`. More rows: `.int8` runs the int8 GEMM of `path` (inputs
-    /// quantized per row to int8, exact integer dot products, over `pool`; see `int8GEMM`); bf16
-    /// and q4 dequantize panels of `W` to f32 (over `pool`) and multiply them with OpenBLAS
-    /// `sgemm`. A GEMV allocates nothing; a GEMM allocates one panel or one buffer of quantized
+    /// split by output rows over `pool`. More rows: `.int8` and `.q4` run the int8 GEMM of `path`
+    /// (inputs quantized per row to int8, exact integer dot products, over `pool`; q4 on its int8
+    /// requantization; see `int8GEMM`); bf16 dequantizes panels of `W` to f32 (over `pool`) and
+    /// multiplies them with OpenBLAS `sgemm`. A GEMV allocates nothing; a GEMM allocates one panel or one buffer of quantized
     /// inputs.
     ///
     /// - Precondition: `input.count ≥ m·columns`, `output.count ≥ m·rows`, `bias` nil or `rows` long.
@@ -29,7 +29,7 @@ extension QuantizedMatrix {
                             gemv(x.baseAddress! + row * k, bias: b, into: y.baseAddress! + row * n,
                                  accumulate: accumulate, path: path, pool: pool)
                         }
-                    } else if format == .int8 {
+                    } else if format == .int8 || format == .q4 {
                         int8GEMM(x.baseAddress!, m: m, bias: b, into: y.baseAddress!, accumulate: accumulate,
                                  path: path, pool: pool)
                     } else {
@@ -62,8 +62,8 @@ extension QuantizedMatrix {
         }
     }
 
-    /// Panel GEMM: dequantize `panelRows` weight rows at a time (about 2 MiB of f32) and multiply
-    /// them into the matching output columns with `cblas_sgemm`.
+    /// Panel GEMM (bf16): dequantize `panelRows` weight rows at a time (about 2 MiB of f32) and
+    /// multiply them into the matching output columns with `cblas_sgemm`.
     func gemm(_ x: UnsafePointer<Float>, m: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool, pool: ThreadPool?) {
         let n = rows, k = columns
         if k == 0 {
@@ -83,17 +83,20 @@ extension QuantizedMatrix {
         }
     }
 
-    /// `.int8` GEMM with raw pointers: `y[m, rows] = x[m, columns] · Wᵀ (+ bias) (+ y)`, `x` quantized
+    /// Int8 GEMM with raw pointers: `y[m, rows] = x[m, columns] · Wᵀ (+ bias) (+ y)`, `x` quantized
     /// per row to int8 (scale max|x_row| / 127), sums exact in int32, then scaled by both scales.
-    /// Split over `pool` by blocks of rows × columns; the portable and SIMD paths agree bit for bit.
-    /// - Precondition: `format == .int8`.
+    /// `W` is the int8 matrix, or a q4 matrix's int8 requantization (`gemmPanels`). Split over
+    /// `pool` by blocks of rows × columns; the portable and SIMD paths agree bit for bit.
+    /// - Precondition: `format` is `.int8` or `.q4`.
     public func int8GEMM(_ x: UnsafePointer<Float>, m: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
                          accumulate: Bool, path: KernelPath = .active, pool: ThreadPool? = .shared) {
-        precondition(format == .int8, "int8GEMM needs an int8 matrix, not \(format)")
+        precondition(format == .int8 || format == .q4, "int8GEMM needs an int8 or q4 matrix, not \(format)")
         precondition(m < Int(Int32.max), "too many rows for the int8 GEMM: \(m)")
         gemmPanels.withUnsafeBufferPointer { w in
-            scales.withUnsafeBufferPointer { s in
-                ck_gemm_int8(path.code, pool?.handle, x, Int32(m), Int32(columns), w.baseAddress, s.baseAddress,
+            scales.withUnsafeBufferPointer { all in
+                // q4: the GEMM copy's row scales follow the group scales.
+                let s = all.baseAddress.map { $0 + (format == .q4 ? q4GroupScaleCount : 0) }
+                ck_gemm_int8(path.code, pool?.handle, x, Int32(m), Int32(columns), w.baseAddress, s,
                              Int32(rows), bias, y, accumulate ? 1 : 0)
             }
         }

@@ -9,8 +9,8 @@ import CKernels
 ///   `.q4` `UInt8[rows · ck_q4_row_bytes(columns)]` packed nibbles;
 /// - scales: `Float[]`, none for `.bf16`, one per row for `.int8`, `ck_q4_groups(columns)` per row
 ///   for `.q4`.
-/// The `.int8` GEMM panels are not part of the storage: they are re-packed from the payload
-/// (a copy, no quantization).
+/// The GEMM panels are not part of the storage: `.int8`'s are re-packed from the payload (a copy, no
+/// quantization), `.q4`'s requantized from it (`q4GEMMCopy`, the same bytes as when quantizing).
 extension QuantizedMatrix {
     /// Bytes of the payload and of the scales of a `format` matrix `[rows, columns]`.
     /// - Precondition: `format != .f32`, extents in `Int32`.
@@ -26,7 +26,8 @@ extension QuantizedMatrix {
 
     /// Calls `body` with the payload and scale bytes (valid only during the call).
     public func withStorage<R>(_ body: (_ payload: UnsafeRawBufferPointer, _ scales: UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try scales.withUnsafeBytes { scaleBytes in
+        try scales.withUnsafeBytes { all in
+            let scaleBytes = UnsafeRawBufferPointer(rebasing: all.prefix(q4GroupScaleCount * 4))
             switch format {
             case .f32: preconditionFailure("unreachable: QuantizedMatrix is never f32")
             case .bf16: return try halves.withUnsafeBytes { try body($0, scaleBytes) }
@@ -55,22 +56,21 @@ extension QuantizedMatrix {
         self.format = format
         self.rows = rows
         self.columns = columns
-        self.scales = Self.copy(scales, as: Float.self)
         var halves: [UInt16] = [], bytes: [Int8] = [], nibbles: [UInt8] = [], gemmPanels: [Int8] = []
+        var scales = Self.copy(scales, as: Float.self)
         switch format {
         case .f32: break
         case .bf16: halves = Self.copy(payload, as: UInt16.self)
         case .int8:
             bytes = Self.copy(payload, as: Int8.self)
-            let packedCount = ck_gemm_int8_packed_bytes(Int32(rows), Int32(columns))
-            gemmPanels = bytes.withUnsafeBufferPointer { q in
-                [Int8](unsafeUninitializedCapacity: packedCount) { out, count in
-                    if packedCount > 0 { ck_gemm_int8_pack(q.baseAddress, Int32(rows), Int32(columns), out.baseAddress) }
-                    count = packedCount
-                }
-            }
-        case .q4: nibbles = Self.copy(payload, as: UInt8.self)
+            gemmPanels = Self.packForGEMM(bytes, rows: rows, columns: columns)
+        case .q4:
+            nibbles = Self.copy(payload, as: UInt8.self)
+            let copy = Self.q4GEMMCopy(nibbles: nibbles, scales: scales, rows: rows, columns: columns)
+            gemmPanels = copy.panels
+            scales += copy.scales
         }
+        self.scales = scales
         self.halves = halves
         self.bytes = bytes
         self.nibbles = nibbles

@@ -15,10 +15,16 @@ public struct QuantizedMatrix: Sendable {
     let bytes: [Int8]
     /// Packed nibbles, `ck_q4_row_bytes(columns)` per row (`.q4` only).
     let nibbles: [UInt8]
-    /// `.int8`: one per row; `.q4`: `groups` per row.
+    /// `.int8`: one per row; `.q4`: `groups` per row, then one per row for `gemmPanels`
+    /// (`q4GroupScaleCount` of the first kind). The q4 GEMM's scales live here rather than in a
+    /// stored property of their own: a larger `QuantizedMatrix` made the debug build's copy of an
+    /// `OmniModel` crash (swift_retain of a null pointer in compiler-generated code, Swift 6.1;
+    /// reproduced 5 of 5 times by `ServeLiveControlTests`, gone with the layout unchanged).
     let scales: [Float]
-    /// `.int8` only: `bytes` repacked for the int8 GEMM (`ck_gemm_int8_pack`: panels of 16 rows,
-    /// inputs in pairs), `ck_gemm_int8_packed_bytes(rows, columns)` long.
+    /// `.int8`: `bytes` repacked for the int8 GEMM (`ck_gemm_int8_pack`: panels of 16 rows, inputs
+    /// in pairs), `ck_gemm_int8_packed_bytes(rows, columns)` long. `.q4`: the same for an int8
+    /// requantization of the q4 values (its row scales at the end of `scales`), so that prefill and
+    /// the fine stage run the int8 GEMM instead of dequantizing to f32 for SGEMM. Empty for `.bf16`.
     let gemmPanels: [Int8]
 
     /// Quantizes a rank-2 f32 weight. - Precondition: `format != .f32`.
@@ -48,13 +54,7 @@ public struct QuantizedMatrix: Sendable {
                         ck_quantize_int8(w.baseAddress, Int32(n), Int32(k), q.baseAddress, s.baseAddress)
                     }
                 }
-                let packedCount = ck_gemm_int8_packed_bytes(Int32(n), Int32(k))
-                gemmPanels = bytes.withUnsafeBufferPointer { q in
-                    [Int8](unsafeUninitializedCapacity: packedCount) { out, count in
-                        if packedCount > 0 { ck_gemm_int8_pack(q.baseAddress, Int32(n), Int32(k), out.baseAddress) }
-                        count = packedCount
-                    }
-                }
+                gemmPanels = Self.packForGEMM(bytes, rows: n, columns: k)
             case .q4:
                 scales = [Float](repeating: 0, count: n * Int(ck_q4_groups(Int32(k))))
                 nibbles = [UInt8](repeating: 0, count: n * ck_q4_row_bytes(Int32(k)))
@@ -65,6 +65,11 @@ public struct QuantizedMatrix: Sendable {
                 }
             }
         }
+        if format == .q4 {
+            let copy = Self.q4GEMMCopy(nibbles: nibbles, scales: scales, rows: n, columns: k)
+            gemmPanels = copy.panels
+            scales += copy.scales
+        }
         self.halves = halves
         self.bytes = bytes
         self.nibbles = nibbles
@@ -72,14 +77,57 @@ public struct QuantizedMatrix: Sendable {
         self.gemmPanels = gemmPanels
     }
 
-    /// Bytes of weight storage a GEMV reads, scales included (the `.int8` GEMM copy is
-    /// `gemmPackedByteCount` more).
-    public var byteCount: Int {
-        halves.count * 2 + bytes.count + nibbles.count + scales.count * 4
+    /// `.q4`: the group scales at the start of `scales` (`rows · ck_q4_groups(columns)`); the rest
+    /// of `scales` are the GEMM copy's row scales. Other formats: all of `scales`.
+    var q4GroupScaleCount: Int { format == .q4 ? rows * Int(ck_q4_groups(Int32(columns))) : scales.count }
+
+    /// Packs row-major int8 `bytes[rows · columns]` for the int8 GEMM.
+    static func packForGEMM(_ bytes: [Int8], rows n: Int, columns k: Int) -> [Int8] {
+        let packedCount = ck_gemm_int8_packed_bytes(Int32(n), Int32(k))
+        return bytes.withUnsafeBufferPointer { q in
+            [Int8](unsafeUninitializedCapacity: packedCount) { out, count in
+                if packedCount > 0 { ck_gemm_int8_pack(q.baseAddress, Int32(n), Int32(k), out.baseAddress) }
+                count = packedCount
+            }
+        }
     }
 
-    /// Bytes of the `.int8` copy packed for the int8 GEMM (0 for the other formats).
-    public var gemmPackedByteCount: Int { gemmPanels.count }
+    /// The int8 GEMM copy of a q4 matrix: its dequantized values (exactly what the q4 GEMV
+    /// multiplies by) requantized per row as `ck_quantize_int8` does, then packed. The int8 step
+    /// (max |row| / 127) is about 16 times finer than a q4 group's (max |group| / 8), so the
+    /// requantization adds about 1/16 of q4's own rounding; the GEMM then multiplies exactly in
+    /// int32 like the int8 format's. Split over `ThreadPool.shared` by blocks of rows.
+    static func q4GEMMCopy(nibbles: [UInt8], scales: [Float], rows n: Int, columns k: Int) -> (panels: [Int8], scales: [Float]) {
+        guard n > 0, k > 0 else { return ([], []) }
+        var bytes = [Int8](repeating: 0, count: n * k), rowScales = [Float](repeating: 0, count: n)
+        let block = 64, blocks = (n + block - 1) / block
+        nibbles.withUnsafeBufferPointer { q4 in
+            scales.withUnsafeBufferPointer { groupScales in
+                bytes.withUnsafeMutableBufferPointer { out in
+                    rowScales.withUnsafeMutableBufferPointer { outScales in
+                        let (q4, groupScales, out, outScales) = (q4.baseAddress, groupScales.baseAddress, out.baseAddress, outScales.baseAddress)
+                        ThreadPool.shared.parallelFor(count: blocks) { index in
+                            let r0 = index * block, count = min(block, n - r0)
+                            let values = UnsafeMutablePointer<Float>.allocate(capacity: count * k)
+                            defer { values.deallocate() }
+                            ck_dequantize_q4(nil, q4, groupScales, Int32(k), Int32(r0), Int32(count), values)
+                            ck_quantize_int8(values, Int32(count), Int32(k), out.map { $0 + r0 * k }, outScales.map { $0 + r0 })
+                        }
+                    }
+                }
+            }
+        }
+        return (packForGEMM(bytes, rows: n, columns: k), rowScales)
+    }
+
+    /// Bytes of weight storage a GEMV reads, scales included (the `.int8` and `.q4` GEMM copies
+    /// are `gemmPackedByteCount` more).
+    public var byteCount: Int {
+        halves.count * 2 + bytes.count + nibbles.count + q4GroupScaleCount * 4
+    }
+
+    /// Bytes of the copy packed for the int8 GEMM, its row scales included (0 for `.bf16`).
+    public var gemmPackedByteCount: Int { gemmPanels.count + (scales.count - q4GroupScaleCount) * 4 }
 
     /// The f32 values the kernels multiply by, `[rows, columns]` (allocates).
     public func dequantized() -> Tensor {

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Testing
 @testable import Tensors
@@ -173,6 +174,29 @@ func rmsRatio(_ a: [Float], _ b: [Float]) -> Float {
                 #expect(same, "\(path) vs portable for input \(x.prefix(6))…")
             }
         }
+    }
+
+    /// q4's multi-row product (prefill, the fine stage) runs the int8 GEMM on an int8
+    /// requantization of its values, stored beside the nibbles and rebuilt identically from the
+    /// weight cache's storage: within the int8 GEMM's own error of the dequantized f32 product.
+    @Test func q4GEMMRunsOnAnInt8Requantization() throws {
+        let (m, n, k) = (9, 70, 200)
+        let (x, w, b, _) = data(m, n, k, seed: 31)
+        let q = QuantizedMatrix(w, format: .q4)
+        #expect(q.gemmPackedByteCount == Int(ck_gemm_int8_packed_bytes(Int32(n), Int32(k))) + n * 4)
+        let bias = b
+        var expected = [Float](repeating: 0, count: m * n), got = expected
+        Linear(weight: q.dequantized(), bias: bias).apply(x, rows: m, into: &expected)
+        Linear(weight: w, bias: bias, format: .q4).apply(x, rows: m, into: &got)
+        let error = errorRelativeToMax(got, expected)
+        print("q4 GEMM (int8 requantization) vs dequantized f32: \(error)")
+        #expect(error <= 1e-2)
+        let copy = try q.withStorage { try QuantizedMatrix(format: .q4, rows: n, columns: k, payload: $0, scales: $1) }
+        var fromCopy = [Float](repeating: 0, count: m * n)
+        copy.multiplyTransposed(x, rows: m, into: &fromCopy, bias: bias.scalars)
+        var original = [Float](repeating: 0, count: m * n)
+        q.multiplyTransposed(x, rows: m, into: &original, bias: bias.scalars)
+        #expect(fromCopy == original)
     }
 
     @Test func serialAndPooledGEMVAreIdentical() {
