@@ -88,19 +88,8 @@ CK_AVX2 void ck_gemm_tile_avx2(const int16_t *a, const int8_t *b, int kp, int32_
 /// same round-to-nearest-even of x · inv, so the int16 values are identical.
 CK_AVX2 void ck_gemm_quantize_row_avx2(const float *x, int k, int16_t *dst, float *scale) {
     // max |x| on the bit patterns (as the portable version: NaN and inf are caught).
-    const __m256i abs_mask = _mm256_set1_epi32(0x7FFFFFFF);
-    __m256i mv = _mm256_setzero_si256();
+    uint32_t bits = ck_max_abs_bits_avx2(x, k);
     int k8 = k & ~7, i;
-    for (i = 0; i < k8; i += 8) mv = _mm256_max_epu32(mv, _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(x + i)), abs_mask));
-    uint32_t lanes[8], bits = 0;
-    _mm256_storeu_si256((__m256i *)lanes, mv);
-    for (int j = 0; j < 8; j++) bits = lanes[j] > bits ? lanes[j] : bits;
-    for (; i < k; i++) {
-        uint32_t u;
-        memcpy(&u, x + i, sizeof u);
-        u &= 0x7FFFFFFFu;
-        if (u > bits) bits = u;
-    }
     float m;
     memcpy(&m, &bits, sizeof m);
     if (!isfinite(m)) {  // see the portable version

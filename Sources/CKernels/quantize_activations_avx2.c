@@ -8,25 +8,6 @@
 #include "avx2_inline.h"
 #include <string.h>
 
-/// Largest sign-cleared bit pattern of x[0 ..< k].
-CK_AVX2 static uint32_t max_abs_bits(const float *x, int k) {
-    const __m256i mask = _mm256_set1_epi32(0x7FFFFFFF);
-    __m256i m = _mm256_setzero_si256();
-    int i = 0;
-    for (; i + 8 <= k; i += 8) m = _mm256_max_epu32(m, _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(x + i)), mask));
-    __m128i s = _mm_max_epu32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
-    s = _mm_max_epu32(s, _mm_shuffle_epi32(s, 0x4E));
-    s = _mm_max_epu32(s, _mm_shuffle_epi32(s, 0xB1));
-    uint32_t bits = (uint32_t)_mm_cvtsi128_si32(s);
-    for (; i < k; i++) {
-        uint32_t u;
-        memcpy(&u, x + i, sizeof u);
-        u &= 0x7FFFFFFFu;
-        if (u > bits) bits = u;
-    }
-    return bits;
-}
-
 /// round(x[i] · inv) clamped to ±127 for 8 floats, as int32 lanes.
 CK_AVX2 static inline __m256i quantize8(const float *x, __m256 inv) {
     __m256i v = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x), inv));
@@ -40,7 +21,7 @@ CK_AVX2 static inline void store32(int8_t *q, __m256i a, __m256i b, __m256i c, _
 }
 
 CK_AVX2 float ck_quantize_activations_avx2(const float *x, int k, int8_t *q) {
-    float inv, scale = ck_scale_from_max_bits(max_abs_bits(x, k), &inv);
+    float inv, scale = ck_scale_from_max_bits(ck_max_abs_bits_avx2(x, k), &inv);
     if (inv == 0) { memset(q, 0, (size_t)k); return scale; }
     __m256 iv = _mm256_set1_ps(inv);
     int i = 0;
@@ -55,7 +36,7 @@ CK_AVX2 void ck_quantize_activation_groups_avx2(const float *x, int k, int8_t *q
     for (int g = 0; g < whole; g++) {
         const float *xg = x + g * 32;
         float inv;
-        scales[g] = ck_scale_from_max_bits(max_abs_bits(xg, 32), &inv);
+        scales[g] = ck_scale_from_max_bits(ck_max_abs_bits_avx2(xg, 32), &inv);
         if (inv == 0) { memset(q + g * 32, 0, 32); continue; }
         __m256 iv = _mm256_set1_ps(inv);
         store32(q + g * 32, quantize8(xg, iv), quantize8(xg + 8, iv), quantize8(xg + 16, iv), quantize8(xg + 24, iv));
