@@ -28,7 +28,8 @@ enum BuiltInPresets {
   "generation": {
     "fine_mode": "low-latency",
     "weights": "int8",
-    "mode": "live"
+    "mode": "live",
+    "fast_start": true
   },
   "sinks": ["jack"],
   "midi": {
@@ -66,7 +67,8 @@ enum BuiltInPresets {
   "generation": {
     "fine_mode": { "chunk": 32, "lookahead": 48, "context": 384 },
     "weights": "int8",
-    "mode": "live"
+    "mode": "live",
+    "fast_start": false
   },
   "sinks": ["jack"],
   "midi": {
@@ -104,7 +106,8 @@ enum BuiltInPresets {
   "generation": {
     "fine_mode": "exact",
     "weights": "int8",
-    "mode": "exact"
+    "mode": "exact",
+    "fast_start": false
   },
   "sinks": ["http:8000"],
   "midi": {
@@ -142,7 +145,8 @@ enum BuiltInPresets {
   "generation": {
     "fine_mode": "exact",
     "weights": "f32",
-    "mode": "exact"
+    "mode": "exact",
+    "fast_start": false
   },
   "sinks": ["jack"],
   "midi": {
