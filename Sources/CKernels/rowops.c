@@ -133,51 +133,47 @@ void ck_softmax_rows(int path, ck_pool *pool, float *x, int rows, int width, int
     run_ranges(pool, rows, min_rows, softmax_range, &a);
 }
 
-enum { GELU_BLOCK = 1024 };
+enum { SPAN_BLOCK = 1024 };
 
+/// An elementwise activation in place over blocks of SPAN_BLOCK values, on the path chosen once.
 typedef struct {
     float *x;
     size_t count;
+    float alpha;  // ELU's α (unused by GELU)
     int avx2;
-} gelu_job;
+    int elu;      // 0: GELU, 1: ELU
+} span_job;
 
-static void gelu_blocks(const void *context, int begin, int end) {
-    const gelu_job *a = context;
-    size_t first = (size_t)begin * GELU_BLOCK, last = (size_t)end * GELU_BLOCK;
+static void span_blocks(const void *context, int begin, int end) {
+    const span_job *a = context;
+    size_t first = (size_t)begin * SPAN_BLOCK, last = (size_t)end * SPAN_BLOCK;
     if (last > a->count) last = a->count;
     if (first >= last) return;
+    float *x = a->x + first;
+    size_t n = last - first;
 #if defined(__x86_64__) || defined(__i386__)
-    if (a->avx2) { ck_gelu_span_avx2(a->x + first, last - first); return; }
+    if (a->avx2) {
+        if (a->elu) ck_elu_span_avx2(x, n, a->alpha);
+        else ck_gelu_span_avx2(x, n);
+        return;
+    }
 #endif
-    ck_gelu_span_portable(a->x + first, last - first);
+    if (a->elu) ck_elu_span_portable(x, n, a->alpha);
+    else ck_gelu_span_portable(x, n);
+}
+
+static void run_spans(ck_pool *pool, span_job *job) {
+    run_ranges(pool, (int)((job->count + SPAN_BLOCK - 1) / SPAN_BLOCK), 8, span_blocks, job);
 }
 
 void ck_gelu(int path, ck_pool *pool, float *x, size_t count) {
-    gelu_job a = { x, count, use_avx2(path) };
-    run_ranges(pool, (int)((count + GELU_BLOCK - 1) / GELU_BLOCK), 8, gelu_blocks, &a);
-}
-
-typedef struct {
-    float *x;
-    size_t count;
-    float alpha;
-    int avx2;
-} elu_job;
-
-static void elu_blocks(const void *context, int begin, int end) {
-    const elu_job *a = context;
-    size_t first = (size_t)begin * GELU_BLOCK, last = (size_t)end * GELU_BLOCK;
-    if (last > a->count) last = a->count;
-    if (first >= last) return;
-#if defined(__x86_64__) || defined(__i386__)
-    if (a->avx2) { ck_elu_span_avx2(a->x + first, last - first, a->alpha); return; }
-#endif
-    ck_elu_span_portable(a->x + first, last - first, a->alpha);
+    span_job a = { x, count, 0, use_avx2(path), 0 };
+    run_spans(pool, &a);
 }
 
 void ck_elu(int path, ck_pool *pool, float *x, size_t count, float alpha) {
-    elu_job a = { x, count, alpha, use_avx2(path) };
-    run_ranges(pool, (int)((count + GELU_BLOCK - 1) / GELU_BLOCK), 8, elu_blocks, &a);
+    span_job a = { x, count, alpha, use_avx2(path), 1 };
+    run_spans(pool, &a);
 }
 
 typedef struct {
