@@ -32,10 +32,14 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	@# OMNIBARK_HOME in a scratch folder: the commands the tests run create their watermark key
-	@# there instead of in the user's ~/.config/omnibark.
-	home=$$(mktemp -d /tmp/omnibark-test-home.XXXXXX); \
-	OMNIBARK_HOME=$$home $(SWIFT) test --skip-build --disable-xctest 2>&1 | tee .build/test.log; status=$${PIPESTATUS[0]}; \
-	rm -rf "$$home"; \
+	@# there instead of in the user's ~/.config/omnibark. TMPDIR too: every scratch file and
+	@# directory the tests make (a test that fails or crashes cannot clean up after itself) goes
+	@# there and is removed with it, so repeated runs leave nothing in /tmp. (icecast2 runs as its
+	@# own user and must reach its test directory under TMPDIR: hence the modes.)
+	scratch=$$(mktemp -d /tmp/omnibark-test.XXXXXX); mkdir -p "$$scratch/home" "$$scratch/tmp"; \
+	chmod 711 "$$scratch"; chmod 755 "$$scratch/tmp"; \
+	OMNIBARK_HOME=$$scratch/home TMPDIR=$$scratch/tmp $(SWIFT) test --skip-build --disable-xctest 2>&1 | tee .build/test.log; status=$${PIPESTATUS[0]}; \
+	rm -rf "$$scratch"; \
 	SWIFT=$(SWIFT) scripts/fuzz.sh --seconds 5 || { echo "make test: the fuzz step failed (see above)"; [ $$status != 0 ] || status=1; }; \
 	grep "Test run with" .build/test.log | tail -1; exit $$status
 

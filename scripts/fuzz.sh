@@ -49,7 +49,10 @@ if [ "$build" = 1 ]; then
 fi
 
 run_dir="$SCRATCH/runs/$(date +%Y%m%d-%H%M%S)-$$"
-mkdir -p "$run_dir"
+mkdir -p "$run_dir/tmp"
+# The targets' scratch files (ScratchFile) go with the run: libFuzzer exits without unwinding, so a
+# target cannot remove its own, and /tmp would collect one per target and run.
+export TMPDIR="$run_dir/tmp"
 # libFuzzer and ASan report crashes themselves; Swift's own backtracer would only slow them down.
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}"

@@ -5,8 +5,9 @@ import Glibc
 
 /// One temporary file per fuzzing process, rewritten with each input, for readers that only open
 /// files (memory-mapped checkpoints, zip archives). It lives in the system temporary directory,
-/// named by process id and extension, and is removed by `remove()` (libFuzzer never returns from
-/// its loop normally, so a stale file may remain after a crash; the name makes it recognisable).
+/// named by process id and extension (scripts/fuzz.sh points TMPDIR into its run directory), and is
+/// removed by `remove()` (libFuzzer never returns from its loop normally, so a stale file may
+/// remain after a crash; the name makes it recognisable).
 ///
 /// Thread safety: libFuzzer calls the target from one thread; this type has no shared state
 /// besides the file itself and is not meant for concurrent use.
