@@ -88,7 +88,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("cost-profile"), help: ArgumentHelp("With --router on: warm-start the router's cost model from this profile.", valueName: "file"))
     var costProfile: String?
 
-    @Option(help: ArgumentHelp("Measure this machine's per-component costs (stages, fusion layer step, encoders) and write them as a cost profile for --cost-profile.", valueName: "file"))
+    @Option(help: ArgumentHelp("Measure this machine's per-component costs (stages, timed on at least 5.12 s of audio whatever --seconds says; fusion layer step; encoders) and write them as a cost profile for --cost-profile.", valueName: "file"))
     var calibrate: String?
 
     @Flag(name: .customLong("no-weight-cache"), help: "With --model and --weights int8|q4|bf16: quantize while loading instead of reading (or writing) the pre-quantized weight cache.")

@@ -17,6 +17,17 @@ import Testing
         #expect(abs((steady ?? 0) - 0.8) < 1e-12)
     }
 
+    /// What the router measures with: nothing while the start's one-off work dominates.
+    @Test func theSteadyRateExistsOnlyOnceHalfASecondFollowedTheFirstBatch() {
+        var estimate = GenerationRateEstimate()
+        _ = estimate.rate(compute: 1.0, audio: 0.2, sessionRate: 0.9)
+        #expect(estimate.steadyRate == nil)
+        _ = estimate.rate(compute: 1.24, audio: 0.5, sessionRate: 0.9)
+        #expect(estimate.steadyRate == nil)
+        _ = estimate.rate(compute: 1.48, audio: 0.8, sessionRate: 0.9)
+        #expect(abs((estimate.steadyRate ?? 0) - 0.8) < 1e-12)
+    }
+
     @Test func aTinyFirstBatchFallsBackToTheSessionRate() {
         var estimate = GenerationRateEstimate()
         #expect(estimate.rate(compute: 0.3, audio: 0.01, sessionRate: 1.1) == 1.1)

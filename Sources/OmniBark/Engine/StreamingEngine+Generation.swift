@@ -188,9 +188,8 @@ extension StreamingEngine {
                     let produced = Double(playback.producedSamples + samples.count) / rate
                     // Generation speed of this utterance (its one-off encoding time left out).
                     let generating = max(0, measuredCompute - context.initialConditioningSeconds)
-                    let measuredRate = produced > 0.05 ? generating / produced : (sessionRate > 0 ? sessionRate : nil)
                     // The gate predicts with the rate since the first audio (`GenerationRateEstimate`); the
-                    // router keeps the whole utterance's.
+                    // router measures with it too, once it exists.
                     let steadyRate = gateRate.rate(compute: generating, audio: produced, sessionRate: sessionRate > 0 ? sessionRate : nil)
                     let now = DispatchTime.now().uptimeNanoseconds
                     let seconds = Double(samples.count) / rate
@@ -205,7 +204,7 @@ extension StreamingEngine {
                                                    complete: last && index == segments.count - 1)
                     mark = DispatchTime.now().uptimeNanoseconds  // the sink's wait is not compute
                     if started { playbackStarted(item, lead: playback.leadSeconds ?? 0, context: &context) }
-                    if routeChunk(&context, measured: measuredRate) { context.routerChanged = true }
+                    if routeChunk(&context, measured: gateRate.steadyRate) { context.routerChanged = true }
                     // Only what reached the sink moves the output position (held audio has not).
                     let written = playback.producedSamples - playback.pending.count
                     condition.withLock { writtenSamples += written - writtenBefore }
