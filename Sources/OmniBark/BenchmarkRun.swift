@@ -17,6 +17,10 @@ public struct BenchmarkRun: Sendable {
     /// audio of a gapless player. Equals `timeToFirstAudio` when every later batch arrives before
     /// it is due.
     public var gaplessStart: Double = 0
+    /// Streaming run: seconds spent in the streaming codec (`EncodecStreamingDecoder`), the
+    /// decoder live mode runs. `timings.codec` is the offline run's one-shot decode of the whole
+    /// utterance, whose first call on a fresh process also pays for faulting in its buffers.
+    public var streamingCodecSeconds: Double = 0
     /// Peak resident memory of the process, MiB.
     public let peakMemoryMiB: Double
     /// The mode both runs used, and the live settings (nil in exact mode).
@@ -54,18 +58,23 @@ public struct BenchmarkRun: Sendable {
             audioBefore += Double(count) / Double(model.sampleRate)
         }
         var decoder = model.codec.makeStreamingDecoder()
+        var codecNanoseconds: UInt64 = 0
         var streamTimings = GenerationTimings()
         let streamer = mode == .live ? StreamingBarkGenerator(generator: model.generator, live: live)
                                      : StreamingBarkGenerator(generator: model.generator, fineMode: fineMode)
         _ = try streamer
             .run(text: text, voice: voice, configuration: configuration, seed: seed, timings: &streamTimings) { rows in
+                let decodeStart = DispatchTime.now().uptimeNanoseconds
                 let samples = try decoder.decode(rows)
                 let now = DispatchTime.now().uptimeNanoseconds
+                codecNanoseconds += now - decodeStart
                 if firstAudio == nil && !samples.isEmpty { firstAudio = now }
                 arrived(samples.count, at: now)
             }
+        let finishStart = DispatchTime.now().uptimeNanoseconds
         let tail = decoder.finish()
         let end = DispatchTime.now().uptimeNanoseconds
+        codecNanoseconds += end - finishStart
         if firstAudio == nil && !tail.isEmpty { firstAudio = end }
         arrived(tail.count, at: end)
 
@@ -74,6 +83,7 @@ public struct BenchmarkRun: Sendable {
                                timings: timings, timeToFirstAudio: Double((firstAudio ?? end) - start) / 1e9,
                                streamingSeconds: Double(end - start) / 1e9, peakMemoryMiB: PeakMemory.mebibytes)
         run.gaplessStart = gaplessStart
+        run.streamingCodecSeconds = Double(codecNanoseconds) / 1e9
         run.mode = mode
         run.liveSettings = mode == .live ? live : nil
         return run

@@ -198,8 +198,9 @@ struct BenchCommand: ParsableCommand {
                             t.coarseWindows > 0 ? t.coarsePrefill / Double(t.coarseWindows) : 0))
         lines.append(String(format: "fine      %5d frames     %7.2f  %7@  %d windows, %.3f s/window", coarseFrames, t.fine,
                             rate(coarseFrames, t.fine), t.fineWindows, t.fineWindows > 0 ? t.fine / Double(t.fineWindows) : 0))
-        lines.append(String(format: "codec     %5d frames     %7.2f  %7@  %.3f s per audio second", coarseFrames, t.codec,
-                            rate(coarseFrames, t.codec), r.audioSeconds > 0 ? t.codec / r.audioSeconds : 0))
+        lines.append(String(format: "codec     %5d frames     %7.2f  %7@  %.3f s per audio second one-shot, %.3f streamed", coarseFrames, t.codec,
+                            rate(coarseFrames, t.codec), r.audioSeconds > 0 ? t.codec / r.audioSeconds : 0,
+                            r.audioSeconds > 0 ? r.streamingCodecSeconds / r.audioSeconds : 0))
         if let settings = r.liveSettings {
             lines.append("live settings: " + settings.reportFields.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
@@ -219,7 +220,9 @@ struct BenchCommand: ParsableCommand {
                            "windows": t.coarseWindows, "prefill_passes": t.coarsePrefillPasses, "prefill_s_per_window": t.coarseWindows > 0 ? t.coarsePrefill / Double(t.coarseWindows) : 0],
                 "fine": ["frames": r.coarseTokens / 2, "seconds": t.fine, "windows": t.fineWindows,
                          "s_per_window": t.fineWindows > 0 ? t.fine / Double(t.fineWindows) : 0],
-                "codec": ["seconds": t.codec, "s_per_audio_s": r.audioSeconds > 0 ? t.codec / r.audioSeconds : 0],
+                "codec": ["seconds": t.codec, "s_per_audio_s": r.audioSeconds > 0 ? t.codec / r.audioSeconds : 0,
+                          "streaming_seconds": r.streamingCodecSeconds,
+                          "streaming_s_per_audio_s": r.audioSeconds > 0 ? r.streamingCodecSeconds / r.audioSeconds : 0],
             ],
         ]
         if let settings = r.liveSettings { object["live_settings"] = settings.reportFields }

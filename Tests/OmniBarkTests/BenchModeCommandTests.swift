@@ -35,5 +35,13 @@ import TestSupport
         #expect(coarse(exact)["prefill_passes"] as? Int == 10)
         #expect(coarse(live)["windows"] as? Int == 10)
         #expect((coarse(live)["prefill_passes"] as? Int ?? 10) < 5)
+        // The codec twice: the offline one-shot decode and the streaming decoder of the streamed run.
+        for report in [exact, live] {
+            let codec = ((report["stages"] as? [String: Any])?["codec"] as? [String: Double]) ?? [:]
+            #expect(Set(codec.keys) == ["seconds", "s_per_audio_s", "streaming_seconds", "streaming_s_per_audio_s"])
+            let streamed = codec["streaming_seconds"] ?? 0, audio = report["audio_s"] as? Double ?? 0
+            #expect(streamed > 0 && streamed < (report["streaming_real_time_factor"] as? Double ?? 0) * audio, "\(codec)")
+            #expect(abs((codec["streaming_s_per_audio_s"] ?? 0) - streamed / audio) < 1e-9)
+        }
     }
 }
