@@ -110,7 +110,7 @@ CK_AVX2 static inline __m256i q4_block_sums(const uint8_t *w, const int8_t *xp, 
 /// How far ahead of the row pair in work the q4 kernel prefetches its next rows' nibbles and
 /// scales (bytes of nibbles). q4 keeps a row's nibbles and its scales in two arrays, and the
 /// hardware prefetcher alone let a decoding pass over bark-small's 48 matrices (53 MB) read at
-/// 43–46 GB/s; fetching 8 KiB ahead took it to 67–69 GB/s (1.16–1.22 → 0.77–0.79 ms, 2 threads,
+/// 43–46 GB/s; fetching 8 KiB ahead took it to 67–74 GB/s (1.16–1.22 → 0.72–0.79 ms, 2 threads,
 /// Zen 4 guest with ~81 GB/s of read bandwidth; 1–4 KiB gave 59–63, 16–24 KiB 61–65 GB/s). The
 /// int8 kernel (one contiguous array) measured no gain, so it has none.
 #define Q4_PREFETCH_BYTES 8192
