@@ -27,6 +27,10 @@ public struct BenchmarkRun: Sendable {
     public var mode: GenerationMode = .exact
     public var liveSettings: LiveGenerationSettings?
 
+    /// The text `omnibark bench` and the router's calibration generate (its length does not bound
+    /// the audio: the semantic stage runs for the requested seconds without an early stop).
+    public static let text = "Hello, my dog is cute. I need him in my life."
+
     /// Offline seconds of compute per second of audio.
     public var realTimeFactor: Double { audioSeconds > 0 ? timings.total / audioSeconds : 0 }
     public var streamingRealTimeFactor: Double { audioSeconds > 0 ? streamingSeconds / audioSeconds : 0 }

@@ -132,7 +132,7 @@ struct BenchCommand: ParsableCommand {
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let voice = try model == nil ? SpeechModel.randomVoice() : nil
         let liveSettings = liveSettings(for: speech)
-        let run = try BenchmarkRun.measure(model: speech, text: "Hello, my dog is cute. I need him in my life.",
+        let run = try BenchmarkRun.measure(model: speech, text: BenchmarkRun.text,
                                            voice: voice, seconds: seconds, mode: mode.mode, live: liveSettings)
         let label = model ?? shape.rawValue
         let live = try liveSeconds.map { seconds in

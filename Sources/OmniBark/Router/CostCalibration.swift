@@ -27,7 +27,7 @@ public enum CostCalibration {
         costs.observe(.fineFrame, seconds: run.timings.fine, units: frames)
         costs.observe(.codecFrame, seconds: run.timings.codec, units: frames)
         // The live mode's rolling coarse stage, for the router's rolling-coarse step.
-        let rolling = try BenchmarkRun.measure(model: model, text: "Hello, my dog is cute. I need him in my life.", voice: voice,
+        let rolling = try BenchmarkRun.measure(model: model, text: BenchmarkRun.text, voice: voice,
                                                seconds: run.audioSeconds, mode: .live)
         costs.observe(.coarseTokenRolling, seconds: rolling.timings.coarse, units: Double(rolling.coarseTokens))
 
@@ -70,7 +70,7 @@ public enum CostCalibration {
     /// one of `utteranceSeconds` in the same mode and live settings.
     static func stageRun(model: SpeechModel, voice: VoicePreset?, given: BenchmarkRun) throws -> BenchmarkRun {
         guard given.audioSeconds < 0.9 * utteranceSeconds else { return given }
-        return try BenchmarkRun.measure(model: model, text: "Hello, my dog is cute. I need him in my life.", voice: voice,
+        return try BenchmarkRun.measure(model: model, text: BenchmarkRun.text, voice: voice,
                                         seconds: utteranceSeconds, mode: given.mode, live: given.liveSettings ?? .standard)
     }
 
