@@ -96,7 +96,8 @@ struct LiveCommand: ParsableCommand {
         modelOptions.applyThreads(leaveOneCore: true)
         let directory = try modelOptions.directory()
         let watermarkKey = try watermark.loadKey()
-        let speech = try modelOptions.load(directory: directory, fallback: preset?.generation.weights ?? .f32)
+        let speech = try modelOptions.load(directory: directory, fallback: preset?.generation.weights ?? .f32,
+                                             kvCacheFallback: preset?.generation.kvCache ?? .f32)
         let model = try modalities.model(speech: speech)
         let media = try modalities.media(for: model)
 

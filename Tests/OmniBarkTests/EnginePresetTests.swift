@@ -110,7 +110,7 @@ import TestSupport
         #expect(mine.modalities.text == live.modalities.text && mine.modalities.control == live.modalities.control)
         #expect(mine.generation == EnginePreset.Generation(fineMode: .chunked(chunk: 16, lookahead: 0, context: 128),
                                                            weights: live.generation.weights, mode: live.generation.mode,
-                                                           fastStart: live.generation.fastStart))
+                                                           fastStart: live.generation.fastStart, kvCache: live.generation.kvCache))
         #expect(mine.midi == EnginePreset.MIDIMap(notes: live.midi.notes, cc: [74: .weight(.image)], channel: live.midi.channel))
         #expect(mine.osc == EnginePreset.OSC(port: 9001, host: live.osc.host))
         #expect(mine.reference == live.reference && mine.sinks == live.sinks)
@@ -126,7 +126,7 @@ import TestSupport
              "osc": {"port": 65535, "host": "0.0.0.0"}, "reference": {"window_s": 0, "refresh": "chunk"},
              "modalities": {"control": {"priority": -2, "weight": 0, "required": true}}}
             """#)
-        #expect(preset.generation == EnginePreset.Generation(fineMode: .exact, weights: .q4, mode: .exact, fastStart: true))
+        #expect(preset.generation == EnginePreset.Generation(fineMode: .exact, weights: .q4, mode: .exact, fastStart: true, kvCache: .f16))
         #expect(preset.sinks.count == 4)
         #expect(preset.midi.notes == [0: 0, 127: 42])
         #expect(preset.midi.cc == [0: .style, 1: .weight(.text), 2: .weight(.audio), 3: .weight(.image), 4: .weight(.control)])
@@ -155,6 +155,20 @@ import TestSupport
         #expect(try EnginePreset.named("live-speech").generation.fastStart && !EnginePreset.named("daw").generation.fastStart)
         #expect(throws: EnginePresetError.self) {
             _ = try parse(#"{"name": "bad", "generation": {"fast_start": "yes"}}"#)
+        }
+    }
+
+    @Test func kvCacheIsOptionalAndNamesItsPrecision() throws {
+        #expect(try parse(#"{"name": "exact-cache", "generation": {"kv_cache": "f32"}}"#).generation.kvCache == .f32)
+        // Left out: live-speech's value (f16, as daw); the exact-mode presets keep f32.
+        #expect(try parse(#"{"name": "plain"}"#).generation.kvCache == .f16)
+        #expect(try EnginePreset.named("live-speech").generation.kvCache == .f16 && EnginePreset.named("daw").generation.kvCache == .f16)
+        #expect(try EnginePreset.named("broadcast").generation.kvCache == .f32 && EnginePreset.named("hifi").generation.kvCache == .f32)
+        do {
+            _ = try parse(#"{"name": "bad", "generation": {"kv_cache": "int4"}}"#)
+            Issue.record("kv_cache int4 was accepted")
+        } catch {
+            #expect("\(error)".contains("kv_cache") && "\(error)".contains("f16"), "\(error)")
         }
     }
 

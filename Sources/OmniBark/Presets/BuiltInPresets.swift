@@ -29,7 +29,8 @@ enum BuiltInPresets {
     "fine_mode": "low-latency",
     "weights": "int8",
     "mode": "live",
-    "fast_start": true
+    "fast_start": true,
+    "kv_cache": "f16"
   },
   "sinks": ["jack"],
   "midi": {
@@ -68,7 +69,8 @@ enum BuiltInPresets {
     "fine_mode": { "chunk": 32, "lookahead": 48, "context": 384 },
     "weights": "int8",
     "mode": "live",
-    "fast_start": false
+    "fast_start": false,
+    "kv_cache": "f16"
   },
   "sinks": ["jack"],
   "midi": {
@@ -107,7 +109,8 @@ enum BuiltInPresets {
     "fine_mode": "exact",
     "weights": "int8",
     "mode": "exact",
-    "fast_start": false
+    "fast_start": false,
+    "kv_cache": "f32"
   },
   "sinks": ["http:8000"],
   "midi": {
@@ -146,7 +149,8 @@ enum BuiltInPresets {
     "fine_mode": "exact",
     "weights": "f32",
     "mode": "exact",
-    "fast_start": false
+    "fast_start": false,
+    "kv_cache": "f32"
   },
   "sinks": ["jack"],
   "midi": {

@@ -20,14 +20,18 @@ extension EnginePreset {
         /// JSON `fast_start` (optional, default false): in live mode, the fast-start shortcut
         /// (`LiveGenerationSettings.fastStart`, `--fast-start`).
         public var fastStart: Bool
+        /// JSON `kv_cache` (optional, "f32" or "f16", default f32): how the semantic and coarse
+        /// GPTs cache keys and values (`KVCachePrecision`, `--kv-cache`).
+        public var kvCache: KVCachePrecision
 
         public init(fineMode: FineStreamingMode, weights: WeightFormat, mode: GenerationMode, fineCodebooks: Int? = nil,
-                    fastStart: Bool = false) {
+                    fastStart: Bool = false, kvCache: KVCachePrecision = .f32) {
             self.fineMode = fineMode
             self.weights = weights
             self.mode = mode
             self.fineCodebooks = fineCodebooks
             self.fastStart = fastStart
+            self.kvCache = kvCache
         }
     }
 

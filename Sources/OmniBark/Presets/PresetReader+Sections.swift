@@ -60,7 +60,7 @@ extension PresetReader {
     }
 
     func generation(_ value: Any, at path: String, base: EnginePreset.Generation?) throws -> EnginePreset.Generation {
-        let object = try self.object(value, at: path, known: ["fine_mode", "weights", "mode", "fine_codebooks", "fast_start"])
+        let object = try self.object(value, at: path, known: ["fine_mode", "weights", "mode", "fine_codebooks", "fast_start", "kv_cache"])
         let prefix = path + "."
         let fineCodebooks = try object["fine_codebooks"].map {
             try int($0, at: prefix + "fine_codebooks", in: 2...8, meaning: "2…8 (codebooks the live fine stage predicts; Bark has 8)")
@@ -74,7 +74,10 @@ extension PresetReader {
                 try choice($0, at: $1, options: EnginePreset.GenerationMode.allCases.map(\.rawValue)) { EnginePreset.GenerationMode(rawValue: $0) }
             },
             fineCodebooks: fineCodebooks,
-            fastStart: try field(object, "fast_start", at: prefix, fallback: base?.fastStart ?? false) { try bool($0, at: $1) })
+            fastStart: try field(object, "fast_start", at: prefix, fallback: base?.fastStart ?? false) { try bool($0, at: $1) },
+            kvCache: try field(object, "kv_cache", at: prefix, fallback: base?.kvCache ?? .f32) {
+                try choice($0, at: $1, options: KVCachePrecision.allCases.map(\.rawValue)) { KVCachePrecision(rawValue: $0) }
+            })
     }
 
     /// `"low-latency"`, `"exact"` or `{"chunk": n, "lookahead": n, "context": n}` (all three given).

@@ -11,8 +11,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Weight format of the transformers' linear layers, converted at load: f32 (reference), bf16, int8 or q4.")
     var weights: WeightFormatArgument?
 
-    @Option(name: .customLong("kv-cache"), help: "How the semantic and coarse GPTs cache keys and values: f32 (exact, default) or f16 (half the memory and cache traffic per decoding step; tokens may differ, see `omnibark quality --kv-cache f16`).")
-    var kvCache: KVCachePrecision = .f32
+    @Option(name: .customLong("kv-cache"), help: "How the semantic and coarse GPTs cache keys and values: f32 (exact) or f16 (half the memory and cache traffic per decoding step; tokens may differ, see `omnibark quality --kv-cache f16`). Default: the preset's generation.kv_cache (f16 in live-speech and daw), else f32.")
+    var kvCache: KVCachePrecision?
 
     @Option(help: "Compute threads (default: speak uses every core; live and serve leave one core to audio and the network).")
     var threads: Int?
@@ -36,9 +36,10 @@ struct ModelOptions: ParsableArguments {
         return resolution.url
     }
 
-    /// Loads the model in `format` (the flag, else `fallback`) and prints its notices.
-    func load(directory: URL, fallback: WeightFormat = .f32) throws -> SpeechModel {
-        let speech = try SpeechModel(directory: directory, weightFormat: weights?.format ?? fallback).withKVCache(kvCache)
+    /// Loads the model in `format` (the flag, else `fallback`) with the KV cache of `--kv-cache`
+    /// (else `kvCacheFallback`) and prints its notices.
+    func load(directory: URL, fallback: WeightFormat = .f32, kvCacheFallback: KVCachePrecision = .f32) throws -> SpeechModel {
+        let speech = try SpeechModel(directory: directory, weightFormat: weights?.format ?? fallback).withKVCache(kvCache ?? kvCacheFallback)
         ModelNotices.print(for: speech)
         return speech
     }
