@@ -25,8 +25,9 @@
 ///
 /// Fast start (opt-in, `LiveGenerationSettings.fastStart`): `liveFirstWindow` places the first
 /// window like a re-prefill (527 tokens read instead of 887, continued for 7 windows instead of
-/// re-prefilled after one), and `paceSemantic` has the streaming scheduler keep the semantic stage
-/// as far ahead as a re-prefill one window later would need (166 + 20 tokens with the defaults):
+/// re-prefilled after one), and `paceSemantic` has the streaming scheduler keep the semantic stage,
+/// from the second window on, as far ahead as a re-prefill one window later would need (167 + 20
+/// tokens with the defaults; the first window waits only for its own 167):
 /// the semantic work before each re-prefill is spread over the windows before it instead of
 /// coming as a burst of ~140 steps while the listener waits. Its cost: the semantic stage runs
 /// further ahead of the audio, so a control event that changes the semantic conditioning reaches
@@ -40,8 +41,9 @@ public struct LiveCoarseSettings: Sendable, Equatable, Codable {
     /// The first window placed like a live re-prefill (`history` tokens of voice history) instead
     /// of exactly as in exact mode.
     public var liveFirstWindow: Bool
-    /// Streaming: run semantic steps between coarse windows until the semantic stage is as far
-    /// ahead as a re-prefill one window later would need (`StreamingBarkGenerator`).
+    /// Streaming: run semantic steps between coarse windows, after the first, until the semantic
+    /// stage is as far ahead as a re-prefill one window later would need (`StreamingBarkGenerator`,
+    /// `CoarseStream.semanticPacingTarget()`).
     public var paceSemantic: Bool
 
     public init(history: Int = 270, minimumLookahead: Int? = nil, liveFirstWindow: Bool = false, paceSemantic: Bool = false) {

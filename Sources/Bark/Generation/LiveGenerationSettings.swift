@@ -48,7 +48,7 @@ public struct LiveGenerationSettings: Sendable, Equatable, Codable {
     /// re-prefill, the semantic stage paced ahead of the coarse stage (`LiveCoarseSettings`), and a
     /// first fine window that needs only one coarse window of frames: `windowLength / codebooks −
     /// fineLookahead` frames (14 with Bark's 60-token windows and the default lookahead of 16; at
-    /// least 1). The first audio then waits for 166 semantic tokens, a 527-token prefill and one
+    /// least 1). The first audio then waits for 167 semantic tokens, a 527-token prefill and one
     /// coarse window instead of three windows, two of them prefilled.
     public mutating func fastStart(configuration c: BarkGenerationConfiguration) {
         coarse.liveFirstWindow = true
