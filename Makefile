@@ -27,8 +27,9 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product omnibark
 
-# The fuzz step runs after the tests; either failing fails `make test`, and swift test's summary
-# line is printed again last.
+# The fuzz step runs after the tests; either failing fails `make test`, and swift test's failed
+# tests and its summary line are printed again last (CI shows only the tail of the output: each failed
+# test and recorded issue is repeated, with the ↳ lines where swift-testing prints its comments).
 test: deps
 	$(SWIFT) build --build-tests
 	@# OMNIBARK_HOME in a scratch folder: the commands the tests run create their watermark key
@@ -41,6 +42,7 @@ test: deps
 	OMNIBARK_HOME=$$scratch/home TMPDIR=$$scratch/tmp $(SWIFT) test --skip-build --disable-xctest 2>&1 | tee .build/test.log; status=$${PIPESTATUS[0]}; \
 	rm -rf "$$scratch"; \
 	SWIFT=$(SWIFT) scripts/fuzz.sh --seconds 5 || { echo "make test: the fuzz step failed (see above)"; [ $$status != 0 ] || status=1; }; \
+	awk '/^✘ Test run with/ { next } /^✘ / { print; more = 1; next } more && /^[[:space:]]*↳/ { print; next } { more = 0 }' .build/test.log | tail -60; \
 	grep "Test run with" .build/test.log | tail -1; exit $$status
 
 FUZZ_SECONDS ?= 60
