@@ -58,7 +58,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seconds of audio to generate.")
     var seconds: Double = 5.12
 
-    @Option(help: "Compute threads (OpenBLAS); default: all cores.")
+    @Option(help: "Compute threads (the kernels' thread pool and OpenBLAS); default: all cores.")
     var threads: Int?
 
     @Option(name: .customLong("live-seconds"), help: "Also run the live engine into JACK for this many seconds of audio: per-utterance time to first audio, gaps, gapless lead, underruns.")
@@ -98,6 +98,7 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         if let fineCodebooks {
             guard (2...8).contains(fineCodebooks) else { throw ValidationError("--fine-codebooks must be 2…8, got \(fineCodebooks)") }
             guard mode == .live else { throw ValidationError("--fine-codebooks \(fineCodebooks) is a live-mode shortcut: add --mode live") }
@@ -122,7 +123,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { BLASThreads.set(threads) }
+        if let threads { ComputeThreads.configure(threads) }
         let loadStart = Date()
         let loaded = try model.map { try SpeechModel(directory: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath),
                                                       weightFormat: weights.format, useWeightCache: !noWeightCache) }
@@ -155,7 +156,7 @@ struct BenchCommand: ParsableCommand {
         if let calibrate {
             let costs = try CostCalibration.measure(model: speech, voice: voice, run: run)
             let path = (calibrate as NSString).expandingTildeInPath
-            try AtomicFileWriter.write(Data(CostProfile.json(costs, description: "omnibark bench --calibrate: \(label), \(weights.rawValue) weights, \(BLASThreads.count) threads").utf8),
+            try AtomicFileWriter.write(Data(CostProfile.json(costs, description: "omnibark bench --calibrate: \(label), \(weights.rawValue) weights, \(ThreadPool.shared.threads) threads").utf8),
                                        to: URL(fileURLWithPath: path))
             FileHandle.standardError.write(Data("wrote the cost profile \(path): \(costs.profile.keys.sorted().map { String(format: "%@ %.4g s", $0, costs.profile[$0] ?? 0) }.joined(separator: ", "))\n".utf8))
         }
@@ -187,7 +188,7 @@ struct BenchCommand: ParsableCommand {
         let t = r.timings
         let coarseFrames = r.coarseTokens / 2
         func rate(_ n: Int, _ s: Double) -> String { s > 0 ? String(format: "%.1f", Double(n) / s) : "-" }
-        var lines = ["model \(label), \(mode.rawValue) mode, \(weights.rawValue) weights, \(kvCache.rawValue) KV cache, \(KernelPath.active.rawValue) kernels, \(BLASThreads.count) BLAS threads, loaded in \(String(format: "%.1f", load)) s (weight cache: \(cache))",
+        var lines = ["model \(label), \(mode.rawValue) mode, \(weights.rawValue) weights, \(kvCache.rawValue) KV cache, \(KernelPath.active.rawValue) kernels, \(ThreadPool.shared.threads) compute threads, loaded in \(String(format: "%.1f", load)) s (weight cache: \(cache))",
                      String(format: "audio %.2f s; real-time factor %.2f offline, %.2f streaming; time to first audio %.2f s (gapless from %.2f s); peak memory %.0f MiB",
                             r.audioSeconds, r.realTimeFactor, r.streamingRealTimeFactor, r.timeToFirstAudio, r.gaplessStart, r.peakMemoryMiB),
                      "",
@@ -211,7 +212,7 @@ struct BenchCommand: ParsableCommand {
     private func jsonReport(_ r: BenchmarkRun, label: String, load: Double, cache: String, live: LiveEngineBenchmarkReport?) -> String {
         let t = r.timings
         var object: [String: Any] = [
-            "model": label, "mode": r.mode.rawValue, "weights": weights.rawValue, "kv_cache": kvCache.rawValue, "kernels": KernelPath.active.rawValue, "threads": BLASThreads.count, "load_s": load, "weight_cache": cache,
+            "model": label, "mode": r.mode.rawValue, "weights": weights.rawValue, "kv_cache": kvCache.rawValue, "kernels": KernelPath.active.rawValue, "threads": ThreadPool.shared.threads, "load_s": load, "weight_cache": cache,
             "audio_s": r.audioSeconds, "real_time_factor": r.realTimeFactor, "streaming_real_time_factor": r.streamingRealTimeFactor,
             "time_to_first_audio_s": r.timeToFirstAudio, "gapless_start_s": r.gaplessStart, "peak_memory_mib": r.peakMemoryMiB,
             "stages": [

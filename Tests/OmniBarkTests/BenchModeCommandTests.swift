@@ -23,6 +23,9 @@ import TestSupport
         let exact = try bench("exact", home: home)
         #expect(Set(exact.keys) == Self.exactKeys)
         #expect(exact["mode"] as? String == "exact")
+        // `--threads 1` sizes the kernels' thread pool too, not only OpenBLAS (the pool once kept
+        // every core, so a "one thread" run computed on two).
+        #expect(exact["threads"] as? Int == 1, "threads \(exact["threads"] ?? "nil")")
         let live = try bench("live", home: home)
         #expect(Set(live.keys) == Self.exactKeys.union(["live_settings"]))
         #expect(live["mode"] as? String == "live")

@@ -25,8 +25,7 @@ struct ModelOptions: ParsableArguments {
     func applyThreads(leaveOneCore: Bool) {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let count = threads ?? (leaveOneCore ? max(1, cores - 1) : cores)
-        setenv("OMNIBARK_THREADS", String(count), 1)
-        BLASThreads.set(count)
+        ComputeThreads.configure(count)
     }
 
     /// The model directory (`ModelResolver`); says once when it is the bundled OmniBark-tiny.
