@@ -4,6 +4,18 @@
 // descriptor: slot (j & 1) is rewritten only for job j + 2, which cannot start before job j + 1
 // (and so job j) has finished every task. One job at a time; a caller that finds the pool busy
 // runs its job alone on its own thread.
+//
+// Stragglers. A worker that the kernel preempts (another process keeps its core busy) holds the
+// task it took until it is scheduled again, milliseconds later, while the caller spins for it: on
+// two cores with one of them taken, a decoding step slowed about four times. So the caller times
+// each job — its own share of the work, then its wait for the last task — and, when waiting took
+// a quarter or more of the pool's job time over a measuring window (5 ms of job time, or 100 ms),
+// runs every job on its own thread for a while (10 ms, doubling while it keeps happening, up to
+// 160 ms; halved by each window without stragglers), then tries the workers again. On a quiet
+// machine the caller waits at most for one short task per job, far below the threshold; in the
+// live engine the decoding thread's bursts can trigger it for a few milliseconds. Measured on
+// bark-small shapes, 2 threads, one core kept busy: a live run at 0.94–0.97 times real time with
+// it, 1.04–1.10 without (OMNIBARK_POOL_BACKOFF=0 turns it off).
 #define _GNU_SOURCE
 #include "ckernels.h"
 #include <pthread.h>
@@ -35,6 +47,24 @@ struct ck_pool {
     ck_job jobs[2];
     pthread_mutex_t mutex;
     pthread_cond_t wake;
+    // Straggler back-off: read and written only by the caller holding `busy`.
+    long long window_busy_ns;   // job time (start to all tasks done) in the current window
+    long long window_wait_ns;   // of which the caller waited for other threads' tasks
+    long long window_start_ns;  // 0: the next parallel job starts a window
+    long long inline_until_ns;  // jobs before this time run on the caller alone
+    long long backoff_ns;       // the next back-off's length
+    int backoff_enabled;        // 0 with OMNIBARK_POOL_BACKOFF=0 (for measuring what it does)
+    // Counters for `ck_pool_contention` (relaxed atomics: read from any thread).
+    _Atomic uint64_t backoffs;
+    _Atomic uint64_t inline_jobs;
+    _Atomic uint64_t parallel_jobs;
+};
+
+enum {
+    CK_WINDOW_BUSY_NS = 5000000,       // evaluate after 5 ms of pool job time …
+    CK_WINDOW_WALL_NS = 100000000,     // … or 100 ms of wall time with at least some jobs
+    CK_BACKOFF_MIN_NS = 10000000,
+    CK_BACKOFF_MAX_NS = 160000000,
 };
 
 static long long now_ns(void) {
@@ -93,6 +123,9 @@ ck_pool *ck_pool_create(int threads, int spin_us) {
     if (!p) return NULL;
     p->threads = threads;
     p->spin_us = spin_us < 0 ? 0 : spin_us;
+    p->backoff_ns = CK_BACKOFF_MIN_NS;
+    const char *backoff = getenv("OMNIBARK_POOL_BACKOFF");
+    p->backoff_enabled = !(backoff && backoff[0] == '0' && backoff[1] == 0);
     // Job 0 has no tasks (count 0), so a fresh worker's drain returns at once.
     pthread_mutex_init(&p->mutex, NULL);
     pthread_cond_init(&p->wake, NULL);
@@ -123,12 +156,38 @@ void ck_pool_destroy(ck_pool *p) {
 
 int ck_pool_threads(const ck_pool *p) { return p ? p->threads : 1; }
 
+/// The straggler policy (see the top of this file), after a parallel job that started at `start`,
+/// whose caller ran out of tasks at `drained` and saw every task done at `end`.
+static void note_job(ck_pool *p, long long start, long long drained, long long end) {
+    if (p->window_start_ns == 0) p->window_start_ns = start;
+    p->window_busy_ns += end - start;
+    p->window_wait_ns += end - drained;
+    if (p->window_busy_ns < CK_WINDOW_BUSY_NS && end - p->window_start_ns < CK_WINDOW_WALL_NS) return;
+    if (p->backoff_enabled && 4 * p->window_wait_ns >= p->window_busy_ns) {
+        p->inline_until_ns = end + p->backoff_ns;
+        p->backoff_ns = p->backoff_ns * 2 > CK_BACKOFF_MAX_NS ? CK_BACKOFF_MAX_NS : p->backoff_ns * 2;
+        atomic_fetch_add_explicit(&p->backoffs, 1, memory_order_relaxed);
+    } else if (20 * p->window_wait_ns < p->window_busy_ns) {
+        p->backoff_ns = p->backoff_ns / 2 < CK_BACKOFF_MIN_NS ? CK_BACKOFF_MIN_NS : p->backoff_ns / 2;
+    }
+    p->window_start_ns = 0;
+    p->window_busy_ns = 0;
+    p->window_wait_ns = 0;
+}
+
 void ck_pool_run(ck_pool *p, ck_task_fn fn, void *context, int count) {
     if (count <= 0) return;
     int expected = 0;
     if (!p || p->threads == 1 || count == 1 ||
         !atomic_compare_exchange_strong(&p->busy, &expected, 1)) {
         for (int i = 0; i < count; i++) fn(context, i);
+        return;
+    }
+    long long start = now_ns();
+    if (start < p->inline_until_ns) {
+        for (int i = 0; i < count; i++) fn(context, i);
+        atomic_fetch_add_explicit(&p->inline_jobs, 1, memory_order_relaxed);
+        atomic_store_explicit(&p->busy, 0, memory_order_release);
         return;
     }
     uint32_t job = current_job(p) + 1;
@@ -144,6 +203,16 @@ void ck_pool_run(ck_pool *p, ck_task_fn fn, void *context, int count) {
         pthread_mutex_unlock(&p->mutex);
     }
     drain(p);
+    long long drained = now_ns();
     while (atomic_load_explicit(&j->done, memory_order_acquire) < count) CK_PAUSE();
+    long long end = now_ns();
+    atomic_fetch_add_explicit(&p->parallel_jobs, 1, memory_order_relaxed);
+    note_job(p, start, drained, end);
     atomic_store_explicit(&p->busy, 0, memory_order_release);
+}
+
+void ck_pool_contention(const ck_pool *p, uint64_t *backoffs, uint64_t *inline_jobs, uint64_t *parallel_jobs) {
+    *backoffs = p ? atomic_load_explicit(&p->backoffs, memory_order_relaxed) : 0;
+    *inline_jobs = p ? atomic_load_explicit(&p->inline_jobs, memory_order_relaxed) : 0;
+    *parallel_jobs = p ? atomic_load_explicit(&p->parallel_jobs, memory_order_relaxed) : 0;
 }

@@ -1,4 +1,3 @@
-import CBLAS
 import CKernels
 
 /// Multi-head scaled dot-product self-attention over the fused `q|k|v` projection that GPT-style
@@ -172,13 +171,12 @@ public enum Attention {
         let scale = 1 / Float(headDim).squareRoot()
         for h in 0..<heads {
             let offset = h * headDim
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(keyCount), Int32(headDim),
-                        scale, queries + offset, Int32(queryStride), keys + h * keyHeadStride, Int32(keyStride),
-                        0, scores, Int32(keyCount))
+            MatrixMultiply.multiplyTransposed(queries + offset, lda: queryStride, keys + h * keyHeadStride, ldb: keyStride,
+                                              into: scores, ldc: keyCount, m: rows, n: keyCount, k: headDim,
+                                              alpha: scale, beta: 0)
             Elementwise.softmaxRows(scores, rows: rows, width: keyCount, stride: keyCount, causalPast: causal ? past : nil)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(headDim), Int32(keyCount),
-                        1, scores, Int32(keyCount), values + h * keyHeadStride, Int32(keyStride),
-                        0, output + offset, Int32(hidden))
+            MatrixMultiply.multiply(scores, lda: keyCount, values + h * keyHeadStride, ldb: keyStride,
+                                    into: output + offset, ldc: hidden, m: rows, n: headDim, k: keyCount, alpha: 1)
         }
     }
 }

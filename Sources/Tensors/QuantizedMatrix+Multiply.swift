@@ -1,4 +1,3 @@
-import CBLAS
 import CKernels
 
 extension QuantizedMatrix {
@@ -63,7 +62,7 @@ extension QuantizedMatrix {
     }
 
     /// Panel GEMM (bf16): dequantize `panelRows` weight rows at a time (about 2 MiB of f32) and
-    /// multiply them into the matching output columns with `cblas_sgemm`.
+    /// multiply them into the matching output columns (`MatrixMultiply`, split over `pool`).
     func gemm(_ x: UnsafePointer<Float>, m: Int, into y: UnsafeMutablePointer<Float>, accumulate: Bool, pool: ThreadPool?) {
         let n = rows, k = columns
         if k == 0 {
@@ -77,8 +76,8 @@ extension QuantizedMatrix {
         while start < n {
             let count = min(panelRows, n - start)
             dequantize(rowStart: start, rowCount: count, into: panel, pool: pool)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(count), Int32(k),
-                        1, x, Int32(k), panel, Int32(k), accumulate ? 1 : 0, y + start, Int32(n))
+            MatrixMultiply.multiplyTransposed(x, lda: k, panel, ldb: k, into: y + start, ldc: n, m: m, n: count, k: k,
+                                              alpha: 1, beta: accumulate ? 1 : 0, pool: pool)
             start += count
         }
     }

@@ -10,9 +10,15 @@ import Foundation
 /// a time; a caller that finds the pool busy runs its whole job on its own thread (no deadlock,
 /// no waiting), so nested or concurrent use is safe though not parallel.
 ///
-/// Oversubscription: the pool's jobs and OpenBLAS calls run one after the other on the caller's
-/// thread, never at once; creating the shared pool caps OpenBLAS at the same thread count, so at
-/// most `threads` threads compute at any moment.
+/// Oversubscription: OpenBLAS runs single-threaded (creating the shared pool sets it so) and
+/// `MatrixMultiply` splits the larger products over this pool instead, so at most `threads` threads
+/// compute at any moment and one pool owns them all. OpenBLAS's own threads waited for each other
+/// with `sched_yield` loops: they competed with the pool's workers for the cores, and when another
+/// process kept a core busy the caller yielded for whole time slices (a live run went from 0.7 to
+/// 4.2 times real time with one core taken).
+///
+/// Stragglers: when a worker is preempted and the caller keeps waiting for its task, the pool runs
+/// jobs on the caller alone for a while and then tries again (`contention` counts it; see pool.c).
 public final class ThreadPool: @unchecked Sendable {
     let handle: OpaquePointer?
     /// Threads that compute a job: the workers plus the caller.
@@ -38,12 +44,19 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     /// The pool the layers use by default, sized by `defaultThreadCount`. Creating it sets
-    /// OpenBLAS to the same number of threads.
+    /// OpenBLAS to one thread: the pool splits its products (`MatrixMultiply`).
     public static let shared: ThreadPool = {
         let pool = ThreadPool()
-        openblas_set_num_threads(Int32(pool.threads))
+        openblas_set_num_threads(1)
         return pool
     }()
+
+    /// How the pool coped with workers preempted by other processes (see `PoolContention`).
+    public var contention: PoolContention {
+        var backoffs: UInt64 = 0, inlineJobs: UInt64 = 0, parallelJobs: UInt64 = 0
+        ck_pool_contention(handle, &backoffs, &inlineJobs, &parallelJobs)
+        return PoolContention(backoffs: Int(backoffs), inlineJobs: Int(inlineJobs), parallelJobs: Int(parallelJobs))
+    }
 
     /// Runs `body(i)` for every `i` in `0 ..< count`, spread over the pool's threads and the caller;
     /// returns when all are done. `body` runs concurrently with itself: it must only write disjoint

@@ -206,6 +206,10 @@ struct BenchCommand: ParsableCommand {
             lines.append("live settings: " + settings.reportFields.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         if let live { lines += LiveBenchFormatting.lines(live) }
+        let pool = ThreadPool.shared.contention
+        if pool.backoffs > 0 {
+            lines.append(String(format: "thread pool: %d back-offs from preempted workers, %.1f %% of jobs on one thread", pool.backoffs, 100 * pool.inlineShare))
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -228,6 +232,8 @@ struct BenchCommand: ParsableCommand {
         ]
         if let settings = r.liveSettings { object["live_settings"] = settings.reportFields }
         if let live { object["live"] = LiveBenchFormatting.json(live) }
+        let pool = ThreadPool.shared.contention
+        object["pool_contention"] = ["backoffs": pool.backoffs, "inline_jobs": pool.inlineJobs, "parallel_jobs": pool.parallelJobs]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }

@@ -8,7 +8,7 @@ import TestSupport
 @Suite struct BenchModeCommandTests {
     static let exactKeys: Set<String> = ["model", "mode", "weights", "kv_cache", "kernels", "threads", "load_s", "weight_cache", "audio_s",
                                          "real_time_factor", "streaming_real_time_factor", "time_to_first_audio_s", "gapless_start_s",
-                                         "peak_memory_mib", "stages"]
+                                         "peak_memory_mib", "stages", "pool_contention"]
 
     func bench(_ mode: String, home: URL) throws -> [String: Any] {
         let run = try CommandRun.omnibark(["bench", "--shape", "demo", "--seconds", "4", "--threads", "1", "--mode", mode, "--json"],

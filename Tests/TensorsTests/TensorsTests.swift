@@ -23,6 +23,40 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         #expect(maxAbsDifference(c, expected.map { $0 * 2 }) < 1e-5)
     }
 
+    /// Products above `parallelMultiplyAdds` are split by output columns over the pool: the same
+    /// product as one OpenBLAS call on one thread (to rounding: OpenBLAS's kernels for the edge
+    /// columns of a block sum in another order), for GEMM, GEMV and the `[k, n]` layout.
+    @Test(arguments: [(1, 1000, 300), (37, 200, 96), (64, 50, 129), (5, 400, 200)])
+    func splitProductsEqualOneCall(m: Int, n: Int, k: Int) {
+        var random = SplitMix64(seed: UInt64(m * 7 + n * 3 + k))
+        let a = random.floats(m * k), b = random.floats(n * k), start = random.floats(m * n)
+        #expect(m * n * k >= MatrixMultiply.parallelMultiplyAdds)
+        let pool = ThreadPool(threads: 3)
+        func product(transposed: Bool, pool: ThreadPool?) -> [Float] {
+            var c = start
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        guard let ap = pa.baseAddress, let bp = pb.baseAddress, let cp = pc.baseAddress else { return }
+                        if transposed {  // c = 0.5 · a · bᵀ + c, b as [n, k]
+                            MatrixMultiply.multiplyTransposed(ap, lda: k, bp, ldb: k, into: cp, ldc: n, m: m, n: n, k: k,
+                                                              alpha: 0.5, beta: 1, pool: pool)
+                        } else {  // c = a · b, b as [k, n]
+                            MatrixMultiply.multiply(ap, lda: k, bp, ldb: n, into: cp, ldc: n, m: m, n: n, k: k, alpha: 1, pool: pool)
+                        }
+                    }
+                }
+            }
+            return c
+        }
+        for transposed in [true, false] {
+            let split = product(transposed: transposed, pool: pool), single = product(transposed: transposed, pool: nil)
+            let scale = single.map(abs).max() ?? 1
+            #expect(maxAbsDifference(split, single) <= 1e-5 * scale,
+                    "m \(m) n \(n) k \(k) transposed \(transposed): largest difference \(maxAbsDifference(split, single)) of \(scale)")
+        }
+    }
+
     @Test func matmulOfTensors() {
         let a = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
         let b = Tensor(shape: [3, 2], scalars: [7, 8, 9, 10, 11, 12])

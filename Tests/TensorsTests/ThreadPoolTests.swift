@@ -51,3 +51,43 @@ import Testing
         #expect(counter.value.load(ordering: .relaxed) == 4 * 200 * 4 * 2)
     }
 }
+
+/// The straggler back-off: a worker whose task stalls (as a preempted one does) makes the caller
+/// run jobs alone for a while; once the stalls stop, the workers share jobs again.
+@Suite struct ThreadPoolBackOffTests {
+    @Test func stalledWorkersAreLeftAloneThenUsedAgain() throws {
+        let pool = ThreadPool(threads: 2)
+        let stall = Atomic<Bool>(true)
+        let caller = pthread_self()
+        let onWorker = Atomic<Int>(0)
+        // Each job: 8 tasks of about 20 µs; a task that lands on the worker sleeps 3 ms instead
+        // while `stall` is on, as if its core had been taken.
+        func job() {
+            pool.parallelFor(count: 8) { _ in
+                if pthread_equal(pthread_self(), caller) == 0 {
+                    onWorker.add(1, ordering: .relaxed)
+                    if stall.load(ordering: .relaxed) { usleep(3_000); return }
+                }
+                var x: Float = 1
+                for i in 0..<20_000 { x = x * 0.999 + Float(i & 7) }
+                precondition(x.isFinite)
+            }
+        }
+        for _ in 0..<300 { job() }
+        let stalled = pool.contention
+        #expect(onWorker.load(ordering: .relaxed) > 0, "the worker never took a task")
+        #expect(stalled.backoffs >= 1, "\(stalled)")
+        #expect(stalled.inlineJobs > 0 && stalled.inlineJobs + stalled.parallelJobs == 300, "\(stalled)")
+
+        // Stalls over: after the longest back-off (160 ms) the worker takes tasks again.
+        stall.store(false, ordering: .relaxed)
+        usleep(200_000)
+        let before = onWorker.load(ordering: .relaxed)
+        var jobs = 0
+        while onWorker.load(ordering: .relaxed) == before && jobs < 10_000 {
+            job()
+            jobs += 1
+        }
+        #expect(onWorker.load(ordering: .relaxed) > before, "the worker never ran a task again (\(jobs) jobs, \(pool.contention))")
+    }
+}

@@ -54,6 +54,11 @@ int ck_pool_threads(const ck_pool *pool);
 /// are done. Safe to call from several threads: a caller that finds the pool busy runs its job
 /// alone on its own thread. `pool` may be NULL (runs serially).
 void ck_pool_run(ck_pool *pool, ck_task_fn fn, void *context, int count);
+/// How often the pool gave up on a preempted worker (`backoffs`: the caller waited for stragglers a
+/// quarter or more of its job time and ran jobs alone for a while), jobs run on the caller alone
+/// because of that (`inline_jobs`), and jobs shared with the workers (`parallel_jobs`). Counters
+/// since creation; readable from any thread. NULL pool: all 0.
+void ck_pool_contention(const ck_pool *pool, uint64_t *backoffs, uint64_t *inline_jobs, uint64_t *parallel_jobs);
 
 // MARK: - Conversion and quantization (portable, run once at load time)
 
