@@ -14,8 +14,8 @@
 // 160 ms; halved by each window without stragglers), then tries the workers again. On a quiet
 // machine the caller waits at most for one short task per job, far below the threshold; in the
 // live engine the decoding thread's bursts can trigger it for a few milliseconds. Measured on
-// bark-small shapes, 2 threads, one core kept busy: a live run at 0.94–0.97 times real time with
-// it, 1.04–1.10 without (OMNIBARK_POOL_BACKOFF=0 turns it off).
+// bark-small shapes, 2 threads, one core kept busy: a live run at 0.94–0.98 times real time with
+// it, 1.02–1.08 without (OMNIBARK_POOL_BACKOFF=0 turns it off).
 #define _GNU_SOURCE
 #include "ckernels.h"
 #include <pthread.h>

@@ -111,6 +111,34 @@ import Testing
         #expect(!taken.isEmpty && taken.first?.step == .skipModality)
     }
 
+    /// On a busy machine one quick chunk between slow ones restores nothing: the slowdown falls
+    /// back slowly, so steps are not applied and restored chunk after chunk. When the machine
+    /// recovers for good, the steps come back.
+    @Test func aBusyMachineWithAQuickChunkDoesNotFlap() throws {
+        // 0.68 predicted with everything on: under the 0.75 a restore needs once the machine recovers.
+        var router = Router(budget: Self.budget, costs: Self.costs(slower: 0.4))
+        let c = Self.capabilities()
+        var decisions: [RouterDecision] = []
+        func measure(_ factor: Double) -> Double { (router.predictedRealTimeFactor(router.plan, c) ?? 0) * factor }
+        let first = measure(1.9)
+        decisions += router.decide(now: 0, capabilities: c, atUtteranceStart: false, measuredRealTimeFactor: first)
+        let applied = decisions.count
+        #expect(applied > 0)
+        for tick in 1..<40 {  // slow, quick, slow, quick … (the dwell is 2 s)
+            let measured = measure(tick % 2 == 0 ? 1.9 : 1.0)
+            decisions += router.decide(now: Double(tick), capabilities: c, atUtteranceStart: false, measuredRealTimeFactor: measured)
+        }
+        #expect(!decisions.contains { $0.action == .restore }, "\(decisions.map(\.description))")
+        #expect(router.slowdown > 1.5, "\(router.slowdown)")
+        // The machine recovers: the slowdown decays and the steps are restored, most recent first.
+        for tick in 40..<200 {
+            let measured = measure(1.0)
+            decisions += router.decide(now: Double(tick), capabilities: c, atUtteranceStart: false, measuredRealTimeFactor: measured)
+        }
+        #expect(decisions.filter { $0.action == .restore }.count == applied, "\(decisions.map(\.description))")
+        #expect(router.plan == RouterPlan())
+    }
+
     /// A slow encoder breaks the time-to-first-audio target at an utterance start even when the
     /// rate is fine: the modality is skipped.
     @Test func aSlowEncoderIsSkippedForTheFirstAudioTarget() throws {

@@ -30,6 +30,14 @@ public struct Router: Sendable {
     private var lastChange = -Double.infinity
     /// Every decision taken, by step and action.
     public private(set) var counts: [String: Int] = [:]
+    /// How much slower than the cost model the machine runs (measured over predicted real-time
+    /// factor, at least 1). It rises at once with a slower measurement and falls back by a tenth
+    /// of the difference per faster one, so a single quick chunk on a busy machine does not make
+    /// the router restore a step it needs again at the next chunk (with one core busy the
+    /// fine-context and fusion-layer steps were applied and restored four and five times per run).
+    public private(set) var slowdown: Double = 1
+    /// Share of the way `slowdown` moves down toward a lower measurement per call.
+    static let slowdownRecovery = 0.1
 
     public init(budget: EnginePreset.Latency, order: [RouterStep] = RouterStep.defaultOrder, costs: CostModel = CostModel(),
                 margin: Double = 0.1, hysteresis: Double = 0.15, dwell: Double = 2) {
@@ -88,15 +96,16 @@ public struct Router: Sendable {
     }
 
     /// Applies or restores steps as the prediction asks; returns what changed (empty: nothing).
-    /// `measuredRealTimeFactor`, when given, stands in for the prediction if it is worse (the
-    /// machine is slower than the model thinks: e.g. another process took a core).
+    /// `measuredRealTimeFactor`, when given, updates `slowdown`, which scales every prediction
+    /// while the machine is slower than the model thinks (e.g. another process took a core).
     public mutating func decide(now: Double, capabilities: RouterCapabilities, atUtteranceStart: Bool,
                                 measuredRealTimeFactor: Double? = nil) -> [RouterDecision] {
         var decisions: [RouterDecision] = []
-        let slowdown: Double = {
-            guard let measured = measuredRealTimeFactor, let predicted = predictedRealTimeFactor(plan, capabilities), predicted > 0 else { return 1 }
-            return max(1, measured / predicted)
-        }()
+        if let measured = measuredRealTimeFactor, let predicted = predictedRealTimeFactor(plan, capabilities), predicted > 0 {
+            let ratio = max(1, measured / predicted)
+            slowdown = ratio >= slowdown ? ratio : slowdown + (ratio - slowdown) * Self.slowdownRecovery
+        }
+        let slowdown = self.slowdown
         func rate(_ p: RouterPlan) -> Double { (predictedRealTimeFactor(p, capabilities) ?? 0) * slowdown }
         func holdsScaled(_ p: RouterPlan, spare: Double) -> Bool {
             guard predictedRealTimeFactor(p, capabilities) != nil else { return true }
