@@ -1,12 +1,8 @@
 import CBLAS
 
-/// The number of threads OpenBLAS uses for matrix products (process-wide).
+/// The number of threads OpenBLAS uses inside one call (process-wide). `ThreadPool.shared` sets it
+/// to 1 when it is created: `MatrixMultiply` splits products over the pool instead.
 public enum BLASThreads {
     /// Current OpenBLAS thread count.
     public static var count: Int { Int(openblas_get_num_threads()) }
-
-    /// Sets the OpenBLAS thread count (≥ 1). Call before heavy work, not from the audio thread.
-    public static func set(_ threads: Int) {
-        openblas_set_num_threads(Int32(max(1, threads)))
-    }
 }

@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 
 /// The number of threads that compute: the shared `ThreadPool`, which runs the quantized kernels
@@ -10,6 +9,5 @@ public enum ComputeThreads {
     public static func configure(_ count: Int) {
         let count = max(1, count)
         setenv("OMNIBARK_THREADS", String(count), 1)
-        BLASThreads.set(1)
     }
 }
