@@ -1,9 +1,15 @@
-// A persistent thread pool. One 64-bit atomic holds (job id << 32 | next task index); workers spin
-// briefly on it after each job, then sleep on a condition variable. Job descriptors alternate
-// between two slots, so a worker that wakes late can never run a task with a half-written
-// descriptor: slot (j & 1) is rewritten only for job j + 2, which cannot start before job j + 1
-// (and so job j) has finished every task. One job at a time; a caller that finds the pool busy
-// runs its job alone on its own thread.
+// A persistent thread pool. One 64-bit atomic, the cursor, holds the job id (24 bits), the job's
+// task count (20 bits) and the next task index (20 bits); a thread takes a task with one
+// fetch-add and learns from that same value whether the index is a task of that job. Workers
+// spin briefly on the cursor after each job, then sleep on a condition variable. Job descriptors
+// (function, context, done count) alternate between two slots: slot (j & 1) is rewritten only for
+// job j + 2, which cannot start before job j + 1 (and so job j) has finished every task, so a
+// thread holding a valid index of job j reads job j's descriptor. The count is in the cursor, not
+// only in the slot, because a thread that took an index past the end of job j and was preempted
+// before reading the slot's count could read job j + 2's count there, find its stale index in
+// range, and run that job's task a second time (the caller then returned before its job was done:
+// a crash seen once in about forty live runs with a core kept busy). One job at a time; a caller
+// that finds the pool busy runs its job alone on its own thread.
 //
 // Stragglers. A worker that the kernel preempts (another process keeps its core busy) holds the
 // task it took until it is scheduled again, milliseconds later, while the caller spins for it: on
@@ -15,7 +21,7 @@
 // machine the caller waits at most for one short task per job, far below the threshold; in the
 // live engine the decoding thread's bursts can trigger it for a few milliseconds. Measured on
 // bark-small shapes, 2 threads, one core kept busy: a live run at 0.94–0.98 times real time with
-// it, 1.02–1.08 without (OMNIBARK_POOL_BACKOFF=0 turns it off).
+// it, 1.02–1.08 without (`back_off` 0 turns it off; OMNIBARK_POOL_BACKOFF=0 for the shared pool).
 #define _GNU_SOURCE
 #include "ckernels.h"
 #include <pthread.h>
@@ -32,15 +38,23 @@
 typedef struct {
     ck_task_fn fn;
     void *context;
-    _Atomic int count;
     _Atomic int done;
 } ck_job;
+
+// The cursor's fields. Jobs of more than CK_MAX_TASKS tasks run on the caller alone; a job's
+// index never passes its count by more than the number of threads, far below 2^20.
+#define CK_INDEX_BITS 20
+#define CK_COUNT_BITS 20
+#define CK_JOB_SHIFT (CK_INDEX_BITS + CK_COUNT_BITS)
+#define CK_FIELD_MASK ((1u << CK_INDEX_BITS) - 1)
+#define CK_JOB_MASK ((1u << (64 - CK_JOB_SHIFT)) - 1)
+#define CK_MAX_TASKS ((int)CK_FIELD_MASK >> 1)
 
 struct ck_pool {
     int threads;
     int spin_us;
     pthread_t *workers;
-    _Atomic uint64_t cursor;  // job id << 32 | next index
+    _Atomic uint64_t cursor;  // job id << 40 | task count << 20 | next index
     _Atomic int sleepers;
     _Atomic int stop;
     _Atomic int busy;
@@ -53,7 +67,7 @@ struct ck_pool {
     long long window_start_ns;  // 0: the next parallel job starts a window
     long long inline_until_ns;  // jobs before this time run on the caller alone
     long long backoff_ns;       // the next back-off's length
-    int backoff_enabled;        // 0 with OMNIBARK_POOL_BACKOFF=0 (for measuring what it does)
+    int backoff_enabled;        // ck_pool_create's `back_off`
     // Counters for `ck_pool_contention` (relaxed atomics: read from any thread).
     _Atomic uint64_t backoffs;
     _Atomic uint64_t inline_jobs;
@@ -77,16 +91,17 @@ static long long now_ns(void) {
 static uint32_t drain(ck_pool *p) {
     for (;;) {
         uint64_t v = atomic_fetch_add_explicit(&p->cursor, 1, memory_order_acq_rel);
-        uint32_t job = (uint32_t)(v >> 32), index = (uint32_t)v;
+        uint32_t job = (uint32_t)(v >> CK_JOB_SHIFT);
+        uint32_t count = (uint32_t)(v >> CK_INDEX_BITS) & CK_FIELD_MASK, index = (uint32_t)v & CK_FIELD_MASK;
+        if (index >= count) return job;
         ck_job *j = &p->jobs[job & 1];
-        if (index >= (uint32_t)atomic_load_explicit(&j->count, memory_order_relaxed)) return job;
         j->fn(j->context, (int)index);
         atomic_fetch_add_explicit(&j->done, 1, memory_order_release);
     }
 }
 
 static uint32_t current_job(ck_pool *p) {
-    return (uint32_t)(atomic_load_explicit(&p->cursor, memory_order_acquire) >> 32);
+    return (uint32_t)(atomic_load_explicit(&p->cursor, memory_order_acquire) >> CK_JOB_SHIFT);
 }
 
 static void *worker_main(void *arg) {
@@ -117,15 +132,14 @@ static void *worker_main(void *arg) {
     }
 }
 
-ck_pool *ck_pool_create(int threads, int spin_us) {
+ck_pool *ck_pool_create(int threads, int spin_us, int back_off) {
     if (threads < 1) threads = 1;
     ck_pool *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     p->threads = threads;
     p->spin_us = spin_us < 0 ? 0 : spin_us;
     p->backoff_ns = CK_BACKOFF_MIN_NS;
-    const char *backoff = getenv("OMNIBARK_POOL_BACKOFF");
-    p->backoff_enabled = !(backoff && backoff[0] == '0' && backoff[1] == 0);
+    p->backoff_enabled = back_off != 0;
     // Job 0 has no tasks (count 0), so a fresh worker's drain returns at once.
     pthread_mutex_init(&p->mutex, NULL);
     pthread_cond_init(&p->wake, NULL);
@@ -178,7 +192,7 @@ static void note_job(ck_pool *p, long long start, long long drained, long long e
 void ck_pool_run(ck_pool *p, ck_task_fn fn, void *context, int count) {
     if (count <= 0) return;
     int expected = 0;
-    if (!p || p->threads == 1 || count == 1 ||
+    if (!p || p->threads == 1 || count == 1 || count > CK_MAX_TASKS ||
         !atomic_compare_exchange_strong(&p->busy, &expected, 1)) {
         for (int i = 0; i < count; i++) fn(context, i);
         return;
@@ -190,13 +204,13 @@ void ck_pool_run(ck_pool *p, ck_task_fn fn, void *context, int count) {
         atomic_store_explicit(&p->busy, 0, memory_order_release);
         return;
     }
-    uint32_t job = current_job(p) + 1;
+    uint32_t job = (current_job(p) + 1) & CK_JOB_MASK;  // 2^24 is even: the slot parity survives the wrap
     ck_job *j = &p->jobs[job & 1];
     j->fn = fn;
     j->context = context;
-    atomic_store_explicit(&j->count, count, memory_order_relaxed);
     atomic_store_explicit(&j->done, 0, memory_order_relaxed);
-    atomic_store(&p->cursor, (uint64_t)job << 32);  // seq_cst: publishes the job
+    // seq_cst: publishes the job (and the descriptor written above)
+    atomic_store(&p->cursor, (uint64_t)job << CK_JOB_SHIFT | (uint64_t)count << CK_INDEX_BITS);
     if (atomic_load(&p->sleepers) > 0) {
         pthread_mutex_lock(&p->mutex);
         pthread_cond_broadcast(&p->wake);

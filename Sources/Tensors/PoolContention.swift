@@ -4,7 +4,7 @@
 /// When waiting takes a quarter or more of the pool's job time over a few milliseconds, the pool
 /// runs every job on the caller's thread alone for 10 ms (doubling while it keeps happening, up to
 /// 160 ms), then shares jobs with the workers again. `OMNIBARK_POOL_BACKOFF=0` in the environment
-/// turns the back-off off (read when a pool is created).
+/// turns the back-off off (`ThreadPool.defaultBackOff`, read when a pool is created).
 public struct PoolContention: Sendable, Equatable {
     /// Times the pool fell back to the caller's thread.
     public var backoffs: Int

@@ -28,9 +28,12 @@ public final class ThreadPool: @unchecked Sendable {
     /// - Parameters:
     ///   - threads: computing threads including the caller (≥ 1; 1 runs everything inline).
     ///   - spinMicroseconds: how long an idle worker spins before sleeping.
-    public init(threads: Int = ThreadPool.defaultThreadCount, spinMicroseconds: Int = 200) {
+    ///   - backOff: run jobs on the caller alone for a while when preempted workers keep it
+    ///     waiting (`PoolContention`); default: on unless `OMNIBARK_POOL_BACKOFF=0`.
+    public init(threads: Int = ThreadPool.defaultThreadCount, spinMicroseconds: Int = 200,
+                backOff: Bool = ThreadPool.defaultBackOff) {
         let count = max(1, threads)
-        handle = ck_pool_create(Int32(count), Int32(spinMicroseconds))
+        handle = ck_pool_create(Int32(count), Int32(spinMicroseconds), backOff ? 1 : 0)
         self.threads = handle == nil ? 1 : count
         self.spinMicroseconds = spinMicroseconds
     }
@@ -41,6 +44,11 @@ public final class ThreadPool: @unchecked Sendable {
     public static var defaultThreadCount: Int {
         if let text = ProcessInfo.processInfo.environment["OMNIBARK_THREADS"], let n = Int(text), n > 0 { return n }
         return ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    /// False when `OMNIBARK_POOL_BACKOFF` is `0` (to measure what the back-off does), else true.
+    public static var defaultBackOff: Bool {
+        ProcessInfo.processInfo.environment["OMNIBARK_POOL_BACKOFF"] != "0"
     }
 
     /// The pool the layers use by default, sized by `defaultThreadCount`. Creating it sets

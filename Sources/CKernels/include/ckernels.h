@@ -46,8 +46,9 @@ typedef struct ck_pool ck_pool;
 typedef void (*ck_task_fn)(void *context, int index);
 
 /// `threads` ≥ 1 (1: no workers, everything runs on the caller). `spin_us`: how long an idle
-/// worker spins before sleeping. Returns NULL if threads cannot be created.
-ck_pool *ck_pool_create(int threads, int spin_us);
+/// worker spins before sleeping. `back_off`: nonzero to run jobs on the caller alone for a while
+/// when preempted workers keep it waiting (see pool.c). Returns NULL if threads cannot be created.
+ck_pool *ck_pool_create(int threads, int spin_us, int back_off);
 void ck_pool_destroy(ck_pool *pool);
 int ck_pool_threads(const ck_pool *pool);
 /// Runs `fn(context, i)` for every i in 0..<count across the pool and the caller; returns when all
