@@ -238,6 +238,7 @@ public final class ServeSession: @unchecked Sendable {
         if let lead = status.leadSeconds { document["leadSeconds"] = lead }
         if let gaps = status.gaps { document["gaps"] = gaps }
         if !status.conditioned.isEmpty { document["conditioned"] = status.conditioned }
+        if let weights = status.weights { document["weights"] = weights.rawValue }
         switch status.state {
         case let .failed(reason), let .cancelled(reason): document["reason"] = reason
         default: break

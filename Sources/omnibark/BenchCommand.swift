@@ -88,6 +88,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("cost-profile"), help: ArgumentHelp("With --router on: warm-start the router's cost model from this profile.", valueName: "file"))
     var costProfile: String?
 
+    @Option(name: .customLong("lighter-weights"), help: ArgumentHelp("With --router on: load the model a second time in this lighter format (e.g. q4 beside --weights int8) for the router's last step, which speaks the next utterances with it while the machine cannot keep up.", valueName: "format"))
+    var lighterWeights: WeightFormatArgument?
+
     @Option(help: ArgumentHelp("Measure this machine's per-component costs (stages, timed on at least 5.12 s of audio whatever --seconds says; fusion layer step; encoders) and write them as a cost profile for --cost-profile.", valueName: "file"))
     var calibrate: String?
 
@@ -110,6 +113,12 @@ struct BenchCommand: ParsableCommand {
             guard mode == .live else { throw ValidationError("--live-coarse-history is a live-mode setting: add --mode live") }
         }
         if fastStart, mode != .live { throw ValidationError("--fast-start is a live-mode shortcut: add --mode live") }
+        if let lighterWeights {
+            guard router == .on else { throw ValidationError("--lighter-weights is the router's step: add --router on") }
+            guard lighterWeights.format.bytesPerWeight < weights.format.bytesPerWeight else {
+                throw ValidationError("--lighter-weights \(lighterWeights.rawValue) is not lighter than --weights \(weights.rawValue) (lighter to heavier: q4, int8, bf16, f32)")
+            }
+        }
         if let calibrate { try OutputFile.check((calibrate as NSString).expandingTildeInPath) }
         if let liveSeconds, !(liveSeconds > 0 && liveSeconds.isFinite) {
             throw ValidationError("--live-seconds must be a positive number of seconds, got \(liveSeconds)")
@@ -125,10 +134,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         if let threads { ComputeThreads.configure(threads) }
         let loadStart = Date()
-        let loaded = try model.map { try SpeechModel(directory: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath),
-                                                      weightFormat: weights.format, useWeightCache: !noWeightCache) }
-            ?? (shape == .demo ? try demoModel() : SpeechModel.synthetic(shape: shape.shape, weightFormat: weights.format))
-        let speech = loaded.withKVCache(kvCache)
+        let speech = try load(weights.format)
         try FineCodebooksCheck.validate(fineCodebooks, model: speech)
         let loadSeconds = Date().timeIntervalSince(loadStart)
         let voice = try model == nil ? SpeechModel.randomVoice() : nil
@@ -148,7 +154,8 @@ struct BenchCommand: ParsableCommand {
             if router == .on {
                 let costs = try costProfile.map { try CostProfile.load(contentsOf: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath)) }
                 settings.router = RouterSettings(budget: EnginePreset.Latency(targetFirstAudio: 1, maxLag: 0.25, minLead: 0.2),
-                                                 costs: costs ?? CostModel(), required: [.text])
+                                                 costs: costs ?? CostModel(), required: [.text],
+                                                 lighter: try lighterWeights.map { try lighter($0.format, primary: speech) })
             }
             return try LiveEngineBenchmark.measure(model: speech, voice: voice, settings: settings,
                                                    log: { FileHandle.standardError.write(Data(("[live] " + $0 + "\n").utf8)) })
@@ -174,14 +181,31 @@ struct BenchCommand: ParsableCommand {
         return settings
     }
 
+    /// The model to measure in `format`: --model's directory, else random weights of --shape
+    /// (the same weights whatever the format), with --kv-cache.
+    private func load(_ format: WeightFormat) throws -> SpeechModel {
+        let loaded = try model.map { try SpeechModel(directory: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath),
+                                                      weightFormat: format, useWeightCache: !noWeightCache) }
+            ?? (shape == .demo ? try demoModel(format) : SpeechModel.synthetic(shape: shape.shape, weightFormat: format))
+        return loaded.withKVCache(kvCache)
+    }
+
+    /// --lighter-weights: the same model in `format`, its decoding cost against `primary`'s measured.
+    private func lighter(_ format: WeightFormat, primary: SpeechModel) throws -> LighterWeights {
+        let lighter = try LighterWeights.measure(primary: primary, lighter: try load(format))
+        FileHandle.standardError.write(Data(String(format: "lighter weights %@ loaded: %.2f times the decoding time of %@\n",
+                                                   format.rawValue, lighter.relativeCost, weights.rawValue).utf8))
+        return lighter
+    }
+
     /// The demo model, created in a temporary folder.
-    private func demoModel() throws -> SpeechModel {
+    private func demoModel(_ format: WeightFormat) throws -> SpeechModel {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("omnibark-bench-demo")
         if !FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.json").path) {
             // Without config.json the folder is the leftover of a run that stopped midway: overwrite it.
             try DemoModel.create(at: directory, overwrite: true)
         }
-        return try SpeechModel(directory: directory, weightFormat: weights.format)
+        return try SpeechModel(directory: directory, weightFormat: format)
     }
 
     private func table(_ r: BenchmarkRun, label: String, load: Double, cache: String, live: LiveEngineBenchmarkReport?) -> String {

@@ -127,7 +127,9 @@ struct LiveCommand: ParsableCommand {
         configuration.liveReference = live.makeReference(options: control, preset: preset, jack: outputs.jack?.jack, model: model, log: log)
         configuration.refreshesReferenceEachChunk = preset?.reference.refresh == .chunk
         configuration.realtimePriority = streaming.realtimePriority
-        configuration.router = try routerOptions.settings(preset: preset)
+        configuration.router = try routerOptions.settings(preset: preset, loaded: speech) {
+            try modelOptions.loadLighter(directory: directory, format: $0, like: speech)
+        }
         guard let sink = outputs.sink else { throw ValidationError("no output: give --sink jack or --sink wav:FILE") }
         let engine = try StreamingEngine(model: model, sink: sink, configuration: configuration,
                                          sinkCounters: outputs.counters, log: { log("[engine] " + $0) })

@@ -162,7 +162,9 @@ struct ServeCommand: ParsableCommand {
                                                           log: { log($0) })
         options.engine.refreshesReferenceEachChunk = preset?.reference.refresh == .chunk
         options.engine.realtimePriority = streaming.realtimePriority
-        options.engine.router = try routerOptions.settings(preset: preset)
+        options.engine.router = try routerOptions.settings(preset: preset, loaded: speech) {
+            try modelOptions.loadLighter(directory: directory, format: $0, like: speech)
+        }
         let signals = ShutdownSignals(onSecond: { FileHandle.standardError.write(Data("second signal: exiting at once\n".utf8)) })
         let session = try ServeSession(model: model, options: options, extraSinks: extra)
         try live.start(engine: session.engine, options: control, preset: preset, jack: outputs.jack?.jack, model: model, log: { log($0) })

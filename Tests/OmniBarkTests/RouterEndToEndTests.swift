@@ -72,7 +72,7 @@ import TestSupport
 @Suite(.serialized) struct RouterBenchCommandTests {
     @Test func routerRunReportsDeadlinesAndDecisions() throws {
         let run = try CommandRun.omnibark(["bench", "--shape", "demo", "--seconds", "1", "--live-seconds", "3", "--all-modalities",
-                                           "--router", "on", "--hog", "--json"])
+                                           "--router", "on", "--lighter-weights", "int8", "--hog", "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: run.stdoutData) as? [String: Any])
         let live = try #require(object["live"] as? [String: Any])
@@ -83,6 +83,8 @@ import TestSupport
         #expect(met >= 0 && met <= 1)
         let settings = try #require(live["settings"] as? [String: Any])
         #expect(settings["router"] as? Bool == true && settings["all_modalities"] as? Bool == true && settings["hog"] as? Bool == true)
+        #expect(settings["lighter_weights"] as? String == "int8", "\(settings)")
+        #expect((settings["lighter_weights_relative_cost"] as? Double ?? 0) > 0, "\(settings)")
         #expect((live["notes"] as? [String])?.contains { $0.contains("one core kept busy") } == true)
     }
 

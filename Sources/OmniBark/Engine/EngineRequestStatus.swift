@@ -1,3 +1,5 @@
+import Tensors
+
 /// Where a request is in its life.
 public enum EngineRequestState: Sendable, Equatable {
     case queued
@@ -43,6 +45,9 @@ public struct EngineRequestStatus: Sendable, Equatable {
     public var gaps: Int?
     /// Modalities that conditioned it through the adapters.
     public var conditioned: [String] = []
+    /// The weight format it was spoken with (the router's lighter-weights step can change it),
+    /// nil before it started.
+    public var weights: WeightFormat?
 }
 
 /// Why `StreamingEngine.say` refused a request.

@@ -105,14 +105,15 @@ extension StreamingEngine {
     }
 
     private func speak(_ item: QueueItem) throws {
-        let speech = model.speech
-        let rate = Double(speech.sampleRate)
-        let base = configuration.speech.apply(to: speech.generator.configuration)
-        let semanticRate = base.semantic.rateHz
         var mark = DispatchTime.now().uptimeNanoseconds
         let (bundle, live) = try effectiveBundle(item.request)
         let capabilities = routerCapabilities(bundle, textCharacters: item.request.text.count)
         let plan = routeUtteranceStart(capabilities)
+        // The router's lighter-weights step takes effect here, for the whole utterance.
+        let (speech, lighterWeights) = speechModel(for: plan)
+        let rate = Double(speech.sampleRate)
+        let base = configuration.speech.apply(to: speech.generator.configuration)
+        let semanticRate = base.semantic.rateHz
         var fineMode = configuration.effectiveFineMode
         if let context = plan?.fineContext, case let .chunked(chunk, lookahead, _) = fineMode {
             fineMode = .chunked(chunk: chunk, lookahead: lookahead, context: context)
@@ -130,6 +131,7 @@ extension StreamingEngine {
         condition.withLock {
             stats.conditioningSeconds += context.conditioning.seconds
             records[item.id]?.conditioned = context.conditioning.conditioned.map(\.description)
+            records[item.id]?.weights = speech.generator.models.weightFormat
         }
         if !context.conditioning.ignored.isEmpty {
             log("request #\(item.id): \(context.conditioning.ignored.map(\.description).joined(separator: ", ")) not used"
@@ -223,7 +225,7 @@ extension StreamingEngine {
             stats.chunksLate += playback.chunksLate
         }
         observeCosts(timings, semanticTokens: semanticTotal, coarseTokens: coarseTotal, frames: framesTotal, conditioning: context.conditioning,
-                     rollingCoarse: coarseLive != nil)
+                     rollingCoarse: coarseLive != nil, lighterWeights: lighterWeights)
         finishUtterance(item, context: context)
     }
 

@@ -3,6 +3,7 @@ import Checkpoints
 import Foundation
 import LiveControl
 import Modalities
+import Tensors
 
 /// The latency router inside the engine (`EngineConfiguration.router`): consulted at each
 /// utterance start (which modalities to encode, how many fusion layers, the fine context) and at
@@ -31,6 +32,7 @@ extension StreamingEngine {
         }
         // In exact mode the live mode's coarse shortcut is one more step.
         c.rollingCoarseAvailable = configuration.coarseLive == nil
+        c.lighterWeightsCost = configuration.router?.lighter?.relativeCost
         c.utteranceSeconds = max(1, Double(textCharacters) / 14)
         return c
     }
@@ -67,7 +69,7 @@ extension StreamingEngine {
         let predicted = router.predictedRealTimeFactor(router.plan, capabilities)
         condition.withLock {
             stats.routerDecisions = router.counts
-            stats.routerPlan = Self.describe(router.plan)
+            stats.routerPlan = Self.describe(router.plan, lighterFormat: configuration.router?.lighter?.format)
             stats.routerPredicted = predicted
             if let measured { stats.routerMeasured = measured }
         }
@@ -83,10 +85,23 @@ extension StreamingEngine {
         }
     }
 
-    /// Feeds what one utterance measured into the cost model.
-    func observeCosts(_ timings: GenerationTimings, semanticTokens: Int, coarseTokens: Int, frames: Int,
-                      conditioning: UtteranceConditioning, rollingCoarse: Bool) {
+    /// The model an utterance speaks with: the lighter weights while the router's step is applied.
+    func speechModel(for plan: RouterPlan?) -> (model: SpeechModel, lighter: Bool) {
+        if plan?.lighterWeights == true, let lighter = configuration.router?.lighter { return (lighter.speech, true) }
+        return (model.speech, false)
+    }
+
+    /// Feeds what one utterance measured into the cost model (on the lighter weights, scaled back
+    /// to the loaded format by their relative cost: the model keeps the loaded format's costs).
+    func observeCosts(_ measured: GenerationTimings, semanticTokens: Int, coarseTokens: Int, frames: Int,
+                      conditioning: UtteranceConditioning, rollingCoarse: Bool, lighterWeights: Bool) {
         guard var router else { return }
+        var timings = measured
+        if lighterWeights, let cost = configuration.router?.lighter?.relativeCost {
+            timings.semantic /= cost
+            timings.coarse /= cost
+            timings.fine /= cost
+        }
         let fusionLayers = conditioning.conditioning == nil ? 0 : (conditioning.fusionLayersKept ?? model.adapters?.layers.count ?? 0)
         let fusionPerStep = Double(fusionLayers) * (router.costs.estimate(.fusionLayerStep) ?? 0)
         if semanticTokens > 0 {
@@ -99,8 +114,8 @@ extension StreamingEngine {
         self.router = router
     }
 
-    /// "full", or what is off: "skip image, audio; fusion 2; fine context 64".
-    static func describe(_ plan: RouterPlan) -> String {
+    /// "full", or what is off: "skip image, audio; fusion 2; fine context 64; lighter weights (q4)".
+    static func describe(_ plan: RouterPlan, lighterFormat: WeightFormat? = nil) -> String {
         if plan.isFull { return "full" }
         var parts: [String] = []
         if !plan.skippedModalities.isEmpty { parts.append("skip " + plan.skippedModalities.map(\.routingName).joined(separator: ", ")) }
@@ -108,7 +123,7 @@ extension StreamingEngine {
         if let context = plan.fineContext { parts.append("fine context \(context)") }
         if let codebooks = plan.fineCodebooks { parts.append("fine codebooks \(codebooks)") }
         if plan.rollingCoarse { parts.append("rolling coarse") }
-        if plan.lighterWeights { parts.append("lighter weights") }
+        if plan.lighterWeights { parts.append("lighter weights" + (lighterFormat.map { " (\($0.rawValue))" } ?? "")) }
         return parts.joined(separator: "; ")
     }
 }

@@ -10,12 +10,16 @@ public struct RouterSettings: Sendable {
     public var costs: CostModel
     /// Modalities never skipped (the preset's `required`).
     public var required: Set<Modality>
+    /// The same model in a lighter weight format, for the `lighter-weights` step (nil: that step
+    /// is not available).
+    public var lighter: LighterWeights?
 
     public init(budget: EnginePreset.Latency, order: [RouterStep] = RouterStep.defaultOrder, costs: CostModel = CostModel(),
-                required: Set<Modality> = []) {
+                required: Set<Modality> = [], lighter: LighterWeights? = nil) {
         self.budget = budget
         self.order = order
         self.costs = costs
         self.required = required
+        self.lighter = lighter
     }
 }

@@ -42,6 +42,12 @@ struct ModelOptions: ParsableArguments {
         ModelNotices.print(for: speech)
         return speech
     }
+
+    /// The same model again in `format` (the router's `--lighter-weights`), with the KV cache
+    /// `loaded` uses; its notices were printed with the first load.
+    func loadLighter(directory: URL, format: WeightFormat, like loaded: SpeechModel) throws -> SpeechModel {
+        try SpeechModel(directory: directory, weightFormat: format).withKVCache(loaded.generator.models.semantic.cachePrecision)
+    }
 }
 
 extension KVCachePrecision: ExpressibleByArgument {}

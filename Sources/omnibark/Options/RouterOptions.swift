@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Modalities
 import OmniBark
+import Tensors
 
 /// `--router on|off` and `--cost-profile` (shared by live and serve).
 struct RouterOptions: ParsableArguments {
@@ -11,11 +12,18 @@ struct RouterOptions: ParsableArguments {
     @Option(name: .customLong("cost-profile"), help: ArgumentHelp("A cost profile (from `omnibark bench --calibrate FILE`) that warm-starts the router's cost model; without one it learns from the first utterance.", valueName: "file"))
     var costProfile: String?
 
+    @Option(name: .customLong("lighter-weights"), help: ArgumentHelp("Load the model a second time in this lighter weight format (q4 beside int8, say: about 1.2 GB more for bark-small) for the router's last step: while the machine cannot keep up even with every other step taken, the next utterances are spoken with it. Measured against the loaded format at start (about half a second).", valueName: "format"))
+    var lighterWeights: WeightFormatArgument?
+
     /// The router's settings: on by the flag, else by the preset; the budget and required
     /// modalities from the preset (defaults: 1 s to first audio, 0.25 s lag, 0.2 s lead).
-    func settings(preset: EnginePreset?) throws -> RouterSettings? {
+    /// `loadLighter` loads the model in --lighter-weights' format (only when the router is on).
+    func settings(preset: EnginePreset?, loaded: SpeechModel, loadLighter: (WeightFormat) throws -> SpeechModel) throws -> RouterSettings? {
         let on = router.map { $0 == .on } ?? preset?.router ?? false
-        guard on else { return nil }
+        guard on else {
+            if let lighterWeights { throw ValidationError("--lighter-weights \(lighterWeights.rawValue) is the router's step, and the router is off: add --router on") }
+            return nil
+        }
         let costs = try costProfile.map { try CostProfile.load(contentsOf: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath)) } ?? CostModel()
         var required: Set<Modality> = []
         if let preset {
@@ -23,8 +31,16 @@ struct RouterOptions: ParsableArguments {
                 if let modality = Modality(routingName: kind.rawValue) { required.insert(modality) }
             }
         }
+        var lighter: LighterWeights?
+        if let format = lighterWeights?.format {
+            let current = loaded.generator.models.weightFormat
+            guard format.bytesPerWeight < current.bytesPerWeight else {
+                throw ValidationError("--lighter-weights \(format.rawValue) is not lighter than the loaded \(current.rawValue) weights (lighter to heavier: q4, int8, bf16, f32)")
+            }
+            lighter = try LighterWeights.measure(primary: loaded, lighter: try loadLighter(format))
+        }
         return RouterSettings(budget: preset?.latency ?? EnginePreset.Latency(targetFirstAudio: 1, maxLag: 0.25, minLead: 0.2),
-                              costs: costs, required: required)
+                              costs: costs, required: required, lighter: lighter)
     }
 }
 

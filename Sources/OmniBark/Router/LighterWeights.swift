@@ -1,0 +1,101 @@
+import Bark
+import Checkpoints
+import Foundation
+import Tensors
+
+/// The router's last step: the same model loaded a second time in a lighter weight format
+/// (`--lighter-weights q4` beside `--weights int8`), which the engine speaks with from the next
+/// utterance start while the step is applied.
+///
+/// `relativeCost` is what the router multiplies its prediction by: the lighter model's time for
+/// the same decoding work over the loaded model's, measured once when it is made (`measure`). The
+/// cost model keeps the loaded format's costs: what an utterance on the lighter weights measured is
+/// divided by `relativeCost` before it is folded in.
+///
+/// Immutable and `Sendable` (the models are).
+public struct LighterWeights: Sendable {
+    /// The lighter model (same checkpoint, same shapes, `format`).
+    public let speech: SpeechModel
+    public let format: WeightFormat
+    /// Its decoding time over the loaded model's (0 < relativeCost; below 1 when it is faster).
+    public let relativeCost: Double
+
+    /// - Throws: `LighterWeightsError` when `relativeCost` is not a positive number.
+    public init(speech: SpeechModel, format: WeightFormat, relativeCost: Double) throws {
+        guard relativeCost.isFinite, relativeCost > 0 else { throw LighterWeightsError.badRelativeCost(relativeCost) }
+        self.speech = speech
+        self.format = format
+        self.relativeCost = relativeCost
+    }
+
+    /// Checks that `lighter` can stand in for `primary` and times both: the semantic and coarse
+    /// GPTs each prefill 64 positions and then decode `steps` single tokens (the live engine's
+    /// work per audio second is mostly such steps), the median of three rounds per model, the
+    /// lighter model first so that neither gets the warmer caches. About 0.5 s on bark-small
+    /// shapes with 2 threads.
+    ///
+    /// - Throws: `LighterWeightsError` when the lighter format is not lighter than the loaded
+    ///   one, or a stage's shape, vocabulary or sample rate differs.
+    public static func measure(primary: SpeechModel, lighter: SpeechModel, steps: Int = 24) throws -> LighterWeights {
+        let loaded = primary.generator.models, light = lighter.generator.models
+        guard light.weightFormat.bytesPerWeight < loaded.weightFormat.bytesPerWeight else {
+            throw LighterWeightsError.notLighter(lighter: light.weightFormat, loaded: loaded.weightFormat)
+        }
+        let pairs: [(String, BarkTransformerConfiguration, BarkTransformerConfiguration)] = [
+            ("semantic", loaded.semantic.configuration, light.semantic.configuration),
+            ("coarse", loaded.coarse.configuration, light.coarse.configuration),
+            ("fine", loaded.fine.configuration, light.fine.configuration),
+        ]
+        for (stage, a, b) in pairs where a != b {
+            throw LighterWeightsError.differentModel(reason: "its \(stage) stage is \(b.layers) layers × \(b.hiddenSize) wide with "
+                                                     + "\(b.inputVocabularySize) input tokens, the loaded one's \(a.layers) × \(a.hiddenSize) with \(a.inputVocabularySize)")
+        }
+        guard primary.sampleRate == lighter.sampleRate else {
+            throw LighterWeightsError.differentModel(reason: "it speaks at \(lighter.sampleRate) Hz, the loaded model at \(primary.sampleRate) Hz")
+        }
+        var lightTimes: [Double] = [], loadedTimes: [Double] = []
+        for _ in 0..<3 {
+            lightTimes.append(try decodeSeconds(light, steps: steps))
+            loadedTimes.append(try decodeSeconds(loaded, steps: steps))
+        }
+        let ratio = lightTimes.sorted()[1] / max(1e-9, loadedTimes.sorted()[1])
+        return try LighterWeights(speech: lighter, format: light.weightFormat, relativeCost: ratio)
+    }
+
+    /// Seconds for the semantic and coarse GPTs to prefill 64 positions and decode `steps` tokens.
+    private static func decodeSeconds(_ models: BarkModels, steps: Int) throws -> Double {
+        var total = 0.0
+        for model in [models.semantic, models.coarse] {
+            var cache = model.makeCache()
+            var workspace = TransformerWorkspace()
+            let vocabulary = model.configuration.inputVocabularySize
+            let prefill = (0..<min(64, model.configuration.blockSize / 2)).map { ($0 * 7919) % vocabulary }
+            let start = DispatchTime.now().uptimeNanoseconds
+            try model.forward(tokens: prefill, cache: &cache, workspace: &workspace, lastPositionOnly: true)
+            for step in 0..<min(steps, model.configuration.blockSize / 2) {
+                try model.forward(tokens: [(step * 104_729) % vocabulary], cache: &cache, workspace: &workspace, lastPositionOnly: true)
+            }
+            total += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        return total
+    }
+}
+
+/// Why a lighter weight format cannot be used.
+public enum LighterWeightsError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notLighter(lighter: WeightFormat, loaded: WeightFormat)
+    case differentModel(reason: String)
+    case badRelativeCost(Double)
+
+    public var description: String {
+        switch self {
+        case let .notLighter(lighter, loaded):
+            return "--lighter-weights \(lighter.rawValue) is not lighter than the loaded \(loaded.rawValue) weights "
+                + "(lighter to heavier: q4, int8, bf16, f32)"
+        case let .differentModel(reason):
+            return "the lighter weights are not the same model: \(reason)"
+        case let .badRelativeCost(value):
+            return "the lighter weights' relative cost must be a positive number, not \(value)"
+        }
+    }
+}
