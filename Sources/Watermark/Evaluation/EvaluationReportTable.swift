@@ -13,7 +13,10 @@ extension WatermarkEvaluation.Report {
                    speechSISNR.min() ?? .nan, median(speechSISNR), speechSISNR.count, otherSISNR.min() ?? .nan),
             String(format: "- embedding cost: %.2f %% of one core (thread CPU time over audio time, streamed in 40 ms chunks)", embeddingCost * 100),
             String(format: "- detection: %.0f s excerpts at random offsets, threshold false-alarm probability ≤ %.0e over %d alignments",
-                   settings.excerptSeconds, settings.threshold, alignmentCount),
+                   settings.excerptSeconds, settings.threshold, alignmentCount)
+                + (detectionScores.nominal.map { String(format: " (score ≥ %.2f at speed 1", $0) } ?? "")
+                + (detectionScores.other.map { String(format: detectionScores.nominal == nil ? " (score ≥ %.2f" : ", ≥ %.2f at the other speeds", $0) } ?? "")
+                + (detectionScores.nominal == nil && detectionScores.other == nil ? "" : ")"),
             "- false positives, all unmarked excerpts: \(total.falsePositives) of \(total.excerpts) (\(percent(total.falsePositives, total.excerpts)))",
             "",
             "| attack | detected (marked excerpts) | false positives (unmarked excerpts) | median score |",

@@ -45,6 +45,8 @@ public enum WatermarkEvaluation {
         public let otherSeconds: Double
         public let settings: Settings
         public let alignmentCount: Int
+        /// Smallest detected score of one search at speed 1 and at the other speeds.
+        public let detectionScores: (nominal: Double?, other: Double?)
 
         /// All unmarked excerpts and the false positives among them.
         public var unmarkedTotal: (falsePositives: Int, excerpts: Int) {
@@ -103,7 +105,8 @@ public enum WatermarkEvaluation {
         }
         return Report(rows: rows, speechSISNR: speechSISNR, otherSISNR: otherSISNR, embeddingCost: embeddingCost,
                       speechSeconds: Double(markedSpeech.count) / 24_000, otherSeconds: Double(other.count) / 24_000,
-                      settings: settings, alignmentCount: detector.alignmentCount)
+                      settings: settings, alignmentCount: detector.alignmentCount,
+                      detectionScores: detector.detectionScores)
     }
 
     /// CPU seconds the calling thread has used.
