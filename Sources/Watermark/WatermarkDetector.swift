@@ -20,7 +20,7 @@ import Foundation
 /// elsewhere), the smallest such product over the search counts, and that is multiplied by the
 /// number of searches (long signals are also searched in windows, see `detect`). Like a plain
 /// union bound it never understates the chance of a false alarm; it only spends the budget where
-/// marks are found. With one search, detection (≤ 1e-3) needs z ≥ 4.81 at speed 1 and z ≥ 5.83 at
+/// marks are found. With one search, detection (≤ 1e-3) needs z ≥ 4.81 at speed 1 and z ≥ 5.82 at
 /// another speed (a plain union bound over the 2,400 needed 5.42 everywhere).
 /// At the best alignment the payload cells give the 24 coded bits; the payload is reported when
 /// their CRC matches.
