@@ -37,7 +37,7 @@ import TestSupport
 
     @Test func theNextUtteranceIsSpokenWithTheLighterWeights() throws {
         let f32 = try Self.load(.f32), int8 = try Self.load(.int8)
-        let lighter = try LighterWeights(speech: int8, format: .int8, relativeCost: 0.5)
+        let lighter = try LighterWeights(speech: int8, relativeCost: 0.5)
         let (samples, status, statistics) = try Self.speak(f32, lighter: lighter)
         #expect(status.state == .done)
         #expect(status.weights == .int8, "spoken with \(status.weights.map(\.rawValue) ?? "nil")")
@@ -56,7 +56,7 @@ import TestSupport
 
     @Test func withoutTheStepTheLoadedWeightsSpeak() throws {
         let f32 = try Self.load(.f32)
-        let lighter = try LighterWeights(speech: try Self.load(.q4), format: .q4, relativeCost: 0.5)
+        let lighter = try LighterWeights(speech: try Self.load(.q4), relativeCost: 0.5)
         var configuration = EngineConfiguration()
         configuration.speech.maxSemanticTokens = 8
         // A quick machine: nothing is applied, the f32 weights speak.

@@ -16,15 +16,15 @@ import Tensors
 public struct LighterWeights: Sendable {
     /// The lighter model (same checkpoint, same shapes, `format`).
     public let speech: SpeechModel
-    public let format: WeightFormat
     /// Its decoding time over the loaded model's (0 < relativeCost; below 1 when it is faster).
     public let relativeCost: Double
+    /// The lighter model's weight format.
+    public var format: WeightFormat { speech.generator.models.weightFormat }
 
     /// - Throws: `LighterWeightsError` when `relativeCost` is not a positive number.
-    public init(speech: SpeechModel, format: WeightFormat, relativeCost: Double) throws {
+    public init(speech: SpeechModel, relativeCost: Double) throws {
         guard relativeCost.isFinite, relativeCost > 0 else { throw LighterWeightsError.badRelativeCost(relativeCost) }
         self.speech = speech
-        self.format = format
         self.relativeCost = relativeCost
     }
 
@@ -59,7 +59,7 @@ public struct LighterWeights: Sendable {
             loadedTimes.append(try decodeSeconds(loaded, steps: steps))
         }
         let ratio = lightTimes.sorted()[1] / max(1e-9, loadedTimes.sorted()[1])
-        return try LighterWeights(speech: lighter, format: light.weightFormat, relativeCost: ratio)
+        return try LighterWeights(speech: lighter, relativeCost: ratio)
     }
 
     /// Seconds for the semantic and coarse GPTs to prefill 64 positions and decode `steps` tokens.
