@@ -192,9 +192,10 @@ struct BenchCommand: ParsableCommand {
 
     /// --lighter-weights: the same model in `format`, its decoding cost against `primary`'s measured.
     private func lighter(_ format: WeightFormat, primary: SpeechModel) throws -> LighterWeights {
-        let lighter = try LighterWeights.measure(primary: primary, lighter: try load(format))
-        FileHandle.standardError.write(Data(String(format: "lighter weights %@ loaded: %.2f times the decoding time of %@\n",
-                                                   format.rawValue, lighter.relativeCost, weights.rawValue).utf8))
+        let model = try load(format)
+        let start = Date()
+        let lighter = try LighterWeights.measure(primary: primary, lighter: model)
+        FileHandle.standardError.write(Data(lighter.summary(against: weights.format, measuredIn: Date().timeIntervalSince(start)).utf8))
         return lighter
     }
 

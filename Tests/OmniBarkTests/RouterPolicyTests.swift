@@ -71,6 +71,33 @@ import Testing
         #expect(router.counts["skip-modality apply"] == 3 && router.counts["skip-modality restore"] == 3)
     }
 
+    /// The lighter weight format is the last step, scales the whole prediction but the encoders,
+    /// is taken only when it was measured faster, and is the first to be restored.
+    @Test func lighterWeightsComeLastAndOnlyWhenFaster() throws {
+        var c = Self.capabilities(required: .text)
+        c.lighterWeightsCost = 0.6
+        var router = Router(budget: Self.budget, costs: Self.costs(slower: 2), margin: 0.1, hysteresis: 0.05, dwell: 2)
+        let taken = router.decide(now: 0, capabilities: c, atUtteranceStart: true)
+        #expect(taken.last?.step == .lighterWeights && router.plan.lighterWeights, "\(taken.map(\.description))")
+        #expect(taken.dropLast().allSatisfy { $0.step != .lighterWeights })
+        var without = router.plan
+        without.lighterWeights = false
+        let encoders = router.encoderSeconds(router.plan, c) / c.utteranceSeconds
+        let scaled = ((router.predictedRealTimeFactor(without, c) ?? 0) - encoders) * 0.6 + encoders
+        #expect(abs((router.predictedRealTimeFactor(router.plan, c) ?? 0) - scaled) < 1e-9)
+
+        // Recovered: the lighter weights go first.
+        router.costs = Self.costs(slower: 0.3)
+        let restored = router.decide(now: 3, capabilities: c, atUtteranceStart: false)
+        #expect(restored.map(\.step) == [.lighterWeights] && restored.first?.action == .restore && !router.plan.lighterWeights)
+
+        // A lighter format measured no faster is never taken.
+        c.lighterWeightsCost = 1.05
+        var slow = Router(budget: Self.budget, costs: Self.costs(slower: 2))
+        _ = slow.decide(now: 0, capabilities: c, atUtteranceStart: true)
+        #expect(!slow.plan.lighterWeights)
+    }
+
     @Test func requiredModalitiesAreNeverSkipped() throws {
         var router = Router(budget: Self.budget, costs: Self.costs(slower: 5))
         let c = Self.capabilities(required: .image)

@@ -29,14 +29,16 @@ public struct LighterWeights: Sendable {
     }
 
     /// Checks that `lighter` can stand in for `primary` and times both: the semantic and coarse
-    /// GPTs each prefill 64 positions and then decode `steps` single tokens (the live engine's
-    /// work per audio second is mostly such steps), the median of three rounds per model, the
-    /// lighter model first so that neither gets the warmer caches. About 0.5 s on bark-small
-    /// shapes with 2 threads.
+    /// GPTs each decode `steps` single tokens after a 64-position prefill (only the decoding is
+    /// timed: the live engine's work per audio second is mostly such steps, and a quantized
+    /// model's prefill runs the same int8 GEMM in either format), the fastest of `rounds` rounds
+    /// per model, alternating which goes first. On bark-small shapes with 2 threads a step takes
+    /// 1.5–4 ms, so the defaults take about 1–3 s (2.5–2.8 s on a slow guest); the median of three
+    /// rounds of 24 steps had given ratios from 0.91 to 1.10 for the same pair.
     ///
     /// - Throws: `LighterWeightsError` when the lighter format is not lighter than the loaded
     ///   one, or a stage's shape, vocabulary or sample rate differs.
-    public static func measure(primary: SpeechModel, lighter: SpeechModel, steps: Int = 24) throws -> LighterWeights {
+    public static func measure(primary: SpeechModel, lighter: SpeechModel, steps: Int = 32, rounds: Int = 5) throws -> LighterWeights {
         let loaded = primary.generator.models, light = lighter.generator.models
         guard light.weightFormat.bytesPerWeight < loaded.weightFormat.bytesPerWeight else {
             throw LighterWeightsError.notLighter(lighter: light.weightFormat, loaded: loaded.weightFormat)
@@ -54,15 +56,31 @@ public struct LighterWeights: Sendable {
             throw LighterWeightsError.differentModel(reason: "it speaks at \(lighter.sampleRate) Hz, the loaded model at \(primary.sampleRate) Hz")
         }
         var lightTimes: [Double] = [], loadedTimes: [Double] = []
-        for _ in 0..<3 {
-            lightTimes.append(try decodeSeconds(light, steps: steps))
-            loadedTimes.append(try decodeSeconds(loaded, steps: steps))
+        for round in 0..<max(1, rounds) {
+            if round % 2 == 0 {
+                lightTimes.append(try decodeSeconds(light, steps: steps))
+                loadedTimes.append(try decodeSeconds(loaded, steps: steps))
+            } else {
+                loadedTimes.append(try decodeSeconds(loaded, steps: steps))
+                lightTimes.append(try decodeSeconds(light, steps: steps))
+            }
         }
-        let ratio = lightTimes.sorted()[1] / max(1e-9, loadedTimes.sorted()[1])
+        // The fastest round of each: interference (another thread, the other core's work) only
+        // ever adds time, so the minimum is the steadiest estimate of what each format costs.
+        let ratio = (lightTimes.min() ?? 0) / max(1e-9, loadedTimes.min() ?? 0)
         return try LighterWeights(speech: lighter, relativeCost: ratio)
     }
 
-    /// Seconds for the semantic and coarse GPTs to prefill 64 positions and decode `steps` tokens.
+    /// One line for the log: "lighter weights q4 loaded for the router: 0.86 times the decoding
+    /// time of int8 (measured in 2.1 s)".
+    public func summary(against loaded: WeightFormat, measuredIn seconds: Double) -> String {
+        String(format: "lighter weights %@ loaded for the router: %.2f times the decoding time of %@ (measured in %.1f s)%@\n",
+               format.rawValue, relativeCost, loaded.rawValue, seconds,
+               relativeCost < 1 ? "" : "; no faster here, so the router will not use them")
+    }
+
+    /// Seconds for the semantic and coarse GPTs to decode `steps` tokens after a 64-position
+    /// prefill (not timed).
     private static func decodeSeconds(_ models: BarkModels, steps: Int) throws -> Double {
         var total = 0.0
         for model in [models.semantic, models.coarse] {
@@ -70,8 +88,8 @@ public struct LighterWeights: Sendable {
             var workspace = TransformerWorkspace()
             let vocabulary = model.configuration.inputVocabularySize
             let prefill = (0..<min(64, model.configuration.blockSize / 2)).map { ($0 * 7919) % vocabulary }
-            let start = DispatchTime.now().uptimeNanoseconds
             try model.forward(tokens: prefill, cache: &cache, workspace: &workspace, lastPositionOnly: true)
+            let start = DispatchTime.now().uptimeNanoseconds
             for step in 0..<min(steps, model.configuration.blockSize / 2) {
                 try model.forward(tokens: [(step * 104_729) % vocabulary], cache: &cache, workspace: &workspace, lastPositionOnly: true)
             }

@@ -171,7 +171,8 @@ public struct Router: Sendable {
                 next.rollingCoarse = true
                 return (step, next, "coarse stage continues its cache across windows")
             case .lighterWeights:
-                guard c.lighterWeightsCost != nil, !plan.lighterWeights else { continue }
+                // Only a format measured faster: one that is not would change the audio for nothing.
+                guard let cost = c.lighterWeightsCost, cost < 1, !plan.lighterWeights else { continue }
                 next.lighterWeights = true
                 return (step, next, "lighter weight format")
             }
