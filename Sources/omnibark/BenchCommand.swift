@@ -115,9 +115,7 @@ struct BenchCommand: ParsableCommand {
         if fastStart, mode != .live { throw ValidationError("--fast-start is a live-mode shortcut: add --mode live") }
         if let lighterWeights {
             guard router == .on else { throw ValidationError("--lighter-weights is the router's step: add --router on") }
-            guard lighterWeights.format.bytesPerWeight < weights.format.bytesPerWeight else {
-                throw ValidationError("--lighter-weights \(lighterWeights.rawValue) is not lighter than --weights \(weights.rawValue) (lighter to heavier: q4, int8, bf16, f32)")
-            }
+            do { try LighterWeights.check(lighterWeights.format, isLighterThan: weights.format) } catch { throw ValidationError("\(error)") }
         }
         if let calibrate { try OutputFile.check((calibrate as NSString).expandingTildeInPath) }
         if let liveSeconds, !(liveSeconds > 0 && liveSeconds.isFinite) {
@@ -192,10 +190,8 @@ struct BenchCommand: ParsableCommand {
 
     /// --lighter-weights: the same model in `format`, its decoding cost against `primary`'s measured.
     private func lighter(_ format: WeightFormat, primary: SpeechModel) throws -> LighterWeights {
-        let model = try load(format)
-        let start = Date()
-        let lighter = try LighterWeights.measure(primary: primary, lighter: model)
-        FileHandle.standardError.write(Data(lighter.summary(against: weights.format, measuredIn: Date().timeIntervalSince(start)).utf8))
+        let lighter = try LighterWeights.measure(primary: primary, lighter: try load(format))
+        FileHandle.standardError.write(Data(lighter.summary(against: weights.format).utf8))
         return lighter
     }
 

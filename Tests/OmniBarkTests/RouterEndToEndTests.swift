@@ -88,6 +88,14 @@ import TestSupport
         #expect((live["notes"] as? [String])?.contains { $0.contains("one core kept busy") } == true)
     }
 
+    @Test func aHeavierOrUnroutedLighterFormatIsRefused() throws {
+        let heavier = try CommandRun.omnibark(["bench", "--shape", "demo", "--weights", "q4", "--live-seconds", "1", "--router", "on",
+                                               "--lighter-weights", "int8"])
+        #expect(heavier.status != 0 && heavier.stderr.contains("--lighter-weights int8 is not lighter than the loaded q4 weights"), "\(heavier.stderr)")
+        let unrouted = try CommandRun.omnibark(["bench", "--shape", "demo", "--live-seconds", "1", "--lighter-weights", "q4"])
+        #expect(unrouted.status != 0 && unrouted.stderr.contains("add --router on"), "\(unrouted.stderr)")
+    }
+
     @Test func calibrationWritesALoadableProfile() throws {
         let folder = try FixturePaths.temporaryDirectory("calibrate")
         defer { try? FileManager.default.removeItem(at: folder) }

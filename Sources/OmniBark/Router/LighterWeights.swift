@@ -18,14 +18,23 @@ public struct LighterWeights: Sendable {
     public let speech: SpeechModel
     /// Its decoding time over the loaded model's (0 < relativeCost; below 1 when it is faster).
     public let relativeCost: Double
+    /// Seconds `measure` took (0 when the cost was given).
+    public let measurementSeconds: Double
     /// The lighter model's weight format.
     public var format: WeightFormat { speech.generator.models.weightFormat }
 
     /// - Throws: `LighterWeightsError` when `relativeCost` is not a positive number.
-    public init(speech: SpeechModel, relativeCost: Double) throws {
+    public init(speech: SpeechModel, relativeCost: Double, measurementSeconds: Double = 0) throws {
         guard relativeCost.isFinite, relativeCost > 0 else { throw LighterWeightsError.badRelativeCost(relativeCost) }
         self.speech = speech
         self.relativeCost = relativeCost
+        self.measurementSeconds = measurementSeconds
+    }
+
+    /// Throws `LighterWeightsError.notLighter` unless `format` stores fewer bytes per weight than
+    /// `loaded` (callers check before loading the second model).
+    public static func check(_ format: WeightFormat, isLighterThan loaded: WeightFormat) throws {
+        guard format.bytesPerWeight < loaded.bytesPerWeight else { throw LighterWeightsError.notLighter(lighter: format, loaded: loaded) }
     }
 
     /// Checks that `lighter` can stand in for `primary` and times both: the semantic and coarse
@@ -40,9 +49,7 @@ public struct LighterWeights: Sendable {
     ///   one, or a stage's shape, vocabulary or sample rate differs.
     public static func measure(primary: SpeechModel, lighter: SpeechModel, steps: Int = 32, rounds: Int = 5) throws -> LighterWeights {
         let loaded = primary.generator.models, light = lighter.generator.models
-        guard light.weightFormat.bytesPerWeight < loaded.weightFormat.bytesPerWeight else {
-            throw LighterWeightsError.notLighter(lighter: light.weightFormat, loaded: loaded.weightFormat)
-        }
+        try check(light.weightFormat, isLighterThan: loaded.weightFormat)
         let pairs: [(String, BarkTransformerConfiguration, BarkTransformerConfiguration)] = [
             ("semantic", loaded.semantic.configuration, light.semantic.configuration),
             ("coarse", loaded.coarse.configuration, light.coarse.configuration),
@@ -55,6 +62,7 @@ public struct LighterWeights: Sendable {
         guard primary.sampleRate == lighter.sampleRate else {
             throw LighterWeightsError.differentModel(reason: "it speaks at \(lighter.sampleRate) Hz, the loaded model at \(primary.sampleRate) Hz")
         }
+        let start = DispatchTime.now().uptimeNanoseconds
         var lightTimes: [Double] = [], loadedTimes: [Double] = []
         for round in 0..<max(1, rounds) {
             if round % 2 == 0 {
@@ -68,14 +76,15 @@ public struct LighterWeights: Sendable {
         // The fastest round of each: interference (another thread, the other core's work) only
         // ever adds time, so the minimum is the steadiest estimate of what each format costs.
         let ratio = (lightTimes.min() ?? 0) / max(1e-9, loadedTimes.min() ?? 0)
-        return try LighterWeights(speech: lighter, relativeCost: ratio)
+        return try LighterWeights(speech: lighter, relativeCost: ratio,
+                                  measurementSeconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 
     /// One line for the log: "lighter weights q4 loaded for the router: 0.86 times the decoding
     /// time of int8 (measured in 2.1 s)".
-    public func summary(against loaded: WeightFormat, measuredIn seconds: Double) -> String {
+    public func summary(against loaded: WeightFormat) -> String {
         String(format: "lighter weights %@ loaded for the router: %.2f times the decoding time of %@ (measured in %.1f s)%@\n",
-               format.rawValue, relativeCost, loaded.rawValue, seconds,
+               format.rawValue, relativeCost, loaded.rawValue, measurementSeconds,
                relativeCost < 1 ? "" : "; no faster here, so the router will not use them")
     }
 

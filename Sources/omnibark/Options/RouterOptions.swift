@@ -34,13 +34,9 @@ struct RouterOptions: ParsableArguments {
         var lighter: LighterWeights?
         if let format = lighterWeights?.format {
             let current = loaded.generator.models.weightFormat
-            guard format.bytesPerWeight < current.bytesPerWeight else {
-                throw ValidationError("--lighter-weights \(format.rawValue) is not lighter than the loaded \(current.rawValue) weights (lighter to heavier: q4, int8, bf16, f32)")
-            }
-            let model = try loadLighter(format)
-            let start = Date()
-            let measured = try LighterWeights.measure(primary: loaded, lighter: model)
-            FileHandle.standardError.write(Data(measured.summary(against: current, measuredIn: Date().timeIntervalSince(start)).utf8))
+            try LighterWeights.check(format, isLighterThan: current)
+            let measured = try LighterWeights.measure(primary: loaded, lighter: try loadLighter(format))
+            FileHandle.standardError.write(Data(measured.summary(against: current).utf8))
             lighter = measured
         }
         return RouterSettings(budget: preset?.latency ?? EnginePreset.Latency(targetFirstAudio: 1, maxLag: 0.25, minLead: 0.2),
