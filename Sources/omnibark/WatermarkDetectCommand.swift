@@ -29,9 +29,16 @@ struct WatermarkDetectCommand: ParsableCommand {
     @Option(help: "Largest false-alarm probability reported as detected.")
     var threshold = WatermarkDetector.defaultThreshold
 
+    @Option(name: .customLong("speed-one-share"), help: ArgumentHelp("Share of the false-alarm budget given to the alignments at speed 1 (the rest goes to the 24 other speeds searched; 0.04 gives every alignment the same share, the plain union bound).", valueName: "0…1"))
+    var speedOneShare = WatermarkDetector.defaultNominalSpeedShare
+
+    func validate() throws {
+        guard speedOneShare > 0, speedOneShare < 1 else { throw ValidationError("--speed-one-share must be between 0 and 1 (exclusive), got \(speedOneShare)") }
+    }
+
     func run() throws {
         let keyURL = key.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) } ?? WatermarkKey.defaultPath()
-        let detector = WatermarkDetector(key: try WatermarkKey.load(from: keyURL), threshold: threshold)
+        let detector = WatermarkDetector(key: try WatermarkKey.load(from: keyURL), threshold: threshold, nominalSpeedShare: speedOneShare)
         var failed = false
         for file in files {
             do {

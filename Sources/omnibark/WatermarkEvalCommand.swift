@@ -46,6 +46,16 @@ struct WatermarkEvalCommand: ParsableCommand {
     @Option(help: "Seed for excerpt positions.")
     var seed: UInt64 = 1
 
+    @Option(help: ArgumentHelp("Mark and detect with this key file instead of a fresh random key (e.g. to compare detector settings on the same marks).", valueName: "file"))
+    var key: String?
+
+    @Option(name: .customLong("speed-one-share"), help: ArgumentHelp("Share of the false-alarm budget given to the alignments at speed 1 (the rest goes to the 24 other speeds searched; 0.04 gives every alignment the same share, the plain union bound).", valueName: "0…1"))
+    var speedOneShare = WatermarkDetector.defaultNominalSpeedShare
+
+    func validate() throws {
+        guard speedOneShare > 0, speedOneShare < 1 else { throw ValidationError("--speed-one-share must be between 0 and 1 (exclusive), got \(speedOneShare)") }
+    }
+
     func run() throws {
         let directory = work.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("omnibark-watermark-eval")
@@ -66,7 +76,9 @@ struct WatermarkEvalCommand: ParsableCommand {
         settings.cleanUnmarkedExcerpts = unmarked
         settings.threads = threads
         settings.seed = seed
-        let report = try WatermarkEvaluation.run(corpus: corpus, attacks: attacks, key: WatermarkKey.random(), settings: settings, log: log)
+        settings.nominalSpeedShare = speedOneShare
+        let markKey = try key.map { try WatermarkKey.load(from: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath)) } ?? WatermarkKey.random()
+        let report = try WatermarkEvaluation.run(corpus: corpus, attacks: attacks, key: markKey, settings: settings, log: log)
         print(report.markdown())
     }
 

@@ -91,6 +91,15 @@ import Watermark
         }
         let text = try CommandRun.omnibark(["watermark", "detect", "--key", key.path, marked.path])
         #expect(text.stdout.contains("marked.wav: marked"), "\(text.stdout)")
+        // --speed-one-share 0.04 gives all 2,400 alignments the same share: the plain union bound,
+        // over the 6 searches of an 8 s file (the whole, and 3 s windows from 0, 1.5, 3, 4.5 and 5 s).
+        let plain = try CommandRun.omnibark(["watermark", "detect", "--key", key.path, "--json", "--speed-one-share", "0.04", marked.path])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any], "\(plain.stderr)")
+        let score = try #require(object["score"] as? Double), probability = try #require(object["false_alarm_probability"] as? Double)
+        let expected = min(1, 6 * 2400 * exp(-score * score / 2))
+        #expect(abs(probability - expected) <= 1e-6 * expected, "\(probability) against \(expected)")
+        let outOfRange = try CommandRun.omnibark(["watermark", "detect", "--key", key.path, "--speed-one-share", "1.5", marked.path])
+        #expect(outOfRange.status != 0 && outOfRange.stderr.contains("--speed-one-share must be between 0 and 1"), "\(outOfRange.stderr)")
         // A key that is not one is named with what was expected.
         let bad = folder.appendingPathComponent("bad.key")
         try Data("not a key\n".utf8).write(to: bad)

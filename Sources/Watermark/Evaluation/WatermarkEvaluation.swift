@@ -19,6 +19,8 @@ public enum WatermarkEvaluation {
         /// Detection threads.
         public var threads = 2
         public var threshold = WatermarkDetector.defaultThreshold
+        /// The detector's share of the false-alarm budget for the speed-1 alignments.
+        public var nominalSpeedShare = WatermarkDetector.defaultNominalSpeedShare
         public init() {}
     }
 
@@ -85,7 +87,7 @@ public enum WatermarkEvaluation {
         let speechSISNR = siSNR(unmarkedSpeech, markedSpeech, speechRanges)
         let otherSISNR = siSNR(other, markedOther, otherRanges)
         log(String(format: "marked %.0f s of speech; embedding took %.2f %% of one core", Double(markedSpeech.count) / 24_000, embeddingCost * 100))
-        let detector = WatermarkDetector(key: key, threshold: settings.threshold)
+        let detector = WatermarkDetector(key: key, threshold: settings.threshold, nominalSpeedShare: settings.nominalSpeedShare)
         let unmarkedAll = unmarkedSpeech + other
         var rows: [Row] = []
         for (index, attack) in attacks.enumerated() {
