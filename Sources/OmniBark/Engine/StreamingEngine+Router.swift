@@ -91,8 +91,9 @@ extension StreamingEngine {
         return (model.speech, false)
     }
 
-    /// Feeds what one utterance measured into the cost model (on the lighter weights, scaled back
-    /// to the loaded format by their relative cost: the model keeps the loaded format's costs).
+    /// Feeds what one utterance measured into the cost model (on the lighter weights, the decoding
+    /// stages scaled back to the loaded format by their relative cost: the model keeps the loaded
+    /// format's costs, and the router scales the same stages when it predicts the step).
     func observeCosts(_ measured: GenerationTimings, semanticTokens: Int, coarseTokens: Int, frames: Int,
                       conditioning: UtteranceConditioning, rollingCoarse: Bool, lighterWeights: Bool) {
         guard var router else { return }
@@ -100,7 +101,6 @@ extension StreamingEngine {
         if lighterWeights, let cost = configuration.router?.lighter?.relativeCost {
             timings.semantic /= cost
             timings.coarse /= cost
-            timings.fine /= cost
         }
         let fusionLayers = conditioning.conditioning == nil ? 0 : (conditioning.fusionLayersKept ?? model.adapters?.layers.count ?? 0)
         let fusionPerStep = Double(fusionLayers) * (router.costs.estimate(.fusionLayerStep) ?? 0)

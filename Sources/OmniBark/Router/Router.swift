@@ -55,9 +55,13 @@ public struct Router: Sendable {
         guard let semantic = costs.estimate(.semanticStep), let coarse = costs.estimate(.coarseToken) else { return nil }
         let kept = capabilities.inputs.filter { !plan.skippedModalities.contains($0.modality) }
         let fusionLayers = kept.isEmpty ? 0 : (plan.fusionLayersKept ?? capabilities.fusionLayers)
-        var total = 49.9 * (semantic + Double(fusionLayers) * (costs.estimate(.fusionLayerStep) ?? 0))
+        // The lighter weights scale the decoding stages, which is what their cost was measured on
+        // (`LighterWeights.measure`); the fine stage, the codec and the fusion layers are left as
+        // they are.
+        let decoding = plan.lighterWeights ? (capabilities.lighterWeightsCost ?? 1) : 1
+        var total = 49.9 * (semantic * decoding + Double(fusionLayers) * (costs.estimate(.fusionLayerStep) ?? 0))
         // Rolling coarse: its own estimate (measured or calibrated), else no gain assumed.
-        total += 150 * (plan.rollingCoarse ? (costs.estimate(.coarseTokenRolling) ?? coarse) : coarse)
+        total += 150 * decoding * (plan.rollingCoarse ? (costs.estimate(.coarseTokenRolling) ?? coarse) : coarse)
         if let fine = costs.estimate(.fineFrame) {
             var scale = 1.0
             if let window = capabilities.fineWindow, let context = plan.fineContext {
@@ -69,7 +73,6 @@ public struct Router: Sendable {
             total += 75 * fine * scale
         }
         total += 75 * (costs.estimate(.codecFrame) ?? 0)
-        if plan.lighterWeights { total *= capabilities.lighterWeightsCost ?? 1 }
         total += encoderSeconds(plan, capabilities) / max(0.5, capabilities.utteranceSeconds)
         return total
     }

@@ -48,7 +48,8 @@ public struct RouterCapabilities: Sendable, Equatable {
     public var fineCodebooks: (all: Int, fewest: Int)?
     /// The rolling coarse mode can be switched on (the engine runs in exact mode).
     public var rollingCoarseAvailable = false
-    /// The lighter format's cost relative to the current one (nil: none loaded).
+    /// The lighter format's decoding cost (semantic and coarse stages) relative to the current
+    /// one's (nil: none loaded).
     public var lighterWeightsCost: Double?
     /// Expected seconds of audio of the utterance (spreads its encoder cost).
     public var utteranceSeconds: Double = 5
