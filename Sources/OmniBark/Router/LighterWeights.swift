@@ -7,10 +7,11 @@ import Tensors
 /// (`--lighter-weights q4` beside `--weights int8`), which the engine speaks with from the next
 /// utterance start while the step is applied.
 ///
-/// `relativeCost` is what the router multiplies its prediction by: the lighter model's time for
-/// the same decoding work over the loaded model's, measured once when it is made (`measure`). The
-/// cost model keeps the loaded format's costs: what an utterance on the lighter weights measured is
-/// divided by `relativeCost` before it is folded in.
+/// `relativeCost` is what the router multiplies the semantic and coarse stages' part of its
+/// prediction by: the lighter model's time for the same decoding work over the loaded model's,
+/// measured once when it is made (`measure`). The cost model keeps the loaded format's costs: what
+/// those stages of an utterance on the lighter weights measured is divided by `relativeCost` before
+/// it is folded in.
 ///
 /// Immutable and `Sendable` (the models are).
 public struct LighterWeights: Sendable {
