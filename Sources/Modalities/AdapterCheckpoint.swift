@@ -19,7 +19,8 @@ import Tensors
 /// fusion.layers.{i}.norm.weight [H]  fusion.layers.{i}.norm.bias [H]
 /// fusion.layers.{i}.cross_attn.{q,k,v,out}_proj.weight [H, H]  ….bias [H]
 /// fusion.layers.{i}.gate [1]
-/// fusion.layers.{i}.null_key [H]  fusion.layers.{i}.null_value [H]   (format 2 only: the attention sink)
+/// fusion.layers.{i}.null_key [H]  fusion.layers.{i}.null_value [H]   (from format 2: the attention sink)
+/// fusion.layers.{i}.route_sharpness [1]                             (from format 3)
 /// ```
 /// `__metadata__`: `omnibark_adapters` = `AdapterConfiguration` JSON, `format` = `omnibark-adapters`.
 /// The text adapter has no tensors (it uses the semantic model's own input embeddings).
@@ -52,6 +53,7 @@ public enum AdapterCheckpoint {
                 shapes[p + "null_key"] = [h]
                 shapes[p + "null_value"] = [h]
             }
+            if c.hasRouteSharpness { shapes[p + "route_sharpness"] = [1] }
         }
         return shapes
     }
@@ -108,7 +110,8 @@ public enum AdapterCheckpoint {
                 query: try linear(p + "cross_attn.q_proj"), key: try linear(p + "cross_attn.k_proj"),
                 value: try linear(p + "cross_attn.v_proj"), output: try linear(p + "cross_attn.out_proj"),
                 gate: try t(p + "gate").scalars[0], heads: c.heads,
-                sink: c.hasAttentionSink ? (key: try t(p + "null_key").scalars, value: try t(p + "null_value").scalars) : nil)
+                sink: c.hasAttentionSink ? (key: try t(p + "null_key").scalars, value: try t(p + "null_value").scalars) : nil,
+                routeSharpness: c.hasRouteSharpness ? try t(p + "route_sharpness").scalars[0] : 0)
         }
         return OmniAdapters(configuration: c, audioHead: try head("adapters.audio"), imageHead: try head("adapters.image"),
                             controlEmbeddings: Embedding(table: try t("control.embeddings.weight")),
@@ -118,7 +121,8 @@ public enum AdapterCheckpoint {
     }
 
     /// Fresh tensors for `configuration`: weights ~ N(0, 0.02²) (deterministic from `seed`), biases,
-    /// attention-sink rows and every gate 0, LayerNorm weights 1: an adapter file that leaves Bark unchanged.
+    /// attention-sink rows, route sharpness and every gate 0, LayerNorm weights 1: an adapter file that
+    /// leaves Bark unchanged.
     public static func initialTensors(_ configuration: AdapterConfiguration, seed: UInt64 = 0,
                                       gate: Float = 0) -> [String: Tensor] {
         var random = NormalDraws(seed: seed)
@@ -128,6 +132,8 @@ public enum AdapterCheckpoint {
             let scalars: [Float]
             if name.hasSuffix(".gate") {
                 scalars = [gate]
+            } else if name.hasSuffix(".route_sharpness") {
+                scalars = [0]
             } else if name.hasSuffix("norm.weight") {
                 scalars = [Float](repeating: 1, count: count)
             } else if name.hasSuffix(".bias") || name.hasSuffix(".null_key") || name.hasSuffix(".null_value") {

@@ -12,10 +12,12 @@ import Foundation
 /// ```
 public struct AdapterConfiguration: Sendable, Equatable, Codable {
     public static let metadataKey = "omnibark_adapters"
-    /// 1: the original layout; 2: every fusion layer also has an attention sink (`null_key`, `null_value`).
-    public static let supportedFormatVersions = 1...2
+    /// 1: the original layout; 2: every fusion layer also has an attention sink (`null_key`, `null_value`);
+    /// 3: and a route sharpness (`route_sharpness`), how strongly routing weights bias its attention.
+    public static let supportedFormatVersions = 1...3
 
-    /// 1 or 2 (see `hasAttentionSink`). New configurations are version 1 unless a sink is wanted.
+    /// 1, 2 or 3 (see `hasAttentionSink`, `hasRouteSharpness`). New configurations are version 1 unless
+    /// a sink is wanted.
     public var formatVersion = 1
     /// The semantic model's hidden size H (every adapter projects to it).
     public var hiddenSize: Int
@@ -50,6 +52,11 @@ public struct AdapterConfiguration: Sendable, Equatable, Codable {
     /// sink, softmax gives that row weight 1 at every position (a control event could not say *when*).
     public var hasAttentionSink: Bool { formatVersion >= 2 }
 
+    /// Format 3: each cross-attention layer adds `route_sharpness · ln(g_route / max g_route)` to the
+    /// attention scores of a modality's rows, so a heavier modality (`--weight`, a preset's routing) can
+    /// take the attention from a lighter one that says otherwise (see `CrossAttentionLayer`).
+    public var hasRouteSharpness: Bool { formatVersion >= 3 }
+
     public init(hiddenSize: Int, heads: Int, fusionLayers: [Int]) {
         self.hiddenSize = hiddenSize
         self.heads = heads
@@ -67,7 +74,7 @@ public struct AdapterConfiguration: Sendable, Equatable, Codable {
     /// Every field's constraint; the reason names the field.
     public func validationProblem() -> (field: String, reason: String)? {
         if !Self.supportedFormatVersions.contains(formatVersion) {
-            return ("format_version", "\(formatVersion) is not supported (expected 1 or 2)")
+            return ("format_version", "\(formatVersion) is not supported (expected 1, 2 or 3)")
         }
         if hiddenSize <= 0 || hiddenSize > 65_536 { return ("hidden_size", "must be in 1…65536, got \(hiddenSize)") }
         if heads <= 0 || hiddenSize % heads != 0 { return ("heads", "must divide hidden_size \(hiddenSize), got \(heads)") }

@@ -57,6 +57,10 @@ public struct RoutingMLP: Sendable {
 /// With an attention sink (format 2), the softmax also runs over one more row whose key and value
 /// are the learned `sink` (`null_key`, `null_value` in the file; used as they are: no projection, no
 /// routing weight). `project` appends that row, so `apply` sees one memory row more.
+/// From format 3 the routing weight also biases the attention: row `j`'s score gets
+/// `b_j = route_sharpness · ln(g_route[m(j)] / max_m g_route[m])` (0 for the heaviest modality's rows
+/// and for the sink), so with a learned sharpness the heavier modality takes the attention when two
+/// disagree, where scaling values alone only mixes what they say.
 public struct CrossAttentionLayer: Sendable {
     public let norm: LayerNorm
     public let query: Linear
@@ -68,9 +72,11 @@ public struct CrossAttentionLayer: Sendable {
     public let heads: Int
     /// The attention sink's key and value `[H]` (format 2), or nil.
     public let sink: (key: [Float], value: [Float])?
+    /// How strongly routing weights bias the attention (format 3; 0 before: values are scaled only).
+    public let routeSharpness: Float
 
     public init(norm: LayerNorm, query: Linear, key: Linear, value: Linear, output: Linear, gate: Float, heads: Int,
-                sink: (key: [Float], value: [Float])? = nil) {
+                sink: (key: [Float], value: [Float])? = nil, routeSharpness: Float = 0) {
         precondition(sink.map { $0.key.count == norm.features && $0.value.count == norm.features } ?? true,
                      "attention sink rows must have \(norm.features) values")
         self.norm = norm
@@ -81,28 +87,37 @@ public struct CrossAttentionLayer: Sendable {
         self.gate = gate
         self.heads = heads
         self.sink = sink
+        self.routeSharpness = routeSharpness
     }
 
-    /// Keys and route-scaled values of the memory (once per utterance): `[M, H]` each, or `[M + 1, H]`
-    /// with the attention sink's key and value appended as the last row (`rows` says which).
-    public func project(_ memory: FusionMemory) -> (keys: [Float], values: [Float], rows: Int) {
+    /// Keys, route-scaled values and attention score biases of the memory (once per utterance):
+    /// `[M, H]`, `[M, H]` and `[M]`, or one row more with the attention sink's key, value and bias 0
+    /// appended as the last row (`rows` says which).
+    public func project(_ memory: FusionMemory) -> (keys: [Float], values: [Float], biases: [Float], rows: Int) {
         let h = norm.features
         var keys = key(memory.tokens).scalars
         var values = value(memory.tokens).scalars
+        var biases = [Float](repeating: 0, count: memory.owners.count)
+        let heaviest = max(memory.routeWeights.max() ?? 0, Self.routeFloor)
         for (row, owner) in memory.owners.enumerated() {
             let g = memory.routeWeights[owner.rawValue]
             for c in 0..<h { values[row * h + c] *= g }
+            if routeSharpness != 0 { biases[row] = routeSharpness * (logf(max(g, Self.routeFloor)) - logf(heaviest)) }
         }
-        guard let sink else { return (keys, values, memory.owners.count) }
+        guard let sink else { return (keys, values, biases, memory.owners.count) }
         keys += sink.key
         values += sink.value
-        return (keys, values, memory.owners.count + 1)
+        biases.append(0)
+        return (keys, values, biases, memory.owners.count + 1)
     }
+
+    /// The logarithm of a routing weight is taken of at least this (an underflowed softmax weight).
+    static let routeFloor: Float = 1e-30
 
     /// Applies the layer to `rows` rows of `hidden` in place, given the projected memory.
     /// Allocates nothing once `scratch` has grown to this size.
-    public func apply(hidden: inout [Float], rows: Int, keys: [Float], values: [Float], memoryRows: Int,
-                      scratch: inout FusionScratch) {
+    public func apply(hidden: inout [Float], rows: Int, keys: [Float], values: [Float], biases: [Float],
+                      memoryRows: Int, scratch: inout FusionScratch) {
         let h = norm.features
         guard memoryRows > 0, rows > 0 else { return }
         scratch.reserve(rows: rows, hidden: h, memoryRows: memoryRows)
@@ -113,6 +128,7 @@ public struct CrossAttentionLayer: Sendable {
         scratch.queries.withUnsafeBufferPointer { q in
             keys.withUnsafeBufferPointer { k in
                 values.withUnsafeBufferPointer { v in
+                  biases.withUnsafeBufferPointer { b in
                     scratch.scores.withUnsafeMutableBufferPointer { s in
                         scratch.attended.withUnsafeMutableBufferPointer { a in
                             for r in 0..<rows {
@@ -123,7 +139,7 @@ public struct CrossAttentionLayer: Sendable {
                                         let ko = j * h + head * d
                                         var dot: Float = 0
                                         for c in 0..<d { dot += q[qo + c] * k[ko + c] }
-                                        dot *= scale
+                                        dot = dot * scale + b[j]
                                         s[j] = dot
                                         if dot > maximum { maximum = dot }
                                     }
@@ -144,6 +160,7 @@ public struct CrossAttentionLayer: Sendable {
                             }
                         }
                     }
+                  }
                 }
             }
         }
@@ -186,6 +203,7 @@ public struct FusionConditioning: LayerConditioning {
         let layer: CrossAttentionLayer
         let keys: [Float]
         let values: [Float]
+        let biases: [Float]
         /// Memory rows plus the attention sink's, when the layer has one.
         let rows: Int
     }
@@ -203,7 +221,7 @@ public struct FusionConditioning: LayerConditioning {
         if !memory.isEmpty {
             for (index, layer) in adapters.layers where kept.contains(index) {
                 let kv = layer.project(memory)
-                bound[index] = Bound(layer: layer, keys: kv.keys, values: kv.values, rows: kv.rows)
+                bound[index] = Bound(layer: layer, keys: kv.keys, values: kv.values, biases: kv.biases, rows: kv.rows)
             }
         }
         self.bound = bound
@@ -211,7 +229,7 @@ public struct FusionConditioning: LayerConditioning {
 
     public mutating func apply(afterLayer layer: Int, hidden: inout [Float], rows: Int, hiddenSize: Int) {
         guard let b = bound[layer] else { return }
-        b.layer.apply(hidden: &hidden, rows: rows, keys: b.keys, values: b.values, memoryRows: b.rows,
+        b.layer.apply(hidden: &hidden, rows: rows, keys: b.keys, values: b.values, biases: b.biases, memoryRows: b.rows,
                       scratch: &scratch)
     }
 }

@@ -76,6 +76,66 @@ import Testing
         }
     }
 
+    /// Format 3: every fusion layer has a route sharpness. Sharpness 0 is format 2 exactly. A large one
+    /// leaves only the heavier modality's rows in the attention, so what the lighter one says stops
+    /// mattering; a memory of one modality is unaffected. A file without the tensor is refused by name.
+    @Test func routeSharpnessIsLoadedRequiredAndLetsTheHeavierModalityDecide() throws {
+        var c = AdapterConfiguration(hiddenSize: 8, heads: 2, fusionLayers: [0])
+        c.formatVersion = 3
+        var tensors = AdapterCheckpoint.initialTensors(c, seed: 7, gate: 1)
+        #expect(tensors["fusion.layers.0.route_sharpness"]?.scalars == [0])
+        tensors["fusion.layers.0.cross_attn.q_proj.weight"] = Tensor(shape: [8, 8], scalars: (0..<64).map { $0 % 9 == 0 ? 2 : 0.1 })
+        tensors["fusion.layers.0.cross_attn.k_proj.weight"] = Tensor(shape: [8, 8], scalars: (0..<64).map { $0 % 9 == 0 ? 1 : 0 })
+        tensors["fusion.layers.0.cross_attn.v_proj.weight"] = Tensor(shape: [8, 8], scalars: (0..<64).map { $0 % 9 == 0 ? 1 : 0 })
+        tensors["fusion.layers.0.cross_attn.out_proj.weight"] = Tensor(shape: [8, 8], scalars: (0..<64).map { $0 % 9 == 0 ? 1 : 0 })
+        let folder = try Self.temporary("x").deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func load(sharpness: Float) throws -> CrossAttentionLayer {
+            var t = tensors
+            t["fusion.layers.0.route_sharpness"] = Tensor(shape: [1], scalars: [sharpness])
+            let url = folder.appendingPathComponent("sharp-\(sharpness).safetensors")
+            try AdapterCheckpoint.write(t, configuration: c, to: url)
+            return try #require(try AdapterCheckpoint.load(contentsOf: url).layers[0])
+        }
+        let audio: [Float] = [1, 0, 2, 0, 1, 0, 2, 0, 0.5, 1, 0, 1, 0.5, 1, 0, 1]
+        func change(_ layer: CrossAttentionLayer, text: [Float]?) -> [Float] {
+            let tokens = (text ?? []) + audio
+            let owners: [Modality] = (text == nil ? [] : [.text, .text]) + [.audio, .audio]
+            let memory = FusionMemory(tokens: Tensor(shape: [owners.count, 8], scalars: tokens), owners: owners,
+                                      routeWeights: text == nil ? [0, 1, 0, 0] : [0.25, 0.75, 0, 0], summaries: Tensor(zeros: [4, 8]))
+            let kv = layer.project(memory)
+            var hidden: [Float] = [2, -1, 0.5, 0, 1, -2, 0, 1, -2, 1, 0, 0.5, -1, 2, 1, 0]
+            var scratch = FusionScratch()
+            layer.apply(hidden: &hidden, rows: 2, keys: kv.keys, values: kv.values, biases: kv.biases, memoryRows: kv.rows,
+                        scratch: &scratch)
+            return hidden
+        }
+        func differ(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max() ?? 0 }
+        let one: [Float] = [3, 0, -1, 2, 0, 1, 1, -2, 0, 2, 2, 0, -1, 0, 1, 3]
+        let other: [Float] = [-2, 1, 0, -3, 2, 0, -1, 1, 1, -1, 0, 2, 3, 0, -2, 0]
+        let plain = try load(sharpness: 0), sharp = try load(sharpness: 200)
+        #expect(plain.project(FusionMemory(tokens: Tensor(shape: [2, 8], scalars: one), owners: [.text, .text],
+                                           routeWeights: [1, 0, 0, 0], summaries: Tensor(zeros: [4, 8]))).biases == [0, 0, 0])
+        #expect(differ(change(plain, text: one), change(plain, text: other)) > 0.01, "without sharpness the lighter text still counts")
+        #expect(differ(change(sharp, text: one), change(sharp, text: other)) < 1e-5, "with it, only the heavier audio does")
+        #expect(differ(change(sharp, text: nil), change(plain, text: nil)) < 1e-6, "one modality: the sharpness changes nothing")
+        // The same weights as format 2 (no sharpness tensor) compute what sharpness 0 does.
+        var format2 = c
+        format2.formatVersion = 2
+        var t2 = tensors
+        t2["fusion.layers.0.route_sharpness"] = nil
+        let url2 = folder.appendingPathComponent("format2.safetensors")
+        try AdapterCheckpoint.write(t2, configuration: format2, to: url2)
+        let layer2 = try #require(try AdapterCheckpoint.load(contentsOf: url2).layers[0])
+        #expect(change(layer2, text: one) == change(plain, text: one))
+        // A format-3 file without it is refused naming the tensor.
+        let missing = folder.appendingPathComponent("nosharpness.safetensors")
+        try SafetensorsWriter.write(t2, metadata: [AdapterConfiguration.metadataKey: c.json()], to: missing)
+        #expect(throws: CheckpointError.missingTensor(file: missing.path, tensor: "fusion.layers.0.route_sharpness")) {
+            try AdapterCheckpoint.load(contentsOf: missing)
+        }
+    }
+
     @Test func wrongShapeNamesFileAndTensor() throws {
         let c = AdapterConfiguration(hiddenSize: 16, heads: 2, fusionLayers: [0])
         var tensors = AdapterCheckpoint.initialTensors(c)

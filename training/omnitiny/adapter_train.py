@@ -38,7 +38,7 @@ from .audio import read_wav
 
 RATES = ("slow", "normal", "fast")
 STYLE_TAGS = {"slow": "[slow]", "fast": "[fast]"}
-KIND_WEIGHTS = {"style": 0.16, "audio": 0.16, "image": 0.16, "agree": 0.08, "disagree": 0.16, "distractor": 0.08, "beat": 0.2}
+KIND_WEIGHTS = {"style": 0.14, "audio": 0.14, "image": 0.14, "agree": 0.08, "disagree": 0.24, "distractor": 0.08, "beat": 0.18}
 DISTRACTOR_STYLE = "[calm]"  # a tag that says nothing about the rate
 DOMINANT_WEIGHT = 3.0
 
@@ -275,9 +275,14 @@ def main(argv=None):
     p.add_argument("--decay-steps", type=int, default=3000)
     p.add_argument("--nce", type=float, default=0.1, help="weight of the InfoNCE alignment loss")
     p.add_argument("--input-noise", type=float, default=0.1, help="fraction of input units replaced (as the base model trained)")
-    p.add_argument("--init", help="adapters.pt of an earlier run whose weights a new run starts from (tensors it "
-                                   "lacks, e.g. attention sinks, keep their initial values)")
+    p.add_argument("--init", help="adapters.pt of an earlier run, or an exported adapter file (.safetensors), whose "
+                                   "weights a new run starts from (tensors it lacks, e.g. attention sinks or route "
+                                   "sharpness, keep their initial values)")
     p.add_argument("--no-sink", action="store_true", help="format 1: cross-attention without an attention sink")
+    p.add_argument("--no-route-bias", action="store_true",
+                   help="format 2: routing weights scale the values only (no learned route sharpness in attention)")
+    p.add_argument("--sharpness-lr-scale", type=float, default=20.0,
+                   help="learning-rate multiple of the route sharpness scalars (one per layer; no weight decay)")
     p.add_argument("--export", help="write the adapter file here when the run stops")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
@@ -292,12 +297,17 @@ def main(argv=None):
     sem = base.semantic.config
     image_width = len(data["images"]["slow"][0][0]) if data["images"] else 64
     config = fusion.default_config(sem.hidden_size, sem.num_heads, [int(i) for i in a.fusion_layers.split(",")],
-                                   base.codec_model.config.hidden_size, image_width, sink=not a.no_sink)
+                                   base.codec_model.config.hidden_size, image_width, sink=not a.no_sink,
+                                   route_bias=not a.no_sink and not a.no_route_bias)
     adapters = fusion.OmniAdapters(config)
     text_vocab_size = len(vocabulary.entries())
     trainer = Trainer(base, adapters, text_vocab_size, a.seed)
     tasks = Tasks(data["examples"], data["images"], "train", a.seed)
-    opt = torch.optim.AdamW(adapters.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    sharp = [p for n, p in adapters.named_parameters() if n.endswith("route_sharpness")]
+    rest = [p for n, p in adapters.named_parameters() if not n.endswith("route_sharpness")]
+    opt = torch.optim.AdamW([dict(params=rest, scale=1.0),
+                             dict(params=sharp, scale=a.sharpness_lr_scale, weight_decay=0.0)],
+                            lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
     ckpt = os.path.join(a.run, "adapters.pt")
     state = checkpoint.resume(ckpt, adapters, opt, "adapters")
     step = 0
@@ -307,7 +317,12 @@ def main(argv=None):
     elif a.init:
         if not os.path.isfile(a.init):
             sys.exit(f"adapter_train: --init {a.init}: no such checkpoint")
-        missing, unexpected = adapters.load_state_dict(torch.load(a.init, weights_only=False)["model"], strict=False)
+        if a.init.endswith(".safetensors"):
+            from safetensors.torch import load_file
+            initial = load_file(a.init)
+        else:
+            initial = torch.load(a.init, weights_only=False)["model"]
+        missing, unexpected = adapters.load_state_dict(initial, strict=False)
         if unexpected:
             sys.exit(f"adapter_train: --init {a.init}: tensors this configuration does not have: {unexpected[:4]}")
         print(f"adapters: start from {a.init}; new: {missing or 'none'}", file=sys.stderr)
@@ -319,7 +334,7 @@ def main(argv=None):
         progress = min(1.0, step / a.decay_steps)
         lr = a.lr * min(1.0, (step + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
         for g in opt.param_groups:
-            g["lr"] = lr
+            g["lr"] = lr * g["scale"]
         batch = [tasks.draw() for _ in range(a.batch)]
         ce, nce, _ = trainer.losses(batch, tok, a.input_noise)
         loss = ce + a.nce * nce
@@ -332,6 +347,8 @@ def main(argv=None):
             (0.98 * running[0] + 0.02 * ce.item(), 0.98 * running[1] + 0.02 * nce.item())
         if step % 25 == 0:
             gates = " ".join(f"{math.tanh(layer.gate.item()):+.2f}" for layer in adapters.fusion.layers.values())
+            if sharp:
+                gates += " sharpness " + " ".join(f"{p.item():.2f}" for p in sharp)
             print(f"adapters step {step} ce {running[0]:.3f} nce {running[1]:.3f} gates {gates} lr {lr:.1e} "
                   f"{clock.elapsed_minutes():.1f} min", file=sys.stderr, flush=True)
         if step % 500 == 0:

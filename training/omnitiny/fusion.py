@@ -18,10 +18,12 @@ CONTROL_KINDS = {"beat": 0, "phoneme": 1, "sfx": 2, "style": 3}
 
 
 def default_config(hidden_size: int, heads: int, fusion_layers: list, audio_input_size: int,
-                   image_input_size: int, sink: bool = True) -> dict:
+                   image_input_size: int, sink: bool = True, route_bias: bool = True) -> dict:
     """The adapter configuration (`AdapterConfiguration` JSON) for a semantic model of this size; format 2
-    when the cross-attention layers have an attention sink."""
-    return {"format_version": 2 if sink else 1, "hidden_size": hidden_size, "heads": heads, "fusion_layers": list(fusion_layers),
+    when the cross-attention layers have an attention sink, 3 when they also bias attention by routing
+    weight (`route_sharpness`; needs the sink)."""
+    version = (3 if route_bias else 2) if sink else 1
+    return {"format_version": version, "hidden_size": hidden_size, "heads": heads, "fusion_layers": list(fusion_layers),
             "audio_input_size": audio_input_size, "audio_pool_stride": 4, "audio_max_tokens": 64,
             "image_input_size": image_input_size, "image_patch_tokens": True, "image_max_tokens": 17,
             "control_slots_per_kind": 64, "control_frame_rate": 75.0, "routing_hidden_size": 64,
@@ -60,10 +62,13 @@ class CrossAttention(nn.Module):
 
 
 class FusionLayer(nn.Module):
-    """x + tanh(gate) · out_proj(Σ_j softmax_j(q·k_j/√d) · route[owner_j] · v_j), per head; with `sink`
-    (format 2) the softmax also runs over a learned row (`null_key`, `null_value`, used as they are)."""
+    """x + tanh(gate) · out_proj(Σ_j softmax_j(q·k_j/√d + b_j) · route[owner_j] · v_j), per head; with `sink`
+    (format 2) the softmax also runs over a learned row (`null_key`, `null_value`, used as they are).
+    b_j = 0 before format 3; from format 3, b_j = route_sharpness · ln(route[owner_j] / max route) for a
+    memory row and 0 for the sink: a learned scalar that lets the heavier modality (by routing weight)
+    take the attention when two disagree, where scaling values alone only mixes them."""
 
-    def __init__(self, h: int, heads: int, eps: float, sink: bool = False):
+    def __init__(self, h: int, heads: int, eps: float, sink: bool = False, route_bias: bool = False):
         super().__init__()
         self.norm = nn.LayerNorm(h, eps=eps)
         self.cross_attn = CrossAttention(h)
@@ -73,6 +78,9 @@ class FusionLayer(nn.Module):
             self.null_key = nn.Parameter(torch.zeros(h))
             self.null_value = nn.Parameter(torch.zeros(h))
         self.sink = sink
+        if route_bias:
+            self.route_sharpness = nn.Parameter(torch.zeros(1))
+        self.route_bias = route_bias
 
     def forward(self, x, memory, mask, row_route):
         """x [B, T, H]; memory [B, M, H]; mask [B, M] (True = real row); row_route [B, M]."""
@@ -82,6 +90,8 @@ class FusionLayer(nn.Module):
         k = self.cross_attn.k_proj(memory).view(b, -1, self.heads, d).transpose(1, 2)
         v = (self.cross_attn.v_proj(memory) * row_route.unsqueeze(-1)).view(b, -1, self.heads, d).transpose(1, 2)
         scores = (q @ k.transpose(-1, -2)) / math.sqrt(d)
+        if self.route_bias:
+            scores = scores + self.route_sharpness * route_log_ratio(row_route, mask)[:, None, None, :]
         scores = scores.masked_fill(~mask[:, None, None, :], float("-inf"))
         if self.sink:
             null_k = self.null_key.view(1, self.heads, 1, d)
@@ -108,12 +118,12 @@ class OmniAdapters(nn.Module):
         r = config["routing_hidden_size"]
         self.routing.mlp = nn.Sequential(nn.Linear(4 * h, r), nn.GELU(), nn.Linear(r, 4))
         self.fusion = nn.Module()
-        sink = config["format_version"] >= 2
-        self.fusion.layers = nn.ModuleDict({str(i): FusionLayer(h, config["heads"], config["layer_norm_epsilon"], sink)
+        sink, route_bias = config["format_version"] >= 2, config["format_version"] >= 3
+        self.fusion.layers = nn.ModuleDict({str(i): FusionLayer(h, config["heads"], config["layer_norm_epsilon"], sink, route_bias)
                                             for i in config["fusion_layers"]})
         with torch.no_grad():  # small starting weights: the frozen model sees little until the gates open
             for name, p in self.named_parameters():
-                if name.endswith(("null_key", "null_value")):
+                if name.endswith(("null_key", "null_value", "route_sharpness")):
                     nn.init.zeros_(p)
                 elif p.dim() > 1 and "embeddings" not in name:
                     nn.init.normal_(p, std=0.02)
@@ -183,6 +193,17 @@ class OmniAdapters(nn.Module):
 
     def metadata(self) -> dict:
         return {"omnibark_adapters": json.dumps(self.config), "format": "omnibark-adapters"}
+
+
+ROUTE_FLOOR = 1e-30  # ln of a route weight is taken of at least this (an underflowed softmax weight)
+
+
+def route_log_ratio(row_route: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """[B, M]: ln(route[owner_j] / the largest route weight of the example) for real rows (≤ 0; 0 for the
+    heaviest modality's rows), 0 for padding."""
+    top = row_route.masked_fill(~mask, 0).amax(1, keepdim=True).clamp(min=ROUTE_FLOOR)
+    ratio = torch.log(row_route.clamp(min=ROUTE_FLOOR)) - torch.log(top)
+    return ratio.masked_fill(~mask, 0)
 
 
 def control_slot(payload, slots: int) -> int:

@@ -13,24 +13,24 @@ from omnitiny import adapter_eval, fusion, steer_corpus
 from omnitiny.audio import SAMPLE_RATE
 
 
-def config(sink):
-    return fusion.default_config(16, 2, [0, 1], 8, 12, sink=sink)
+def config(sink, route_bias=False):
+    return fusion.default_config(16, 2, [0, 1], 8, 12, sink=sink, route_bias=route_bias)
 
 
 class FusionTests(unittest.TestCase):
     def setUp(self):
         torch.manual_seed(0)
 
-    def randomised(self, sink):
-        adapters = fusion.OmniAdapters(config(sink))
+    def randomised(self, sink, route_bias=False):
+        adapters = fusion.OmniAdapters(config(sink, route_bias))
         with torch.no_grad():
             for p in adapters.parameters():
                 p.normal_(std=0.3)
         return adapters
 
     def test_batched_memory_equals_one_example_at_a_time(self):
-        for sink in (False, True):
-            adapters = self.randomised(sink)
+        for sink, route_bias in ((False, False), (True, False), (True, True)):
+            adapters = self.randomised(sink, route_bias)
             examples = [{"text": torch.randn(3, 16), "audio": adapters.audio_tokens(torch.randn(10, 8))},
                         {"control": adapters.control_tokens([{"kind": "beat", "time": 0.5}])}]
             weights = [[1, 3, 1, 1], [1, 1, 1, 1]]
@@ -59,6 +59,36 @@ class FusionTests(unittest.TestCase):
         self.assertFalse(torch.allclose(change[0], change[1], atol=1e-3))
         self.assertEqual(config(True)["format_version"], 2)
         self.assertIn("fusion.layers.0.null_key", adapters.state_for_export())
+
+    def test_route_sharpness_gives_the_heavier_modality_the_attention(self):
+        adapters = self.randomised(True, route_bias=True)
+        self.assertEqual(config(True, True)["format_version"], 3)
+        self.assertIn("fusion.layers.0.route_sharpness", adapters.state_for_export())
+        text, audio = torch.randn(3, 16), adapters.audio_tokens(torch.randn(10, 8))
+        x = torch.randn(1, 4, 16)
+        layer = adapters.fusion.layers["0"]
+        with torch.no_grad():  # routes from the weights alone (text 0.25, audio 0.75), whatever the content
+            for p in adapters.routing.mlp.parameters():
+                p.zero_()
+
+        def change(weights, sharpness, tokens=None):
+            with torch.no_grad():
+                layer.route_sharpness.fill_(sharpness)
+            memory = adapters.memory([tokens or {"text": text, "audio": audio}], [weights])
+            return layer(x, *memory[:3]) - x
+        # Sharpness 0 is format 2 exactly; the ratio is 0 for the heaviest modality's rows.
+        format2 = self.randomised(True)
+        format2.load_state_dict({k: v for k, v in adapters.state_dict().items() if "route_sharpness" not in k})
+        memory = format2.memory([{"text": text, "audio": audio}], [[1, 3, 1, 1]])
+        self.assertTrue(torch.allclose(change([1, 3, 1, 1], 0.0), format2.fusion.layers["0"](x, *memory[:3]) - x, atol=1e-6))
+        ratio = fusion.route_log_ratio(memory[2], memory[1])
+        self.assertTrue(torch.all(ratio[0, 3:13] == 0) and torch.all(ratio[0, :3] < 0))
+        # A large sharpness leaves only the heavier modality: what the lighter one says no longer matters.
+        other_text = torch.randn(3, 16)
+        self.assertFalse(torch.allclose(change([1, 3, 1, 1], 0.0), change([1, 3, 1, 1], 0.0, {"text": other_text, "audio": audio}), atol=1e-3))
+        self.assertTrue(torch.allclose(change([1, 3, 1, 1], 200.0), change([1, 3, 1, 1], 200.0, {"text": other_text, "audio": audio}), atol=1e-6))
+        # A memory of one modality is unaffected by the sharpness (every ratio is 0).
+        self.assertTrue(torch.allclose(change([1, 3, 1, 1], 5.0, {"audio": audio}), change([1, 3, 1, 1], 0.0, {"audio": audio}), atol=1e-6))
 
     def test_control_slots_match_the_engine(self):
         self.assertEqual(fusion.control_slot(None, 64), 0)
