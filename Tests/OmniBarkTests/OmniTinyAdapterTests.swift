@@ -86,26 +86,53 @@ import Testing
     /// time at 49.9 tokens/s) with `[slow]` than unconditioned, and fewer with `[fast]` (unsteered, both
     /// ratios would be 1).
     @Test func aStyleInstructionChangesTheSpeakingRate() throws {
-        let adapters = try #require(omni.adapters)
-        let generator = omni.speech.generator
-        let sentences = ["Did Peter see the gentle man before dinner?", "The island liked the heavy teacher around the boy.",
-                         "Anna saw the little red boat near the river today."]
-        func tokens(style: String?) throws -> Int {
-            var conditioning: (any LayerConditioning)?
-            if let style {
-                let features = ModalityFeatures(textEmbeddings: try omni.encoder.textEmbeddings(style))
-                conditioning = FusionConditioning(adapters: adapters, memory: try adapters.memory(features))
-            }
-            return try sentences.reduce(0) { total, sentence in
-                var random = SeededRandomGenerator(seed: 1)
-                return total + (try SemanticGeneration.generate(model: generator.models.semantic, textTokens: generator.tokenizer.encode(sentence),
-                                                                history: nil, configuration: generator.configuration, generator: &random,
-                                                                conditioning: conditioning).count)
-            }
-        }
-        let plain = try tokens(style: nil), slow = try tokens(style: "[slow]"), fast = try tokens(style: "[fast]")
-        print("semantic tokens over \(sentences.count) sentences: plain \(plain), [slow] \(slow), [fast] \(fast)")
+        let plain = try semanticTokens(nil), slow = try semanticTokens(try styled("[slow]")), fast = try semanticTokens(try styled("[fast]"))
+        print("semantic tokens over \(Self.sentences.count) sentences: plain \(plain), [slow] \(slow), [fast] \(fast)")
         #expect(Double(slow) > 1.1 * Double(plain), "[slow]: \(slow) tokens against \(plain) unconditioned")
         #expect(Double(fast) < 0.85 * Double(plain), "[fast]: \(fast) tokens against \(plain) unconditioned")
+    }
+
+    /// Two modalities that disagree — `[slow]` and a reference recording at the fast rate — and the
+    /// heavier by routing weight decides (format 3's route sharpness): audio weight 3 speaks faster than
+    /// unconditioned by more than a fifth (0.73×; the format-2 adapters gave 0.85×), text weight 3 slower.
+    @Test func theHeavierOfTwoDisagreeingModalitiesDecides() throws {
+        let adapters = try #require(omni.adapters)
+        #expect(adapters.configuration.hasRouteSharpness)
+        #expect(adapters.layers.values.allSatisfy { $0.routeSharpness > 1 }, "trained sharpness: \(adapters.layers.mapValues(\.routeSharpness))")
+        let audio = try ModalityBundle.loadReferenceAudio(contentsOf: Self.examples.appendingPathComponent("fast.wav"))
+        var features = try styled("[slow]")
+        features.audioFeatures = try omni.speech.codec.encoderEmbeddings(audio: audio)
+        var audioFirst = ModalityRouting(), textFirst = ModalityRouting()
+        audioFirst.audio.weight = 3
+        textFirst.text.weight = 3
+        let plain = try semanticTokens(nil)
+        let fast = try semanticTokens(features, routing: audioFirst), slow = try semanticTokens(features, routing: textFirst)
+        print("semantic tokens over \(Self.sentences.count) sentences: plain \(plain), [slow] + fast reference: audio=3 \(fast), text=3 \(slow)")
+        #expect(Double(fast) < 0.8 * Double(plain), "audio=3 (fast): \(fast) tokens against \(plain) unconditioned")
+        #expect(Double(slow) > 1.15 * Double(plain), "text=3 ([slow]): \(slow) tokens against \(plain) unconditioned")
+    }
+
+    static let sentences = ["Did Peter see the gentle man before dinner?", "The island liked the heavy teacher around the boy.",
+                            "Anna saw the little red boat near the river today."]
+
+    func styled(_ style: String) throws -> ModalityFeatures {
+        ModalityFeatures(textEmbeddings: try omni.encoder.textEmbeddings(style))
+    }
+
+    /// Semantic tokens (audio time at 49.9 tokens/s) of the three held-out sentences, seed 1, with the
+    /// fusion layers conditioned on `features` (nil: unconditioned).
+    func semanticTokens(_ features: ModalityFeatures?, routing: ModalityRouting = ModalityRouting()) throws -> Int {
+        let adapters = try #require(omni.adapters)
+        let generator = omni.speech.generator
+        var conditioning: (any LayerConditioning)?
+        if let features {
+            conditioning = FusionConditioning(adapters: adapters, memory: try adapters.memory(features, routing: routing))
+        }
+        return try Self.sentences.reduce(0) { total, sentence in
+            var random = SeededRandomGenerator(seed: 1)
+            return total + (try SemanticGeneration.generate(model: generator.models.semantic, textTokens: generator.tokenizer.encode(sentence),
+                                                            history: nil, configuration: generator.configuration, generator: &random,
+                                                            conditioning: conditioning).count)
+        }
     }
 }
