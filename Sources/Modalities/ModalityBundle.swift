@@ -22,7 +22,9 @@ public enum Modality: Int, Sendable, Equatable, Hashable, CaseIterable, Codable,
 /// - `priority`: higher wins when something must be dropped (the latency router skips adapters
 ///   in increasing priority order); ties keep the default order text, audio, image, control.
 /// - `weight`: multiplies the routing MLP's output for this modality before the softmax is
-///   renormalised (`logit + log(weight)`); 0 switches the modality off.
+///   renormalised (`logit + log(weight)`); 0 switches the modality off. With format-3 adapters the
+///   resulting routing weights also bias the cross-attention (`CrossAttentionLayer.routeSharpness`), so
+///   the heavier of two modalities that disagree decides.
 public struct ModalityRoute: Sendable, Equatable, Codable {
     public var priority: Int
     public var weight: Float
