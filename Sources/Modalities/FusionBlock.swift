@@ -114,7 +114,8 @@ public struct CrossAttentionLayer: Sendable {
     /// The logarithm of a routing weight is taken of at least this (an underflowed softmax weight).
     static let routeFloor: Float = 1e-30
 
-    /// Applies the layer to `rows` rows of `hidden` in place, given the projected memory.
+    /// Applies the layer to `rows` rows of `hidden` in place, given the projected memory (keys, values and
+    /// score biases from `project`; `memoryRows` rows each).
     /// Allocates nothing once `scratch` has grown to this size.
     public func apply(hidden: inout [Float], rows: Int, keys: [Float], values: [Float], biases: [Float],
                       memoryRows: Int, scratch: inout FusionScratch) {
@@ -128,39 +129,39 @@ public struct CrossAttentionLayer: Sendable {
         scratch.queries.withUnsafeBufferPointer { q in
             keys.withUnsafeBufferPointer { k in
                 values.withUnsafeBufferPointer { v in
-                  biases.withUnsafeBufferPointer { b in
-                    scratch.scores.withUnsafeMutableBufferPointer { s in
-                        scratch.attended.withUnsafeMutableBufferPointer { a in
-                            for r in 0..<rows {
-                                for head in 0..<heads {
-                                    let qo = r * h + head * d
-                                    var maximum = -Float.infinity
-                                    for j in 0..<memoryRows {
-                                        let ko = j * h + head * d
-                                        var dot: Float = 0
-                                        for c in 0..<d { dot += q[qo + c] * k[ko + c] }
-                                        dot = dot * scale + b[j]
-                                        s[j] = dot
-                                        if dot > maximum { maximum = dot }
-                                    }
-                                    var sum: Float = 0
-                                    for j in 0..<memoryRows {
-                                        let e = expf(s[j] - maximum)
-                                        s[j] = e
-                                        sum += e
-                                    }
-                                    let inverse = 1 / sum
-                                    for c in 0..<d { a[qo + c] = 0 }
-                                    for j in 0..<memoryRows {
-                                        let p = s[j] * inverse
-                                        let vo = j * h + head * d
-                                        for c in 0..<d { a[qo + c] += p * v[vo + c] }
+                    biases.withUnsafeBufferPointer { b in
+                        scratch.scores.withUnsafeMutableBufferPointer { s in
+                            scratch.attended.withUnsafeMutableBufferPointer { a in
+                                for r in 0..<rows {
+                                    for head in 0..<heads {
+                                        let qo = r * h + head * d
+                                        var maximum = -Float.infinity
+                                        for j in 0..<memoryRows {
+                                            let ko = j * h + head * d
+                                            var dot: Float = 0
+                                            for c in 0..<d { dot += q[qo + c] * k[ko + c] }
+                                            dot = dot * scale + b[j]
+                                            s[j] = dot
+                                            if dot > maximum { maximum = dot }
+                                        }
+                                        var sum: Float = 0
+                                        for j in 0..<memoryRows {
+                                            let e = expf(s[j] - maximum)
+                                            s[j] = e
+                                            sum += e
+                                        }
+                                        let inverse = 1 / sum
+                                        for c in 0..<d { a[qo + c] = 0 }
+                                        for j in 0..<memoryRows {
+                                            let p = s[j] * inverse
+                                            let vo = j * h + head * d
+                                            for c in 0..<d { a[qo + c] += p * v[vo + c] }
+                                        }
                                     }
                                 }
                             }
                         }
                     }
-                  }
                 }
             }
         }
