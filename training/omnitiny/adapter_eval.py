@@ -34,15 +34,17 @@ from .evaluate import ASR_DESCRIPTION, Transcriber
 RATES = ("slow", "normal", "fast")
 
 
-def condition_table() -> list:
-    """(name, wanted rate, task, {style, audio, image}, weights) — the modalities name rates."""
+def condition_table(dominant: float = 3) -> list:
+    """(name, wanted rate, task, {style, audio, image}, weights) — the modalities name rates; in the priority
+    rows the heavier modality's routing weight is `dominant` (the others 1)."""
+    w = f"{dominant:g}"
     rows = [("plain", "normal", "none", {}, {})]
     rows += [(f"style {r}", r, "style", {"style": r}, {}) for r in ("slow", "fast")]
     rows += [(f"reference {r}", r, "reference audio", {"audio": r}, {}) for r in RATES]
     rows += [(f"image {r}", r, "image", {"image": r}, {}) for r in RATES]
-    rows += [("style slow + reference fast, audio=3", "fast", "priority", {"style": "slow", "audio": "fast"}, {"audio": 3}),
-             ("style slow (text=3) + reference fast", "slow", "priority", {"style": "slow", "audio": "fast"}, {"text": 3}),
-             ("reference slow + image fast, image=3", "fast", "priority", {"audio": "slow", "image": "fast"}, {"image": 3}),
+    rows += [(f"style slow + reference fast, audio={w}", "fast", "priority", {"style": "slow", "audio": "fast"}, {"audio": dominant}),
+             (f"style slow (text={w}) + reference fast", "slow", "priority", {"style": "slow", "audio": "fast"}, {"text": dominant}),
+             (f"reference slow + image fast, image={w}", "fast", "priority", {"audio": "slow", "image": "fast"}, {"image": dominant}),
              ("reference slow + grey image", "slow", "distractor", {"audio": "slow", "image": "grey"}, {}),
              ("image fast + style [calm]", "fast", "distractor", {"image": "fast", "style": "calm"}, {}),
              ("beat marker", "pause", "control events", {"beat": True}, {})]
@@ -118,6 +120,8 @@ def main(argv=None):
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--tasks", help="only these tasks, comma-separated (style, reference audio, image, priority, "
                                    "distractor, control events); the plain run is always made")
+    p.add_argument("--dominant-weight", type=float, default=3.0,
+                   help="the heavier modality's routing weight (--weight) in the priority rows (default 3, as trained)")
     p.add_argument("--keep-fusion-layers", type=int, metavar="N",
                    help="price the latency router's drop-fusion-layers step: run the adapters with only their N "
                         "lowest fusion layers (the others' gates set to 0, which is exactly what dropping them does)")
@@ -127,7 +131,9 @@ def main(argv=None):
     os.makedirs(os.path.join(a.out, "wav"), exist_ok=True)
     if a.keep_fusion_layers is not None:
         a.adapters = keep_fusion_layers(a.adapters, a.keep_fusion_layers, os.path.join(a.out, f"adapters-keep{a.keep_fusion_layers}.safetensors"))
-    table_rows = [row for row in condition_table()
+    if a.dominant_weight <= 0:
+        sys.exit(f"adapter_eval: --dominant-weight {a.dominant_weight}: must be positive")
+    table_rows = [row for row in condition_table(a.dominant_weight)
                   if row[0] == "plain" or not a.tasks or row[2] in [t.strip() for t in a.tasks.split(",")]]
     os.makedirs(os.path.join(a.out, "images"), exist_ok=True)
     base = os.path.dirname(os.path.abspath(a.steer))

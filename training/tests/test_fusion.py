@@ -151,6 +151,13 @@ class SteeringHelpersTests(unittest.TestCase):
         self.assertEqual(adapter_eval.classify(1.7, teacher), "normal")
         self.assertEqual(adapter_eval.classify(1.0, teacher), "fast")
 
+    def test_priority_rows_take_the_dominant_weight(self):
+        rows = {name: weights for name, _, task, _, weights in adapter_eval.condition_table(10) if task == "priority"}
+        self.assertEqual(rows, {"style slow + reference fast, audio=10": {"audio": 10},
+                                "style slow (text=10) + reference fast": {"text": 10},
+                                "reference slow + image fast, image=10": {"image": 10}})
+        self.assertIn("style slow + reference fast, audio=3", [row[0] for row in adapter_eval.condition_table()])
+
 
 if __name__ == "__main__":
     unittest.main()
