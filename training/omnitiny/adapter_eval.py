@@ -10,7 +10,11 @@ The rate of a generated file: its speech duration (leading and trailing silence 
 teacher's recordings of the same sentence at the three rates, trimmed the same way; the nearest in log
 duration names the rate (chance 1/3). A beat marker at second t (from the teacher's `pause` recording of
 the sentence) is followed when the generated speech has a pause (≥ 0.15 s below −30 dB of its loudest
-frame, between its first and last loud frames) starting within 0.25 s of t. A reference recording is always another held-out sentence's, an
+frame, between its first and last loud frames) starting within 0.25 s of t. An SFX trigger at second t
+(from the teacher's `sfx` recording, a knock at a word boundary) is followed when the generated audio
+has a knock starting within 0.25 s of t: two short sounds (each ≤ 0.24 s above −30 dB of the loudest
+frame) separated by 0.06–0.32 s of quiet — the teacher's knock recordings all have one there, its
+pause recordings none, its plain ones 3 % (of 150). A reference recording is always another held-out sentence's, an
 image a fresh augmented one (`steer_images`), so nothing is copied from the target. Writes `eval.json`,
 `eval.md` and the WAVs under `--out`."""
 
@@ -47,7 +51,8 @@ def condition_table(dominant: float = 3) -> list:
              (f"reference slow + image fast, image={w}", "fast", "priority", {"audio": "slow", "image": "fast"}, {"image": dominant}),
              ("reference slow + grey image", "slow", "distractor", {"audio": "slow", "image": "grey"}, {}),
              ("image fast + style [calm]", "fast", "distractor", {"image": "fast", "style": "calm"}, {}),
-             ("beat marker", "pause", "control events", {"beat": True}, {})]
+             ("beat marker", "pause", "control events", {"beat": True}, {}),
+             ("SFX trigger (knock)", "knock", "control events", {"sfx": True}, {})]
     return rows
 
 
@@ -89,6 +94,30 @@ def pauses(samples: np.ndarray, floor_db: float = -30.0, min_seconds: float = 0.
 
 def has_pause_at(samples: np.ndarray, beat: float, tolerance: float = 0.25) -> bool:
     return any(abs(start - beat) <= tolerance for start in pauses(samples))
+
+
+def sound_segments(samples: np.ndarray, floor_db: float = -30.0) -> list:
+    """(start, end) seconds of the runs of 20 ms frames within `floor_db` of the loudest frame."""
+    loud = loud_frames(samples, floor_db)
+    out, start = [], None
+    for f, is_loud in enumerate(list(loud) + [False]):
+        if is_loud and start is None:
+            start = f
+        elif not is_loud and start is not None:
+            out.append((start * FRAME / SAMPLE_RATE, f * FRAME / SAMPLE_RATE))
+            start = None
+    return out
+
+
+def knocks(samples: np.ndarray, max_hit: float = 0.24, gap: tuple = (0.06, 0.32)) -> list:
+    """Start seconds of knocks: two consecutive short sounds (each ≤ `max_hit` s) with a quiet `gap` between."""
+    runs = sound_segments(samples)
+    return [s0 for (s0, e0), (s1, e1) in zip(runs, runs[1:])
+            if e0 - s0 <= max_hit and e1 - s1 <= max_hit and gap[0] <= s1 - e0 <= gap[1]]
+
+
+def has_knock_at(samples: np.ndarray, time: float, tolerance: float = 0.25) -> bool:
+    return any(abs(start - time) <= tolerance for start in knocks(samples))
 
 
 def keep_fusion_layers(path: str, keep: int, out_path: str) -> str:
@@ -169,10 +198,18 @@ def main(argv=None):
                 with open(control, "w") as fh:
                     json.dump([{"kind": "beat", "time": beat}], fh)
                 args += ["--control", control]
+            sfx = None
+            if given.get("sfx"):
+                sfx = held[sid]["sfx"]["sfx"]
+                control = os.path.join(a.out, "wav", f"sfx-{k:02d}.json")
+                with open(control, "w") as fh:
+                    json.dump([{"kind": "sfx", "time": sfx}], fh)
+                args += ["--control", control]
             for modality, w in weights.items():
                 args += ["--weight", f"{modality}={w}"]
             jobs.append(dict(sentence=sid, text=held[sid]["normal"]["text"], condition=name, wanted=wanted, task=task,
                              wav=wav, beat=beat or held[sid].get("pause", {}).get("beat"),
+                             sfx=sfx or held[sid].get("sfx", {}).get("sfx"),
                              args=args + [held[sid]["normal"]["text"]]))
 
     def run(job):
@@ -196,6 +233,7 @@ def main(argv=None):
             job["seconds"] = speech_seconds(samples)
             job["rate"] = classify(job["seconds"], teacher[job["sentence"]])
             job["pause_at_beat"] = job["beat"] is not None and has_pause_at(samples, job["beat"])
+            job["knock_at_sfx"] = job["sfx"] is not None and has_knock_at(samples, job["sfx"])
             job["hypothesis"], fields = transcriber.transcribe(job["wav"])
             job["edits"], job["words"] = wer_metric.word_edits(job["text"], job["hypothesis"])
             fh.write(json.dumps(dict(hypothesis=job["hypothesis"], asr=ASR_DESCRIPTION, **fields)) + "\n")
@@ -214,8 +252,8 @@ def main(argv=None):
     for name, wanted, task, given, weights in table_rows:
         group = [j for j in jobs if j["condition"] == name]
 
-        def attribute(j):  # the wanted rate, or a pause at this sentence's beat
-            return j["pause_at_beat"] if wanted == "pause" else j["rate"] == wanted
+        def attribute(j):  # the wanted rate, a pause at this sentence's beat or a knock at its SFX second
+            return {"pause": j["pause_at_beat"], "knock": j["knock_at_sfx"]}.get(wanted, j["rate"] == wanted)
         hit = sum(attribute(j) for j in group) / len(group)
         # Without adapters the engine speaks as it always does: the plain run of the same sentence.
         hit_without = sum(attribute(plain[j["sentence"]]) for j in group) / len(group)
@@ -234,7 +272,7 @@ def main(argv=None):
     lines = [f"Held-out sentences: {len(ids)}. Teacher speech seconds (slow / normal / fast): "
              + " / ".join(f"{result['teacher_seconds'][r]:.2f}" for r in RATES)
              + "; teacher WER " + " / ".join(f"{100 * teacher_wer[r]:.1f} %" for r in RATES) + ".", "",
-             "| condition | wanted (rate, or a pause at the beat) | with adapters | without | WER | speech s | routing weights |",
+             "| condition | wanted (rate; a pause at the beat; a knock at the trigger) | with adapters | without | WER | speech s | routing weights |",
              "|---|---|---|---|---|---|---|"]
     for row in table:
         routes = ", ".join(f"{m} {w:.2f}" for m, w in row["routes"].items()) or "—"

@@ -10,8 +10,9 @@ steering corpus (`steer_corpus`): the speaking rate (slow, normal, fast) of the 
   - by one of them beside a distractor that says nothing about the rate (a grey image, the style
     `[calm]`), at equal weights: the routing MLP has to move the weight to the informative modality;
 
-and a control task: a beat marker at second t (control adapter) → the sentence with a pause starting at
-t (the steering corpus's `pause` rows, made with `steer_corpus --pauses`).
+and two control tasks (control adapter): a beat marker at second t → the sentence with a pause starting
+at t (the steering corpus's `pause` rows, made with `steer_corpus --pauses`); an SFX trigger at second t
+→ the sentence with a knock starting at t (its `sfx` rows, `steer_corpus --sfx`).
 
 Losses: cross-entropy of the semantic units (teacher-forced, the base model's input noise) plus
 `--nce` × an InfoNCE alignment between each trainable modality's pooled embedding (audio, image) and
@@ -38,7 +39,8 @@ from .audio import read_wav
 
 RATES = ("slow", "normal", "fast")
 STYLE_TAGS = {"slow": "[slow]", "fast": "[fast]"}
-KIND_WEIGHTS = {"style": 0.14, "audio": 0.14, "image": 0.14, "agree": 0.08, "disagree": 0.24, "distractor": 0.08, "beat": 0.18}
+KIND_WEIGHTS = {"style": 0.13, "audio": 0.13, "image": 0.13, "agree": 0.07, "disagree": 0.22, "distractor": 0.07,
+                "beat": 0.13, "sfx": 0.12}
 DISTRACTOR_STYLE = "[calm]"  # a tag that says nothing about the rate
 DOMINANT_WEIGHT = 3.0
 
@@ -54,23 +56,34 @@ def load_base(model_dir: str):
 
 
 def prepare(a, model) -> dict:
-    """Per (sentence, rate): text ids, units, codec-encoder frames [T, D] (and `beat` for a pause row);
-    image features per rate. Cached in the run directory; rows added to the manifest since are encoded."""
+    """Per (sentence, rate): text ids, units, codec-encoder frames [T, D] (and `beat` / `sfx` for a pause /
+    knock row); image features per rate. Cached in the run directory; rows added to the manifest since are
+    encoded, and the cached rows take the manifest's labels (units, beat, sfx: a relabelled corpus, e.g. after
+    `units_align`, needs no new encoding)."""
     cache = os.path.join(a.run, "features.pt")
     data = torch.load(cache, weights_only=False) if os.path.exists(cache) else dict(examples=[], images={})
-    have = {(e["id"], e["rate"]) for e in data["examples"]}
     tok = vocabulary.tokenizer(os.path.join(a.model, "vocab.txt"))
     base = os.path.dirname(os.path.abspath(a.steer))
-    rows = [r for r in (json.loads(line) for line in open(a.steer)) if (r["id"], r["rate"]) not in have]
+    manifest_rows = {(r["id"], r["rate"]): r for r in (json.loads(line) for line in open(a.steer))}
+    relabelled = 0
+    for e in data["examples"]:
+        r = manifest_rows.get((e["id"], e["rate"]))
+        if r is not None and (e["units"] != r["units"] or e.get("beat") != r.get("beat") or e.get("sfx") != r.get("sfx")):
+            e.update(units=r["units"], beat=r.get("beat"), sfx=r.get("sfx"))
+            relabelled += 1
+    if relabelled:
+        print(f"adapter_train: {relabelled} cached recordings take the manifest's new labels", file=sys.stderr)
+    have = {(e["id"], e["rate"]) for e in data["examples"]}
+    rows = [r for key, r in manifest_rows.items() if key not in have]
     for k, r in enumerate(rows):
         samples = torch.from_numpy(read_wav(os.path.join(base, r["audio"]))).view(1, 1, -1)
         with torch.no_grad():
             frames = model.codec_model.encoder(samples)[0].T.contiguous()
-        data["examples"].append(dict(id=r["id"], rate=r["rate"], split=r["split"], text=r["text"], beat=r.get("beat"),
+        data["examples"].append(dict(id=r["id"], rate=r["rate"], split=r["split"], text=r["text"], beat=r.get("beat"), sfx=r.get("sfx"),
                                      text_ids=vocabulary.encode(tok, r["text"]), units=r["units"], frames=frames.half()))
         if (k + 1) % 1000 == 0:
             print(f"adapter_train: encoded {k + 1}/{len(rows)} recordings", file=sys.stderr, flush=True)
-    changed = bool(rows)
+    changed = bool(rows) or relabelled > 0
     if a.clip and not data["images"]:
         tower = steer_images.TowerFeatures(a.clip)
         rng = torch.Generator().manual_seed(99)
@@ -100,9 +113,11 @@ class Tasks:
         self.rng = random.Random(seed)
         self.by_rate = {r: [e for e in examples if e["split"] == split and e["rate"] == r] for r in RATES}
         self.pauses = [e for e in examples if e["split"] == split and e["rate"] == "pause"]
+        self.knocks = [e for e in examples if e["split"] == split and e["rate"] == "sfx"]
         self.images = images
         self.kinds = {k: w for k, w in kinds.items()
-                      if (images or k not in ("image", "distractor")) and (self.pauses or k != "beat")}
+                      if (images or k not in ("image", "distractor")) and (self.pauses or k != "beat")
+                      and (self.knocks or k != "sfx")}
 
     def _modality(self, name, rate):
         """One modality's input naming `rate`: ('text', tag) | ('audio', frames) | ('image', (pooled, hidden))."""
@@ -121,6 +136,10 @@ class Tasks:
             target = self.rng.choice(self.pauses)
             return dict(kind=kind, rate="normal", target=target, weights=[1, 1, 1, 1],
                         inputs={"control": [{"kind": "beat", "time": target["beat"]}]})
+        if kind == "sfx":
+            target = self.rng.choice(self.knocks)
+            return dict(kind=kind, rate="normal", target=target, weights=[1, 1, 1, 1],
+                        inputs={"control": [{"kind": "sfx", "time": target["sfx"]}]})
         if kind == "style":
             rate = self.rng.choice(list(STYLE_TAGS))
             inputs, weights = {"text": STYLE_TAGS[rate]}, [1, 1, 1, 1]

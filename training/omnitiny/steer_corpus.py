@@ -15,7 +15,12 @@ and `units`. Existing WAVs are reused, so a second run only adds what is missing
 With `--pauses`, every sentence is also spoken with a pause placed at a word boundary (the task of the
 control adapter's beat markers): its two halves at the normal rate, each trimmed like the corpus, joined
 by `--pause-seconds` of silence; such a row has rate `pause` and `beat`, the second at which the pause
-starts (the end of the first half's speech)."""
+starts (the end of the first half's speech).
+
+With `--sfx`, every sentence is also spoken with a sound effect at the same word boundary (the task of
+the control adapter's SFX triggers): the pause recording's two halves with a knock between them (two
+hits of 0.12 s, 0.15 s apart: the corpus's Foley knock, which the OmniBark-tiny codec renders, unlike
+its beeps); such a row has rate `sfx` and `sfx`, the second at which the first hit starts."""
 
 import argparse
 import json
@@ -80,6 +85,33 @@ def synthesize_pause(text: str, index: int, pause_seconds: float, out_path: str)
     return round(beat, 3)
 
 
+KNOCK_HIT_SECONDS = 0.12
+KNOCK_GAP_SECONDS = 0.15
+
+
+def knock(seed: int) -> np.ndarray:
+    """Two knocks (a decaying 180 Hz tone with noise, as `corpus`'s Foley knock), each followed by silence."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(KNOCK_HIT_SECONDS * SAMPLE_RATE)) / SAMPLE_RATE
+    parts = []
+    for _ in range(2):
+        hit = (np.sin(2 * np.pi * 180 * t) + 0.5 * rng.standard_normal(len(t))) * np.exp(-t * 40) * 0.5
+        parts += [hit, np.zeros(int(KNOCK_GAP_SECONDS * SAMPLE_RATE))]
+    return np.concatenate(parts).astype(np.float32)
+
+
+def synthesize_sfx(text: str, index: int, pause_seconds: float, out_path: str, pause_path: str) -> float:
+    """The sentence with a knock at the pause recording's word boundary; returns the second the knock starts."""
+    synthesize_pause(text, index, pause_seconds, pause_path)  # the halves (reused when they exist)
+    a = read_wav(pause_path + ".a.wav")
+    if not os.path.exists(out_path):
+        from .audio import write_wav
+        b = read_wav(pause_path + ".b.wav")
+        write_wav(out_path + ".part.wav", np.concatenate([a, knock(index), b]))
+        os.replace(out_path + ".part.wav", out_path)
+    return round(len(a) / SAMPLE_RATE, 3)
+
+
 def load_units(units_dir: str):
     try:
         centers = torch.from_numpy(np.load(os.path.join(units_dir, "centroids.npy")))
@@ -100,6 +132,7 @@ def main(argv=None):
                    help="NAME=WPM, repeatable (default: slow=115 fast=270)")
     p.add_argument("--pauses", action="store_true", help="also the sentences with a pause at a word boundary (rate 'pause')")
     p.add_argument("--pause-seconds", type=float, default=0.3, help="silence inserted between the halves (each keeps 0.1 s of its own)")
+    p.add_argument("--sfx", action="store_true", help="also the sentences with a knock at a word boundary (rate 'sfx')")
     p.add_argument("--jobs", type=int, default=2)
     a = p.parse_args(argv)
     rates = a.rate or [("slow", 115), ("fast", 270)]
@@ -128,9 +161,21 @@ def main(argv=None):
                        for k, item in enumerate(items)}
             beats = {i: f.result() for i, f in futures.items()}
         print(f"steer_corpus: {len(beats)} sentences with a pause", file=sys.stderr, flush=True)
+    sfx = {}
+    if a.sfx:
+        os.makedirs(os.path.join(a.out, "sfx"), exist_ok=True)
+        os.makedirs(os.path.join(a.out, "pause"), exist_ok=True)
+        with ThreadPoolExecutor(a.jobs) as pool:
+            futures = {item["id"]: pool.submit(synthesize_sfx, item["text"], k, a.pause_seconds,
+                                               os.path.join(a.out, "sfx", item["id"] + ".wav"),
+                                               os.path.join(a.out, "pause", item["id"] + ".wav"))
+                       for k, item in enumerate(items)}
+            sfx = {i: f.result() for i, f in futures.items()}
+        print(f"steer_corpus: {len(sfx)} sentences with a knock", file=sys.stderr, flush=True)
     rows = [(item, "normal", os.path.join(corpus_dir, item["audio"])) for item in items]
     rows += [(item, name, os.path.join(a.out, rel)) for item, name, _, rel in jobs]
     rows += [(item, "pause", os.path.join(a.out, "pause", item["id"] + ".wav")) for item in items if item["id"] in beats]
+    rows += [(item, "sfx", os.path.join(a.out, "sfx", item["id"] + ".wav")) for item in items if item["id"] in sfx]
     tmp = os.path.join(a.out, "manifest.jsonl.part")
     with open(tmp, "w") as fh:
         for k, (item, name, path) in enumerate(rows):
@@ -139,6 +184,8 @@ def main(argv=None):
                        split=item["split"], seconds=round(len(samples) / SAMPLE_RATE, 3), units=assign(samples))
             if name == "pause":
                 row["beat"] = beats[item["id"]]
+            if name == "sfx":
+                row["sfx"] = sfx[item["id"]]
             fh.write(json.dumps(row) + "\n")
             if (k + 1) % 1000 == 0:
                 print(f"steer_corpus: units {k + 1}/{len(rows)}", file=sys.stderr, flush=True)

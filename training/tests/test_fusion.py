@@ -151,6 +151,55 @@ class SteeringHelpersTests(unittest.TestCase):
         self.assertEqual(adapter_eval.classify(1.7, teacher), "normal")
         self.assertEqual(adapter_eval.classify(1.0, teacher), "fast")
 
+    def test_knock_detector_finds_the_corpus_knock_and_not_a_pause_or_speech(self):
+        tone = lambda s: (0.3 * np.sin(2 * math.pi * 200 * np.arange(int(s * SAMPLE_RATE)) / SAMPLE_RATE)).astype(np.float32)
+        quiet = lambda s: np.zeros(int(s * SAMPLE_RATE), dtype=np.float32)
+        knock = steer_corpus.knock(7)
+        self.assertAlmostEqual(len(knock) / SAMPLE_RATE, 2 * (steer_corpus.KNOCK_HIT_SECONDS + steer_corpus.KNOCK_GAP_SECONDS), delta=1e-3)
+        with_knock = np.concatenate([tone(1.0), quiet(0.1), knock, tone(0.8)])
+        self.assertEqual(len(adapter_eval.knocks(with_knock)), 1)
+        self.assertTrue(adapter_eval.has_knock_at(with_knock, 1.1))
+        self.assertFalse(adapter_eval.has_knock_at(with_knock, 0.5))
+        with_pause = np.concatenate([tone(1.0), quiet(0.4), tone(0.8)])
+        self.assertEqual(adapter_eval.knocks(with_pause), [])
+        # two short words with a gap are a knock only when both are short
+        self.assertEqual(adapter_eval.knocks(np.concatenate([tone(0.5), quiet(0.1), tone(0.2), quiet(0.2), tone(0.5)])), [])
+        sfx_row = [row for row in adapter_eval.condition_table() if row[1] == "knock"]
+        self.assertEqual([(row[2], row[3]) for row in sfx_row], [("control events", {"sfx": True})])
+
+    def test_sfx_task_triggers_a_knock_at_the_recordings_second(self):
+        from omnitiny import adapter_train
+        examples = [dict(id=f"s{i}", rate=rate, split="train", sfx=1.25 + i if rate == "sfx" else None,
+                         beat=None, frames=torch.zeros(3, 4)) for i in range(3) for rate in ("slow", "normal", "fast", "sfx")]
+        tasks = adapter_train.Tasks(examples, {}, "train", seed=1)
+        self.assertIn("sfx", tasks.kinds)
+        self.assertNotIn("beat", tasks.kinds)  # no pause rows: no beat task
+        for _ in range(5):
+            drawn = tasks.draw("sfx")
+            self.assertEqual(drawn["target"]["rate"], "sfx")
+            self.assertEqual(drawn["inputs"], {"control": [{"kind": "sfx", "time": drawn["target"]["sfx"]}]})
+        without = adapter_train.Tasks([e for e in examples if e["rate"] != "sfx"], {}, "train", seed=1)
+        self.assertNotIn("sfx", without.kinds)
+
+    def test_cached_features_take_the_manifests_new_labels(self):
+        import argparse, json, os, tempfile
+        from omnitiny import adapter_train
+        model = os.path.join(os.path.dirname(__file__), "..", "..", "models", "omnibark-tiny")
+        with tempfile.TemporaryDirectory() as tmp:
+            cached = [dict(id="s0", rate="normal", split="train", text="x", beat=None, sfx=None, text_ids=[1],
+                           units=[1, 2, 3], frames=torch.zeros(2, 3)),
+                      dict(id="s0", rate="sfx", split="train", text="x", beat=None, sfx=0.5, text_ids=[1],
+                           units=[4, 5], frames=torch.zeros(2, 3))]
+            torch.save(dict(examples=cached, images={}), os.path.join(tmp, "features.pt"))
+            manifest = os.path.join(tmp, "manifest.jsonl")
+            with open(manifest, "w") as fh:
+                fh.write(json.dumps(dict(id="s0", rate="normal", units=[7, 2, 3])) + "\n")
+                fh.write(json.dumps(dict(id="s0", rate="sfx", units=[4, 5], sfx=0.5)) + "\n")
+            args = argparse.Namespace(run=tmp, model=model, steer=manifest, clip=None)
+            data = adapter_train.prepare(args, model=None)  # nothing new to encode: the model is not needed
+            self.assertEqual([e["units"] for e in data["examples"]], [[7, 2, 3], [4, 5]])
+            self.assertEqual(torch.load(os.path.join(tmp, "features.pt"), weights_only=False)["examples"][0]["units"], [7, 2, 3])
+
     def test_priority_rows_take_the_dominant_weight(self):
         rows = {name: weights for name, _, task, _, weights in adapter_eval.condition_table(10) if task == "priority"}
         self.assertEqual(rows, {"style slow + reference fast, audio=10": {"audio": 10},

@@ -8,7 +8,9 @@ import unittest
 
 import numpy as np
 
-from omnitiny import units
+import torch
+
+from omnitiny import units, units_align
 from omnitiny.audio import SAMPLE_RATE, write_wav
 
 
@@ -55,3 +57,31 @@ class ReuseTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class AlignTests(unittest.TestCase):
+    def test_confusion_of_a_permutation_gives_it_back(self):
+        rng = np.random.default_rng(0)
+        perm = np.arange(12)
+        perm[[2, 5, 7]] = [5, 7, 2]
+        confusion = rng.integers(0, 3, size=(12, 12))  # noise below the evidence threshold
+        for c in range(12):
+            confusion[c, perm[c]] += 40 if c != 9 else 0  # id 9: no evidence
+        self.assertEqual(units_align.one_to_one(confusion).tolist(), perm.tolist())
+
+    def test_one_to_one_never_gives_two_ids_the_same_number(self):
+        confusion = np.zeros((6, 6), dtype=int)
+        confusion[0, 3] = confusion[1, 3] = 50  # two rebuilt ids look like the same trained id
+        confusion[3, 3] = 10
+        perm = units_align.one_to_one(confusion)
+        self.assertEqual(sorted(perm.tolist()), list(range(6)))
+        self.assertEqual(perm[0], 3)
+
+    def test_reordered_centroids_assign_the_new_ids(self):
+        rng = np.random.default_rng(1)
+        centroids = rng.standard_normal((8, 4)).astype(np.float32)
+        x = torch.from_numpy(rng.standard_normal((50, 4)).astype(np.float32))
+        perm = np.array([3, 0, 1, 2, 4, 7, 6, 5])
+        before = units.assign_units(x, torch.from_numpy(centroids)).numpy()
+        after = units.assign_units(x, torch.from_numpy(units_align.reorder(centroids, perm))).numpy()
+        self.assertEqual(after.tolist(), perm[before].tolist())
