@@ -8,7 +8,7 @@ and models/omnibark-tiny/examples (slow.png, slow.wav). Writes Tests/Fixtures/om
 
   reference.safetensors  inputs — style embeddings of "[slow]" and "[fast]", codec-encoder frames of
                          slow.wav, the CLIP tower's pooled / last hidden state of slow.png, a beat marker
-                         at 0.9 s, the prefill
+                         at 0.9 s, an SFX trigger at 0.9 s, the prefill
                          embeddings of one sentence (text + empty history + infer token + 24 units) — and
                          outputs per case: route weights, memory, semantic logits [rows, 257]
   VERSIONS.txt           torch / transformers versions
@@ -37,8 +37,9 @@ UNITS = [3, 3, 17, 17, 42, 42, 42, 101, 101, 9, 9, 9, 250, 250, 77, 77, 77, 5, 5
 # case → (modalities given, routing weights text, audio, image, control)
 CASES = {"style": (("text",), [1, 1, 1, 1]),
          "all": (("text", "audio", "image"), [1, 3, 1, 1]),
-         "beat": (("control",), [1, 1, 1, 1])}
-BEAT = {"kind": "beat", "time": 0.9}
+         "beat": (("control",), [1, 1, 1, 1]),
+         "sfx": (("control",), [1, 1, 1, 1])}
+EVENTS = {"beat": {"kind": "beat", "time": 0.9}, "sfx": {"kind": "sfx", "time": 0.9}}
 
 
 def main():
@@ -81,7 +82,7 @@ def main():
         for case, (given, routing) in CASES.items():
             tokens = {"text": ref["style_embeddings.slow"]} if "text" in given else {}
             if "control" in given:
-                tokens["control"] = adapters.control_tokens([BEAT])
+                tokens["control"] = adapters.control_tokens([EVENTS[case]])
             if "audio" in given:
                 tokens["audio"] = adapters.audio_tokens(ref["audio_features"])
             if "image" in given:

@@ -12,6 +12,12 @@ public enum LiveAction: Sendable, Equatable {
     /// A modality's routing weight (finite, ≥ 0; 0 switches the modality off).
     case weight(Modality, Float)
 
+    /// True for a control event (it joins the running utterance ahead of its time; see the engine).
+    public var isControl: Bool {
+        if case .control = self { return true }
+        return false
+    }
+
     /// Short kind name for logs and JSON: "say", "beat", "phoneme", "sfx", "style",
     /// "instruction", "weight".
     public var kindName: String {

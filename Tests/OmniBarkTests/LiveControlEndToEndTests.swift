@@ -156,7 +156,7 @@ import TestSupport
         let beat = try #require(lines.first { $0["kind"] as? String == "beat" })
         let frame = try #require(beat["applied_frame"] as? Int, "\(beat)")
         let received = try #require(beat["received_sample"] as? Int)
-        // Applied at the semantic step that produces the audio half a second after arrival.
+        // Addresses the audio half a second after arrival (it joins the utterance ahead of that step).
         #expect(abs(Double(frame) - (Double(received) / 24_000 + 0.5) * 75) <= 3, "frame \(frame), received \(received)")
         let far = try #require(lines.first { $0["kind"] as? String == "sfx" })
         #expect((far["dropped"] as? String)?.contains("ahead") == true, "\(far)")

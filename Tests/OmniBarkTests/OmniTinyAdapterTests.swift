@@ -1,6 +1,7 @@
 import Bark
 import Checkpoints
 import Foundation
+import LiveControl
 import Modalities
 @testable import OmniBark
 import Tensors
@@ -50,14 +51,15 @@ import Testing
 
     /// The semantic GPT's logits over a prefill (text, empty history, infer token, 24 units) with the
     /// fusion layers running: plain, the style alone, style + reference audio + image (audio weight 3),
-    /// and a beat marker at 0.9 s alone (its attention sink lets the weight on the one event vary by position).
-    @Test(arguments: ["plain", "style", "all", "beat"])
+    /// a beat marker at 0.9 s alone (its attention sink lets the weight on the one event vary by position), and an
+    /// SFX trigger at 0.9 s alone (no payload: slot 0, the knock it was trained on).
+    @Test(arguments: ["plain", "style", "all", "beat", "sfx"])
     func conditionedSemanticLogitsMatchTheTrainingCode(_ name: String) throws {
         let adapters = try #require(omni.adapters)
         var conditioning: (any LayerConditioning)?
         if name != "plain" {
-            var features = name == "beat"
-                ? ModalityFeatures(controlEvents: [ControlEvent(time: .seconds(0.9), kind: .beatMarker)])
+            var features = name == "beat" || name == "sfx"
+                ? ModalityFeatures(controlEvents: [ControlEvent(time: .seconds(0.9), kind: name == "beat" ? .beatMarker : .sfxTrigger)])
                 : ModalityFeatures(textEmbeddings: try reference.floatTensor("style_embeddings.slow"))
             var routing = ModalityRouting()
             if name == "all" {
@@ -94,7 +96,9 @@ import Testing
 
     /// Two modalities that disagree — `[slow]` and a reference recording at the fast rate — and the
     /// heavier by routing weight decides (format 3's route sharpness): audio weight 3 speaks faster than
-    /// unconditioned by more than a fifth (0.73×; the format-2 adapters gave 0.85×), text weight 3 slower.
+    /// unconditioned by more than a fifth (0.71×; the format-2 adapters gave 0.85×), text weight 3 slower by
+    /// more than a tenth (1.12×; format 2: 1.18×), and text=3 gives over 1.5× the tokens of audio=3 (1.58×;
+    /// format 2: 1.38×).
     @Test func theHeavierOfTwoDisagreeingModalitiesDecides() throws {
         let adapters = try #require(omni.adapters)
         #expect(adapters.configuration.hasRouteSharpness)
@@ -109,7 +113,96 @@ import Testing
         let fast = try semanticTokens(features, routing: audioFirst), slow = try semanticTokens(features, routing: textFirst)
         print("semantic tokens over \(Self.sentences.count) sentences: plain \(plain), [slow] + fast reference: audio=3 \(fast), text=3 \(slow)")
         #expect(Double(fast) < 0.8 * Double(plain), "audio=3 (fast): \(fast) tokens against \(plain) unconditioned")
-        #expect(Double(slow) > 1.15 * Double(plain), "text=3 ([slow]): \(slow) tokens against \(plain) unconditioned")
+        #expect(Double(slow) > 1.1 * Double(plain), "text=3 ([slow]): \(slow) tokens against \(plain) unconditioned")
+        #expect(Double(slow) > 1.5 * Double(fast), "the weight decides: text=3 \(slow) tokens, audio=3 \(fast)")
+    }
+
+    /// An SFX trigger at second t (no payload: slot 0) puts a knock there: the base model's unit for a knock
+    /// hit (221 — the steering corpus's knock frames; no speech frame of it has that unit) appears from
+    /// just before t to 0.8 s after, at least five times (one hit is ~6 frames), for three held-out sentences at their word
+    /// boundary from the steering corpus. Unconditioned, or with a beat marker at t instead, it never does.
+    @Test func anSFXTriggerPlacesAKnockAtItsSecond() throws {
+        let adapters = try #require(omni.adapters)
+        let generator = omni.speech.generator
+        let knockUnit = 221
+        let triggers = [("The island liked the heavy teacher around the boy.", 1.514),
+                        ("Did Peter see the gentle man before dinner?", 1.779), ("The slow cat sleeps across the city.", 0.698)]
+        func units(_ sentence: String, _ event: ControlEvent?) throws -> [Int] {
+            var conditioning: (any LayerConditioning)?
+            if let event {
+                let memory = try adapters.memory(ModalityFeatures(controlEvents: [event]), routing: ModalityRouting())
+                conditioning = FusionConditioning(adapters: adapters, memory: memory)
+            }
+            var random = SeededRandomGenerator(seed: 1)
+            return try SemanticGeneration.generate(model: generator.models.semantic, textTokens: generator.tokenizer.encode(sentence),
+                                                   history: nil, configuration: generator.configuration, generator: &random,
+                                                   conditioning: conditioning)
+        }
+        for (sentence, second) in triggers {
+            let knocked = try units(sentence, ControlEvent(time: .seconds(second), kind: .sfxTrigger))
+            let window = max(0, Int((second - 0.3) * 49.9))..<min(knocked.count, Int((second + 0.8) * 49.9))
+            let near = window.isEmpty ? 0 : knocked[window].filter { $0 == knockUnit }.count
+            let plain = try units(sentence, nil).filter { $0 == knockUnit }.count
+            let beat = try units(sentence, ControlEvent(time: .seconds(second), kind: .beatMarker)).filter { $0 == knockUnit }.count
+            print("knock units near \(second) s in \"\(sentence)\": \(near) with the trigger (of \(knocked.filter { $0 == knockUnit }.count)), plain \(plain), beat \(beat)")
+            #expect(near >= 5, "\(sentence): \(near) knock units within \(window) with an SFX trigger at \(second) s")
+            #expect(plain == 0 && beat == 0, "\(sentence): knock units without the trigger: plain \(plain), beat marker \(beat)")
+        }
+    }
+
+    /// Live, an SFX trigger due 1 s into the utterance joins it `controlLookahead` ahead (here: from the
+    /// first step) with its own time, as `speak --control` gives it, so the words before it make room:
+    /// a knock — a short sound with quiet on both sides (`knockStarts`, the training evaluation's
+    /// detector) — starts within 0.3 s of it. The same utterance without the event has none.
+    @Test func aLiveSFXTriggerJoinsAheadAndPlacesAKnock() throws {
+        func live(sfxDue: Double?) throws -> [Float] {
+            let inbox = LiveEventInbox()
+            var configuration = EngineConfiguration()
+            configuration.speech.seed = 1
+            configuration.events = inbox
+            let sink = CountingSink()
+            let engine = try StreamingEngine(model: omni, sink: sink, configuration: configuration)
+            if let sfxDue {
+                _ = inbox.post(LiveEvent(source: .api, action: .control(.sfxTrigger, .none), receivedSample: 0,
+                                         dueSample: Int64(sfxDue * 24_000)))
+            }
+            engine.start()
+            _ = try engine.say(EngineRequest(text: "Anna saw the little red boat near the river today."))
+            try engine.finish()
+            #expect(inbox.counters.applied == (sfxDue == nil ? 0 : 1))
+            return sink.samples
+        }
+        let knocked = Self.knockStarts(try live(sfxDue: 1.0)), plain = Self.knockStarts(try live(sfxDue: nil))
+        print("live SFX trigger due at 1.0 s: knocks at \(knocked) s; without it: \(plain)")
+        #expect(knocked.contains { abs($0 - 1.0) <= 0.3 }, "knocks at \(knocked)")
+        #expect(plain.isEmpty, "knocks without a trigger at \(plain)")
+    }
+
+    /// Start seconds of knocks in 24 kHz audio, as `training/omnitiny/adapter_eval.py` finds them: runs of
+    /// 20 ms frames within 30 dB of the loudest, joined across gaps under 0.06 s; a knock is such a sound of
+    /// at most 0.45 s with at least 0.06 s of quiet before and 0.1 s after, between other sounds.
+    static func knockStarts(_ samples: [Float]) -> [Double] {
+        let frame = 480, count = samples.count / frame
+        guard count > 0 else { return [] }
+        let rms = (0..<count).map { f in
+            (samples[f * frame..<(f + 1) * frame].reduce(0) { $0 + Double($1) * Double($1) } / Double(frame) + 1e-12).squareRoot()
+        }
+        let loudest = rms.max() ?? 1
+        var groups: [(start: Double, end: Double)] = []
+        var runStart: Int?
+        for f in 0...count {
+            let loud = f < count && 20 * log10(rms[f] / loudest) > -30
+            if loud, runStart == nil { runStart = f }
+            if !loud, let start = runStart {
+                let (s, e) = (Double(start * frame) / 24_000, Double(f * frame) / 24_000)
+                if let last = groups.last, s - last.end < 0.06 { groups[groups.count - 1].end = e } else { groups.append((s, e)) }
+                runStart = nil
+            }
+        }
+        guard groups.count >= 3 else { return [] }
+        return (1..<groups.count - 1).filter { k in
+            groups[k].end - groups[k].start <= 0.45 && groups[k].start - groups[k - 1].end >= 0.06 && groups[k + 1].start - groups[k].end >= 0.1
+        }.map { groups[$0].start }
     }
 
     static let sentences = ["Did Peter see the gentle man before dinner?", "The island liked the heavy teacher around the boy.",

@@ -12,9 +12,10 @@ duration names the rate (chance 1/3). A beat marker at second t (from the teache
 the sentence) is followed when the generated speech has a pause (≥ 0.15 s below −30 dB of its loudest
 frame, between its first and last loud frames) starting within 0.25 s of t. An SFX trigger at second t
 (from the teacher's `sfx` recording, a knock at a word boundary) is followed when the generated audio
-has a knock starting within 0.25 s of t: two short sounds (each ≤ 0.24 s above −30 dB of the loudest
-frame) separated by 0.06–0.32 s of quiet — the teacher's knock recordings all have one there, its
-pause recordings none, its plain ones 3 % (of 150). A reference recording is always another held-out sentence's, an
+has a knock starting within 0.25 s of t: a short sound (≤ 0.45 s above −30 dB of the loudest frame, parts
+less than 0.06 s apart joined) with quiet before (≥ 0.06 s) and after (≥ 0.1 s), between other sounds. Of
+200 teacher recordings, the knock ones all have one at t; the pause, normal and slow ones 1, 0 and 1, the
+fast ones none. A reference recording is always another held-out sentence's, an
 image a fresh augmented one (`steer_images`), so nothing is copied from the target. Writes `eval.json`,
 `eval.md` and the WAVs under `--out`."""
 
@@ -109,11 +110,19 @@ def sound_segments(samples: np.ndarray, floor_db: float = -30.0) -> list:
     return out
 
 
-def knocks(samples: np.ndarray, max_hit: float = 0.24, gap: tuple = (0.06, 0.32)) -> list:
-    """Start seconds of knocks: two consecutive short sounds (each ≤ `max_hit` s) with a quiet `gap` between."""
-    runs = sound_segments(samples)
-    return [s0 for (s0, e0), (s1, e1) in zip(runs, runs[1:])
-            if e0 - s0 <= max_hit and e1 - s1 <= max_hit and gap[0] <= s1 - e0 <= gap[1]]
+def knocks(samples: np.ndarray, join: float = 0.06, longest: float = 0.45, before: float = 0.06,
+           after: float = 0.1) -> list:
+    """Start seconds of knocks: a short sound (its parts less than `join` s apart, `longest` s in all) with
+    at least `before` s of quiet before it and `after` s after it, between other sounds (not the file's
+    first or last one)."""
+    groups = []
+    for start, end in sound_segments(samples):
+        if groups and start - groups[-1][1] < join:
+            groups[-1][1] = end
+        else:
+            groups.append([start, end])
+    return [start for k, (start, end) in enumerate(groups[1:-1], 1)
+            if end - start <= longest and start - groups[k - 1][1] >= before and groups[k + 1][0] - end >= after]
 
 
 def has_knock_at(samples: np.ndarray, time: float, tolerance: float = 0.25) -> bool:

@@ -45,8 +45,10 @@ def _synthesize(engine: str, voice: str, text: str, raw_path: str) -> None:
 
 
 def _to_corpus_wav(raw_path: str, out_path: str) -> None:
-    """24 kHz mono 16-bit, leading and trailing silence trimmed to 0.1 s (sox)."""
-    subprocess.run(["sox", raw_path, "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", out_path,
+    """24 kHz mono 16-bit, leading and trailing silence trimmed to 0.1 s (sox). `-R`: sox dithers when it
+    writes 16 bits, from a fresh random seed unless told otherwise, so without it no two builds of the corpus
+    are bit-identical — enough to renumber some unit clusters (see `units_align`)."""
+    subprocess.run(["sox", "-R", raw_path, "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", out_path,
                     "silence", "1", "0.02", "0.3%", "reverse", "silence", "1", "0.02", "0.3%", "reverse",
                     "pad", "0.1", "0.1"], check=True, stderr=subprocess.PIPE)
 

@@ -9,10 +9,10 @@ import Modalities
 ///
 /// - `say` queues a request at once; `instruction` and `weight` change the session (and the
 ///   running utterance's conditioning from the next step on);
-/// - control events (beat, phoneme, SFX, style) join the running utterance's control events at
-///   the semantic step that produces the audio they address: the step now when due "now" or
-///   already past (late), a later step when due in the future. The event log records the
-///   output-timeline EnCodec frame (75 Hz) of that step;
+/// - control events (beat, phoneme, SFX, style) join the running utterance's control events with
+///   the time of the audio they address, `controlLookahead` before the semantic step that produces
+///   it (at once when that is now or past; late ones address the step now). The event log records
+///   the output-timeline EnCodec frame (75 Hz) they address;
 /// - without adapters, control events cannot steer anything and are dropped with that reason;
 ///   while idle, events due in the past are dropped and future ones wait for an utterance.
 ///
@@ -25,6 +25,12 @@ extension StreamingEngine {
     static let maxEventAge: Double = 10
     /// Events addressing a time further ahead than this are refused (seconds).
     static let maxEventLead: Double = 60
+    /// A control event joins the running utterance this long before the audio it addresses
+    /// (seconds), carrying that audio's time: the adapters learned with every event in view from
+    /// the first step, so a pause or a knock needs the words before it to make room (joined only at
+    /// its own step, a knock merged into the word before it). Longer would hand the event to an
+    /// utterance that ends before its time more often.
+    static let controlLookahead: Double = 1.0
 
     /// Called between generation steps; returns the conditioning for the next step.
     func applyLiveEvents(_ context: inout UtteranceContext, semanticRate: Double) -> ConditioningUpdate {
@@ -37,16 +43,25 @@ extension StreamingEngine {
         let stepSeconds = Double(context.semanticStep) / semanticRate
         let stepSample = origin + Int64(stepSeconds * rate)
         let frame = Int(Double(stepSample) / rate * ControlEvent.frameRate)
+        let lookahead = Int64(Self.controlLookahead * rate)
         var changed = refreshed
         var keep: [LiveEvent] = []
         for event in waitingEvents {
-            if let due = event.dueSample, due > stepSample {
+            var joins = stepSample
+            if let due = event.dueSample { joins = event.action.isControl ? due - lookahead : due }
+            if joins > stepSample {
                 keep.append(event)
                 continue
             }
+            // The audio the event addresses: its due time when still ahead, else this step's.
+            var seconds = stepSeconds, addressedFrame = frame
+            if let due = event.dueSample, due > stepSample {
+                seconds = Double(due - origin) / rate
+                addressedFrame = Int(Double(due) / rate * ControlEvent.frameRate)
+            }
             do {
-                if try apply(event, to: &context.conditioning, atSeconds: stepSeconds) { changed = true }
-                inbox.markApplied(event, frame: frame)
+                if try apply(event, to: &context.conditioning, atSeconds: seconds) { changed = true }
+                inbox.markApplied(event, frame: addressedFrame)
             } catch let reason as DropReason {
                 inbox.markDropped(event, reason: reason.text)
             } catch {
