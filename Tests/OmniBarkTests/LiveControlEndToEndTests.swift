@@ -119,6 +119,30 @@ import TestSupport
         #expect(zero.audio == plain.audio, "zero gates: bit-identical to plain Bark")
     }
 
+    /// Events posted just before `finish()` — what `live` does with the last lines of standard input —
+    /// are not lost: the `say` is spoken, and a beat due long after the stream ends is logged dropped
+    /// with the reason (before, both stayed in the inbox: received, never applied nor dropped).
+    @Test func eventsPostedBeforeFinishAreSpokenOrAccountedFor() throws {
+        let folder = try FixturePaths.temporaryDirectory("live-finish")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let logURL = folder.appendingPathComponent("events.jsonl")
+        let inbox = LiveEventInbox(log: try LiveEventLog(url: logURL))
+        var configuration = EngineConfiguration()
+        configuration.speech = StreamingEngineTests.sampled(seed: 3)
+        configuration.fineMode = .exact
+        configuration.events = inbox
+        let engine = try StreamingEngine(model: try Self.conditionedModel(gate: 2), sink: CountingSink(), configuration: configuration)
+        engine.start()
+        inbox.post(LiveEvent(source: .stdin, action: .say(StreamingEngineTests.text), receivedSample: 0))
+        inbox.post(LiveEvent(source: .stdin, action: .control(.beatMarker, .none), receivedSample: 0, dueSample: 30 * 24_000))
+        let statistics = try engine.finish()
+        #expect(statistics.utterances == 1, "the say posted before finish() is spoken")
+        let counters = inbox.counters
+        #expect(counters.received == 2 && counters.applied == 1 && counters.dropped == 1, "\(counters)")
+        let beat = try #require(try Self.logLines(logURL).first { $0["kind"] as? String == "beat" })
+        #expect((beat["dropped"] as? String)?.contains("stream ended") == true, "\(beat)")
+    }
+
     /// OSC sent with `oscsend`: a session change while idle is applied at once; a beat due half a
     /// second into the next utterance is applied at that step; far-off events are refused.
     @Test func oscEventsAreLoggedAndApplied() throws {

@@ -43,6 +43,7 @@ extension StreamingEngine {
             onSpeaking?(false)
             condition.withLock { stats.speaking = false }
         }
+        dropUntakenEvents()
         if let fatal {
             let reason = "the stream has ended (\(ErrorMessage.describe(fatal)))"
             condition.withLock {
@@ -73,6 +74,13 @@ extension StreamingEngine {
             idle()
             condition.lock()
             if queue.isEmpty && closedReason == nil { _ = condition.wait(until: Date().addingTimeInterval(idlePollInterval)) }
+        }
+        if queue.isEmpty && finishesQueuedSpeech {
+            // Live events posted before finish() (a `say` on the last line of standard input)
+            // are taken once more; a `say` among them is queued and spoken.
+            condition.unlock()
+            idle()
+            condition.lock()
         }
         guard !queue.isEmpty else { return nil }
         let item = queue.removeFirst()

@@ -95,6 +95,15 @@ extension StreamingEngine {
         dropPastEvents(inbox: inbox, reason: "no utterance was being generated when it was due")
     }
 
+    /// Called when the generation thread ends: what is still in the inbox or waiting for its time
+    /// is counted and logged as dropped, never lost without a word.
+    func dropUntakenEvents() {
+        guard let inbox = configuration.events else { return }
+        for event in inbox.drain() { inbox.markDropped(event, reason: "the stream ended before the event was taken") }
+        for event in waitingEvents { inbox.markDropped(event, reason: "the stream ended before the time it addresses") }
+        waitingEvents = []
+    }
+
     /// Called when an utterance ends: control events whose time has passed can no longer apply.
     func utteranceEnded() {
         guard let inbox = configuration.events else { return }
@@ -131,7 +140,8 @@ extension StreamingEngine {
                 switch event.action {
                 case let .say(text):
                     let screened = try screened(text, field: "live say")
-                    _ = try say(try EngineRequest(text: screened))
+                    let request = try EngineRequest(text: screened)
+                    _ = try condition.withLock { try sayLocked(request, liveEvent: true) }
                     inbox.markApplied(event, frame: frame)
                 case let .styleInstruction(text):
                     let screened = try screened(text, field: "live style instruction")

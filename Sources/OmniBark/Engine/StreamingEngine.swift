@@ -52,6 +52,9 @@ public final class StreamingEngine: @unchecked Sendable {
     enum Phase { case idle, running, ending, ended }
     var phase = Phase.idle
     var closedReason: String?
+    /// `finish()` was called: the queued speech plays to its end, and live `say` events that were
+    /// posted before it (still in the inbox) join the queue instead of being refused.
+    var finishesQueuedSpeech = false
     var stopCurrent = false
     var cancelsSink = false
     var failure: (any Error)?
@@ -139,8 +142,8 @@ public final class StreamingEngine: @unchecked Sendable {
         return try sayLocked(request)
     }
 
-    func sayLocked(_ request: EngineRequest) throws(EngineSayError) -> (id: Int, position: Int) {
-        if let closedReason { throw .closed(reason: closedReason) }
+    func sayLocked(_ request: EngineRequest, liveEvent: Bool = false) throws(EngineSayError) -> (id: Int, position: Int) {
+        if let closedReason, !(liveEvent && finishesQueuedSpeech) { throw .closed(reason: closedReason) }
         guard queue.count < configuration.queueCapacity else { throw .queueFull(capacity: configuration.queueCapacity) }
         let id = nextID
         nextID += 1
@@ -235,6 +238,7 @@ public final class StreamingEngine: @unchecked Sendable {
         let neverStarted = phase == .idle
         // With no generation thread, nothing would ever speak what is queued.
         closeLocked(reason: reason, dropQueued: dropQueued || neverStarted, stopCurrent: stopCurrent)
+        if !dropQueued && !stopCurrent && !neverStarted && closedReason == reason { finishesQueuedSpeech = true }
         if neverStarted { phase = .ending }
         condition.unlock()
         if neverStarted {
