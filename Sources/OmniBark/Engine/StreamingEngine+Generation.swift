@@ -75,7 +75,7 @@ extension StreamingEngine {
             condition.lock()
             if queue.isEmpty && closedReason == nil { _ = condition.wait(until: Date().addingTimeInterval(idlePollInterval)) }
         }
-        if queue.isEmpty && finishesQueuedSpeech {
+        if queue.isEmpty && finishCalledUptimeNanos != nil {
             // Live events posted before finish() (a `say` on the last line of standard input)
             // are taken once more; a `say` among them is queued and spoken.
             condition.unlock()

@@ -141,7 +141,7 @@ extension StreamingEngine {
                 case let .say(text):
                     let screened = try screened(text, field: "live say")
                     let request = try EngineRequest(text: screened)
-                    _ = try condition.withLock { try sayLocked(request, liveEvent: true) }
+                    _ = try condition.withLock { try sayLocked(request, liveEventReceived: event.receivedUptimeNanos) }
                     inbox.markApplied(event, frame: frame)
                 case let .styleInstruction(text):
                     let screened = try screened(text, field: "live style instruction")

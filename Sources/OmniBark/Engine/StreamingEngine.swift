@@ -52,9 +52,9 @@ public final class StreamingEngine: @unchecked Sendable {
     enum Phase { case idle, running, ending, ended }
     var phase = Phase.idle
     var closedReason: String?
-    /// `finish()` was called: the queued speech plays to its end, and live `say` events that were
-    /// posted before it (still in the inbox) join the queue instead of being refused.
-    var finishesQueuedSpeech = false
+    /// When `finish()` was called (uptime, ns): the queued speech plays to its end, and live `say`
+    /// events received before then (still in the inbox) join the queue instead of being refused.
+    var finishCalledUptimeNanos: UInt64?
     var stopCurrent = false
     var cancelsSink = false
     var failure: (any Error)?
@@ -142,8 +142,12 @@ public final class StreamingEngine: @unchecked Sendable {
         return try sayLocked(request)
     }
 
-    func sayLocked(_ request: EngineRequest, liveEvent: Bool = false) throws(EngineSayError) -> (id: Int, position: Int) {
-        if let closedReason, !(liveEvent && finishesQueuedSpeech) { throw .closed(reason: closedReason) }
+    /// `liveEventReceived`: the uptime (ns) at which the live event carrying this request arrived.
+    func sayLocked(_ request: EngineRequest, liveEventReceived: UInt64? = nil) throws(EngineSayError) -> (id: Int, position: Int) {
+        if let closedReason {
+            let beforeFinish = liveEventReceived.flatMap { received in finishCalledUptimeNanos.map { received <= $0 } } ?? false
+            if !beforeFinish { throw .closed(reason: closedReason) }
+        }
         guard queue.count < configuration.queueCapacity else { throw .queueFull(capacity: configuration.queueCapacity) }
         let id = nextID
         nextID += 1
@@ -238,7 +242,9 @@ public final class StreamingEngine: @unchecked Sendable {
         let neverStarted = phase == .idle
         // With no generation thread, nothing would ever speak what is queued.
         closeLocked(reason: reason, dropQueued: dropQueued || neverStarted, stopCurrent: stopCurrent)
-        if !dropQueued && !stopCurrent && !neverStarted && closedReason == reason { finishesQueuedSpeech = true }
+        if !dropQueued && !stopCurrent && !neverStarted && closedReason == reason {
+            finishCalledUptimeNanos = DispatchTime.now().uptimeNanoseconds
+        }
         if neverStarted { phase = .ending }
         condition.unlock()
         if neverStarted {
