@@ -200,20 +200,15 @@ def main(argv=None):
                 if not os.path.exists(image):
                     steer_images.save_png(steer_images.base_image(given["image"], rng), image)
                 args += ["--image", image]
-            beat = None
-            if given.get("beat"):
-                beat = held[sid]["pause"]["beat"]
-                control = os.path.join(a.out, "wav", f"beat-{k:02d}.json")
-                with open(control, "w") as fh:
-                    json.dump([{"kind": "beat", "time": beat}], fh)
-                args += ["--control", control]
-            sfx = None
-            if given.get("sfx"):
-                sfx = held[sid]["sfx"]["sfx"]
-                control = os.path.join(a.out, "wav", f"sfx-{k:02d}.json")
-                with open(control, "w") as fh:
-                    json.dump([{"kind": "sfx", "time": sfx}], fh)
-                args += ["--control", control]
+            event_times = {}  # a control event at the second of the teacher's pause or knock
+            for kind, recording in (("beat", "pause"), ("sfx", "sfx")):
+                if given.get(kind):
+                    event_times[kind] = held[sid][recording][kind]
+                    control = os.path.join(a.out, "wav", f"{kind}-{k:02d}.json")
+                    with open(control, "w") as fh:
+                        json.dump([{"kind": kind, "time": event_times[kind]}], fh)
+                    args += ["--control", control]
+            beat, sfx = event_times.get("beat"), event_times.get("sfx")
             for modality, w in weights.items():
                 args += ["--weight", f"{modality}={w}"]
             jobs.append(dict(sentence=sid, text=held[sid]["normal"]["text"], condition=name, wanted=wanted, task=task,

@@ -106,6 +106,28 @@ def add_distractor_images(a, data) -> None:
     data["images"]["grey"] = [tower(steer_images.training_image("grey", rng)) for _ in range(a.images)]
 
 
+def teacher_forced_inputs(embed, text_vocab_size: int, examples, noise: float = 0.0, rng=None):
+    """The semantic GPT's teacher-forced batch, as it was trained without a history prompt: per
+    (text ids, units), the text and an empty history summed over 64 positions, the infer token, then the
+    units (a fraction `noise` of them replaced by random ones from `rng`). Returns (embeddings [B, T, H],
+    targets [B, T] with -100 where no loss: the units, then EOS)."""
+    rows, targets = [], []
+    text_pad = L.text_pad(text_vocab_size)
+    for text_ids, unit_ids in examples:
+        text = [i + L.TEXT_OFFSET for i in text_ids[: L.MAX_TEXT]]
+        text += [text_pad] * (L.MAX_TEXT - len(text))
+        units = list(unit_ids[: L.SEMANTIC_MAX_NEW - 1])
+        noisy = [rng.randrange(L.SEMANTIC_VOCAB) if noise and rng.random() < noise else u for u in units]
+        prefix = embed(torch.tensor(text)) + embed(torch.tensor([L.SEMANTIC_EOS] * L.MAX_TEXT))
+        infer = embed(torch.tensor([L.semantic_infer(text_vocab_size)]))
+        rows.append(torch.cat([prefix, infer, embed(torch.tensor(noisy, dtype=torch.long))]))
+        targets.append([-100] * L.MAX_TEXT + units + [L.SEMANTIC_EOS])
+    length = max(r.shape[0] for r in rows)
+    x = torch.stack([F.pad(r, (0, 0, 0, length - r.shape[0])) for r in rows])
+    y = torch.tensor([t + [-100] * (length - len(t)) for t in targets])
+    return x, y
+
+
 class Tasks:
     """Draws training (or evaluation) examples: a target recording and the conditioning that names its rate."""
 
@@ -203,23 +225,8 @@ class Trainer:
         return out
 
     def batch_inputs(self, batch, noise):
-        embed = self.semantic.input_embeds_layer
-        rows, targets = [], []
-        text_pad = L.text_pad(self.text_vocab_size)
-        for ex in batch:
-            t = ex["target"]
-            text = [i + L.TEXT_OFFSET for i in t["text_ids"][: L.MAX_TEXT]]
-            text += [text_pad] * (L.MAX_TEXT - len(text))
-            units = list(t["units"][: L.SEMANTIC_MAX_NEW - 1])
-            noisy = [self.rng.randrange(L.SEMANTIC_VOCAB) if noise and self.rng.random() < noise else u for u in units]
-            prefix = embed(torch.tensor(text)) + embed(torch.tensor([L.SEMANTIC_EOS] * L.MAX_TEXT))
-            infer = embed(torch.tensor([L.semantic_infer(self.text_vocab_size)]))
-            rows.append(torch.cat([prefix, infer, embed(torch.tensor(noisy, dtype=torch.long))]))
-            targets.append([-100] * L.MAX_TEXT + units + [L.SEMANTIC_EOS])
-        length = max(r.shape[0] for r in rows)
-        x = torch.stack([F.pad(r, (0, 0, 0, length - r.shape[0])) for r in rows])
-        y = torch.tensor([s + [-100] * (length - len(s)) for s in targets])
-        return x, y
+        return teacher_forced_inputs(self.semantic.input_embeds_layer, self.text_vocab_size,
+                                     [(ex["target"]["text_ids"], ex["target"]["units"]) for ex in batch], noise, self.rng)
 
     def losses(self, batch, tok, noise, conditioned=True):
         """(token CE, InfoNCE, per-example CE) for a batch of drawn examples."""

@@ -76,20 +76,9 @@ class TeacherForced:
         self.batch = batch
 
     def _inputs(self, rows, perm):
-        embed = self.semantic.input_embeds_layer
-        xs, ys = [], []
-        for r in rows:
-            text = [i + L.TEXT_OFFSET for i in vocabulary.encode(self.tok, r["text"])[: L.MAX_TEXT]]
-            text += [L.text_pad(self.text_vocab_size)] * (L.MAX_TEXT - len(text))
-            units = [int(perm[u]) for u in r["units"][: L.SEMANTIC_MAX_NEW - 1]]
-            prefix = embed(torch.tensor(text)) + embed(torch.tensor([L.SEMANTIC_EOS] * L.MAX_TEXT))
-            infer = embed(torch.tensor([L.semantic_infer(self.text_vocab_size)]))
-            xs.append(torch.cat([prefix, infer, embed(torch.tensor(units, dtype=torch.long))]))
-            ys.append([-100] * L.MAX_TEXT + units + [L.SEMANTIC_EOS])
-        length = max(x.shape[0] for x in xs)
-        x = torch.stack([F.pad(x, (0, 0, 0, length - x.shape[0])) for x in xs])
-        y = torch.tensor([t + [-100] * (length - len(t)) for t in ys])
-        return x, y
+        from .adapter_train import teacher_forced_inputs
+        return teacher_forced_inputs(self.semantic.input_embeds_layer, self.text_vocab_size,
+                                     [(vocabulary.encode(self.tok, r["text"]), [int(perm[u]) for u in r["units"]]) for r in rows])
 
     @torch.no_grad()
     def measure(self, rows, perm):
