@@ -29,7 +29,7 @@ import Streaming
 /// converter); the engine itself never resamples.
 ///
 /// Thread safety: the queue, the request records, the session conditioning, the written-sample
-/// count and the statistics are guarded by one condition lock; the sink, the current utterance,
+/// count, the closing state (reason, finish time) and the statistics are guarded by one condition lock; the sink, the current utterance,
 /// the live events waiting for their step and the router are used only by the generation thread
 /// (or, when the engine never started, by the one call that ends it).
 public final class StreamingEngine: @unchecked Sendable {
@@ -242,6 +242,7 @@ public final class StreamingEngine: @unchecked Sendable {
         let neverStarted = phase == .idle
         // With no generation thread, nothing would ever speak what is queued.
         closeLocked(reason: reason, dropQueued: dropQueued || neverStarted, stopCurrent: stopCurrent)
+        // finish() on a running engine, unless something closed it first (a failed stream).
         if !dropQueued && !stopCurrent && !neverStarted && closedReason == reason {
             finishCalledUptimeNanos = DispatchTime.now().uptimeNanoseconds
         }
