@@ -90,13 +90,22 @@ def _whistle(rng):
     return np.sin(2 * np.pi * np.cumsum(f) / SAMPLE_RATE) * _envelope(n, 0.03, 0.1) * 0.3, "whistle"
 
 
+KNOCK_HIT_SECONDS = 0.12
+KNOCK_GAP_SECONDS = 0.15
+
+
+def knock_hit(noise: np.ndarray) -> np.ndarray:
+    """One knock, `KNOCK_HIT_SECONDS` long: a decaying 180 Hz tone with `noise` (standard normal, one
+    value per sample) mixed in."""
+    t = np.arange(len(noise)) / SAMPLE_RATE
+    return (np.sin(2 * np.pi * 180 * t) + 0.5 * noise) * np.exp(-t * 40) * 0.5
+
+
 def _knock(rng):
     hits = []
     for _ in range(rng.choice([2, 3])):
-        n = int(SAMPLE_RATE * 0.12)
-        t = np.arange(n) / SAMPLE_RATE
-        hit = (np.sin(2 * np.pi * 180 * t) + 0.5 * rng.standard_normal(n)) * np.exp(-t * 40) * 0.5
-        hits += [hit, np.zeros(int(SAMPLE_RATE * 0.15))]
+        hits += [knock_hit(rng.standard_normal(int(SAMPLE_RATE * KNOCK_HIT_SECONDS))),
+                 np.zeros(int(SAMPLE_RATE * KNOCK_GAP_SECONDS))]
     return np.concatenate(hits), "knock"
 
 

@@ -36,7 +36,7 @@ import torch
 
 from . import manifest, units as units_module
 from .audio import SAMPLE_RATE, read_wav
-from .corpus import _to_corpus_wav
+from .corpus import KNOCK_GAP_SECONDS, KNOCK_HIT_SECONDS, _to_corpus_wav, knock_hit
 
 TEACHER = "espeak:en-us"
 
@@ -85,18 +85,13 @@ def synthesize_pause(text: str, index: int, pause_seconds: float, out_path: str)
     return round(beat, 3)
 
 
-KNOCK_HIT_SECONDS = 0.12
-KNOCK_GAP_SECONDS = 0.15
-
-
 def knock(seed: int) -> np.ndarray:
-    """Two knocks (a decaying 180 Hz tone with noise, as `corpus`'s Foley knock), each followed by silence."""
+    """Two of `corpus`'s Foley knocks, each followed by silence."""
     rng = np.random.default_rng(seed)
-    t = np.arange(int(KNOCK_HIT_SECONDS * SAMPLE_RATE)) / SAMPLE_RATE
     parts = []
     for _ in range(2):
-        hit = (np.sin(2 * np.pi * 180 * t) + 0.5 * rng.standard_normal(len(t))) * np.exp(-t * 40) * 0.5
-        parts += [hit, np.zeros(int(KNOCK_GAP_SECONDS * SAMPLE_RATE))]
+        parts += [knock_hit(rng.standard_normal(int(KNOCK_HIT_SECONDS * SAMPLE_RATE))),
+                  np.zeros(int(KNOCK_GAP_SECONDS * SAMPLE_RATE))]
     return np.concatenate(parts).astype(np.float32)
 
 

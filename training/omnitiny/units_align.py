@@ -3,14 +3,14 @@
 k-means numbers its clusters by where it started, and the corpus audio is not bit-identical from one
 build to the next (sox dithers when it resamples to 16 bits), so a rebuilt `units` run finds nearly the
 same clusters under partly different ids: rebuilt in 2026-12-06, silence came out as 143 where the shipped
-semantic GPT knows it as 78, and 19 more ids were swapped in pairs. Training adapters on such labels fits
+semantic GPT knows it as 78, and 21 more ids were renumbered, most of them swapped in pairs. Training adapters on such labels fits
 them to ids the frozen GPT does not use.
 
 This reads the ids back from the GPT itself: fed the rebuilt units teacher-forced (`--manifest` rows of
 the steering corpus at the normal rate), it predicts its own id for each frame; the confusion counts
 (rebuilt id → predicted id) give a one-to-one relabelling (greedily, largest count first; ids without
-evidence keep their number when it is free). A few rounds, each on the relabelled units, until nothing
-changes. Writes `--out`: the centroids re-ordered so that assigning with them gives the GPT's ids,
+evidence keep their number when it is free). A few rounds, each on the relabelled units, while the
+loss falls. Writes `--out`: the centroids re-ordered so that assigning with them gives the GPT's ids,
 `normalization.npz` unchanged, and `alignment.json` (the permutation, teacher-forced loss and accuracy
 before and after, on other rows than those that chose it).
 
@@ -102,7 +102,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--units", required=True, help="the rebuilt units run (centroids.npy, normalization.npz)")
     p.add_argument("--model", required=True, help="the trained model whose semantic GPT knows the ids")
-    p.add_argument("--manifest", required=True, help="steer_corpus manifest (rows with text and units)")
+    p.add_argument("--manifest", required=True,
+                   help="steer_corpus manifest whose units were assigned with --units (rows with text and units)")
     p.add_argument("--out", required=True)
     p.add_argument("--rows", type=int, default=960, help="training rows at the normal rate that choose the ids")
     p.add_argument("--check-rows", type=int, default=192, help="other rows that measure the result")
@@ -121,7 +122,8 @@ def main(argv=None):
     random.Random(0).shuffle(normal)
     choose, check = normal[: a.rows], normal[a.rows: a.rows + a.check_rows]
     if len(choose) < 100 or not check:
-        sys.exit(f"units_align: {a.manifest} has {len(normal)} training rows at the normal rate; need over {a.rows}")
+        sys.exit(f"units_align: {a.manifest} has {len(normal)} training rows at the normal rate; need at least 100 "
+                 f"to choose the ids (--rows) and more to check them")
     gpt = TeacherForced(a.model)
     perm = np.arange(VOCAB)
     _, ce_before, acc_before = gpt.measure(check, perm)
