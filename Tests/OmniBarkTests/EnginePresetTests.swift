@@ -148,6 +148,23 @@ import TestSupport
         }
     }
 
+    @Test func routerStepsAreOptionalOrderedAndChecked() throws {
+        #expect(try parse(#"{"name": "all"}"#).routerSteps == RouterStep.defaultOrder)
+        #expect(try EnginePreset.named("broadcast").routerSteps == RouterStep.defaultOrder)
+        let mine = try parse(#"{"name": "mine", "router_steps": ["fewer-fine-codebooks", "skip-modality"]}"#)
+        #expect(mine.routerSteps == [.fewerFineCodebooks, .skipModality])
+        #expect(try parse(#"{"name": "never", "router_steps": []}"#).routerSteps.isEmpty)
+        let names = RouterStep.allCases.map(\.rawValue).joined(separator: ", ")
+        #expect(throws: EnginePresetError.invalidField(file: "p.json", field: "router_steps[1]",
+                                                       reason: "must be one of \(names) (got \"skip-fine\")")) {
+            _ = try parse(#"{"name": "bad", "router_steps": ["coarse-only", "skip-fine"]}"#)
+        }
+        #expect(throws: EnginePresetError.invalidField(file: "p.json", field: "router_steps[1]", reason: "'coarse-only' is listed twice")) {
+            _ = try parse(#"{"name": "bad", "router_steps": ["coarse-only", "coarse-only"]}"#)
+        }
+        #expect(throws: EnginePresetError.self) { _ = try parse(#"{"name": "bad", "router_steps": "coarse-only"}"#) }
+    }
+
     @Test func fastStartIsOptionalAndBoolean() throws {
         #expect(try parse(#"{"name": "slow", "generation": {"mode": "live", "fast_start": false}}"#).generation.fastStart == false)
         // Left out: live-speech's value (on); daw turns it off for steering.

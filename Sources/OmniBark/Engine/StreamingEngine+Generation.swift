@@ -173,7 +173,7 @@ extension StreamingEngine {
             let laterCharacters = segments[(index + 1)...].reduce(0) { $0 + $1.count }
             let generation = try UtteranceStreamer.stream(
                 model: speech, fineMode: fineMode, coarseLive: coarseLive,
-                fineCodebooks: plan?.fineCodebooks ?? configuration.effectiveFineCodebooks,
+                fineCodebooks: plan?.coarseOnly == true ? capabilities.coarseCodebooks : plan?.fineCodebooks ?? configuration.effectiveFineCodebooks,
                 fineFirstChunk: configuration.effectiveFineFirstChunk, text: segment, voice: voice, configuration: base,
                 seed: seed &+ UInt64(index), watermark: configuration.speech.watermark,
                 conditioning: context.conditioning.conditioning, timings: &timings,
@@ -233,7 +233,8 @@ extension StreamingEngine {
             stats.chunksLate += playback.chunksLate
         }
         observeCosts(timings, semanticTokens: semanticTotal, coarseTokens: coarseTotal, frames: framesTotal, conditioning: context.conditioning,
-                     rollingCoarse: coarseLive != nil, lighterWeights: lighterWeights)
+                     rollingCoarse: coarseLive != nil, lighterWeights: lighterWeights,
+                     fineScale: plan.map { Router.fineCostScale($0, capabilities) } ?? 1)
         finishUtterance(item, context: context)
     }
 

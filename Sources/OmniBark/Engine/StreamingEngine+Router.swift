@@ -29,6 +29,7 @@ extension StreamingEngine {
             // Down to 4 codebooks (EnCodec at 3 kbit/s), or what is configured when that is fewer.
             let all = configuration.effectiveFineCodebooks ?? model.speech.generator.configuration.fine.codebooks
             c.fineCodebooks = (all: all, fewest: min(all, 4))
+            c.coarseCodebooks = model.speech.generator.configuration.coarse.codebooks
         }
         // In exact mode the live mode's coarse shortcut is one more step.
         c.rollingCoarseAvailable = configuration.coarseLive == nil
@@ -94,8 +95,12 @@ extension StreamingEngine {
     /// Feeds what one utterance measured into the cost model (on the lighter weights, the decoding
     /// stages scaled back to the loaded format by their relative cost: the model keeps the loaded
     /// format's costs, and the router scales the same stages when it predicts the step).
+    /// `fineScale` is the plan's `Router.fineCostScale`: the fine stage's measured time is divided
+    /// by it (a shortened context or fewer codebooks measured as the configured stage's cost), and
+    /// not observed at all when the stage was off (0), so that the estimate the router restores
+    /// steps with stays the configured stage's.
     func observeCosts(_ measured: GenerationTimings, semanticTokens: Int, coarseTokens: Int, frames: Int,
-                      conditioning: UtteranceConditioning, rollingCoarse: Bool, lighterWeights: Bool) {
+                      conditioning: UtteranceConditioning, rollingCoarse: Bool, lighterWeights: Bool, fineScale: Double = 1) {
         guard var router else { return }
         var timings = measured
         if lighterWeights, let cost = configuration.router?.lighter?.relativeCost {
@@ -108,7 +113,7 @@ extension StreamingEngine {
             router.costs.observe(.semanticStep, seconds: max(0, timings.semantic / Double(semanticTokens) - fusionPerStep))
         }
         router.costs.observe(rollingCoarse ? .coarseTokenRolling : .coarseToken, seconds: timings.coarse, units: Double(coarseTokens))
-        router.costs.observe(.fineFrame, seconds: timings.fine, units: Double(frames))
+        if fineScale > 0 { router.costs.observe(.fineFrame, seconds: timings.fine / fineScale, units: Double(frames)) }
         router.costs.observe(.codecFrame, seconds: timings.codec, units: Double(frames))
         for (modality, seconds) in conditioning.encoderSeconds { router.costs.observe(.encoder(modality), seconds: seconds) }
         self.router = router
@@ -123,6 +128,7 @@ extension StreamingEngine {
         if let context = plan.fineContext { parts.append("fine context \(context)") }
         if let codebooks = plan.fineCodebooks { parts.append("fine codebooks \(codebooks)") }
         if plan.rollingCoarse { parts.append("rolling coarse") }
+        if plan.coarseOnly { parts.append("coarse only") }
         if plan.lighterWeights { parts.append("lighter weights" + (lighterFormat.map { " (\($0.rawValue))" } ?? "")) }
         return parts.joined(separator: "; ")
     }

@@ -14,9 +14,12 @@ import Foundation
 ///  "midi": {"notes": {"36": 0}, "cc": {"1": "style", "7": "weight/audio"}, "channel": 0},
 ///  "osc": {"port": 0, "host": "127.0.0.1"},
 ///  "reference": {"window_s": 4.0, "refresh": "utterance" | "chunk"},
-///  "router": "on" | "off"}
+///  "router": "on" | "off",
+///  "router_steps": ["skip-modality", "drop-fusion-layers", "shorter-fine-context", "fewer-fine-codebooks",
+///                   "rolling-coarse", "lighter-weights", "coarse-only"]}
 /// ```
-/// The built-ins give every field; a user file must give `name` and takes the `live-speech`
+/// The built-ins give every field but `router_steps` (optional everywhere: the order above, the
+/// default); a user file must give `name` and takes the `live-speech`
 /// value for any field it leaves out (see `EnginePreset`).
 extension EnginePreset {
     /// The built-in presets' names: live-speech, daw, broadcast, hifi.

@@ -37,12 +37,17 @@ public struct EnginePreset: Sendable, Equatable {
     /// Whether the request router is on (JSON `router`: "on" or "off"). Parsed and kept for the
     /// router, which reads it.
     public var router: Bool
+    /// The router's steps in the order it takes them (JSON `router_steps`, a list of step names;
+    /// default `RouterStep.defaultOrder`). A step left out is never taken: a show that would rather
+    /// miss a deadline than lose the fine stage leaves out `coarse-only`.
+    public var routerSteps: [RouterStep]
     /// Where the preset came from: `presets/NAME.json` for a built-in, else the file's path. Used
     /// in messages.
     public var source: String
 
     public init(name: String, description: String, latency: Latency, modalities: Modalities, generation: Generation,
-                sinks: [String], midi: MIDIMap, osc: OSC, reference: Reference, router: Bool, source: String) {
+                sinks: [String], midi: MIDIMap, osc: OSC, reference: Reference, router: Bool,
+                routerSteps: [RouterStep] = RouterStep.defaultOrder, source: String) {
         self.name = name
         self.description = description
         self.latency = latency
@@ -53,6 +58,7 @@ public struct EnginePreset: Sendable, Equatable {
         self.osc = osc
         self.reference = reference
         self.router = router
+        self.routerSteps = routerSteps
         self.source = source
     }
 }

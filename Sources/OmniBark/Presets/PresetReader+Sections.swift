@@ -5,7 +5,8 @@ import Tensors
 /// The preset's sections. `base` is what an absent field takes: the `live-speech` preset for a
 /// user file, nil for a built-in (every field required).
 extension PresetReader {
-    static let topLevelFields = ["name", "description", "latency", "modalities", "generation", "sinks", "midi", "osc", "reference", "router"]
+    static let topLevelFields = ["name", "description", "latency", "modalities", "generation", "sinks", "midi", "osc", "reference", "router",
+                                 "router_steps"]
 
     func preset(_ root: Any, base: EnginePreset?) throws -> EnginePreset {
         let object = try self.object(root, at: "(root)", known: Self.topLevelFields)
@@ -28,7 +29,27 @@ extension PresetReader {
             router: try field(object, "router", at: "", fallback: base?.router) {
                 try choice($0, at: $1, options: ["on", "off"]) { ["on": true, "off": false][$0] }
             },
+            routerSteps: try field(object, "router_steps", at: "", fallback: base?.routerSteps ?? RouterStep.defaultOrder) {
+                try routerSteps($0, at: $1)
+            },
             source: file)
+    }
+
+    /// A list of distinct router step names (`RouterStep` raw values), possibly empty.
+    func routerSteps(_ value: Any, at path: String) throws -> [RouterStep] {
+        let names = RouterStep.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let list = value as? [Any] else {
+            throw fail(path, "must be a list of router steps, from \(names) (got \(Self.describe(value)))")
+        }
+        var steps: [RouterStep] = []
+        for (index, item) in list.enumerated() {
+            guard let name = item as? String, let step = RouterStep(rawValue: name) else {
+                throw fail("\(path)[\(index)]", "must be one of \(names) (got \(Self.describe(item)))")
+            }
+            guard !steps.contains(step) else { throw fail("\(path)[\(index)]", "'\(name)' is listed twice") }
+            steps.append(step)
+        }
+        return steps
     }
 
     func latency(_ value: Any, at path: String, base: EnginePreset.Latency?) throws -> EnginePreset.Latency {

@@ -62,19 +62,27 @@ public struct Router: Sendable {
         var total = 49.9 * (semantic * decoding + Double(fusionLayers) * (costs.estimate(.fusionLayerStep) ?? 0))
         // Rolling coarse: its own estimate (measured or calibrated), else no gain assumed.
         total += 150 * decoding * (plan.rollingCoarse ? (costs.estimate(.coarseTokenRolling) ?? coarse) : coarse)
-        if let fine = costs.estimate(.fineFrame) {
-            var scale = 1.0
-            if let window = capabilities.fineWindow, let context = plan.fineContext {
-                scale = Double(context + window.chunk + window.lookahead) / Double(window.context + window.chunk + window.lookahead)
-            }
-            if let codebooks = capabilities.fineCodebooks, let fewer = plan.fineCodebooks {
-                scale *= Double(max(1, fewer - 2)) / Double(max(1, codebooks.all - 2))
-            }
-            total += 75 * fine * scale
-        }
+        if let fine = costs.estimate(.fineFrame) { total += 75 * fine * Router.fineCostScale(plan, capabilities) }
         total += 75 * (costs.estimate(.codecFrame) ?? 0)
         total += encoderSeconds(plan, capabilities) / max(0.5, capabilities.utteranceSeconds)
         return total
+    }
+
+    /// The fine stage's cost under `plan` relative to the configured one (the cost model keeps the
+    /// configured stage's cost per frame): the positions a window reads scale with the context,
+    /// the passes with the codebooks predicted beyond the coarse ones, and the coarse-only step
+    /// runs no pass at all (0).
+    public static func fineCostScale(_ plan: RouterPlan, _ capabilities: RouterCapabilities) -> Double {
+        if plan.coarseOnly { return 0 }
+        var scale = 1.0
+        if let window = capabilities.fineWindow, let context = plan.fineContext {
+            scale = Double(context + window.chunk + window.lookahead) / Double(window.context + window.chunk + window.lookahead)
+        }
+        if let codebooks = capabilities.fineCodebooks, let fewer = plan.fineCodebooks {
+            let coarse = capabilities.coarseCodebooks ?? 2
+            scale *= Double(max(1, fewer - coarse)) / Double(max(1, codebooks.all - coarse))
+        }
+        return scale
     }
 
     /// Predicted seconds spent encoding the kept modalities once per utterance.
@@ -178,6 +186,10 @@ public struct Router: Sendable {
                 guard let cost = c.lighterWeightsCost, cost < 1, !plan.lighterWeights else { continue }
                 next.lighterWeights = true
                 return (step, next, "lighter weight format")
+            case .coarseOnly:
+                guard let coarse = c.coarseCodebooks, !plan.coarseOnly else { continue }
+                next.coarseOnly = true
+                return (step, next, "fine stage off: the codec decodes the \(coarse) coarse codebooks alone")
             }
         }
         return nil
@@ -193,6 +205,7 @@ public struct Router: Sendable {
         case .fewerFineCodebooks: return "fine codebooks back to \(to.fineCodebooks.map(String.init) ?? "all")"
         case .rollingCoarse: return "windowed coarse stage"
         case .lighterWeights: return "configured weight format"
+        case .coarseOnly: return "fine stage back on"
         }
     }
 }

@@ -14,6 +14,8 @@ public struct RouterPlan: Sendable, Equatable {
     public var rollingCoarse = false
     /// The lighter weight format is in use.
     public var lighterWeights = false
+    /// The fine stage is off: only the coarse stage's codebooks are decoded.
+    public var coarseOnly = false
 
     public init() {}
 
@@ -46,6 +48,9 @@ public struct RouterCapabilities: Sendable, Equatable {
     public var minimumFineContext = 32
     /// Fine codebooks in full, and the fewest the fine stage can predict (nil: not supported).
     public var fineCodebooks: (all: Int, fewest: Int)?
+    /// The coarse stage's codebooks, which the codec can decode alone with the fine stage off (nil:
+    /// the fine stage cannot be switched off).
+    public var coarseCodebooks: Int?
     /// The rolling coarse mode can be switched on (the engine runs in exact mode).
     public var rollingCoarseAvailable = false
     /// The lighter format's decoding cost (semantic and coarse stages) relative to the current
@@ -60,7 +65,8 @@ public struct RouterCapabilities: Sendable, Equatable {
         a.inputs == b.inputs && a.fusionLayers == b.fusionLayers && a.fineWindow?.chunk == b.fineWindow?.chunk
             && a.fineWindow?.lookahead == b.fineWindow?.lookahead && a.fineWindow?.context == b.fineWindow?.context
             && a.minimumFineContext == b.minimumFineContext && a.fineCodebooks?.all == b.fineCodebooks?.all
-            && a.fineCodebooks?.fewest == b.fineCodebooks?.fewest && a.rollingCoarseAvailable == b.rollingCoarseAvailable
+            && a.fineCodebooks?.fewest == b.fineCodebooks?.fewest && a.coarseCodebooks == b.coarseCodebooks
+            && a.rollingCoarseAvailable == b.rollingCoarseAvailable
             && a.lighterWeightsCost == b.lighterWeightsCost && a.utteranceSeconds == b.utteranceSeconds
     }
 }

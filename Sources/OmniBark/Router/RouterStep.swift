@@ -13,10 +13,14 @@ public enum RouterStep: String, Sendable, Equatable, Hashable, CaseIterable, Cod
     case rollingCoarse = "rolling-coarse"
     /// Switch to a lighter weight format (needs one loaded).
     case lighterWeights = "lighter-weights"
+    /// Switch the fine stage off: the codec decodes the coarse stage's codebooks alone (EnCodec at
+    /// 1.5 kbit/s for Bark's 2; needs the chunked fine stage). The last resort before gaps on air:
+    /// the audio loses its residual detail, the words stay.
+    case coarseOnly = "coarse-only"
 
     public var description: String { rawValue }
 
     /// The default order: what costs least in quality first.
     public static let defaultOrder: [RouterStep] = [.skipModality, .dropFusionLayers, .shorterFineContext, .fewerFineCodebooks,
-                                                    .rollingCoarse, .lighterWeights]
+                                                    .rollingCoarse, .lighterWeights, .coarseOnly]
 }

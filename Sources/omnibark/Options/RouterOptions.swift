@@ -6,7 +6,7 @@ import Tensors
 
 /// `--router on|off` and `--cost-profile` (shared by live and serve).
 struct RouterOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The latency router: skips the costliest, least important work (modalities by priority, fusion layers, fine context) to hold the preset's latency budget, and restores it when the machine recovers. Default: the preset's `router`, else off.", valueName: "on|off"))
+    @Option(help: ArgumentHelp("The latency router: skips the costliest, least important work (modalities by priority, fusion layers, fine context and codebooks, at last the fine stage; the preset's `router_steps` sets the order) to hold the preset's latency budget, and restores it when the machine recovers. Default: the preset's `router`, else off.", valueName: "on|off"))
     var router: RouterSwitch?
 
     @Option(name: .customLong("cost-profile"), help: ArgumentHelp("A cost profile (from `omnibark bench --calibrate FILE`) that warm-starts the router's cost model; without one it learns from the first utterance.", valueName: "file"))
@@ -40,7 +40,7 @@ struct RouterOptions: ParsableArguments {
             lighter = measured
         }
         return RouterSettings(budget: preset?.latency ?? EnginePreset.Latency(targetFirstAudio: 1, maxLag: 0.25, minLead: 0.2),
-                              costs: costs, required: required, lighter: lighter)
+                              order: preset?.routerSteps ?? RouterStep.defaultOrder, costs: costs, required: required, lighter: lighter)
     }
 }
 
