@@ -128,6 +128,18 @@ def teacher_forced_inputs(embed, text_vocab_size: int, examples, noise: float = 
     return x, y
 
 
+def loss_weights(targets, transition_weight: float = 1.0):
+    """Per-position CE weights [B, T] for `teacher_forced_inputs`' targets: 0 where there is no loss
+    (-100), `transition_weight` where the target differs from the target before it (the content moves
+    on; the first unit, after the text, counts as held), else 1."""
+    weight = (targets != -100).float()
+    if transition_weight != 1.0:
+        moved = torch.zeros_like(targets, dtype=torch.bool)
+        moved[:, 1:] = (targets[:, 1:] != targets[:, :-1]) & (targets[:, :-1] != -100) & (targets[:, 1:] != -100)
+        weight = torch.where(moved, weight * transition_weight, weight)
+    return weight
+
+
 class Tasks:
     """Draws training (or evaluation) examples: a target recording and the conditioning that names its rate."""
 
@@ -228,8 +240,10 @@ class Trainer:
         return teacher_forced_inputs(self.semantic.input_embeds_layer, self.text_vocab_size,
                                      [(ex["target"]["text_ids"], ex["target"]["units"]) for ex in batch], noise, self.rng)
 
-    def losses(self, batch, tok, noise, conditioned=True):
-        """(token CE, InfoNCE, per-example CE) for a batch of drawn examples."""
+    def losses(self, batch, tok, noise, conditioned=True, transition_weight=1.0):
+        """(token CE, InfoNCE, per-example CE) for a batch of drawn examples. With `transition_weight`
+        w ≠ 1 each unit that differs from the one before it (where the content moves on, as opposed to
+        a unit held) counts w times in the mean."""
         x, y = self.batch_inputs(batch, noise)
         nce = torch.zeros(())
         if conditioned:
@@ -241,7 +255,8 @@ class Trainer:
         logits = self.semantic(inputs_embeds=x).logits[..., : L.SEMANTIC_VOCAB + 1]
         self.fused.memory = None
         ce = F.cross_entropy(logits.transpose(1, 2), y, ignore_index=-100, reduction="none")
-        per_example = ce.sum(1) / (y != -100).sum(1)
+        weight = loss_weights(y, transition_weight)
+        per_example = (ce * weight).sum(1) / weight.sum(1)
         return per_example.mean(), nce, per_example.detach()
 
     def info_nce(self, batch, per, temperature=0.1):
@@ -300,6 +315,9 @@ def main(argv=None):
     p.add_argument("--warmup", type=int, default=50)
     p.add_argument("--decay-steps", type=int, default=3000)
     p.add_argument("--nce", type=float, default=0.1, help="weight of the InfoNCE alignment loss")
+    p.add_argument("--transition-weight", type=float, default=1.0,
+                   help="weight in the token CE of each unit that differs from the one before it (where the content "
+                        "moves on) against 1 for a held unit; the held-out report stays unweighted")
     p.add_argument("--input-noise", type=float, default=0.1, help="fraction of input units replaced (as the base model trained)")
     p.add_argument("--init", help="adapters.pt of an earlier run, or an exported adapter file (.safetensors), whose "
                                    "weights a new run starts from (tensors it lacks, e.g. attention sinks or route "
@@ -362,7 +380,7 @@ def main(argv=None):
         for g in opt.param_groups:
             g["lr"] = lr * g["scale"]
         batch = [tasks.draw() for _ in range(a.batch)]
-        ce, nce, _ = trainer.losses(batch, tok, a.input_noise)
+        ce, nce, _ = trainer.losses(batch, tok, a.input_noise, transition_weight=a.transition_weight)
         loss = ce + a.nce * nce
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -204,6 +204,25 @@ class SteeringHelpersTests(unittest.TestCase):
             self.assertEqual([e["units"] for e in data["examples"]], [[7, 2, 3], [4, 5]])
             self.assertEqual(torch.load(os.path.join(tmp, "features.pt"), weights_only=False)["examples"][0]["units"], [7, 2, 3])
 
+    def test_transition_weight_counts_where_the_units_move_on(self):
+        from omnitiny import adapter_train
+        y = torch.tensor([[-100, -100, 5, 5, 7, 7, 7, 256, -100]])
+        self.assertEqual(adapter_train.loss_weights(y).tolist(), [[0, 0, 1, 1, 1, 1, 1, 1, 0]])
+        self.assertEqual(adapter_train.loss_weights(y, 2.0).tolist(), [[0, 0, 1, 1, 2, 1, 1, 2, 0]])
+
+    def test_codec_mark_transfer_marks_at_the_share_it_is_given(self):
+        from omnitiny import codec_mark_transfer as probe
+        x = np.random.default_rng(3).normal(scale=0.1, size=SAMPLE_RATE * 2)
+        marked = probe.embed(x, frames_per_cell=5, bands=12, share_db=-30)
+        self.assertEqual(len(marked), len(x))
+        snr = 10 * np.log10((x ** 2).sum() / ((marked - x) ** 2).sum())
+        self.assertGreater(snr, 29.0)
+        self.assertLess(snr, 32.0)
+        before, after = probe.cells(x, 5, 12), probe.cells(marked, 5, 12)
+        signs = probe.pattern(before.shape[0] * 5, 12, 5)[::5][: before.shape[0]]
+        # flat noise: a ≈ √(0.001 / 0.54) in every band, a log-power change of about 2a = 0.086
+        self.assertGreater(((after - before) * signs).mean(), 0.07)
+
     def test_priority_rows_take_the_dominant_weight(self):
         rows = {name: weights for name, _, task, _, weights in adapter_eval.condition_table(10) if task == "priority"}
         self.assertEqual(rows, {"style slow + reference fast, audio=10": {"audio": 10},
