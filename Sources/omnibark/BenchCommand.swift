@@ -88,6 +88,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("cost-profile"), help: ArgumentHelp("With --router on: warm-start the router's cost model from this profile.", valueName: "file"))
     var costProfile: String?
 
+    @Option(name: .customLong("router-steps"), help: ArgumentHelp("With --router on: the router's steps in the order it takes them, comma-separated (default: \(RouterStep.defaultOrder.map(\.rawValue).joined(separator: ","))); a step left out is never taken, as with a preset's `router_steps`.", valueName: "list"))
+    var routerSteps: String?
+
     @Option(name: .customLong("lighter-weights"), help: ArgumentHelp("With --router on: load the model a second time in this lighter format (e.g. q4 beside --weights int8) for the router's last step, which speaks the next utterances with it while the machine cannot keep up.", valueName: "format"))
     var lighterWeights: WeightFormatArgument?
 
@@ -117,6 +120,10 @@ struct BenchCommand: ParsableCommand {
             guard router == .on else { throw ValidationError("--lighter-weights is the router's step: add --router on") }
             do { try LighterWeights.check(lighterWeights.format, isLighterThan: weights.format) } catch { throw ValidationError("\(error)") }
         }
+        if routerSteps != nil {
+            guard router == .on else { throw ValidationError("--router-steps orders the router's steps: add --router on") }
+            _ = try routerOrder()
+        }
         if let calibrate { try OutputFile.check((calibrate as NSString).expandingTildeInPath) }
         if let liveSeconds, !(liveSeconds > 0 && liveSeconds.isFinite) {
             throw ValidationError("--live-seconds must be a positive number of seconds, got \(liveSeconds)")
@@ -127,6 +134,20 @@ struct BenchCommand: ParsableCommand {
                 throw ValidationError("\(flag) needs --live-seconds")
             }
         }
+    }
+
+    /// `--router-steps` as steps (the default order without it).
+    func routerOrder() throws -> [RouterStep] {
+        guard let routerSteps else { return RouterStep.defaultOrder }
+        var steps: [RouterStep] = []
+        for name in routerSteps.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            guard let step = RouterStep(rawValue: name) else {
+                throw ValidationError("--router-steps: '\(name)' is not a router step (one of \(RouterStep.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            guard !steps.contains(step) else { throw ValidationError("--router-steps: '\(name)' is listed twice") }
+            steps.append(step)
+        }
+        return steps
     }
 
     func run() throws {
@@ -152,7 +173,7 @@ struct BenchCommand: ParsableCommand {
             if router == .on {
                 let costs = try costProfile.map { try CostProfile.load(contentsOf: URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath)) }
                 settings.router = RouterSettings(budget: EnginePreset.Latency(targetFirstAudio: 1, maxLag: 0.25, minLead: 0.2),
-                                                 costs: costs ?? CostModel(), required: [.text],
+                                                 order: try routerOrder(), costs: costs ?? CostModel(), required: [.text],
                                                  lighter: try lighterWeights.map { try lighter($0.format, primary: speech) })
             }
             return try LiveEngineBenchmark.measure(model: speech, voice: voice, settings: settings,

@@ -92,7 +92,7 @@ enum LiveBenchFormatting {
                 "reference_window_s": s.referenceWindowSeconds, "reference_refresh_s": s.referenceRefreshSeconds,
                 "reference_refresh_each_chunk": s.refreshesReferenceEachChunk, "fine_mode": fineMode,
                 "utterance_semantic_tokens": s.utteranceSemanticTokens, "all_modalities": s.allModalities,
-                "router": s.router != nil, "lighter_weights": s.router?.lighter.map { $0.format.rawValue as Any } ?? NSNull(),
+                "router": s.router != nil, "router_steps": s.router.map { $0.order.map(\.rawValue) as Any } ?? NSNull(), "lighter_weights": s.router?.lighter.map { $0.format.rawValue as Any } ?? NSNull(),
                 "lighter_weights_relative_cost": value(s.router?.lighter?.relativeCost), "hog": s.hog, "mode": s.mode.rawValue,
                 "live_settings": s.mode == .live ? s.live.reportFields as Any : NSNull()]
     }

@@ -72,7 +72,8 @@ import TestSupport
 @Suite(.serialized) struct RouterBenchCommandTests {
     @Test func routerRunReportsDeadlinesAndDecisions() throws {
         let run = try CommandRun.omnibark(["bench", "--shape", "demo", "--seconds", "1", "--live-seconds", "3", "--all-modalities",
-                                           "--router", "on", "--lighter-weights", "int8", "--hog", "--json"])
+                                           "--router", "on", "--lighter-weights", "int8", "--hog", "--router-steps",
+                                           "skip-modality,lighter-weights,coarse-only", "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: run.stdoutData) as? [String: Any])
         let live = try #require(object["live"] as? [String: Any])
@@ -84,6 +85,10 @@ import TestSupport
         let settings = try #require(live["settings"] as? [String: Any])
         #expect(settings["router"] as? Bool == true && settings["all_modalities"] as? Bool == true && settings["hog"] as? Bool == true)
         #expect(settings["lighter_weights"] as? String == "int8", "\(settings)")
+        #expect(settings["router_steps"] as? [String] == ["skip-modality", "lighter-weights", "coarse-only"], "\(settings)")
+        if let decisions = live["decisions"] as? [String: Any] {
+            #expect(decisions["drop-fusion-layers"] == nil && decisions["shorter-fine-context"] == nil, "steps left out were taken: \(decisions)")
+        }
         #expect((settings["lighter_weights_relative_cost"] as? Double ?? 0) > 0, "\(settings)")
         #expect((live["notes"] as? [String])?.contains { $0.contains("one core kept busy") } == true)
     }
@@ -94,6 +99,9 @@ import TestSupport
         #expect(heavier.status != 0 && heavier.stderr.contains("--lighter-weights int8 is not lighter than the loaded q4 weights"), "\(heavier.stderr)")
         let unrouted = try CommandRun.omnibark(["bench", "--shape", "demo", "--live-seconds", "1", "--lighter-weights", "q4"])
         #expect(unrouted.status != 0 && unrouted.stderr.contains("add --router on"), "\(unrouted.stderr)")
+        let badStep = try CommandRun.omnibark(["bench", "--shape", "demo", "--live-seconds", "1", "--router", "on",
+                                               "--router-steps", "skip-modality,skip-fine"])
+        #expect(badStep.status != 0 && badStep.stderr.contains("--router-steps: 'skip-fine' is not a router step"), "\(badStep.stderr)")
     }
 
     @Test func calibrationWritesALoadableProfile() throws {
