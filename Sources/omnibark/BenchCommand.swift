@@ -91,7 +91,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("router-steps"), help: ArgumentHelp("With --router on: the router's steps in the order it takes them, comma-separated (default: \(RouterStep.defaultOrder.map(\.rawValue).joined(separator: ","))); a step left out is never taken, as with a preset's `router_steps`.", valueName: "list"))
     var routerSteps: String?
 
-    @Option(name: .customLong("lighter-weights"), help: ArgumentHelp("With --router on: load the model a second time in this lighter format (e.g. q4 beside --weights int8) for the router's last step, which speaks the next utterances with it while the machine cannot keep up.", valueName: "format"))
+    @Option(name: .customLong("lighter-weights"), help: ArgumentHelp("With --router on: load the model a second time in this lighter format (e.g. q4 beside --weights int8) for the router's lighter-weights step, which speaks the next utterances with it while the machine cannot keep up.", valueName: "format"))
     var lighterWeights: WeightFormatArgument?
 
     @Option(help: ArgumentHelp("Measure this machine's per-component costs (stages, timed on at least 5.12 s of audio whatever --seconds says; fusion layer step; encoders) and write them as a cost profile for --cost-profile.", valueName: "file"))

@@ -84,11 +84,11 @@ import TestSupport
         let (coarseOnly, statistics) = try Self.speak(order: RouterStep.defaultOrder, fineCodebooks: nil)
         #expect(statistics.routerDecisions["coarse-only apply"] == 1, "\(statistics.routerDecisions)")
         #expect(statistics.routerPlan?.contains("coarse only") == true, "\(statistics.routerPlan ?? "nil")")
-        let withoutStep = RouterStep.defaultOrder.filter { $0 != .coarseOnly }
-        let (configured, configuredStatistics) = try Self.speak(order: withoutStep, fineCodebooks: 2)
-        #expect(configuredStatistics.routerDecisions["coarse-only apply"] == nil)
+        // Configured for the coarse codebooks, the fine stage predicts nothing: the step is not offered.
+        let (configured, configuredStatistics) = try Self.speak(order: RouterStep.defaultOrder, fineCodebooks: 2)
+        #expect(configuredStatistics.routerDecisions["coarse-only apply"] == nil, "\(configuredStatistics.routerDecisions)")
         #expect(!coarseOnly.isEmpty && coarseOnly == configured, "\(coarseOnly.count) samples against \(configured.count)")
-        let (fine, _) = try Self.speak(order: withoutStep, fineCodebooks: nil)
+        let (fine, _) = try Self.speak(order: RouterStep.defaultOrder.filter { $0 != .coarseOnly }, fineCodebooks: nil)
         #expect(fine != coarseOnly, "the fine stage changed nothing: the comparison above proves nothing")
     }
 }

@@ -5,8 +5,8 @@ import Testing
 @testable import OmniBark
 import TestSupport
 
-/// The router's last step: the same model in a lighter weight format, spoken with from the next
-/// utterance start once every other step is not enough.
+/// The router's lighter-weights step: the same model in a lighter weight format, spoken with from the next
+/// utterance start once the steps before it are not enough.
 @Suite struct RouterLighterWeightsTests {
     static let directory = FixturePaths.fixtures.appendingPathComponent("bark-gen-scaled")
 

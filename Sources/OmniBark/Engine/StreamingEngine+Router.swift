@@ -29,7 +29,9 @@ extension StreamingEngine {
             // Down to 4 codebooks (EnCodec at 3 kbit/s), or what is configured when that is fewer.
             let all = configuration.effectiveFineCodebooks ?? model.speech.generator.configuration.fine.codebooks
             c.fineCodebooks = (all: all, fewest: min(all, 4))
-            c.coarseCodebooks = model.speech.generator.configuration.coarse.codebooks
+            // The fine stage can be switched off when it predicts anything (not with --fine-codebooks 2).
+            let coarse = model.speech.generator.configuration.coarse.codebooks
+            if all > coarse { c.coarseCodebooks = coarse }
         }
         // In exact mode the live mode's coarse shortcut is one more step.
         c.rollingCoarseAvailable = configuration.coarseLive == nil

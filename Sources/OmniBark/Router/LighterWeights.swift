@@ -3,9 +3,9 @@ import Checkpoints
 import Foundation
 import Tensors
 
-/// The router's last step: the same model loaded a second time in a lighter weight format
-/// (`--lighter-weights q4` beside `--weights int8`), which the engine speaks with from the next
-/// utterance start while the step is applied.
+/// The router's lighter-weights step (next to last, before coarse-only): the same model loaded a
+/// second time in a lighter weight format (`--lighter-weights q4` beside `--weights int8`), which
+/// the engine speaks with from the next utterance start while the step is applied.
 ///
 /// `relativeCost` is what the router multiplies the semantic and coarse stages' part of its
 /// prediction by: the lighter model's time for the same decoding work over the loaded model's,

@@ -12,7 +12,7 @@ struct RouterOptions: ParsableArguments {
     @Option(name: .customLong("cost-profile"), help: ArgumentHelp("A cost profile (from `omnibark bench --calibrate FILE`) that warm-starts the router's cost model; without one it learns from the first utterance.", valueName: "file"))
     var costProfile: String?
 
-    @Option(name: .customLong("lighter-weights"), help: ArgumentHelp("Load the model a second time in this lighter weight format (q4 beside int8, say: about 140 MB more for bark-small's transformers) for the router's last step: while the machine cannot keep up even with every other step taken, the next utterances are spoken with it. Its decoding time against the loaded format's is measured at start (1–3 s); a format measured no faster is not used.", valueName: "format"))
+    @Option(name: .customLong("lighter-weights"), help: ArgumentHelp("Load the model a second time in this lighter weight format (q4 beside int8, say: about 140 MB more for bark-small's transformers) for the router's lighter-weights step (next to last, before coarse-only): while the machine cannot keep up even with the steps before it taken, the next utterances are spoken with it. Its decoding time against the loaded format's is measured at start (1–3 s); a format measured no faster is not used.", valueName: "format"))
     var lighterWeights: WeightFormatArgument?
 
     /// The router's settings: on by the flag, else by the preset; the budget and required
