@@ -139,15 +139,14 @@ struct BenchCommand: ParsableCommand {
     /// `--router-steps` as steps (the default order without it).
     func routerOrder() throws -> [RouterStep] {
         guard let routerSteps else { return RouterStep.defaultOrder }
-        var steps: [RouterStep] = []
-        for name in routerSteps.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            guard let step = RouterStep(rawValue: name) else {
-                throw ValidationError("--router-steps: '\(name)' is not a router step (one of \(RouterStep.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            guard !steps.contains(step) else { throw ValidationError("--router-steps: '\(name)' is listed twice") }
-            steps.append(step)
+        let names = routerSteps.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        do {
+            return try RouterStep.order(named: names)
+        } catch RouterStep.ListProblem.unknown(_, let name) {
+            throw ValidationError("--router-steps: '\(name)' is not a router step (one of \(RouterStep.allCases.map(\.rawValue).joined(separator: ", ")))")
+        } catch RouterStep.ListProblem.repeated(_, let name) {
+            throw ValidationError("--router-steps: '\(name)' is listed twice")
         }
-        return steps
     }
 
     func run() throws {

@@ -41,15 +41,18 @@ extension PresetReader {
         guard let list = value as? [Any] else {
             throw fail(path, "must be a list of router steps, from \(names) (got \(Self.describe(value)))")
         }
-        var steps: [RouterStep] = []
+        var strings: [String] = []
         for (index, item) in list.enumerated() {
-            guard let name = item as? String, let step = RouterStep(rawValue: name) else {
-                throw fail("\(path)[\(index)]", "must be one of \(names) (got \(Self.describe(item)))")
-            }
-            guard !steps.contains(step) else { throw fail("\(path)[\(index)]", "'\(name)' is listed twice") }
-            steps.append(step)
+            guard let name = item as? String else { throw fail("\(path)[\(index)]", "must be one of \(names) (got \(Self.describe(item)))") }
+            strings.append(name)
         }
-        return steps
+        do {
+            return try RouterStep.order(named: strings)
+        } catch RouterStep.ListProblem.unknown(let index, let name) {
+            throw fail("\(path)[\(index)]", "must be one of \(names) (got \(Self.describe(name)))")
+        } catch RouterStep.ListProblem.repeated(let index, let name) {
+            throw fail("\(path)[\(index)]", "'\(name)' is listed twice")
+        }
     }
 
     func latency(_ value: Any, at path: String, base: EnginePreset.Latency?) throws -> EnginePreset.Latency {

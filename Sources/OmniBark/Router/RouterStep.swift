@@ -20,6 +20,26 @@ public enum RouterStep: String, Sendable, Equatable, Hashable, CaseIterable, Cod
 
     public var description: String { rawValue }
 
+    /// Why a list of step names was refused (`order(named:)`): the 0-based index and the name.
+    public enum ListProblem: Error, Equatable {
+        case unknown(index: Int, name: String)
+        case repeated(index: Int, name: String)
+    }
+
+    /// Step names (raw values) as an order for the router: a preset's `router_steps` or `bench
+    /// --router-steps`. Possibly empty; each step at most once.
+    ///
+    /// - Throws: `ListProblem` for the first unknown or repeated name.
+    public static func order(named names: [String]) throws -> [RouterStep] {
+        var steps: [RouterStep] = []
+        for (index, name) in names.enumerated() {
+            guard let step = RouterStep(rawValue: name) else { throw ListProblem.unknown(index: index, name: name) }
+            guard !steps.contains(step) else { throw ListProblem.repeated(index: index, name: name) }
+            steps.append(step)
+        }
+        return steps
+    }
+
     /// The default order: what costs least in quality first.
     public static let defaultOrder: [RouterStep] = [.skipModality, .dropFusionLayers, .shorterFineContext, .fewerFineCodebooks,
                                                     .rollingCoarse, .lighterWeights, .coarseOnly]
