@@ -88,17 +88,23 @@ public struct BarkCausalModel: Sendable {
 
     /// Incremental forward pass: appends `tokens` at positions `cache.count …` and writes their
     /// logits to `workspace.logits` (every new position, or only the last with `lastPositionOnly`).
+    /// With `logitRange` (one output row: `lastPositionOnly` or a single token) only those
+    /// vocabulary entries are computed — the same values as the full `lm_head` for quantized
+    /// weights — and every other entry of the row is −∞: for a sampler that may only pick from that
+    /// range (the coarse stage's codebook of the step: 1,024 or 1,072 of 12,096 rows).
     /// Once the workspace has grown to this size, a call allocates nothing.
     public func forward(tokens: [Int], cache: inout KVCache, workspace: inout TransformerWorkspace,
-                        lastPositionOnly: Bool = false) throws {
+                        lastPositionOnly: Bool = false, logitRange: Range<Int>? = nil) throws {
         var none: (any LayerConditioning)? = nil
-        try forward(tokens: tokens, cache: &cache, workspace: &workspace, lastPositionOnly: lastPositionOnly, conditioning: &none)
+        try forward(tokens: tokens, cache: &cache, workspace: &workspace, lastPositionOnly: lastPositionOnly,
+                    logitRange: logitRange, conditioning: &none)
     }
 
     /// `forward(tokens:…)` with `conditioning` applied after every decoder block (nil: identical
     /// to the plain call).
     public func forward(tokens: [Int], cache: inout KVCache, workspace: inout TransformerWorkspace,
-                        lastPositionOnly: Bool = false, conditioning: inout (any LayerConditioning)?) throws {
+                        lastPositionOnly: Bool = false, logitRange: Range<Int>? = nil,
+                        conditioning: inout (any LayerConditioning)?) throws {
         try validate(tokens)
         try checkCapacity(rows: tokens.count, cache: cache)
         let rows = tokens.count
@@ -106,7 +112,8 @@ public struct BarkCausalModel: Sendable {
                 logitRows: lastPositionOnly ? 1 : rows)
         inputEmbedding.lookup(tokens, into: &workspace.hidden)
         addPositions(&workspace, rows: rows, past: cache.count)
-        run(&workspace, rows: rows, cache: &cache, lastPositionOnly: lastPositionOnly, conditioning: &conditioning)
+        run(&workspace, rows: rows, cache: &cache, lastPositionOnly: lastPositionOnly, logitRange: logitRange,
+            conditioning: &conditioning)
     }
 
     /// Incremental forward pass from input embeddings `[rows, hidden]` (see `forward(tokens:…)`).
@@ -130,13 +137,13 @@ public struct BarkCausalModel: Sendable {
     // MARK: - Internals
 
     private func run(_ workspace: inout TransformerWorkspace, rows: Int, cache: inout KVCache, lastPositionOnly: Bool,
-                     conditioning: inout (any LayerConditioning)?) {
+                     logitRange: Range<Int>? = nil, conditioning: inout (any LayerConditioning)?) {
         for (index, block) in blocks.enumerated() {
             block.apply(rows: rows, workspace: &workspace, cache: &cache, layer: index)
             conditioning?.apply(afterLayer: index, hidden: &workspace.hidden, rows: rows, hiddenSize: configuration.hiddenSize)
         }
         cache.advance(by: rows)
-        finish(&workspace, rows: rows, lastPositionOnly: lastPositionOnly)
+        finish(&workspace, rows: rows, lastPositionOnly: lastPositionOnly, logitRange: logitRange)
     }
 
     /// Sizes the workspace and, when given, copies `embeddings` plus positions into `hidden`.
@@ -166,8 +173,9 @@ public struct BarkCausalModel: Sendable {
         }
     }
 
-    /// Final LayerNorm and `lm_head` on all rows or only the last.
-    private func finish(_ w: inout TransformerWorkspace, rows: Int, lastPositionOnly: Bool) {
+    /// Final LayerNorm and `lm_head` on all rows or only the last; with `logitRange` (one output
+    /// row) only that part of the vocabulary, the rest −∞.
+    private func finish(_ w: inout TransformerWorkspace, rows: Int, lastPositionOnly: Bool, logitRange: Range<Int>? = nil) {
         let h = configuration.hiddenSize
         if lastPositionOnly && rows > 1 {
             w.hidden.withUnsafeMutableBufferPointer { hidden in
@@ -176,9 +184,19 @@ public struct BarkCausalModel: Sendable {
         }
         let outRows = lastPositionOnly ? 1 : rows
         finalLayerNorm.apply(w.hidden, rows: outRows, into: &w.normed)
-        lmHead.apply(w.normed, rows: outRows, into: &w.logits)
+        let vocabulary = configuration.outputVocabularySize
+        if let logitRange, outRows == 1 {
+            let range = logitRange.clamped(to: 0..<vocabulary)
+            w.logits.withUnsafeMutableBufferPointer { logits in
+                for i in 0..<range.lowerBound { logits[i] = -.infinity }
+                for i in range.upperBound..<vocabulary { logits[i] = -.infinity }
+            }
+            lmHead.apply(w.normed, outputs: range, into: &w.logits)
+        } else {
+            lmHead.apply(w.normed, rows: outRows, into: &w.logits)
+        }
         w.logitRows = outRows
-        w.logitWidth = configuration.outputVocabularySize
+        w.logitWidth = vocabulary
     }
 
     private func validate(_ tokens: [Int]) throws {

@@ -100,6 +100,43 @@ public struct Linear: Sendable {
         }
     }
 
+    /// Applies the layer to one input row (`input[in]`) for the output features in `outputs` alone,
+    /// writing `output[outputs]` and leaving the rest of `output` as it was: a sampler that may
+    /// only pick from a range of the vocabulary needs no other logits. Quantized weights give bit
+    /// for bit the values of `apply(_:rows:into:)` (each output is its own dot product of the same
+    /// quantized input); f32 weights agree to OpenBLAS's rounding. Allocates nothing.
+    /// - Precondition: `input.count ≥ inFeatures`, `output.count ≥ outFeatures`, `outputs` within
+    ///   `0 ..< outFeatures`.
+    public func apply(_ input: [Float], outputs: Range<Int>, into output: inout [Float]) {
+        let k = inFeatures
+        precondition(input.count >= k && output.count >= outFeatures && outputs.lowerBound >= 0 && outputs.upperBound <= outFeatures,
+                     "Linear outputs \(outputs) of \(outFeatures), counts \(input.count) \(output.count)")
+        if outputs.isEmpty { return }
+        let first = outputs.lowerBound
+        input.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                guard let xp = x.baseAddress, let yp = y.baseAddress else { return }
+                switch weights {
+                case .f32(let weight):
+                    weight.scalars.withUnsafeBufferPointer { w in
+                        guard let wp = w.baseAddress else { return }
+                        MatrixMultiply.multiplyTransposed(xp, lda: k, wp + first * k, ldb: k, into: yp + first, ldc: outputs.count,
+                                                          m: 1, n: outputs.count, k: k, alpha: 1, beta: 0)
+                    }
+                    if let bias { for i in outputs { yp[i] += bias.scalars[i] } }
+                case .quantized(let matrix):
+                    if let bias {
+                        bias.scalars.withUnsafeBufferPointer {
+                            matrix.gemv(xp, outputs: outputs, bias: $0.baseAddress, into: yp + first, accumulate: false)
+                        }
+                    } else {
+                        matrix.gemv(xp, outputs: outputs, bias: nil, into: yp + first, accumulate: false)
+                    }
+                }
+            }
+        }
+    }
+
     /// Convenience: applies the layer to a `[rows, in]` tensor and returns `[rows, out]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank == 2 && input.shape[1] == inFeatures, "Linear input \(input.shape), weight \(weights.shape)")

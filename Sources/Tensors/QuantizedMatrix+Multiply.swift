@@ -43,20 +43,40 @@ extension QuantizedMatrix {
     /// One GEMV with raw pointers: `y[rows] = W · x[columns] (+ bias) (+ y)`.
     public func gemv(_ x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>,
                      accumulate: Bool, path: KernelPath = .active, pool: ThreadPool? = .shared) {
-        let n = Int32(rows), k = Int32(columns), acc: Int32 = accumulate ? 1 : 0
-        let handle = pool?.handle, p = path.code
+        gemv(x, outputs: 0..<rows, bias: bias, into: y, accumulate: accumulate, path: path, pool: pool)
+    }
+
+    /// One GEMV over the weight rows `outputs` alone: `y[i − outputs.lowerBound] = W[i] · x (+ bias[i])
+    /// (+ y[…])` for i in `outputs`; `bias`, when given, is the full `[rows]` vector. Each output is
+    /// its own dot product of `x` (quantized once per call, the same way whatever the range), so the
+    /// values are bit for bit those of the full product's rows (e.g. the coarse stage's logits of
+    /// one codebook, a twelfth of its `lm_head`).
+    /// - Precondition: `outputs` lies within `0 ..< rows`.
+    public func gemv(_ x: UnsafePointer<Float>, outputs: Range<Int>, bias: UnsafePointer<Float>?,
+                     into y: UnsafeMutablePointer<Float>, accumulate: Bool, path: KernelPath = .active,
+                     pool: ThreadPool? = .shared) {
+        precondition(outputs.lowerBound >= 0 && outputs.upperBound <= rows, "GEMV rows \(outputs) of \(rows)")
+        let first = outputs.lowerBound, n = Int32(outputs.count), k = Int32(columns), acc: Int32 = accumulate ? 1 : 0
+        let handle = pool?.handle, p = path.code, b = bias.map { $0 + first }
+        if outputs.isEmpty { return }
         switch format {
         case .f32:
             preconditionFailure("unreachable: QuantizedMatrix is never f32")
         case .bf16:
-            halves.withUnsafeBufferPointer { ck_gemv_bf16(p, handle, $0.baseAddress, n, k, x, bias, y, acc) }
+            halves.withUnsafeBufferPointer { ck_gemv_bf16(p, handle, $0.baseAddress.map { $0 + first * columns }, n, k, x, b, y, acc) }
         case .int8:
             bytes.withUnsafeBufferPointer { w in
-                scales.withUnsafeBufferPointer { ck_gemv_int8(p, handle, w.baseAddress, $0.baseAddress, n, k, x, bias, y, acc) }
+                scales.withUnsafeBufferPointer {
+                    ck_gemv_int8(p, handle, w.baseAddress.map { $0 + first * columns }, $0.baseAddress.map { $0 + first }, n, k, x, b, y, acc)
+                }
             }
         case .q4:
+            let rowBytes = Int(ck_q4_row_bytes(k)), groups = Int(ck_q4_groups(k))
             nibbles.withUnsafeBufferPointer { w in
-                scales.withUnsafeBufferPointer { ck_gemv_q4(p, handle, w.baseAddress, $0.baseAddress, n, k, x, bias, y, acc) }
+                scales.withUnsafeBufferPointer {
+                    ck_gemv_q4(p, handle, w.baseAddress.map { $0 + first * rowBytes }, $0.baseAddress.map { $0 + first * groups },
+                               n, k, x, b, y, acc)
+                }
             }
         }
     }

@@ -64,6 +64,32 @@ import TestSupport
         }
     }
 
+    /// `forward(…, logitRange:)` (the coarse stage's codebook of the step) gives the full pass's
+    /// logits inside the range — bit for bit with quantized weights, to OpenBLAS's rounding in
+    /// f32 — and −∞ elsewhere, for a prefill and for decoding steps.
+    @Test(arguments: barkFixtures.flatMap { f in ([WeightFormat.f32] + Self.formats).map { (f, $0) } })
+    func logitRangeGivesTheFullPassLogitsThere(fixture: String, format: WeightFormat) throws {
+        let coarse = try models(fixture, format).coarse
+        let vocabulary = coarse.configuration.outputVocabularySize
+        let prompt = Array(try referenceArray(fixture, "coarse_input_ids").integers().prefix(8))
+        let ranges = [vocabulary / 3..<vocabulary / 2, vocabulary / 2..<vocabulary, 0..<1]
+        var fullCache = coarse.makeCache(), rangeCache = coarse.makeCache()
+        var full = TransformerWorkspace(), part = TransformerWorkspace()
+        for (step, tokens) in [prompt, [prompt[1]], [prompt[2]], [prompt[3]]].enumerated() {
+            let range = ranges[step % ranges.count]
+            try coarse.forward(tokens: tokens, cache: &fullCache, workspace: &full, lastPositionOnly: true)
+            try coarse.forward(tokens: tokens, cache: &rangeCache, workspace: &part, lastPositionOnly: true, logitRange: range)
+            let a = full.logitsRow(0), b = part.logitsRow(0)
+            #expect(b.count == vocabulary)
+            if format == .f32 {
+                #expect(relativeError(Array(b[range]), Array(a[range])) <= 1e-6, "step \(step)")
+            } else {
+                #expect(Array(b[range]) == Array(a[range]), "step \(step) \(range)")
+            }
+            #expect(b.indices.filter { !range.contains($0) }.allSatisfy { b[$0] == -.infinity }, "step \(step)")
+        }
+    }
+
     /// Greedy argmax per step; feeds `forcing[i]` instead of the argmax when given.
     private func greedy(_ model: BarkCausalModel, prompt: [Int], steps: Int, forcing: [Int]? = nil) throws -> [Int] {
         var cache = model.makeCache(), workspace = TransformerWorkspace(), tokens: [Int] = []

@@ -105,6 +105,10 @@ public struct CoarseStream: Sendable {
     let history: CoarseGeneration.History?
     let evenAllowed: [Bool]
     let oddAllowed: [Bool]
+    /// The vocabulary entries `evenAllowed` / `oddAllowed` admit: the only logits a step computes
+    /// (`logitRange(forStep:)`).
+    let evenRange: Range<Int>
+    let oddRange: Range<Int>
     var sampler: TokenSampler
     var cache: KVCache
     var workspace = TransformerWorkspace()
@@ -127,6 +131,8 @@ public struct CoarseStream: Sendable {
         let firstStart = c.semantic.vocabularySize, secondStart = firstStart + c.codebookSize
         evenAllowed = (0..<vocabulary).map { $0 >= firstStart && $0 < secondStart }
         oddAllowed = (0..<vocabulary).map { $0 >= secondStart }
+        evenRange = min(firstStart, vocabulary)..<min(secondStart, vocabulary)
+        oddRange = min(secondStart, vocabulary)..<vocabulary
         sampler = TokenSampler(options: c.coarse.sampling)
         cache = model.makeCache()
     }
@@ -194,7 +200,8 @@ public struct CoarseStream: Sendable {
         let total = semanticFinished ? targetLength(semantic: semanticOutput) : max(targetLength(semantic: semanticOutput), tokens.count + steps)
         cache.reset()
         try timings.measure(\.coarsePrefill) {
-            try model.forward(tokens: input, cache: &cache, workspace: &workspace, lastPositionOnly: true)
+            try model.forward(tokens: input, cache: &cache, workspace: &workspace, lastPositionOnly: true,
+                              logitRange: logitRange(forStep: 0))
         }
         timings.coarseWindows += 1
         timings.coarsePrefillPasses += 1
@@ -203,12 +210,20 @@ public struct CoarseStream: Sendable {
             tokens.append(token)
             progress?(GenerationProgress(stage: .coarse, completed: tokens.count, total: total))
             if step + 1 < steps {
-                try model.forward(tokens: [token], cache: &cache, workspace: &workspace, lastPositionOnly: true)
+                try model.forward(tokens: [token], cache: &cache, workspace: &workspace, lastPositionOnly: true,
+                                  logitRange: logitRange(forStep: step + 1))
             }
         }
     }
 
     /// First semantic index (into history + output) of the next window's context.
+    /// The logits step `step` of a window may choose from (its codebook's tokens): the only part
+    /// of the `lm_head` a forward pass computes for it. A window has an even number of steps, so
+    /// its step parity is the codebook's.
+    func logitRange(forStep step: Int) -> Range<Int> {
+        step % 2 == 0 ? evenRange : oddRange
+    }
+
     /// The sampler's choice for `step` of a window, or the teacher's token (counting agreement).
     mutating func chooseOrForce(step: Int) -> Int {
         let chosen = sampler.choose(logits: workspace.logits, allowed: step % 2 == 0 ? evenAllowed : oddAllowed, using: &generator)

@@ -80,7 +80,8 @@ extension CoarseStream {
         let c = configuration
         let total = semanticFinished ? targetLength(semantic: semanticOutput) : max(targetLength(semantic: semanticOutput), tokens.count + steps)
         if canContinue(steps: steps), let last = tokens.last {
-            try model.forward(tokens: [last], cache: &cache, workspace: &workspace, lastPositionOnly: true)
+            try model.forward(tokens: [last], cache: &cache, workspace: &workspace, lastPositionOnly: true,
+                              logitRange: logitRange(forStep: 0))
         } else {
             let pad = c.coarse.semanticPadToken
             let semanticAll = (history?.semantic ?? []) + semanticOutput.map { $0 == c.semantic.eosToken ? pad : $0 }
@@ -91,7 +92,8 @@ extension CoarseStream {
             input += PythonArithmetic.suffix((history?.coarse ?? []) + tokens, liveHistoryLength())
             cache.reset()
             try timings.measure(\.coarsePrefill) {
-                try model.forward(tokens: input, cache: &cache, workspace: &workspace, lastPositionOnly: true)
+                try model.forward(tokens: input, cache: &cache, workspace: &workspace, lastPositionOnly: true,
+                                  logitRange: logitRange(forStep: 0))
             }
             timings.coarsePrefillPasses += 1
             continuation = LiveCoarseContinuation(semanticEnd: start + c.coarse.maxInputLength,
@@ -103,7 +105,8 @@ extension CoarseStream {
             tokens.append(token)
             progress?(GenerationProgress(stage: .coarse, completed: tokens.count, total: total))
             if step + 1 < steps {
-                try model.forward(tokens: [token], cache: &cache, workspace: &workspace, lastPositionOnly: true)
+                try model.forward(tokens: [token], cache: &cache, workspace: &workspace, lastPositionOnly: true,
+                                  logitRange: logitRange(forStep: step + 1))
             }
         }
     }
