@@ -91,7 +91,8 @@ public struct BarkCausalModel: Sendable {
     /// With `logitRange` (one output row: `lastPositionOnly` or a single token) only those
     /// vocabulary entries are computed — the same values as the full `lm_head` for quantized
     /// weights — and every other entry of the row is −∞: for a sampler that may only pick from that
-    /// range (the coarse stage's codebook of the step: 1,024 or 1,072 of 12,096 rows).
+    /// range (the coarse stage's codebook of the step: 1,024 or 1,072 of 12,096 rows). It is
+    /// ignored when several rows of logits are asked for.
     /// Once the workspace has grown to this size, a call allocates nothing.
     public func forward(tokens: [Int], cache: inout KVCache, workspace: inout TransformerWorkspace,
                         lastPositionOnly: Bool = false, logitRange: Range<Int>? = nil) throws {
