@@ -6,7 +6,7 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-DEBIAN_PACKAGES := pkg-config libicu-dev libopenblas-dev libopus-dev libopusenc-dev libjack-jackd2-dev jackd2 libsoxr-dev libpng-dev libjpeg62-turbo-dev icecast2 ffmpeg opus-tools sox liblo-dev liblo-tools
+DEBIAN_PACKAGES := pkg-config libicu-dev libopenblas-dev libopus-dev libopusenc-dev libjack-jackd2-dev jackd2 libsoxr-dev libpng-dev libjpeg62-turbo-dev icecast2 ffmpeg opus-tools sox liblo-dev liblo-tools stress-ng
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test fuzz build release deps fixtures clean
