@@ -25,12 +25,13 @@ import Testing
         #expect(hog.description == "stress-ng --cpu 1")
         let pid = try #require(hog.processIdentifier)
         #expect(getpgid(pid) == pid, "stress-ng leads its own process group")
-        let blockedMask = try #require(blockedSignals(pid), "no SigBlk in /proc/\(pid)/status")
-        #expect(blockedMask & (1 << UInt64(SIGTERM - 1)) == 0, "stress-ng was started with SIGTERM blocked")
         // Let stress-ng start its worker (a member of the same group), so that stop has two to end.
         let until = Date().addingTimeInterval(5)
         while Date() < until && !groupHasWorker(pid) { usleep(20_000) }
         #expect(groupHasWorker(pid), "no stress-ng worker appeared in group \(pid)")
+        // Running (its worker started), stress-ng has SIGTERM unblocked: not the starter's mask.
+        let blockedMask = try #require(blockedSignals(pid), "no SigBlk in /proc/\(pid)/status")
+        #expect(blockedMask & (1 << UInt64(SIGTERM - 1)) == 0, "stress-ng was started with SIGTERM blocked")
 
         let stopped = DispatchSemaphore(value: 0)
         Thread { hog.stop(); stopped.signal() }.start()
