@@ -216,7 +216,6 @@ public struct CoarseStream: Sendable {
         }
     }
 
-    /// First semantic index (into history + output) of the next window's context.
     /// The logits step `step` of a window may choose from (its codebook's tokens): the only part
     /// of the `lm_head` a forward pass computes for it. A window has an even number of steps, so
     /// its step parity is the codebook's.
@@ -233,6 +232,7 @@ public struct CoarseStream: Sendable {
         return forced
     }
 
+    /// First semantic index (into history + output) of the next window's context.
     func contextStart() -> Int {
         let ratio = configuration.semanticToCoarseRatio
         let maxSemanticHistory = Int((Double(configuration.coarse.maxHistory) / ratio).rounded(.down))
