@@ -105,8 +105,8 @@ public struct CoarseStream: Sendable {
     let history: CoarseGeneration.History?
     let evenAllowed: [Bool]
     let oddAllowed: [Bool]
-    /// The vocabulary entries `evenAllowed` / `oddAllowed` admit: the only logits a step computes
-    /// (`logitRange(forStep:)`).
+    /// The vocabulary entries the even / odd steps may choose (`evenAllowed` / `oddAllowed` as
+    /// masks): the only logits a step computes (`logitRange(forStep:)`).
     let evenRange: Range<Int>
     let oddRange: Range<Int>
     var sampler: TokenSampler
@@ -129,10 +129,11 @@ public struct CoarseStream: Sendable {
         self.generator = generator
         let vocabulary = model.configuration.outputVocabularySize
         let firstStart = c.semantic.vocabularySize, secondStart = firstStart + c.codebookSize
-        evenAllowed = (0..<vocabulary).map { $0 >= firstStart && $0 < secondStart }
-        oddAllowed = (0..<vocabulary).map { $0 >= secondStart }
-        evenRange = min(firstStart, vocabulary)..<min(secondStart, vocabulary)
-        oddRange = min(secondStart, vocabulary)..<vocabulary
+        let evenRange = min(firstStart, vocabulary)..<min(secondStart, vocabulary), oddRange = min(secondStart, vocabulary)..<vocabulary
+        self.evenRange = evenRange
+        self.oddRange = oddRange
+        evenAllowed = (0..<vocabulary).map { evenRange.contains($0) }
+        oddAllowed = (0..<vocabulary).map { oddRange.contains($0) }
         sampler = TokenSampler(options: c.coarse.sampling)
         cache = model.makeCache()
     }
