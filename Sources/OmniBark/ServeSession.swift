@@ -278,6 +278,7 @@ public final class ServeSession: @unchecked Sendable {
                        "malformed": s.events.malformed],
             "reference": referenceStatus(),
             "deadlinesMet": s.deadlinesMet,
+            "gaplessLeadCorrection": s.gaplessLeadLearning.correction,
             "router": s.routerPlan == nil ? NSNull() as Any : [
                 "plan": s.routerPlan ?? "full", "decisions": s.routerDecisions,
                 "predictedRealTimeFactor": optional(s.routerPredicted), "measuredRealTimeFactor": optional(s.routerMeasured),

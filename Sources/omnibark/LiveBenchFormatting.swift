@@ -15,7 +15,8 @@ enum LiveBenchFormatting {
                             s.audioSeconds, s.utterances, s.timeToFirstAudio ?? -1, s.realTimeFactor, s.underruns, s.xruns)]
         let policy = r.settings.gapless.map { String(format: "gapless, min lead %.2f s", $0.minimumLead) } ?? "no gapless"
         lines.append("live per utterance (\(policy)): time to first audio p50 \(seconds(r.timeToFirstAudioP50)), p95 \(seconds(r.timeToFirstAudioP95)), max \(seconds(r.timeToFirstAudioMax)); "
-            + "gaps per utterance \(number(r.gapsPerUtterance)) (max \(r.gapsMax.map(String.init) ?? "-")); lead held p50 \(seconds(r.leadSecondsP50))")
+            + "gaps per utterance \(number(r.gapsPerUtterance)) (max \(r.gapsMax.map(String.init) ?? "-")); lead held p50 \(seconds(r.leadSecondsP50))"
+            + (r.settings.gapless == nil ? "" : String(format: "; lead correction learned %+.2f s", s.gaplessLeadLearning.correction)))
         lines.append("live server: \(r.server.isPrivate ? "private jackd -d dummy" : "'\(r.server.name)'"), \(r.server.sampleRate) Hz, \(r.server.period)-frame periods")
         for source in r.eventSources {
             let f = r.events[source] ?? LiveEventSourceFigures()
@@ -51,6 +52,7 @@ enum LiveBenchFormatting {
             "settings": settings(r), "notes": r.notes,
             "deadlines_met": s.deadlinesMet, "chunks_due": s.chunksDue, "chunks_late": s.chunksLate,
             "decisions": decisions(s), "router_plan": s.routerPlan.map { $0 as Any } ?? NSNull(),
+            "gapless_lead_correction_s": s.gaplessLeadLearning.correction,
         ]
         if !r.eventSources.isEmpty {
             var events: [String: Any] = [:]

@@ -86,6 +86,9 @@ enum EngineStatisticsLine {
         var line = String(format: "utterances %d, queued %d, audio %.1f s, RTF %.2f, TTFA %@, underruns %d, xruns %d, deadlines met %.1f %%",
                           s.utterances, s.queued, s.audioSeconds, s.realTimeFactor,
                           s.lastTimeToFirstAudio.map { String(format: "%.2f s", $0) } ?? "-", s.underruns, s.xruns, s.deadlinesMet * 100)
+        if engine.configuration.gapless != nil {
+            line += String(format: ", gapless lead correction %+.2f s", s.gaplessLeadLearning.correction)
+        }
         if let plan = s.routerPlan {
             let decisions = s.routerDecisions.keys.sorted().map { "\($0) \(s.routerDecisions[$0] ?? 0)" }.joined(separator: ", ")
             line += "; router: \(plan)" + (decisions.isEmpty ? "" : " (\(decisions))")

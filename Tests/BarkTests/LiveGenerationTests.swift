@@ -168,11 +168,23 @@ import OmniBark
                                                   settings: settings, timings: &timings)
         var states: [StreamingGenerationState] = []
         var batches: [(size: Int, coarseFrames: Int)] = []
+        var streamTimings = GenerationTimings()
+        streamTimings.semantic = 100  // an earlier segment's: the states carry the caller's timings on
         let streamed = try StreamingBarkGenerator(generator: generator, live: settings)
-            .run(text: text, voice: voice, configuration: c, seed: 3, timings: &timings,
+            .run(text: text, voice: voice, configuration: c, seed: 3, timings: &streamTimings,
                  observe: { states.append($0); return .keep }) { rows in
                 batches.append((rows[0].count, states.last?.coarseFrames ?? -1))
             }
+        // The timings grow stage by stage as the run goes (semantic seconds only with semantic
+        // steps) and end where the run's do.
+        for (before, after) in zip(states, states.dropFirst()) {
+            #expect(after.timings.semantic >= before.timings.semantic && after.timings.coarse >= before.timings.coarse)
+            if after.timings.semantic > before.timings.semantic {
+                #expect(after.semanticTokens > before.semanticTokens || after.semanticFinished)
+            }
+        }
+        #expect(states.first?.timings.semantic == 100)
+        #expect(states.last?.timings == streamTimings && streamTimings.semantic > 100 && streamTimings.coarsePrefillPasses > 0)
         #expect(streamed.semantic == offline.semantic && streamed.coarse == offline.coarse)
         #expect(streamed.frames == offline.frames && batches.map(\.size).reduce(0, +) == offline.frames)
         #expect(batches.first?.coarseFrames == c.coarse.windowLength / c.coarse.codebooks)

@@ -1,4 +1,5 @@
 import Foundation
+import OmniBark
 import Testing
 import TestSupport
 
@@ -30,6 +31,9 @@ struct BenchLiveCommandTests {
         }
         #expect((live["utterances"] as? Int ?? 0) > 0)
         #expect(live["time_to_first_audio_p50_s"] is NSNumber, "no utterance started playing")
+        // What the gapless gate learned (GaplessLeadLearning): a number of seconds, within its bounds.
+        let correction = try #require(live["gapless_lead_correction_s"] as? Double, "no live.gapless_lead_correction_s")
+        #expect(abs(correction) <= GaplessLeadLearning().maximum)
 
         let settings = try #require(live["settings"] as? [String: Any])
         #expect(settings["gapless"] as? Bool == true)

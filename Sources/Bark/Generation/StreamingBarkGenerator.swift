@@ -77,7 +77,8 @@ public struct StreamingBarkGenerator: Sendable {
             if let observe {
                 let state = StreamingGenerationState(semanticTokens: semantic.tokens.count, semanticFinished: semantic.isFinished,
                                                      semanticLimit: semantic.maxTokens, coarseFrames: coarse.tokens.count / c.coarse.codebooks,
-                                                     emittedFrames: fineRows.first?.count ?? 0)
+                                                     emittedFrames: fineRows.first?.count ?? 0,
+                                                     timings: timings)
                 if case let .replace(update) = try observe(state) { semantic.replaceConditioning(update) }
             }
             let coarseFinished = coarse.isFinished(semantic: semantic.tokens, semanticFinished: semantic.isFinished)

@@ -11,13 +11,18 @@ public struct StreamingGenerationState: Sendable, Equatable {
     public var coarseFrames: Int
     /// Final fine frames handed to `emit` so far.
     public var emittedFrames: Int
+    /// The run's `timings` as they stand: what the caller passed in plus this run's stages so far
+    /// (the gapless gate predicts the work still to come from them).
+    public var timings: GenerationTimings
 
-    public init(semanticTokens: Int, semanticFinished: Bool, semanticLimit: Int, coarseFrames: Int, emittedFrames: Int) {
+    public init(semanticTokens: Int, semanticFinished: Bool, semanticLimit: Int, coarseFrames: Int, emittedFrames: Int,
+                timings: GenerationTimings = GenerationTimings()) {
         self.semanticTokens = semanticTokens
         self.semanticFinished = semanticFinished
         self.semanticLimit = semanticLimit
         self.coarseFrames = coarseFrames
         self.emittedFrames = emittedFrames
+        self.timings = timings
     }
 }
 

@@ -44,6 +44,9 @@ public struct EngineStatistics: Sendable, Equatable {
     /// The router's latest prediction and the measured compute seconds per audio second.
     public var routerPredicted: Double?
     public var routerMeasured: Double?
+    /// The correction the gapless gate adds to its predicted lead, learned from the lead each
+    /// utterance needed (`GaplessLeadLearning.correction`, seconds; 0 without the gate).
+    public var gaplessLeadLearning = GaplessLeadLearning()
 
     /// Share of chunks delivered before they were due (1 when none was due yet).
     public var deadlinesMet: Double { chunksDue > 0 ? Double(chunksDue - chunksLate) / Double(chunksDue) : 1 }

@@ -145,7 +145,8 @@ extension StreamingEngine {
             log("request #\(item.id): \(context.conditioning.ignored.map(\.description).joined(separator: ", ")) not used"
                 + (context.conditioning.hasAdapters ? " (routing weight 0)" : " (no adapter file is loaded: pass --adapters)"))
         }
-        var playback = UtterancePlayback(sink: SinkFailureTagging(sink), gate: configuration.gapless, sampleRate: speech.sampleRate)
+        var playback = UtterancePlayback(sink: SinkFailureTagging(sink), gate: configuration.gapless, sampleRate: speech.sampleRate,
+                                         leadCorrection: condition.withLock { stats.gaplessLeadLearning.correction })
         let text = item.request.text
         var segments = configuration.speech.longForm ? TextSegmenter().segments(of: text) : [text]
         if segments.isEmpty { segments = [""] }  // other modalities stand in for text
@@ -156,6 +157,11 @@ extension StreamingEngine {
         var firstGenerated = true
         var writtenBefore = 0
         var gateRate = GenerationRateEstimate()
+        // Without semantic pacing the semantic stage's remaining steps come as a burst before a
+        // coarse re-prefill: the gate then predicts them, and the prefill, apart from the batches'
+        // rate (`UtteranceWorkEstimate`).
+        let semanticBursts = coarseLive?.paceSemantic != true
+        var batchRate = GenerationRateEstimate()
 
         /// Adds the computing time since the last mark (sink waits excluded).
         func account() {
@@ -198,9 +204,21 @@ extension StreamingEngine {
                     let produced = Double(playback.producedSamples + samples.count) / rate
                     // Generation speed of this utterance (its one-off encoding time left out).
                     let generating = max(0, measuredCompute - context.initialConditioningSeconds)
-                    // The gate predicts with the rate since the first audio (`GenerationRateEstimate`); the
-                    // router measures with it too, once it exists.
+                    // The router measures with the rate since the first audio (`GenerationRateEstimate`), once
+                    // it exists. The gate predicts with it where the semantic stage is paced; otherwise with
+                    // the same rate without the semantic steps, plus their burst.
                     let steadyRate = gateRate.rate(compute: generating, audio: produced, sessionRate: sessionRate > 0 ? sessionRate : nil)
+                    var gateFactor = steadyRate, pendingCompute: Double = 0
+                    if semanticBursts {
+                        let stages = state.timings
+                        let remainingTokens = max(0, predicted * semanticRate - Double(state.semanticTokens))
+                            + Double(laterCharacters) / 14 * semanticRate
+                        pendingCompute = UtteranceWorkEstimate.burst(remainingSemanticTokens: remainingTokens,
+                                                                     semanticTokensSoFar: context.semanticOffset + state.semanticTokens,
+                                                                     timings: stages)
+                        gateFactor = batchRate.rate(compute: max(0, generating - stages.semantic), audio: produced,
+                                                    sessionRate: sessionRate > 0 ? sessionRate : nil)
+                    }
                     let now = DispatchTime.now().uptimeNanoseconds
                     let seconds = Double(samples.count) / rate
                     let generatedAfter = firstGenerated && !samples.isEmpty ? Double(now - item.enqueued) / 1e9 : nil
@@ -210,8 +228,8 @@ extension StreamingEngine {
                         records[item.id]?.audioSeconds += seconds
                         if let generatedAfter { records[item.id]?.timeToFirstGenerated = generatedAfter }
                     }
-                    let started = try playback.add(samples, remainingSeconds: remaining, realTimeFactor: steadyRate,
-                                                   complete: last && index == segments.count - 1)
+                    let started = try playback.add(samples, remainingSeconds: remaining, realTimeFactor: gateFactor,
+                                                   pendingComputeSeconds: pendingCompute, complete: last && index == segments.count - 1)
                     mark = DispatchTime.now().uptimeNanoseconds  // the sink's wait is not compute
                     if started { playbackStarted(item, lead: playback.leadSeconds ?? 0, context: &context) }
                     if routeChunk(&context, measured: gateRate.steadyRate) { context.routerChanged = true }
@@ -231,6 +249,9 @@ extension StreamingEngine {
         condition.withLock {
             stats.chunksDue += playback.chunksDue
             stats.chunksLate += playback.chunksLate
+            if let held = playback.leadSeconds, let predicted = playback.predictedLead, let slack = playback.minimumSlack {
+                stats.gaplessLeadLearning.utteranceFinished(heldSeconds: held, predictedLead: predicted, minimumSlack: slack)
+            }
         }
         observeCosts(timings, semanticTokens: semanticTotal, coarseTokens: coarseTotal, frames: framesTotal, conditioning: context.conditioning,
                      rollingCoarse: coarseLive != nil, lighterWeights: lighterWeights,
