@@ -36,7 +36,7 @@ enum UtteranceStreamer {
                 if !samples.isEmpty { try deliver(samples, false) }
             }
         let start = DispatchTime.now().uptimeNanoseconds
-        var tail = try decoder.finish()
+        var tail = decoder.finish()
         codecSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         timings.codec += codecSeconds
         if let embedder { tail = embedder.process(tail) + embedder.finish() }

@@ -9,9 +9,10 @@
 /// `b ≥ p + s + (r − 1)·k·s` for every batch: the last one (`k·s = a`) when `r ≥ 1`, the next one
 /// when `r < 1`. With `p = s = 0` that is the smooth-stream condition `b ≥ a · (r − 1)`.
 ///
-/// Batches and bursts matter: without the burst term, the live mode without fast start opened
-/// its gate on a rate measured between two batches while ~140 semantic steps were still to come
-/// before the next window, and with one core busy 6 % of chunks came late (README, "The router").
+/// Batches and bursts matter: without them, the live mode without fast start opened its gate on a
+/// rate measured between two batches while semantic steps and a coarse re-prefill were still to
+/// come before the next batch, and with one core busy 6 % of chunks came late (README, "The
+/// router's benchmark").
 ///
 /// The gate opens once that holds with a safety margin, corrected by what earlier utterances
 /// turned out to need (`GaplessLeadLearning`), and never before `minimumLead` seconds are held

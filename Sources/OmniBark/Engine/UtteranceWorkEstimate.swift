@@ -4,9 +4,10 @@ import Bark
 /// (live mode without fast start, exact streaming): the gapless gate's `pendingComputeSeconds`.
 ///
 /// Without pacing the scheduler runs semantic steps only when the coarse stage cannot start its
-/// next window without them: a coarse re-prefill needs ~140 more semantic tokens, and they come as
-/// one burst followed by that prefill, while no audio is made. On bark-small shapes with one core
-/// busy that was 0.33 s of semantic steps and a prefill in a 1.85 s gap between two 0.85 s batches.
+/// next window without them: a coarse re-prefill needs up to ~140 more semantic tokens, and they
+/// come as one burst followed by that prefill, while no audio is made. On bark-small shapes with one
+/// core busy that was 0.33 s of semantic steps (63 tokens) and a prefill in a 1.85 s gap between
+/// two 0.85 s batches.
 enum UtteranceWorkEstimate {
     /// Compute seconds predicted to come without audio: the semantic steps still to run, at this
     /// utterance's mean cost per step so far, and one coarse prefill at its mean cost so far; 0
