@@ -22,7 +22,8 @@ struct UtterancePlayback {
     /// When playback started (`DispatchTime` ns) and the samples written since.
     private var startedAt: UInt64 = 0
     private var playedSince = 0
-    /// Writes after playback started, and those that came after their audio was due to play.
+    /// Non-empty writes after playback started, and those that came after their audio was due to
+    /// play.
     private(set) var chunksDue = 0
     private(set) var chunksLate = 0
     /// Seconds before it was due that the tightest chunk after the start arrived (negative:
@@ -54,6 +55,9 @@ struct UtterancePlayback {
                       complete: Bool) throws -> Bool {
         producedSamples += samples.count
         if started {
+            // An empty batch plays nothing, so it has no deadline. The codec's tail is often empty, and
+            // counted as an on-time chunk it added one per utterance to the deadlines met.
+            guard !samples.isEmpty else { return false }
             // This chunk is due when everything written before it has played.
             let due = startedAt + UInt64(Double(playedSince) / Double(sampleRate) * 1e9)
             chunksDue += 1
