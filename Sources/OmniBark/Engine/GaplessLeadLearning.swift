@@ -20,7 +20,7 @@
 /// Measured on bark-small shapes, live mode without fast start, router on, one core busy
 /// (`stress-ng --cpu 1`): with the semantic burst alone in the model it asked for 1.15 s where an
 /// utterance needed 1.68 s; with the coarse re-prefill added it asks for 2.2–2.6 s, and the
-/// correction settled between −0.4 and 0 s (README, "The router's benchmark").
+/// correction ended 60 s runs between −0.4 and +0.25 s (README, "The router's benchmark").
 ///
 /// A value type owned by the engine's statistics (read and written under its lock, by the
 /// generation thread).

@@ -1,8 +1,8 @@
 /// Decides when an utterance may start playing so that, once it plays, it does not stop.
 ///
 /// The model of what generation still does: first `p` seconds of compute that yield no audio
-/// (`pendingComputeSeconds`: the semantic stage's remaining steps where they come as one burst
-/// before a coarse window), then batches of `s` audio seconds each (`batchSeconds`), produced at
+/// (`pendingComputeSeconds`: where the semantic stage is not paced, its remaining steps, which come
+/// as one burst, and the coarse re-prefill that waits for them), then batches of `s` audio seconds each (`batchSeconds`), produced at
 /// `r` compute seconds per audio second, until `a` seconds (`remainingSeconds`) exist. Playback
 /// that starts now with `b` seconds held and plays at 1× reaches batch `k` at `p + r·k·s` and
 /// has `b + (k − 1)·s` seconds to play until then, so it never stops if
