@@ -22,6 +22,10 @@ import Tensors
 /// fusion.layers.{i}.null_key [H]  fusion.layers.{i}.null_value [H]   (from format 2: the attention sink)
 /// fusion.layers.{i}.route_sharpness [1]                             (from format 3)
 /// ```
+/// Format 4 has format 3's tensors; only how routing weights scale the values differs
+/// (`AdapterConfiguration.scalesValuesRelativeToHeaviest`).
+/// ```
+/// ```
 /// `__metadata__`: `omnibark_adapters` = `AdapterConfiguration` JSON, `format` = `omnibark-adapters`.
 /// The text adapter has no tensors (it uses the semantic model's own input embeddings).
 public enum AdapterCheckpoint {
@@ -111,7 +115,8 @@ public enum AdapterCheckpoint {
                 value: try linear(p + "cross_attn.v_proj"), output: try linear(p + "cross_attn.out_proj"),
                 gate: try t(p + "gate").scalars[0], heads: c.heads,
                 sink: c.hasAttentionSink ? (key: try t(p + "null_key").scalars, value: try t(p + "null_value").scalars) : nil,
-                routeSharpness: c.hasRouteSharpness ? try t(p + "route_sharpness").scalars[0] : 0)
+                routeSharpness: c.hasRouteSharpness ? try t(p + "route_sharpness").scalars[0] : 0,
+                valuesRelativeToHeaviest: c.scalesValuesRelativeToHeaviest)
         }
         return OmniAdapters(configuration: c, audioHead: try head("adapters.audio"), imageHead: try head("adapters.image"),
                             controlEmbeddings: Embedding(table: try t("control.embeddings.weight")),

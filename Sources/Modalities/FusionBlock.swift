@@ -61,6 +61,8 @@ public struct RoutingMLP: Sendable {
 /// `b_j = route_sharpness · ln(g_route[m(j)] / max_m g_route[m])` (0 for the heaviest modality's rows
 /// and for the sink), so with a learned sharpness the heavier modality takes the attention when two
 /// disagree, where scaling values alone only mixes what they say.
+/// From format 4 (`valuesRelativeToHeaviest`) row `j`'s value is scaled by `g_route[m(j)] / max_m g_route[m]`
+/// instead of `g_route[m(j)]`: the heaviest modality's values at full strength, as when it is alone.
 public struct CrossAttentionLayer: Sendable {
     public let norm: LayerNorm
     public let query: Linear
@@ -74,9 +76,13 @@ public struct CrossAttentionLayer: Sendable {
     public let sink: (key: [Float], value: [Float])?
     /// How strongly routing weights bias the attention (format 3; 0 before: values are scaled only).
     public let routeSharpness: Float
+    /// Whether values are scaled by the routing weight over the heaviest modality's (format 4) rather than
+    /// by the routing weight itself.
+    public let valuesRelativeToHeaviest: Bool
 
     public init(norm: LayerNorm, query: Linear, key: Linear, value: Linear, output: Linear, gate: Float, heads: Int,
-                sink: (key: [Float], value: [Float])? = nil, routeSharpness: Float = 0) {
+                sink: (key: [Float], value: [Float])? = nil, routeSharpness: Float = 0,
+                valuesRelativeToHeaviest: Bool = false) {
         precondition(sink.map { $0.key.count == norm.features && $0.value.count == norm.features } ?? true,
                      "attention sink rows must have \(norm.features) values")
         self.norm = norm
@@ -88,6 +94,7 @@ public struct CrossAttentionLayer: Sendable {
         self.heads = heads
         self.sink = sink
         self.routeSharpness = routeSharpness
+        self.valuesRelativeToHeaviest = valuesRelativeToHeaviest
     }
 
     /// Keys, route-scaled values and attention score biases of the memory (once per utterance):
@@ -101,7 +108,8 @@ public struct CrossAttentionLayer: Sendable {
         let heaviest = max(memory.routeWeights.max() ?? 0, Self.routeFloor)
         for (row, owner) in memory.owners.enumerated() {
             let g = memory.routeWeights[owner.rawValue]
-            for c in 0..<h { values[row * h + c] *= g }
+            let scale = valuesRelativeToHeaviest ? g / heaviest : g
+            for c in 0..<h { values[row * h + c] *= scale }
             if routeSharpness != 0 { biases[row] = routeSharpness * (logf(max(g, Self.routeFloor)) - logf(heaviest)) }
         }
         guard let sink else { return (keys, values, biases, memory.owners.count) }

@@ -24,7 +24,8 @@ public enum Modality: Int, Sendable, Equatable, Hashable, CaseIterable, Codable,
 /// - `weight`: multiplies the routing MLP's output for this modality before the softmax is
 ///   renormalised (`logit + log(weight)`); 0 switches the modality off. With format-3 adapters the
 ///   resulting routing weights also bias the cross-attention (`CrossAttentionLayer.routeSharpness`), so
-///   the heavier of two modalities that disagree decides.
+///   the heavier of two modalities that disagree decides; from format 4 the heaviest one's values are
+///   used at full strength, so it decides about as often as when it is alone.
 public struct ModalityRoute: Sendable, Equatable, Codable {
     public var priority: Int
     public var weight: Float

@@ -76,49 +76,65 @@ import Testing
         }
     }
 
+    /// Tensors of a one-layer, H = 8 adapter whose projections are near-identities (gate open).
+    static func sharpnessTensors(_ c: AdapterConfiguration) -> [String: Tensor] {
+        var tensors = AdapterCheckpoint.initialTensors(c, seed: 7, gate: 1)
+        tensors["fusion.layers.0.cross_attn.q_proj.weight"] = Tensor(shape: [8, 8], scalars: (0..<64).map { $0 % 9 == 0 ? 2 : 0.1 })
+        tensors["fusion.layers.0.cross_attn.k_proj.weight"] = Tensor(shape: [8, 8], scalars: (0..<64).map { $0 % 9 == 0 ? 1 : 0 })
+        tensors["fusion.layers.0.cross_attn.v_proj.weight"] = Tensor(shape: [8, 8], scalars: (0..<64).map { $0 % 9 == 0 ? 1 : 0 })
+        tensors["fusion.layers.0.cross_attn.out_proj.weight"] = Tensor(shape: [8, 8], scalars: (0..<64).map { $0 % 9 == 0 ? 1 : 0 })
+        return tensors
+    }
+
+    /// Writes `tensors` with `c` and this route sharpness under `folder` and loads the fusion layer back.
+    static func loadLayer(_ tensors: [String: Tensor], _ c: AdapterConfiguration, sharpness: Float,
+                          in folder: URL) throws -> CrossAttentionLayer {
+        var t = tensors
+        t["fusion.layers.0.route_sharpness"] = Tensor(shape: [1], scalars: [sharpness])
+        let url = folder.appendingPathComponent("sharp-\(c.formatVersion)-\(sharpness).safetensors")
+        try AdapterCheckpoint.write(t, configuration: c, to: url)
+        return try #require(try AdapterCheckpoint.load(contentsOf: url).layers[0])
+    }
+
+    static let audioMemory: [Float] = [1, 0, 2, 0, 1, 0, 2, 0, 0.5, 1, 0, 1, 0.5, 1, 0, 1]
+
+    /// What `layer` makes of two hidden rows given two audio rows and, when `text` is given, two text rows
+    /// with routing weights text 0.25, audio 0.75 (audio alone: 1).
+    static func change(_ layer: CrossAttentionLayer, text: [Float]?) -> [Float] {
+        let tokens = (text ?? []) + audioMemory
+        let owners: [Modality] = (text == nil ? [] : [.text, .text]) + [.audio, .audio]
+        let memory = FusionMemory(tokens: Tensor(shape: [owners.count, 8], scalars: tokens), owners: owners,
+                                  routeWeights: text == nil ? [0, 1, 0, 0] : [0.25, 0.75, 0, 0], summaries: Tensor(zeros: [4, 8]))
+        let kv = layer.project(memory)
+        var hidden: [Float] = [2, -1, 0.5, 0, 1, -2, 0, 1, -2, 1, 0, 0.5, -1, 2, 1, 0]
+        var scratch = FusionScratch()
+        layer.apply(hidden: &hidden, rows: 2, keys: kv.keys, values: kv.values, biases: kv.biases, memoryRows: kv.rows,
+                    scratch: &scratch)
+        return hidden
+    }
+
+    static func differ(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max() ?? 0 }
+    static let textOne: [Float] = [3, 0, -1, 2, 0, 1, 1, -2, 0, 2, 2, 0, -1, 0, 1, 3]
+    static let textOther: [Float] = [-2, 1, 0, -3, 2, 0, -1, 1, 1, -1, 0, 2, 3, 0, -2, 0]
+
     /// Format 3: every fusion layer has a route sharpness. Sharpness 0 is format 2 exactly. A large one
     /// leaves only the heavier modality's rows in the attention, so what the lighter one says stops
     /// mattering; a memory of one modality is unaffected. A file without the tensor is refused by name.
     @Test func routeSharpnessIsLoadedRequiredAndLetsTheHeavierModalityDecide() throws {
         var c = AdapterConfiguration(hiddenSize: 8, heads: 2, fusionLayers: [0])
         c.formatVersion = 3
-        var tensors = AdapterCheckpoint.initialTensors(c, seed: 7, gate: 1)
+        let tensors = Self.sharpnessTensors(c)
         #expect(tensors["fusion.layers.0.route_sharpness"]?.scalars == [0])
-        tensors["fusion.layers.0.cross_attn.q_proj.weight"] = Tensor(shape: [8, 8], scalars: (0..<64).map { $0 % 9 == 0 ? 2 : 0.1 })
-        tensors["fusion.layers.0.cross_attn.k_proj.weight"] = Tensor(shape: [8, 8], scalars: (0..<64).map { $0 % 9 == 0 ? 1 : 0 })
-        tensors["fusion.layers.0.cross_attn.v_proj.weight"] = Tensor(shape: [8, 8], scalars: (0..<64).map { $0 % 9 == 0 ? 1 : 0 })
-        tensors["fusion.layers.0.cross_attn.out_proj.weight"] = Tensor(shape: [8, 8], scalars: (0..<64).map { $0 % 9 == 0 ? 1 : 0 })
         let folder = try Self.temporary("x").deletingLastPathComponent()
         defer { try? FileManager.default.removeItem(at: folder) }
-        func load(sharpness: Float) throws -> CrossAttentionLayer {
-            var t = tensors
-            t["fusion.layers.0.route_sharpness"] = Tensor(shape: [1], scalars: [sharpness])
-            let url = folder.appendingPathComponent("sharp-\(sharpness).safetensors")
-            try AdapterCheckpoint.write(t, configuration: c, to: url)
-            return try #require(try AdapterCheckpoint.load(contentsOf: url).layers[0])
-        }
-        let audio: [Float] = [1, 0, 2, 0, 1, 0, 2, 0, 0.5, 1, 0, 1, 0.5, 1, 0, 1]
-        func change(_ layer: CrossAttentionLayer, text: [Float]?) -> [Float] {
-            let tokens = (text ?? []) + audio
-            let owners: [Modality] = (text == nil ? [] : [.text, .text]) + [.audio, .audio]
-            let memory = FusionMemory(tokens: Tensor(shape: [owners.count, 8], scalars: tokens), owners: owners,
-                                      routeWeights: text == nil ? [0, 1, 0, 0] : [0.25, 0.75, 0, 0], summaries: Tensor(zeros: [4, 8]))
-            let kv = layer.project(memory)
-            var hidden: [Float] = [2, -1, 0.5, 0, 1, -2, 0, 1, -2, 1, 0, 0.5, -1, 2, 1, 0]
-            var scratch = FusionScratch()
-            layer.apply(hidden: &hidden, rows: 2, keys: kv.keys, values: kv.values, biases: kv.biases, memoryRows: kv.rows,
-                        scratch: &scratch)
-            return hidden
-        }
-        func differ(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).map { abs($0 - $1) }.max() ?? 0 }
-        let one: [Float] = [3, 0, -1, 2, 0, 1, 1, -2, 0, 2, 2, 0, -1, 0, 1, 3]
-        let other: [Float] = [-2, 1, 0, -3, 2, 0, -1, 1, 1, -1, 0, 2, 3, 0, -2, 0]
-        let plain = try load(sharpness: 0), sharp = try load(sharpness: 200)
+        let plain = try Self.loadLayer(tensors, c, sharpness: 0, in: folder)
+        let sharp = try Self.loadLayer(tensors, c, sharpness: 200, in: folder)
+        let one = Self.textOne, other = Self.textOther
         #expect(plain.project(FusionMemory(tokens: Tensor(shape: [2, 8], scalars: one), owners: [.text, .text],
                                            routeWeights: [1, 0, 0, 0], summaries: Tensor(zeros: [4, 8]))).biases == [0, 0, 0])
-        #expect(differ(change(plain, text: one), change(plain, text: other)) > 0.01, "without sharpness the lighter text still counts")
-        #expect(differ(change(sharp, text: one), change(sharp, text: other)) < 1e-5, "with it, only the heavier audio does")
-        #expect(differ(change(sharp, text: nil), change(plain, text: nil)) < 1e-6, "one modality: the sharpness changes nothing")
+        #expect(Self.differ(Self.change(plain, text: one), Self.change(plain, text: other)) > 0.01, "without sharpness the lighter text still counts")
+        #expect(Self.differ(Self.change(sharp, text: one), Self.change(sharp, text: other)) < 1e-5, "with it, only the heavier audio does")
+        #expect(Self.differ(Self.change(sharp, text: nil), Self.change(plain, text: nil)) < 1e-6, "one modality: the sharpness changes nothing")
         // The same weights as format 2 (no sharpness tensor) compute what sharpness 0 does.
         var format2 = c
         format2.formatVersion = 2
@@ -127,13 +143,49 @@ import Testing
         let url2 = folder.appendingPathComponent("format2.safetensors")
         try AdapterCheckpoint.write(t2, configuration: format2, to: url2)
         let layer2 = try #require(try AdapterCheckpoint.load(contentsOf: url2).layers[0])
-        #expect(change(layer2, text: one) == change(plain, text: one))
+        #expect(Self.change(layer2, text: one) == Self.change(plain, text: one))
         // A format-3 file without it is refused naming the tensor.
         let missing = folder.appendingPathComponent("nosharpness.safetensors")
         try SafetensorsWriter.write(t2, metadata: [AdapterConfiguration.metadataKey: c.json()], to: missing)
         #expect(throws: CheckpointError.missingTensor(file: missing.path, tensor: "fusion.layers.0.route_sharpness")) {
             try AdapterCheckpoint.load(contentsOf: missing)
         }
+    }
+
+    /// Format 4: the same tensors as format 3, values scaled relative to the heaviest modality. With a
+    /// sharp route, audio at routing weight 0.75 beside text then does exactly what audio alone does
+    /// (format 3 scales it by 0.75 and does less); one modality alone is the same in both formats.
+    @Test func relativeRouteGivesTheHeaviestModalityItsFullStrength() throws {
+        var c3 = AdapterConfiguration(hiddenSize: 8, heads: 2, fusionLayers: [0])
+        c3.formatVersion = 3
+        var c4 = c3
+        c4.formatVersion = 4
+        #expect(AdapterCheckpoint.expectedShapes(c4) == AdapterCheckpoint.expectedShapes(c3))
+        #expect(!c3.scalesValuesRelativeToHeaviest && c4.scalesValuesRelativeToHeaviest)
+        let tensors = Self.sharpnessTensors(c3)
+        let folder = try Self.temporary("x").deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sharp3 = try Self.loadLayer(tensors, c3, sharpness: 200, in: folder)
+        let sharp4 = try Self.loadLayer(tensors, c4, sharpness: 200, in: folder)
+        #expect(sharp4.valuesRelativeToHeaviest)
+        let alone = Self.change(sharp4, text: nil)
+        #expect(alone == Self.change(sharp3, text: nil), "one modality: formats 3 and 4 agree")
+        #expect(Self.differ(Self.change(sharp4, text: Self.textOne), alone) < 1e-5, "format 4: the heavier audio as if alone")
+        #expect(Self.differ(Self.change(sharp3, text: Self.textOne), alone) > 0.01, "format 3: the same audio scaled by 0.75")
+        // Without sharpness the lighter modality is still mixed in, at a third of the heavier one's scale.
+        let plain4 = try Self.loadLayer(tensors, c4, sharpness: 0, in: folder)
+        let memory = FusionMemory(tokens: Tensor(shape: [4, 8], scalars: Self.textOne + Self.audioMemory),
+                                  owners: [.text, .text, .audio, .audio], routeWeights: [0.25, 0.75, 0, 0],
+                                  summaries: Tensor(zeros: [4, 8]))
+        let unscaled = plain4.value(memory.tokens).scalars
+        let scaled = plain4.project(memory).values
+        for c in 0..<8 {
+            #expect(abs(scaled[c] - unscaled[c] / 3) < 1e-6)
+            #expect(abs(scaled[16 + c] - unscaled[16 + c]) < 1e-6)
+        }
+        var bad = c4
+        bad.formatVersion = 5
+        #expect(bad.validationProblem()?.field == "format_version")
     }
 
     @Test func wrongShapeNamesFileAndTensor() throws {

@@ -325,6 +325,8 @@ def main(argv=None):
     p.add_argument("--no-sink", action="store_true", help="format 1: cross-attention without an attention sink")
     p.add_argument("--no-route-bias", action="store_true",
                    help="format 2: routing weights scale the values only (no learned route sharpness in attention)")
+    p.add_argument("--absolute-route", action="store_true",
+                   help="format 3: values scaled by the routing weight itself, not relative to the heaviest modality's")
     p.add_argument("--sharpness-lr-scale", type=float, default=20.0,
                    help="learning-rate multiple of the route sharpness scalars (one per layer; no weight decay)")
     p.add_argument("--export", help="write the adapter file here when the run stops")
@@ -342,7 +344,8 @@ def main(argv=None):
     image_width = len(data["images"]["slow"][0][0]) if data["images"] else 64
     config = fusion.default_config(sem.hidden_size, sem.num_heads, [int(i) for i in a.fusion_layers.split(",")],
                                    base.codec_model.config.hidden_size, image_width, sink=not a.no_sink,
-                                   route_bias=not a.no_route_bias)  # default_config: format 3 needs the sink
+                                   route_bias=not a.no_route_bias, relative_route=not a.absolute_route)
+    # default_config: format 3 needs the sink, format 4 the route bias
     adapters = fusion.OmniAdapters(config)
     text_vocab_size = len(vocabulary.entries())
     trainer = Trainer(base, adapters, text_vocab_size, a.seed)

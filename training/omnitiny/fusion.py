@@ -18,11 +18,13 @@ CONTROL_KINDS = {"beat": 0, "phoneme": 1, "sfx": 2, "style": 3}
 
 
 def default_config(hidden_size: int, heads: int, fusion_layers: list, audio_input_size: int,
-                   image_input_size: int, sink: bool = True, route_bias: bool = True) -> dict:
+                   image_input_size: int, sink: bool = True, route_bias: bool = True,
+                   relative_route: bool = True) -> dict:
     """The adapter configuration (`AdapterConfiguration` JSON) for a semantic model of this size; format 2
     when the cross-attention layers have an attention sink, 3 when they also bias attention by routing
-    weight (`route_sharpness`; needs the sink)."""
-    version = (3 if route_bias else 2) if sink else 1
+    weight (`route_sharpness`; needs the sink), 4 when values are scaled by the routing weight relative to
+    the heaviest modality's (needs the route bias)."""
+    version = ((4 if relative_route else 3) if route_bias else 2) if sink else 1
     return {"format_version": version, "hidden_size": hidden_size, "heads": heads, "fusion_layers": list(fusion_layers),
             "audio_input_size": audio_input_size, "audio_pool_stride": 4, "audio_max_tokens": 64,
             "image_input_size": image_input_size, "image_patch_tokens": True, "image_max_tokens": 17,
@@ -62,13 +64,17 @@ class CrossAttention(nn.Module):
 
 
 class FusionLayer(nn.Module):
-    """x + tanh(gate) · out_proj(Σ_j softmax_j(q·k_j/√d + b_j) · route[owner_j] · v_j), per head; with `sink`
+    """x + tanh(gate) · out_proj(Σ_j softmax_j(q·k_j/√d + b_j) · s_j · v_j), per head; with `sink`
     (format 2) the softmax also runs over a learned row (`null_key`, `null_value`, used as they are).
     b_j = 0 before format 3; from format 3, b_j = route_sharpness · ln(route[owner_j] / max route) for a
     memory row and 0 for the sink: a learned scalar that lets the heavier modality (by routing weight)
-    take the attention when two disagree, where scaling values alone only mixes them."""
+    take the attention when two disagree, where scaling values alone only mixes them.
+    s_j = route[owner_j] before format 4; from format 4 (`relative_route`), route[owner_j] / max route, so
+    the heaviest modality's values are used at full strength whatever else is present: a modality given
+    routing weight 3 against one other then says what it would say alone (format 3 scaled it by 0.75)."""
 
-    def __init__(self, h: int, heads: int, eps: float, sink: bool = False, route_bias: bool = False):
+    def __init__(self, h: int, heads: int, eps: float, sink: bool = False, route_bias: bool = False,
+                 relative_route: bool = False):
         super().__init__()
         self.norm = nn.LayerNorm(h, eps=eps)
         self.cross_attn = CrossAttention(h)
@@ -81,6 +87,7 @@ class FusionLayer(nn.Module):
         if route_bias:
             self.route_sharpness = nn.Parameter(torch.zeros(1))
         self.route_bias = route_bias
+        self.relative_route = relative_route
 
     def forward(self, x, memory, mask, row_route):
         """x [B, T, H]; memory [B, M, H]; mask [B, M] (True = real row); row_route [B, M]."""
@@ -88,10 +95,12 @@ class FusionLayer(nn.Module):
         d = h // self.heads
         q = self.cross_attn.q_proj(self.norm(x)).view(b, t, self.heads, d).transpose(1, 2)
         k = self.cross_attn.k_proj(memory).view(b, -1, self.heads, d).transpose(1, 2)
-        v = (self.cross_attn.v_proj(memory) * row_route.unsqueeze(-1)).view(b, -1, self.heads, d).transpose(1, 2)
+        log_ratio = route_log_ratio(row_route, mask)
+        scale = torch.exp(log_ratio) * mask if self.relative_route else row_route
+        v = (self.cross_attn.v_proj(memory) * scale.unsqueeze(-1)).view(b, -1, self.heads, d).transpose(1, 2)
         scores = (q @ k.transpose(-1, -2)) / math.sqrt(d)
         if self.route_bias:
-            scores = scores + self.route_sharpness * route_log_ratio(row_route, mask)[:, None, None, :]
+            scores = scores + self.route_sharpness * log_ratio[:, None, None, :]
         scores = scores.masked_fill(~mask[:, None, None, :], float("-inf"))
         if self.sink:
             null_k = self.null_key.view(1, self.heads, 1, d)
@@ -118,8 +127,9 @@ class OmniAdapters(nn.Module):
         r = config["routing_hidden_size"]
         self.routing.mlp = nn.Sequential(nn.Linear(4 * h, r), nn.GELU(), nn.Linear(r, 4))
         self.fusion = nn.Module()
-        sink, route_bias = config["format_version"] >= 2, config["format_version"] >= 3
-        self.fusion.layers = nn.ModuleDict({str(i): FusionLayer(h, config["heads"], config["layer_norm_epsilon"], sink, route_bias)
+        version = config["format_version"]
+        self.fusion.layers = nn.ModuleDict({str(i): FusionLayer(h, config["heads"], config["layer_norm_epsilon"],
+                                                                version >= 2, version >= 3, version >= 4)
                                             for i in config["fusion_layers"]})
         with torch.no_grad():  # small starting weights: the frozen model sees little until the gates open
             for name, p in self.named_parameters():

@@ -13,24 +13,24 @@ from omnitiny import adapter_eval, fusion, steer_corpus
 from omnitiny.audio import SAMPLE_RATE
 
 
-def config(sink, route_bias=False):
-    return fusion.default_config(16, 2, [0, 1], 8, 12, sink=sink, route_bias=route_bias)
+def config(sink, route_bias=False, relative_route=False):
+    return fusion.default_config(16, 2, [0, 1], 8, 12, sink=sink, route_bias=route_bias, relative_route=relative_route)
 
 
 class FusionTests(unittest.TestCase):
     def setUp(self):
         torch.manual_seed(0)
 
-    def randomised(self, sink, route_bias=False):
-        adapters = fusion.OmniAdapters(config(sink, route_bias))
+    def randomised(self, sink, route_bias=False, relative_route=False):
+        adapters = fusion.OmniAdapters(config(sink, route_bias, relative_route))
         with torch.no_grad():
             for p in adapters.parameters():
                 p.normal_(std=0.3)
         return adapters
 
     def test_batched_memory_equals_one_example_at_a_time(self):
-        for sink, route_bias in ((False, False), (True, False), (True, True)):
-            adapters = self.randomised(sink, route_bias)
+        for sink, route_bias, relative in ((False, False, False), (True, False, False), (True, True, False), (True, True, True)):
+            adapters = self.randomised(sink, route_bias, relative)
             examples = [{"text": torch.randn(3, 16), "audio": adapters.audio_tokens(torch.randn(10, 8))},
                         {"control": adapters.control_tokens([{"kind": "beat", "time": 0.5}])}]
             weights = [[1, 3, 1, 1], [1, 1, 1, 1]]
@@ -89,6 +89,38 @@ class FusionTests(unittest.TestCase):
         self.assertTrue(torch.allclose(change([1, 3, 1, 1], 200.0), change([1, 3, 1, 1], 200.0, {"text": other_text, "audio": audio}), atol=1e-6))
         # A memory of one modality is unaffected by the sharpness (every ratio is 0).
         self.assertTrue(torch.allclose(change([1, 3, 1, 1], 5.0, {"audio": audio}), change([1, 3, 1, 1], 0.0, {"audio": audio}), atol=1e-6))
+
+    def test_relative_route_gives_the_heaviest_modality_its_full_strength(self):
+        """Format 4: values scaled by route / max route. With a sharp route, audio at 0.75 beside text does
+        what audio alone does; format 3 (values × 0.75) does less; one modality alone is the same in both."""
+        self.assertEqual(config(True, True, True)["format_version"], 4)
+        relative = self.randomised(True, route_bias=True, relative_route=True)
+        absolute = self.randomised(True, route_bias=True)
+        absolute.load_state_dict(relative.state_dict())
+        with torch.no_grad():
+            for model in (relative, absolute):
+                for p in model.routing.mlp.parameters():
+                    p.zero_()
+                model.fusion.layers["0"].route_sharpness.fill_(200.0)
+        text, audio = torch.randn(3, 16), relative.audio_tokens(torch.randn(10, 8))
+        x = torch.randn(1, 4, 16)
+
+        def change(model, tokens):
+            memory = model.memory([tokens], [[1, 3, 1, 1]])
+            return model.fusion.layers["0"](x, *memory[:3]) - x
+        alone = change(relative, {"audio": audio})
+        self.assertTrue(torch.allclose(alone, change(absolute, {"audio": audio}), atol=1e-6))
+        self.assertTrue(torch.allclose(change(relative, {"text": text, "audio": audio}), alone, atol=1e-5))
+        self.assertFalse(torch.allclose(change(absolute, {"text": text, "audio": audio}), alone, atol=1e-3))
+
+    def test_voiced_share_tells_a_voice_from_a_whisper(self):
+        from omnitiny import whisper_units
+        t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+        tone = (0.3 * np.sin(2 * np.pi * 150 * t) + 0.1 * np.sin(2 * np.pi * 300 * t)).astype(np.float32)
+        noise = (0.3 * np.random.default_rng(0).standard_normal(SAMPLE_RATE)).astype(np.float32)
+        self.assertGreater(whisper_units.voiced_share(tone), 0.95)
+        self.assertLess(whisper_units.voiced_share(noise), 0.05)
+        self.assertEqual(whisper_units.voiced_share(np.zeros(100, dtype=np.float32)), 0.0)
 
     def test_control_slots_match_the_engine(self):
         self.assertEqual(fusion.control_slot(None, 64), 0)
