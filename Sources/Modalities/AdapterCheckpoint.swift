@@ -23,7 +23,12 @@ import Tensors
 /// fusion.layers.{i}.route_sharpness [1]                             (from format 3)
 /// ```
 /// Format 4 has format 3's tensors; only how routing weights scale the values differs
-/// (`AdapterConfiguration.scalesValuesRelativeToHeaviest`).
+/// (`AdapterConfiguration.scalesValuesRelativeToHeaviest`). Format 5 adds per fusion layer:
+/// ```
+/// fusion.layers.{i}.ffn_norm.weight [H]  fusion.layers.{i}.ffn_norm.bias [H]
+/// fusion.layers.{i}.ffn.0.weight [4H, H]  fusion.layers.{i}.ffn.0.bias [4H]
+/// fusion.layers.{i}.ffn.2.weight [H, 4H]  fusion.layers.{i}.ffn.2.bias [H]
+/// fusion.layers.{i}.ffn_gate [1]
 /// ```
 /// ```
 /// `__metadata__`: `omnibark_adapters` = `AdapterConfiguration` JSON, `format` = `omnibark-adapters`.
@@ -58,6 +63,15 @@ public enum AdapterCheckpoint {
                 shapes[p + "null_value"] = [h]
             }
             if c.hasRouteSharpness { shapes[p + "route_sharpness"] = [1] }
+            if c.hasFeedForward {
+                shapes[p + "ffn_norm.weight"] = [h]
+                shapes[p + "ffn_norm.bias"] = [h]
+                shapes[p + "ffn.0.weight"] = [4 * h, h]
+                shapes[p + "ffn.0.bias"] = [4 * h]
+                shapes[p + "ffn.2.weight"] = [h, 4 * h]
+                shapes[p + "ffn.2.bias"] = [h]
+                shapes[p + "ffn_gate"] = [1]
+            }
         }
         return shapes
     }
@@ -116,7 +130,12 @@ public enum AdapterCheckpoint {
                 gate: try t(p + "gate").scalars[0], heads: c.heads,
                 sink: c.hasAttentionSink ? (key: try t(p + "null_key").scalars, value: try t(p + "null_value").scalars) : nil,
                 routeSharpness: c.hasRouteSharpness ? try t(p + "route_sharpness").scalars[0] : 0,
-                valuesRelativeToHeaviest: c.scalesValuesRelativeToHeaviest)
+                valuesRelativeToHeaviest: c.scalesValuesRelativeToHeaviest,
+                feedForward: c.hasFeedForward
+                    ? GatedFeedForward(norm: LayerNorm(weight: try t(p + "ffn_norm.weight"), bias: try t(p + "ffn_norm.bias"), epsilon: eps),
+                                       head: ProjectionHead(first: try linear(p + "ffn.0"), second: try linear(p + "ffn.2")),
+                                       gate: try t(p + "ffn_gate").scalars[0])
+                    : nil)
         }
         return OmniAdapters(configuration: c, audioHead: try head("adapters.audio"), imageHead: try head("adapters.image"),
                             controlEmbeddings: Embedding(table: try t("control.embeddings.weight")),
@@ -137,6 +156,8 @@ public enum AdapterCheckpoint {
             let scalars: [Float]
             if name.hasSuffix(".gate") {
                 scalars = [gate]
+            } else if name.hasSuffix(".ffn_gate") {
+                scalars = [0]
             } else if name.hasSuffix(".route_sharpness") {
                 scalars = [0]
             } else if name.hasSuffix("norm.weight") {

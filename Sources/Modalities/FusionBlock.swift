@@ -63,6 +63,7 @@ public struct RoutingMLP: Sendable {
 /// disagree, where scaling values alone only mixes what they say.
 /// From format 4 (`valuesRelativeToHeaviest`) row `j`'s value is scaled by `g_route[m(j)] / max_m g_route[m]`
 /// instead of `g_route[m(j)]`: the heaviest modality's values at full strength, as when it is alone.
+/// From format 5 a `GatedFeedForward` block follows the cross-attention in the same layer.
 public struct CrossAttentionLayer: Sendable {
     public let norm: LayerNorm
     public let query: Linear
@@ -79,10 +80,12 @@ public struct CrossAttentionLayer: Sendable {
     /// Whether values are scaled by the routing weight over the heaviest modality's (format 4) rather than
     /// by the routing weight itself.
     public let valuesRelativeToHeaviest: Bool
+    /// The gated feed-forward block run after the cross-attention (format 5), or nil.
+    public let feedForward: GatedFeedForward?
 
     public init(norm: LayerNorm, query: Linear, key: Linear, value: Linear, output: Linear, gate: Float, heads: Int,
                 sink: (key: [Float], value: [Float])? = nil, routeSharpness: Float = 0,
-                valuesRelativeToHeaviest: Bool = false) {
+                valuesRelativeToHeaviest: Bool = false, feedForward: GatedFeedForward? = nil) {
         precondition(sink.map { $0.key.count == norm.features && $0.value.count == norm.features } ?? true,
                      "attention sink rows must have \(norm.features) values")
         self.norm = norm
@@ -95,6 +98,7 @@ public struct CrossAttentionLayer: Sendable {
         self.sink = sink
         self.routeSharpness = routeSharpness
         self.valuesRelativeToHeaviest = valuesRelativeToHeaviest
+        self.feedForward = feedForward
     }
 
     /// Keys, route-scaled values and attention score biases of the memory (once per utterance):
@@ -180,6 +184,7 @@ public struct CrossAttentionLayer: Sendable {
                 for i in 0..<(rows * h) { x[i] += g * o[i] }
             }
         }
+        feedForward?.apply(hidden: &hidden, rows: rows, scratch: &scratch)
     }
 }
 
@@ -192,13 +197,16 @@ public struct FusionScratch: Sendable {
     var attended: [Float] = []
     var projected: [Float] = []
     var scores: [Float] = []
+    /// The feed-forward block's inner activations `[rows, 4H]` (format 5).
+    var inner: [Float] = []
     public init() {}
 
-    mutating func reserve(rows: Int, hidden: Int, memoryRows: Int) {
+    mutating func reserve(rows: Int, hidden: Int, memoryRows: Int, innerWidth: Int = 0) {
         for path in [\FusionScratch.normed, \.queries, \.attended, \.projected] where self[keyPath: path].count < rows * hidden {
             self[keyPath: path] = [Float](repeating: 0, count: rows * hidden)
         }
         if scores.count < memoryRows { scores = [Float](repeating: 0, count: memoryRows) }
+        if inner.count < rows * innerWidth { inner = [Float](repeating: 0, count: rows * innerWidth) }
     }
 }
 

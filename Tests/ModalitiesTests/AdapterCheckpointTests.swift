@@ -184,8 +184,48 @@ import Testing
             #expect(abs(scaled[16 + c] - unscaled[16 + c]) < 1e-6)
         }
         var bad = c4
-        bad.formatVersion = 5
+        bad.formatVersion = 6
         #expect(bad.validationProblem()?.field == "format_version")
+    }
+
+    /// Format 5: a gated feed-forward block after each cross-attention. Gate 0 is format 4 exactly; an open
+    /// gate adds `tanh(gate) · W₂ · GELU(W₁ · LN(y))` to the cross-attention's output `y`, row by row; a file
+    /// without the block's tensors is refused by name.
+    @Test func feedForwardBlockIsLoadedRequiredAndAddsItsGatedOutput() throws {
+        var c4 = AdapterConfiguration(hiddenSize: 8, heads: 2, fusionLayers: [0])
+        c4.formatVersion = 4
+        var c5 = c4
+        c5.formatVersion = 5
+        #expect(c5.hasFeedForward && !c4.hasFeedForward)
+        let shapes = AdapterCheckpoint.expectedShapes(c5)
+        #expect(shapes["fusion.layers.0.ffn.0.weight"] == [32, 8] && shapes["fusion.layers.0.ffn.2.weight"] == [8, 32])
+        var tensors = Self.sharpnessTensors(c5)
+        #expect(tensors["fusion.layers.0.ffn_gate"]?.scalars == [0], "a fresh block is a no-op")
+        let folder = try Self.temporary("x").deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let closed = try Self.loadLayer(tensors, c5, sharpness: 3, in: folder)
+        let format4 = try Self.loadLayer(Self.sharpnessTensors(c4), c4, sharpness: 3, in: folder)
+        #expect(Self.change(closed, text: Self.textOne) == Self.change(format4, text: Self.textOne))
+        tensors["fusion.layers.0.ffn_gate"] = Tensor(shape: [1], scalars: [0.7])
+        tensors["fusion.layers.0.ffn.0.weight"] = Tensor(shape: [32, 8], scalars: (0..<256).map { Float($0 % 7 - 3) * 0.2 })
+        tensors["fusion.layers.0.ffn.2.weight"] = Tensor(shape: [8, 32], scalars: (0..<256).map { Float($0 % 5 - 2) * 0.2 })
+        let open = try Self.loadLayer(tensors, c5, sharpness: 3, in: folder)
+        let block = try #require(open.feedForward)
+        #expect(block.innerWidth == 32)
+        let y = Self.change(format4, text: Self.textOne)
+        let expected = Tensor(shape: [2, 8], scalars: y)
+        let added = block.head.second(block.head.first(block.norm(expected)).gelu()).scalars
+        let want = zip(y, added).map { $0 + tanhf(0.7) * $1 }
+        #expect(Self.differ(Self.change(open, text: Self.textOne), want) < 1e-5)
+        #expect(Self.differ(Self.change(open, text: Self.textOne), y) > 1e-3)
+        var missing = tensors
+        missing["fusion.layers.0.ffn_gate"] = nil
+        missing["fusion.layers.0.route_sharpness"] = Tensor(shape: [1], scalars: [3])
+        let url = folder.appendingPathComponent("noffngate.safetensors")
+        try SafetensorsWriter.write(missing, metadata: [AdapterConfiguration.metadataKey: c5.json()], to: url)
+        #expect(throws: CheckpointError.missingTensor(file: url.path, tensor: "fusion.layers.0.ffn_gate")) {
+            try AdapterCheckpoint.load(contentsOf: url)
+        }
     }
 
     @Test func wrongShapeNamesFileAndTensor() throws {

@@ -325,14 +325,20 @@ def main(argv=None):
     p.add_argument("--no-sink", action="store_true", help="format 1: cross-attention without an attention sink")
     p.add_argument("--no-route-bias", action="store_true",
                    help="format 2: routing weights scale the values only (no learned route sharpness in attention)")
+    p.add_argument("--ffn", action="store_true",
+                   help="format 5: each fusion layer also has a gated feed-forward block (4H wide; gate starts at 0; "
+                        "needs the route bias)")
     p.add_argument("--absolute-route", action="store_true",
                    help="format 3: values scaled by the routing weight itself, not relative to the heaviest modality's")
     p.add_argument("--sharpness-lr-scale", type=float, default=20.0,
-                   help="learning-rate multiple of the route sharpness scalars (one per layer; no weight decay)")
+                   help="learning-rate multiple of the route sharpness and feed-forward gate scalars (one each per "
+                        "layer; no weight decay)")
     p.add_argument("--export", help="write the adapter file here when the run stops")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
+    if a.ffn and (a.no_route_bias or a.absolute_route or a.no_sink):
+        sys.exit("adapter_train: --ffn (format 5) builds on format 4: drop --no-sink, --no-route-bias and --absolute-route")
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     os.makedirs(a.run, exist_ok=True)
@@ -344,14 +350,17 @@ def main(argv=None):
     image_width = len(data["images"]["slow"][0][0]) if data["images"] else 64
     config = fusion.default_config(sem.hidden_size, sem.num_heads, [int(i) for i in a.fusion_layers.split(",")],
                                    base.codec_model.config.hidden_size, image_width, sink=not a.no_sink,
-                                   route_bias=not a.no_route_bias, relative_route=not a.absolute_route)
+                                   route_bias=not a.no_route_bias, relative_route=not a.absolute_route, ffn=a.ffn)
     # default_config: format 3 needs the sink, format 4 the route bias
     adapters = fusion.OmniAdapters(config)
     text_vocab_size = len(vocabulary.entries())
     trainer = Trainer(base, adapters, text_vocab_size, a.seed)
     tasks = Tasks(data["examples"], data["images"], "train", a.seed)
-    sharp = [p for n, p in adapters.named_parameters() if n.endswith("route_sharpness")]
-    rest = [p for n, p in adapters.named_parameters() if not n.endswith("route_sharpness")]
+    # The scalars that open a path (route sharpness, the feed-forward blocks' gates) learn faster: from 0,
+    # a gate at the base learning rate would take thousands of steps to let its block count.
+    scalar = ("route_sharpness", "ffn_gate")
+    sharp = [p for n, p in adapters.named_parameters() if n.endswith(scalar)]
+    rest = [p for n, p in adapters.named_parameters() if not n.endswith(scalar)]
     opt = torch.optim.AdamW([dict(params=rest, scale=1.0),
                              dict(params=sharp, scale=a.sharpness_lr_scale, weight_decay=0.0)],
                             lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
@@ -394,8 +403,10 @@ def main(argv=None):
             (0.98 * running[0] + 0.02 * ce.item(), 0.98 * running[1] + 0.02 * nce.item())
         if step % 25 == 0:
             gates = " ".join(f"{math.tanh(layer.gate.item()):+.2f}" for layer in adapters.fusion.layers.values())
-            if sharp:
-                gates += " sharpness " + " ".join(f"{p.item():.2f}" for p in sharp)
+            if config["format_version"] >= 3:
+                gates += " sharpness " + " ".join(f"{layer.route_sharpness.item():.2f}" for layer in adapters.fusion.layers.values())
+            if a.ffn:
+                gates += " ffn " + " ".join(f"{math.tanh(layer.ffn_gate.item()):+.3f}" for layer in adapters.fusion.layers.values())
             print(f"adapters step {step} ce {running[0]:.3f} nce {running[1]:.3f} gates {gates} lr {lr:.1e} "
                   f"{clock.elapsed_minutes():.1f} min", file=sys.stderr, flush=True)
         if step % 500 == 0:

@@ -19,12 +19,13 @@ CONTROL_KINDS = {"beat": 0, "phoneme": 1, "sfx": 2, "style": 3}
 
 def default_config(hidden_size: int, heads: int, fusion_layers: list, audio_input_size: int,
                    image_input_size: int, sink: bool = True, route_bias: bool = True,
-                   relative_route: bool = True) -> dict:
+                   relative_route: bool = True, ffn: bool = False) -> dict:
     """The adapter configuration (`AdapterConfiguration` JSON) for a semantic model of this size; format 2
     when the cross-attention layers have an attention sink, 3 when they also bias attention by routing
     weight (`route_sharpness`; needs the sink), 4 when values are scaled by the routing weight relative to
-    the heaviest modality's (needs the route bias)."""
-    version = ((4 if relative_route else 3) if route_bias else 2) if sink else 1
+    the heaviest modality's (needs the route bias), 5 when each fusion layer also has a gated feed-forward
+    block (needs format 4)."""
+    version = (((5 if ffn else 4) if relative_route else 3) if route_bias else 2) if sink else 1
     return {"format_version": version, "hidden_size": hidden_size, "heads": heads, "fusion_layers": list(fusion_layers),
             "audio_input_size": audio_input_size, "audio_pool_stride": 4, "audio_max_tokens": 64,
             "image_input_size": image_input_size, "image_patch_tokens": True, "image_max_tokens": 17,
@@ -74,7 +75,7 @@ class FusionLayer(nn.Module):
     routing weight 3 against one other then says what it would say alone (format 3 scaled it by 0.75)."""
 
     def __init__(self, h: int, heads: int, eps: float, sink: bool = False, route_bias: bool = False,
-                 relative_route: bool = False):
+                 relative_route: bool = False, ffn: bool = False):
         super().__init__()
         self.norm = nn.LayerNorm(h, eps=eps)
         self.cross_attn = CrossAttention(h)
@@ -88,6 +89,11 @@ class FusionLayer(nn.Module):
             self.route_sharpness = nn.Parameter(torch.zeros(1))
         self.route_bias = route_bias
         self.relative_route = relative_route
+        if ffn:  # format 5: y + tanh(ffn_gate) · W2 · gelu(W1 · LN(y)), Flamingo's gated dense block
+            self.ffn_norm = nn.LayerNorm(h, eps=eps)
+            self.ffn = nn.Sequential(nn.Linear(h, 4 * h), nn.GELU(), nn.Linear(4 * h, h))
+            self.ffn_gate = nn.Parameter(torch.zeros(1))
+        self.has_ffn = ffn
 
     def forward(self, x, memory, mask, row_route):
         """x [B, T, H]; memory [B, M, H]; mask [B, M] (True = real row); row_route [B, M]."""
@@ -109,6 +115,8 @@ class FusionLayer(nn.Module):
             v = torch.cat([v, null_v], dim=2)
         a = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(b, t, h)
         out = x + torch.tanh(self.gate) * self.cross_attn.out_proj(a)
+        if self.has_ffn:
+            out = out + torch.tanh(self.ffn_gate) * self.ffn(self.ffn_norm(out))
         # An example without memory is left exactly as it is (the engine skips the layer).
         return torch.where(mask.any(1)[:, None, None], out, x)
 
@@ -129,7 +137,7 @@ class OmniAdapters(nn.Module):
         self.fusion = nn.Module()
         version = config["format_version"]
         self.fusion.layers = nn.ModuleDict({str(i): FusionLayer(h, config["heads"], config["layer_norm_epsilon"],
-                                                                version >= 2, version >= 3, version >= 4)
+                                                                version >= 2, version >= 3, version >= 4, version >= 5)
                                             for i in config["fusion_layers"]})
         with torch.no_grad():  # small starting weights: the frozen model sees little until the gates open
             for name, p in self.named_parameters():

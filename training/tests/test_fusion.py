@@ -13,24 +13,26 @@ from omnitiny import adapter_eval, fusion, steer_corpus
 from omnitiny.audio import SAMPLE_RATE
 
 
-def config(sink, route_bias=False, relative_route=False):
-    return fusion.default_config(16, 2, [0, 1], 8, 12, sink=sink, route_bias=route_bias, relative_route=relative_route)
+def config(sink, route_bias=False, relative_route=False, ffn=False):
+    return fusion.default_config(16, 2, [0, 1], 8, 12, sink=sink, route_bias=route_bias, relative_route=relative_route,
+                                 ffn=ffn)
 
 
 class FusionTests(unittest.TestCase):
     def setUp(self):
         torch.manual_seed(0)
 
-    def randomised(self, sink, route_bias=False, relative_route=False):
-        adapters = fusion.OmniAdapters(config(sink, route_bias, relative_route))
+    def randomised(self, sink, route_bias=False, relative_route=False, ffn=False):
+        adapters = fusion.OmniAdapters(config(sink, route_bias, relative_route, ffn))
         with torch.no_grad():
             for p in adapters.parameters():
                 p.normal_(std=0.3)
         return adapters
 
     def test_batched_memory_equals_one_example_at_a_time(self):
-        for sink, route_bias, relative in ((False, False, False), (True, False, False), (True, True, False), (True, True, True)):
-            adapters = self.randomised(sink, route_bias, relative)
+        for sink, route_bias, relative, ffn in ((False, False, False, False), (True, False, False, False),
+                                                (True, True, False, False), (True, True, True, False), (True, True, True, True)):
+            adapters = self.randomised(sink, route_bias, relative, ffn)
             examples = [{"text": torch.randn(3, 16), "audio": adapters.audio_tokens(torch.randn(10, 8))},
                         {"control": adapters.control_tokens([{"kind": "beat", "time": 0.5}])}]
             weights = [[1, 3, 1, 1], [1, 1, 1, 1]]
@@ -121,6 +123,27 @@ class FusionTests(unittest.TestCase):
         self.assertGreater(whisper_units.voiced_share(tone), 0.95)
         self.assertLess(whisper_units.voiced_share(noise), 0.05)
         self.assertEqual(whisper_units.voiced_share(np.zeros(100, dtype=np.float32)), 0.0)
+
+    def test_feed_forward_block_is_a_no_op_until_its_gate_opens(self):
+        """Format 5: with its gate at 0 the block changes nothing (format 4 exactly); open, it adds
+        tanh(gate) · ffn(LN(y)) to the cross-attention's output y; without memory the layer is skipped."""
+        self.assertEqual(config(True, True, True, True)["format_version"], 5)
+        with_ffn = self.randomised(True, True, True, ffn=True)
+        plain = self.randomised(True, True, True)
+        plain.load_state_dict({k: v for k, v in with_ffn.state_dict().items() if ".ffn" not in k})
+        memory = with_ffn.memory([{"text": torch.randn(3, 16), "audio": with_ffn.audio_tokens(torch.randn(10, 8))}], [[1, 3, 1, 1]])
+        x = torch.randn(1, 4, 16)
+        layer = with_ffn.fusion.layers["0"]
+        with torch.no_grad():
+            layer.ffn_gate.zero_()
+            y = plain.fusion.layers["0"](x, *memory[:3])
+            self.assertTrue(torch.allclose(layer(x, *memory[:3]), y, atol=1e-6))
+            layer.ffn_gate.fill_(0.5)
+            want = y + math.tanh(0.5) * layer.ffn(layer.ffn_norm(y))
+            self.assertTrue(torch.allclose(layer(x, *memory[:3]), want, atol=1e-6))
+            self.assertFalse(torch.allclose(want, y, atol=1e-4))
+            empty = with_ffn.memory([{}], [[1, 1, 1, 1]])
+            self.assertTrue(torch.equal(layer(x, *empty[:3]), x))
 
     def test_control_slots_match_the_engine(self):
         self.assertEqual(fusion.control_slot(None, 64), 0)
