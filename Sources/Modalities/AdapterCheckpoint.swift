@@ -30,7 +30,6 @@ import Tensors
 /// fusion.layers.{i}.ffn.2.weight [H, 4H]  fusion.layers.{i}.ffn.2.bias [H]
 /// fusion.layers.{i}.ffn_gate [1]
 /// ```
-/// ```
 /// `__metadata__`: `omnibark_adapters` = `AdapterConfiguration` JSON, `format` = `omnibark-adapters`.
 /// The text adapter has no tensors (it uses the semantic model's own input embeddings).
 public enum AdapterCheckpoint {
