@@ -130,7 +130,8 @@ def has_knock_at(samples: np.ndarray, time: float, tolerance: float = 0.25) -> b
 
 
 def keep_fusion_layers(path: str, keep: int, out_path: str) -> str:
-    """A copy of the adapter file whose fusion layers beyond the `keep` lowest have gate 0."""
+    """A copy of the adapter file whose fusion layers beyond the `keep` lowest have gate 0 (and, from format 5,
+    feed-forward gate 0: the whole layer is a no-op, as when the engine drops it)."""
     from safetensors.torch import load_file, save_file
     with open(path, "rb") as fh:
         metadata = json.loads(fh.read(int.from_bytes(fh.read(8), "little")))["__metadata__"]
@@ -138,6 +139,8 @@ def keep_fusion_layers(path: str, keep: int, out_path: str) -> str:
     layers = sorted(json.loads(metadata["omnibark_adapters"])["fusion_layers"])
     for layer in layers[keep:]:
         tensors[f"fusion.layers.{layer}.gate"] = torch.zeros(1)
+        if f"fusion.layers.{layer}.ffn_gate" in tensors:
+            tensors[f"fusion.layers.{layer}.ffn_gate"] = torch.zeros(1)
     save_file(tensors, out_path, metadata=metadata)
     return out_path
 

@@ -145,6 +145,18 @@ class FusionTests(unittest.TestCase):
             empty = with_ffn.memory([{}], [[1, 1, 1, 1]])
             self.assertTrue(torch.equal(layer(x, *empty[:3]), x))
 
+    def test_keeping_fusion_layers_closes_the_dropped_layers_feed_forward_too(self):
+        import os, tempfile
+        from safetensors.torch import load_file, save_file
+        adapters = self.randomised(True, True, True, ffn=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "a.safetensors")
+            save_file(adapters.state_for_export(), path, metadata=adapters.metadata())
+            kept = load_file(adapter_eval.keep_fusion_layers(path, 1, os.path.join(tmp, "keep1.safetensors")))
+        for name in ("gate", "ffn_gate"):
+            self.assertEqual(kept[f"fusion.layers.1.{name}"].item(), 0.0)
+            self.assertEqual(kept[f"fusion.layers.0.{name}"].item(), adapters.fusion.layers["0"].get_parameter(name).item())
+
     def test_control_slots_match_the_engine(self):
         self.assertEqual(fusion.control_slot(None, 64), 0)
         self.assertEqual(fusion.control_slot(7.9, 5), 2)
