@@ -42,6 +42,14 @@ def render(model, units):
         return model.codec_decode(fine).view(-1).numpy()
 
 
+def load_model(directory: str):
+    """The Bark-layout model at `directory` through transformers, f32, in eval mode, one thread (quiet)."""
+    import transformers
+    transformers.utils.logging.set_verbosity_error()
+    torch.set_num_threads(1)
+    return transformers.BarkModel.from_pretrained(directory, torch_dtype=torch.float32).eval()
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, help="the model directory (Bark layout)")
@@ -49,10 +57,7 @@ def main(argv=None):
     p.add_argument("--out", required=True)
     p.add_argument("--sentences", type=int, default=20)
     a = p.parse_args(argv)
-    import transformers
-    transformers.utils.logging.set_verbosity_error()
-    torch.set_num_threads(1)
-    model = transformers.BarkModel.from_pretrained(a.model, torch_dtype=torch.float32).eval()
+    model = load_model(a.model)
     held = {}
     with open(a.steer, encoding="utf-8") as fh:
         for line in fh:

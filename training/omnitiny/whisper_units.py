@@ -20,7 +20,6 @@ import sys
 import tempfile
 
 import numpy as np
-import torch
 
 from . import steer_corpus, units_wer, wer
 from .audio import SAMPLE_RATE, read_wav, write_wav
@@ -69,11 +68,8 @@ def main(argv=None):
     p.add_argument("--out", required=True)
     p.add_argument("--sentences", type=int, default=8)
     a = p.parse_args(argv)
-    import transformers
-    transformers.utils.logging.set_verbosity_error()
-    torch.set_num_threads(1)
     to_units = steer_corpus.load_units(a.units)
-    model = transformers.BarkModel.from_pretrained(a.model, torch_dtype=torch.float32).eval()
+    model = units_wer.load_model(a.model)
     with open(a.steer, encoding="utf-8") as fh:
         rows = [r for r in map(json.loads, fh) if r["split"] == "heldout" and r["rate"] == "normal"][: a.sentences]
     if not rows:
