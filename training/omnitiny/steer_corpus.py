@@ -50,13 +50,14 @@ def parse_rate(spec: str) -> tuple:
     return name, int(wpm)
 
 
-def synthesize(text: str, wpm: int, out_path: str) -> None:
-    """espeak-ng en-us at `wpm` words per minute → the corpus's WAV format (atomically)."""
+def synthesize(text: str, wpm: int, out_path: str, voice: str = "en-us") -> None:
+    """espeak-ng `voice` (the teacher's en-us unless told) at `wpm` words per minute → the corpus's WAV
+    format (atomically)."""
     if os.path.exists(out_path):
         return
     with tempfile.TemporaryDirectory() as tmp:
         raw = os.path.join(tmp, "raw.wav")
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", str(wpm), "-w", raw, text], check=True,
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", raw, text], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _to_corpus_wav(raw, out_path + ".part.wav")
     os.replace(out_path + ".part.wav", out_path)

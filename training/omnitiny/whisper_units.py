@@ -15,18 +15,16 @@ Writes the WAVs and whisper-units.json to --out and prints a Markdown table (8 s
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
 
 from . import steer_corpus, units_wer, wer
 from .audio import SAMPLE_RATE, read_wav, write_wav
-from .corpus import _to_corpus_wav
 from .evaluate import Transcriber
 
 VARIANTS = {"normal": "en-us", "whisper": "en-us+whisper"}
+NORMAL_WPM = 175  # espeak-ng's default rate, the corpus's normal
 FRAME = 960  # 40 ms at 24 kHz
 
 
@@ -47,17 +45,6 @@ def voiced_share(samples: np.ndarray, floor_db: float = -30.0, threshold: float 
         if ac[0] > 0 and ac[lo:hi].max() / ac[0] > threshold:
             voiced += 1
     return voiced / max(int(loud.sum()), 1)
-
-
-def synthesize(text: str, voice: str, out_path: str) -> None:
-    if os.path.exists(out_path):
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = os.path.join(tmp, "raw.wav")
-        subprocess.run(["espeak-ng", "-v", voice, "-w", raw, text], check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE)
-        _to_corpus_wav(raw, out_path + ".part.wav")
-    os.replace(out_path + ".part.wav", out_path)
 
 
 def main(argv=None):
@@ -81,7 +68,7 @@ def main(argv=None):
         items = []
         for k, row in enumerate(rows):
             teacher_wav = os.path.join(a.out, f"teacher-{variant}-{k:02d}.wav")
-            synthesize(row["text"], voice, teacher_wav)
+            steer_corpus.synthesize(row["text"], NORMAL_WPM, teacher_wav, voice=voice)
             teacher = read_wav(teacher_wav)
             units = to_units(teacher)
             rendered = units_wer.render(model, units)
