@@ -178,12 +178,7 @@ public struct CrossAttentionLayer: Sendable {
             }
         }
         output.apply(scratch.attended, rows: rows, into: &scratch.projected)
-        let g = tanhf(gate)
-        scratch.projected.withUnsafeBufferPointer { o in
-            hidden.withUnsafeMutableBufferPointer { x in
-                for i in 0..<(rows * h) { x[i] += g * o[i] }
-            }
-        }
+        Elementwise.add(scratch.projected, scaledBy: tanhf(gate), to: &hidden, count: rows * h)
         feedForward?.apply(hidden: &hidden, rows: rows, scratch: &scratch)
     }
 }

@@ -35,11 +35,6 @@ public struct GatedFeedForward: Sendable {
         head.first.apply(scratch.normed, rows: rows, into: &scratch.inner)
         Elementwise.geluInPlace(&scratch.inner, count: rows * innerWidth)
         head.second.apply(scratch.inner, rows: rows, into: &scratch.projected)
-        let g = tanhf(gate)
-        scratch.projected.withUnsafeBufferPointer { o in
-            hidden.withUnsafeMutableBufferPointer { x in
-                for i in 0..<(rows * h) { x[i] += g * o[i] }
-            }
-        }
+        Elementwise.add(scratch.projected, scaledBy: tanhf(gate), to: &hidden, count: rows * h)
     }
 }

@@ -20,10 +20,15 @@ public enum Elementwise {
 
     /// `target[i] += source[i]` for `i < count`.
     public static func add(_ source: [Float], to target: inout [Float], count: Int) {
+        add(source, scaledBy: 1, to: &target, count: count)
+    }
+
+    /// `target[i] += scale · source[i]` for `i < count` (a gated residual add). Allocates nothing.
+    public static func add(_ source: [Float], scaledBy scale: Float, to target: inout [Float], count: Int) {
         precondition(source.count >= count && target.count >= count, "add: count \(count) exceeds arrays")
         source.withUnsafeBufferPointer { s in
             target.withUnsafeMutableBufferPointer { t in
-                for i in 0..<count { t[i] += s[i] }
+                for i in 0..<count { t[i] += scale * s[i] }
             }
         }
     }
