@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import shlex
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -166,6 +167,9 @@ def main(argv=None):
     p.add_argument("--keep-fusion-layers", type=int, metavar="N",
                    help="price the latency router's drop-fusion-layers step: run the adapters with only their N "
                         "lowest fusion layers (the others' gates set to 0, which is exactly what dropping them does)")
+    p.add_argument("--speak-args", default="",
+                   help="more `omnibark speak` options for every run, plain included, as one string "
+                        "(e.g. \"--semantic-temperature 0.7 --top-k 50\": sampling, which --seed 1 makes repeatable)")
     a = p.parse_args(argv)
     if not os.path.isfile(a.omnibark):
         sys.exit(f"adapter_eval: no engine binary at {a.omnibark} (swift build -c release --product omnibark)")
@@ -191,7 +195,7 @@ def main(argv=None):
         other = ids[(k + 1) % len(ids)]  # a reference is never the target sentence
         for name, wanted, task, given, weights in table_rows:
             wav = os.path.join(a.out, "wav", f"{re.sub(r'[^a-z0-9]+', '-', name)}-{k:02d}.wav")
-            args = [a.omnibark, "speak", "--model", a.model, "--seed", "1", "--out", wav]
+            args = [a.omnibark, "speak", "--model", a.model, "--seed", "1", "--out", wav] + shlex.split(a.speak_args)
             if name != "plain":
                 args += ["--adapters", a.adapters, "--clip", a.clip]
             if "style" in given:
@@ -272,7 +276,7 @@ def main(argv=None):
         table.append(dict(condition=name, task=task, wanted=wanted, with_adapters=hit, without_adapters=hit_without,
                           wer=wer_metric.corpus_wer([(j["edits"], j["words"]) for j in group]),
                           seconds=float(np.mean([j["seconds"] for j in group])), routes=route_means, n=len(group)))
-    result = dict(sentences=len(ids), adapters=a.adapters, keep_fusion_layers=a.keep_fusion_layers, teacher_seconds={r: float(np.mean([teacher[i][r] for i in ids])) for r in RATES},
+    result = dict(sentences=len(ids), adapters=a.adapters, keep_fusion_layers=a.keep_fusion_layers, speak_args=a.speak_args, teacher_seconds={r: float(np.mean([teacher[i][r] for i in ids])) for r in RATES},
                   teacher_wer=teacher_wer, table=table)
     with open(os.path.join(a.out, "eval.json"), "w") as fh:
         json.dump(result, fh, indent=1)

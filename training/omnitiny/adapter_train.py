@@ -128,6 +128,23 @@ def teacher_forced_inputs(embed, text_vocab_size: int, examples, noise: float = 
     return x, y
 
 
+def self_fed_inputs(embed, x, targets, predictions, fraction: float, rng):
+    """Parallel scheduled sampling: `x` (the teacher-forced embeddings) with a `fraction` of its unit inputs
+    replaced by the embeddings of `predictions` [B, T] (the model's own argmax, from a pass over `x`). The
+    input at t + 1 is the unit the target at t names, so it becomes `predictions[t]`; EOS and the text are
+    never replaced. Free-running, the model reads its own earlier choices, mistakes included; fed them
+    here it learns to carry on from them. Returns (embeddings, the number replaced)."""
+    unit = (targets[:, :-1] != -100) & (targets[:, :-1] != L.SEMANTIC_EOS)
+    draw = torch.rand(unit.shape, generator=rng) < fraction
+    chosen = unit & draw
+    if not chosen.any():
+        return x, 0
+    x = x.clone()
+    b, t = chosen.nonzero(as_tuple=True)
+    x[b, t + 1] = embed(predictions[b, t])
+    return x, int(chosen.sum())
+
+
 def loss_weights(targets, transition_weight: float = 1.0):
     """Per-position CE weights [B, T] for `teacher_forced_inputs`' targets: 0 where there is no loss
     (-100), `transition_weight` where the target differs from the target before it (the content moves
@@ -214,6 +231,7 @@ class Trainer:
         self.adapters = adapters
         self.text_vocab_size = text_vocab_size
         self.rng = random.Random(seed)
+        self.feed_rng = torch.Generator().manual_seed(seed + 7)
         self.style_cache = {}
 
     def style_embeddings(self, tag, tok):
@@ -240,10 +258,11 @@ class Trainer:
         return teacher_forced_inputs(self.semantic.input_embeds_layer, self.text_vocab_size,
                                      [(ex["target"]["text_ids"], ex["target"]["units"]) for ex in batch], noise, self.rng)
 
-    def losses(self, batch, tok, noise, conditioned=True, transition_weight=1.0):
+    def losses(self, batch, tok, noise, conditioned=True, transition_weight=1.0, self_feed=0.0):
         """(token CE, InfoNCE, per-example CE) for a batch of drawn examples. With `transition_weight`
         w ≠ 1 each unit that differs from the one before it (where the content moves on, as opposed to
-        a unit held) counts w times in the mean."""
+        a unit held) counts w times in the mean. With `self_feed` > 0 that fraction of the input units
+        is the model's own argmax from a first pass without gradients (`self_fed_inputs`)."""
         x, y = self.batch_inputs(batch, noise)
         nce = torch.zeros(())
         if conditioned:
@@ -252,6 +271,10 @@ class Trainer:
             nce = self.info_nce(batch, per)
         else:
             self.fused.memory = None
+        if self_feed > 0:
+            with torch.no_grad():
+                first = self.semantic(inputs_embeds=x).logits[..., : L.SEMANTIC_VOCAB].argmax(-1)
+            x, _ = self_fed_inputs(self.semantic.input_embeds_layer, x, y, first, self_feed, self.feed_rng)
         logits = self.semantic(inputs_embeds=x).logits[..., : L.SEMANTIC_VOCAB + 1]
         self.fused.memory = None
         ce = F.cross_entropy(logits.transpose(1, 2), y, ignore_index=-100, reduction="none")
@@ -319,6 +342,10 @@ def main(argv=None):
                    help="weight in the token CE of each unit that differs from the one before it (where the content "
                         "moves on) against 1 for a held unit; the held-out report stays unweighted")
     p.add_argument("--input-noise", type=float, default=0.1, help="fraction of input units replaced (as the base model trained)")
+    p.add_argument("--self-feed", type=float, default=0.0,
+                   help="fraction of input units replaced by the adapted model's own argmax from a first pass "
+                        "(parallel scheduled sampling: it learns to go on from its own choices, as when it "
+                        "generates; costs one more forward pass per step)")
     p.add_argument("--init", help="adapters.pt of an earlier run, or an exported adapter file (.safetensors), whose "
                                    "weights a new run starts from (tensors it lacks, e.g. attention sinks or route "
                                    "sharpness, keep their initial values)")
@@ -392,7 +419,8 @@ def main(argv=None):
         for g in opt.param_groups:
             g["lr"] = lr * g["scale"]
         batch = [tasks.draw() for _ in range(a.batch)]
-        ce, nce, _ = trainer.losses(batch, tok, a.input_noise, transition_weight=a.transition_weight)
+        ce, nce, _ = trainer.losses(batch, tok, a.input_noise, transition_weight=a.transition_weight,
+                                       self_feed=a.self_feed)
         loss = ce + a.nce * nce
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -277,6 +277,48 @@ class SteeringHelpersTests(unittest.TestCase):
         self.assertEqual(adapter_train.loss_weights(y).tolist(), [[0, 0, 1, 1, 1, 1, 1, 1, 0]])
         self.assertEqual(adapter_train.loss_weights(y, 2.0).tolist(), [[0, 0, 1, 1, 2, 1, 1, 2, 0]])
 
+    def test_self_feed_puts_the_prediction_where_the_next_input_reads_it(self):
+        from omnitiny import adapter_train
+        from omnitiny import layout as L
+        embed = torch.nn.Embedding(L.SEMANTIC_EOS + 1, 3)
+        # inputs: two text positions, the infer token, three units; targets: the units, then EOS
+        x = torch.arange(18, dtype=torch.float32).view(1, 6, 3)
+        y = torch.tensor([[-100, 5, 6, 7, L.SEMANTIC_EOS, -100]])
+        predictions = torch.tensor([[9, 11, 12, 13, 14, 15]])
+        every, replaced = adapter_train.self_fed_inputs(embed, x, y, predictions, 1.0, torch.Generator().manual_seed(0))
+        self.assertEqual(replaced, 3)
+        self.assertTrue(torch.equal(every[0, :2], x[0, :2]))  # the text and the infer token stay
+        self.assertTrue(torch.equal(every[0, 2:5], embed(torch.tensor([11, 12, 13])).detach()))
+        self.assertTrue(torch.equal(every[0, 5], x[0, 5]))  # after EOS: nothing
+        none, replaced = adapter_train.self_fed_inputs(embed, x, y, predictions, 0.0, torch.Generator().manual_seed(0))
+        self.assertEqual(replaced, 0)
+        self.assertTrue(torch.equal(none, x))
+
+    def test_position_clock_rescales_the_unit_positions_to_the_normal_rate(self):
+        from types import SimpleNamespace
+        from omnitiny import layout as L
+        from omnitiny import position_clock
+        seen = []
+
+        class Semantic:  # names unit 5 everywhere and records the positions it was given
+            input_embeds_layer = torch.nn.Embedding(L.SEMANTIC_EOS + 300, 2)
+
+            def __call__(self, inputs_embeds, position_ids):
+                seen.append(position_ids[0].tolist())
+                logits = torch.zeros(1, inputs_embeds.shape[1], L.SEMANTIC_VOCAB + 1)
+                logits[..., 5] = 1
+                return SimpleNamespace(logits=logits)
+
+        slow = dict(text_ids=[1, 2], units=[5, 5, 5, 5, 7, 7])
+        normal = dict(text_ids=[1, 2], units=[5, 5, 7, 7])
+        start = L.MAX_TEXT + 1
+        got = position_clock.accuracy(Semantic(), 10, [(slow, normal)], rescale=False)
+        self.assertEqual(seen[-1][start:], [start + k for k in range(6)])
+        self.assertEqual(got, {0: (100.0, 4), 1: (0.0, 3)})  # 5 5 5 5 | 7 7 EOS
+        position_clock.accuracy(Semantic(), 10, [(slow, normal)], rescale=True)
+        self.assertEqual(seen[-1][:start], list(range(start)))
+        self.assertEqual(seen[-1][start:], [start + round(k / 1.5) for k in range(6)])
+
     def test_codec_mark_transfer_marks_at_the_share_it_is_given(self):
         from omnitiny import codec_mark_transfer as probe
         x = np.random.default_rng(3).normal(scale=0.1, size=SAMPLE_RATE * 2)
