@@ -364,6 +364,8 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
+    if not 0.0 <= a.self_feed <= 1.0:
+        sys.exit(f"adapter_train: --self-feed {a.self_feed}: a fraction of the input units, from 0 to 1")
     if a.ffn and (a.no_route_bias or a.absolute_route or a.no_sink):
         sys.exit("adapter_train: --ffn (format 5) builds on format 4: drop --no-sink, --no-route-bias and --absolute-route")
     torch.set_num_threads(a.threads)
@@ -397,6 +399,8 @@ def main(argv=None):
     if state:
         step = state["step"]
         tasks.rng.setstate(state["tasks_rng"])
+        if "feed_rng" in state:  # written since --self-feed
+            trainer.feed_rng.set_state(state["feed_rng"])
     elif a.init:
         if not os.path.isfile(a.init):
             sys.exit(f"adapter_train: --init {a.init}: no such checkpoint")
@@ -444,7 +448,7 @@ def main(argv=None):
         save, done = clock.check(step)
         if save:
             checkpoint.save(ckpt, model=adapters.state_dict(), optimizer=opt.state_dict(), step=step,
-                            tasks_rng=tasks.rng.getstate(), config=config)
+                            tasks_rng=tasks.rng.getstate(), feed_rng=trainer.feed_rng.get_state(), config=config)
         if done:
             break
     if a.export:
