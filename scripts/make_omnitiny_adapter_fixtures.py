@@ -43,18 +43,12 @@ EVENTS = {"beat": {"kind": "beat", "time": 0.9}, "sfx": {"kind": "sfx", "time": 
 
 
 def main():
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import save_file
     import safetensors
     import transformers
     torch.manual_seed(0)
     base = load_base(MODEL)
-    weights = load_file(os.path.join(MODEL, "adapters.safetensors"))
-    with open(os.path.join(MODEL, "adapters.safetensors"), "rb") as fh:
-        header = json.loads(fh.read(int.from_bytes(fh.read(8), "little")))
-    config = json.loads(header["__metadata__"]["omnibark_adapters"])
-    adapters = fusion.OmniAdapters(config)
-    adapters.load_state_dict(weights)
-    adapters.eval()
+    adapters = fusion.load_adapters(os.path.join(MODEL, "adapters.safetensors"))
     fused = fusion.FusedSemantic(base.semantic, adapters)
     tok = vocabulary.tokenizer(os.path.join(MODEL, "vocab.txt"))
     embed = base.semantic.input_embeds_layer

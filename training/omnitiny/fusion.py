@@ -235,6 +235,18 @@ def control_slot(payload, slots: int) -> int:
     return int(math.floor(payload)) % slots
 
 
+def load_adapters(path: str) -> OmniAdapters:
+    """An exported adapter file (`OmniAdapters.state_for_export` and `metadata`): the configuration from its
+    `__metadata__.omnibark_adapters`, then its tensors; in eval mode."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+    with safe_open(path, "pt") as f:
+        config = json.loads(f.metadata()["omnibark_adapters"])
+    adapters = OmniAdapters(config)
+    adapters.load_state_dict(load_file(path))
+    return adapters.eval()
+
+
 class FusedSemantic:
     """A frozen transformers `BarkSemanticModel` with the fusion layers hooked after its blocks: set
     `memory` (the tuple `OmniAdapters.memory` returns, or None) before each forward pass."""

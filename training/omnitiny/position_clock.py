@@ -24,16 +24,6 @@ from . import fusion
 from .adapter_train import RATES, STYLE_TAGS, Trainer, load_base, teacher_forced_inputs
 
 
-def load_adapters(path: str, base):
-    """The adapter file's `OmniAdapters` hooked into `base`'s semantic GPT, as a `Trainer`."""
-    import json
-    from safetensors import safe_open
-    from safetensors.torch import load_file
-    with safe_open(path, "pt") as f:
-        config = json.loads(f.metadata()["omnibark_adapters"])
-    adapters = fusion.OmniAdapters(config)
-    adapters.load_state_dict(load_file(path))
-    return Trainer(base, adapters.eval(), len(vocabulary.entries()), 0)
 
 
 def accuracy(semantic, text_vocab_size: int, pairs, rescale: bool, memory=None, trainer=None) -> dict:
@@ -72,7 +62,7 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     base = load_base(a.model)
     semantic = base.semantic
-    trainer = load_adapters(a.adapters, base) if a.adapters else None
+    trainer = Trainer(base, fusion.load_adapters(a.adapters), len(vocabulary.entries()), 0) if a.adapters else None
     tok = vocabulary.tokenizer(os.path.join(a.model, "vocab.txt"))
     data = torch.load(a.features, weights_only=False)
     held = {}

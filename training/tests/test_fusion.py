@@ -174,11 +174,7 @@ class EngineFixtureTests(unittest.TestCase):
         import os
         from safetensors.torch import load_file
         directory = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "Fixtures", "fusion")
-        path = os.path.join(directory, "adapters.safetensors")
-        with open(path, "rb") as fh:
-            header = json.loads(fh.read(int.from_bytes(fh.read(8), "little")))
-        adapters = fusion.OmniAdapters(json.loads(header["__metadata__"]["omnibark_adapters"]))
-        adapters.load_state_dict(load_file(path))
+        adapters = fusion.load_adapters(os.path.join(directory, "adapters.safetensors"))
         ref = load_file(os.path.join(directory, "reference.safetensors"))
         with open(os.path.join(directory, "events.json")) as fh:
             events = [dict(e, time=e["time"] if "time" in e else e["frame"] / 75.0) for e in json.load(fh)["events"]]
