@@ -18,12 +18,9 @@ import sys
 
 import torch
 
+from . import fusion, vocabulary
 from . import layout as L
-from . import vocabulary
-from . import fusion
 from .adapter_train import RATES, STYLE_TAGS, Trainer, load_base, teacher_forced_inputs
-
-
 
 
 def accuracy(semantic, text_vocab_size: int, pairs, rescale: bool, memory=None, trainer=None) -> dict:
