@@ -10,7 +10,9 @@ and models/omnibark-tiny/examples (slow.png, slow.wav). Writes Tests/Fixtures/om
                          slow.wav, the CLIP tower's pooled / last hidden state of slow.png, a beat marker
                          at 0.9 s, an SFX trigger at 0.9 s, the prefill
                          embeddings of one sentence (text + empty history + infer token + 24 units) — and
-                         outputs per case: route weights, memory, semantic logits [rows, 257]
+                         outputs per case: route weights, memory, semantic logits [rows, 257]; with a
+                         format-6 file also the rate clock's stride [1], read from the infer token's final
+                         state, and the logits are then those of the units on that clock
   VERSIONS.txt           torch / transformers versions
 
 Run (in the training venv): .venv/bin/python scripts/make_omnitiny_adapter_fixtures.py
@@ -26,7 +28,7 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, os.path.join(ROOT, "training"))
 
 from omnitiny import fusion, layout as L, steer_images, vocabulary  # noqa: E402
-from omnitiny.adapter_train import load_base  # noqa: E402
+from omnitiny.adapter_train import load_base, unit_positions  # noqa: E402
 from omnitiny.audio import read_wav  # noqa: E402
 
 MODEL = os.path.join(ROOT, "models", "omnibark-tiny")
@@ -85,7 +87,13 @@ def main():
             memory, mask, _, route, _ = fused.memory
             ref[f"{case}.memory"] = memory[0][mask[0]]
             ref[f"{case}.route_weights"] = route[0]
-            ref[f"{case}.logits"] = base.semantic(inputs_embeds=x[None]).logits[0, :, : L.SEMANTIC_VOCAB + 1]
+            logits = base.semantic(inputs_embeds=x[None]).logits
+            if adapters.config["format_version"] >= 6:  # the infer token's state does not depend on later positions
+                stride = adapters.stride(fused.final_state[:, L.MAX_TEXT])
+                ref[f"{case}.stride"] = stride
+                positions = unit_positions([float(stride)], x.shape[0], base.semantic.config.block_size)
+                logits = base.semantic(inputs_embeds=x[None], position_ids=positions).logits
+            ref[f"{case}.logits"] = logits[0, :, : L.SEMANTIC_VOCAB + 1]
             fused.memory = None
     os.makedirs(OUT, exist_ok=True)
     save_file({k: v.detach().float().contiguous() for k, v in ref.items()}, os.path.join(OUT, "reference.safetensors"),

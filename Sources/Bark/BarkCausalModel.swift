@@ -8,6 +8,17 @@ import Tensors
 /// Thread safety: a value owned by one generation (it may keep scratch buffers, hence `mutating`).
 public protocol LayerConditioning: Sendable {
     mutating func apply(afterLayer layer: Int, hidden: inout [Float], rows: Int, hiddenSize: Int)
+
+    /// The semantic stage's rate clock (`SemanticRateClock.stride`) this conditioning asks for, read
+    /// from the final-LayerNorm output `[hiddenSize]` of the infer token (the prefill's last row), or
+    /// nil to keep Bark's clock (unit k at the position after the prefill plus k). Called once per
+    /// utterance, after the prefill.
+    func rateClockStride(inferTokenState: ArraySlice<Float>) -> Double?
+}
+
+extension LayerConditioning {
+    /// No rate clock: Bark's positions.
+    public func rateClockStride(inferTokenState: ArraySlice<Float>) -> Double? { nil }
 }
 
 /// Bark's causal GPT, used by the semantic and coarse stages. Port of transformers'
@@ -86,7 +97,8 @@ public struct BarkCausalModel: Sendable {
         return Tensor(shape: [rows, workspace.logitWidth], scalars: Array(workspace.logits.prefix(rows * workspace.logitWidth)))
     }
 
-    /// Incremental forward pass: appends `tokens` at positions `cache.count …` and writes their
+    /// Incremental forward pass: appends `tokens` at positions `cache.count …` (or `position …`: see
+    /// the conditioned call) and writes their
     /// logits to `workspace.logits` (every new position, or only the last with `lastPositionOnly`).
     /// With `logitRange` (one output row: `lastPositionOnly` or a single token) only those
     /// vocabulary entries are computed — the same values as the full `lm_head` for quantized
@@ -102,17 +114,25 @@ public struct BarkCausalModel: Sendable {
     }
 
     /// `forward(tokens:…)` with `conditioning` applied after every decoder block (nil: identical
-    /// to the plain call).
+    /// to the plain call). `position`, when given, is the learned position embedding the first new row
+    /// takes (the next rows take the ones after it) instead of `cache.count`: the semantic stage's rate
+    /// clock (`SemanticRateClock`). The rows still go to the cache's next slots, so attention sees them
+    /// in the order they came.
     public func forward(tokens: [Int], cache: inout KVCache, workspace: inout TransformerWorkspace,
-                        lastPositionOnly: Bool = false, logitRange: Range<Int>? = nil,
+                        lastPositionOnly: Bool = false, logitRange: Range<Int>? = nil, position: Int? = nil,
                         conditioning: inout (any LayerConditioning)?) throws {
         try validate(tokens)
         try checkCapacity(rows: tokens.count, cache: cache)
         let rows = tokens.count
+        let first = position ?? cache.count
+        if first < 0 || first + rows > configuration.blockSize {
+            throw BarkError.invalidInput(stage: configuration.stage,
+                                         reason: "positions \(first) ..< \(first + rows) are outside the model's 0 ..< \(configuration.blockSize)")
+        }
         prepare(&workspace, rows: rows, keys: max(cache.count + rows, cache.capacity), past: cache.count, embeddings: nil,
                 logitRows: lastPositionOnly ? 1 : rows)
         inputEmbedding.lookup(tokens, into: &workspace.hidden)
-        addPositions(&workspace, rows: rows, past: cache.count)
+        addPositions(&workspace, rows: rows, past: first)
         run(&workspace, rows: rows, cache: &cache, lastPositionOnly: lastPositionOnly, logitRange: logitRange,
             conditioning: &conditioning)
     }
@@ -126,12 +146,25 @@ public struct BarkCausalModel: Sendable {
 
     /// `forward(embeddings:…)` with `conditioning` applied after every decoder block (nil: identical
     /// to the plain call).
+    /// With `positions` (one per row, each in `0 ..< blockSize`), row r takes the learned position
+    /// embedding `positions[r]` instead of `cache.count + r` (a teacher-forced pass on the semantic
+    /// stage's rate clock).
     public func forward(embeddings: Tensor, cache: inout KVCache, workspace: inout TransformerWorkspace,
-                        lastPositionOnly: Bool = false, conditioning: inout (any LayerConditioning)?) throws {
+                        lastPositionOnly: Bool = false, positions: [Int]? = nil,
+                        conditioning: inout (any LayerConditioning)?) throws {
         let rows = try validate(embeddings: embeddings, past: cache.count)
         try checkCapacity(rows: rows, cache: cache)
+        if let positions {
+            if positions.count != rows {
+                throw BarkError.invalidInput(stage: configuration.stage, reason: "\(positions.count) positions for \(rows) rows")
+            }
+            if let bad = positions.firstIndex(where: { $0 < 0 || $0 >= configuration.blockSize }) {
+                throw BarkError.invalidInput(stage: configuration.stage,
+                                             reason: "position \(positions[bad]) of row \(bad) is outside the model's 0 ..< \(configuration.blockSize)")
+            }
+        }
         prepare(&workspace, rows: rows, keys: max(cache.count + rows, cache.capacity), past: cache.count, embeddings: embeddings.scalars,
-                logitRows: lastPositionOnly ? 1 : rows)
+                positions: positions, logitRows: lastPositionOnly ? 1 : rows)
         run(&workspace, rows: rows, cache: &cache, lastPositionOnly: lastPositionOnly, conditioning: &conditioning)
     }
 
@@ -147,9 +180,10 @@ public struct BarkCausalModel: Sendable {
         finish(&workspace, rows: rows, lastPositionOnly: lastPositionOnly, logitRange: logitRange)
     }
 
-    /// Sizes the workspace and, when given, copies `embeddings` plus positions into `hidden`.
+    /// Sizes the workspace and, when given, copies `embeddings` plus positions (`positions`, else
+    /// `past …`) into `hidden`.
     private func prepare(_ w: inout TransformerWorkspace, rows: Int, keys: Int, past: Int,
-                         embeddings: [Float]?, logitRows: Int) {
+                         embeddings: [Float]?, positions: [Int]? = nil, logitRows: Int) {
         let h = configuration.hiddenSize
         w.reserve(rows: rows, keys: keys, heads: configuration.heads, hidden: h, logitRows: logitRows, vocabulary: configuration.outputVocabularySize)
         if let embeddings {
@@ -158,18 +192,24 @@ public struct BarkCausalModel: Sendable {
                     for i in 0..<(rows * h) { dst[i] = src[i] }
                 }
             }
-            addPositions(&w, rows: rows, past: past)
+            if let positions {
+                for (r, position) in positions.enumerated() { addPosition(&w, row: r, position: position) }
+            } else {
+                addPositions(&w, rows: rows, past: past)
+            }
         }
     }
 
     private func addPositions(_ w: inout TransformerWorkspace, rows: Int, past: Int) {
+        for r in 0..<rows { addPosition(&w, row: r, position: past + r) }
+    }
+
+    private func addPosition(_ w: inout TransformerWorkspace, row: Int, position: Int) {
         let h = configuration.hiddenSize
         positionEmbedding.table.scalars.withUnsafeBufferPointer { table in
             w.hidden.withUnsafeMutableBufferPointer { hidden in
-                for r in 0..<rows {
-                    let src = (past + r) * h, dst = r * h
-                    for c in 0..<h { hidden[dst + c] += table[src + c] }
-                }
+                let src = position * h, dst = row * h
+                for c in 0..<h { hidden[dst + c] += table[src + c] }
             }
         }
     }

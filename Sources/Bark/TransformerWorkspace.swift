@@ -39,6 +39,14 @@ public struct TransformerWorkspace: Sendable {
         if buffer.count < count { buffer = [Float](repeating: 0, count: count) }
     }
 
+    /// The final-LayerNorm output `[hidden]` of row `row` of the last forward call (the rows its logits
+    /// came from: with `lastPositionOnly`, row 0 is the last position). What a conditioning's rate clock
+    /// reads from the infer token (`LayerConditioning.rateClockStride`).
+    public func finalState(row: Int, hiddenSize: Int) -> ArraySlice<Float> {
+        precondition(row >= 0 && row < logitRows, "final state row \(row) outside 0..<\(logitRows)")
+        return normed[(row * hiddenSize)..<((row + 1) * hiddenSize)]
+    }
+
     /// Row `row` of the last logits, copied out (allocates; for callers off the hot path).
     public func logitsRow(_ row: Int) -> [Float] {
         precondition(row >= 0 && row < logitRows, "logits row \(row) outside 0..<\(logitRows)")

@@ -30,6 +30,7 @@ import Tensors
 /// fusion.layers.{i}.ffn.2.weight [H, 4H]  fusion.layers.{i}.ffn.2.bias [H]
 /// fusion.layers.{i}.ffn_gate [1]
 /// ```
+/// Format 6 adds `rate_clock.weight [1, H]` and `rate_clock.bias [1]` (`RateClockHead`).
 /// `__metadata__`: `omnibark_adapters` = `AdapterConfiguration` JSON, `format` = `omnibark-adapters`.
 /// The text adapter has no tensors (it uses the semantic model's own input embeddings).
 public enum AdapterCheckpoint {
@@ -48,6 +49,10 @@ public enum AdapterCheckpoint {
             "routing.mlp.0.weight": [c.routingHiddenSize, 4 * h], "routing.mlp.0.bias": [c.routingHiddenSize],
             "routing.mlp.2.weight": [4, c.routingHiddenSize], "routing.mlp.2.bias": [4],
         ]
+        if c.hasRateClock {
+            shapes["rate_clock.weight"] = [1, h]
+            shapes["rate_clock.bias"] = [1]
+        }
         for i in c.fusionLayers {
             let p = "fusion.layers.\(i)."
             shapes[p + "norm.weight"] = [h]
@@ -140,11 +145,14 @@ public enum AdapterCheckpoint {
                             controlEmbeddings: Embedding(table: try t("control.embeddings.weight")),
                             typeTags: Embedding(table: try t("type_tags.weight")),
                             routing: RoutingMLP(first: try linear("routing.mlp.0"), second: try linear("routing.mlp.2")),
-                            layers: layers)
+                            layers: layers,
+                            rateClock: c.hasRateClock
+                                ? RateClockHead(weight: try t("rate_clock.weight").scalars, bias: try t("rate_clock.bias").scalars[0])
+                                : nil)
     }
 
     /// Fresh tensors for `configuration`: weights ~ N(0, 0.02²) (deterministic from `seed`), biases,
-    /// attention-sink rows, route sharpness and every gate 0, LayerNorm weights 1: an adapter file that
+    /// attention-sink rows, route sharpness, the rate-clock head (stride 1) and every gate 0, LayerNorm weights 1: an adapter file that
     /// leaves Bark unchanged.
     public static func initialTensors(_ configuration: AdapterConfiguration, seed: UInt64 = 0,
                                       gate: Float = 0) -> [String: Tensor] {
@@ -157,8 +165,8 @@ public enum AdapterCheckpoint {
                 scalars = [gate]
             } else if name.hasSuffix(".ffn_gate") {
                 scalars = [0]
-            } else if name.hasSuffix(".route_sharpness") {
-                scalars = [0]
+            } else if name.hasSuffix(".route_sharpness") || name.hasPrefix("rate_clock.") {
+                scalars = [Float](repeating: 0, count: count)
             } else if name.hasSuffix("norm.weight") {
                 scalars = [Float](repeating: 1, count: count)
             } else if name.hasSuffix(".bias") || name.hasSuffix(".null_key") || name.hasSuffix(".null_value") {

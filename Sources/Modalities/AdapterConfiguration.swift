@@ -15,11 +15,12 @@ public struct AdapterConfiguration: Sendable, Equatable, Codable {
     /// 1: the original layout; 2: every fusion layer also has an attention sink (`null_key`, `null_value`);
     /// 3: and a route sharpness (`route_sharpness`), how strongly routing weights bias its attention;
     /// 4: the same tensors, with values scaled by routing weight relative to the heaviest modality's;
-    /// 5: and a gated feed-forward block after each cross-attention (`ffn_norm`, `ffn.0`, `ffn.2`, `ffn_gate`).
-    public static let supportedFormatVersions = 1...5
+    /// 5: and a gated feed-forward block after each cross-attention (`ffn_norm`, `ffn.0`, `ffn.2`, `ffn_gate`);
+    /// 6: and a rate-clock head (`rate_clock.weight`, `rate_clock.bias`).
+    public static let supportedFormatVersions = 1...6
 
-    /// 1 to 5 (see `hasAttentionSink`, `hasRouteSharpness`, `scalesValuesRelativeToHeaviest`,
-    /// `hasFeedForward`). New configurations are version 1 unless a sink is wanted.
+    /// 1 to 6 (see `hasAttentionSink`, `hasRouteSharpness`, `scalesValuesRelativeToHeaviest`,
+    /// `hasFeedForward`, `hasRateClock`). New configurations are version 1 unless a sink is wanted.
     public var formatVersion = 1
     /// The semantic model's hidden size H (every adapter projects to it).
     public var hiddenSize: Int
@@ -70,6 +71,11 @@ public struct AdapterConfiguration: Sendable, Equatable, Codable {
     /// cross-attention, so the conditioning can change the computation position by position.
     public var hasFeedForward: Bool { formatVersion >= 5 }
 
+    /// Format 6: a `RateClockHead` sets the semantic stage's position clock (`SemanticRateClock`) from
+    /// the conditioned infer token, so a slow or fast rendering advances through the text at the pace the
+    /// frozen model learned for normal speech; an adapter that only adds to the hidden states cannot.
+    public var hasRateClock: Bool { formatVersion >= 6 }
+
     public init(hiddenSize: Int, heads: Int, fusionLayers: [Int]) {
         self.hiddenSize = hiddenSize
         self.heads = heads
@@ -87,7 +93,7 @@ public struct AdapterConfiguration: Sendable, Equatable, Codable {
     /// Every field's constraint; the reason names the field.
     public func validationProblem() -> (field: String, reason: String)? {
         if !Self.supportedFormatVersions.contains(formatVersion) {
-            return ("format_version", "\(formatVersion) is not supported (expected 1 to 5)")
+            return ("format_version", "\(formatVersion) is not supported (expected 1 to 6)")
         }
         if hiddenSize <= 0 || hiddenSize > 65_536 { return ("hidden_size", "must be in 1…65536, got \(hiddenSize)") }
         if heads <= 0 || hiddenSize % heads != 0 { return ("heads", "must divide hidden_size \(hiddenSize), got \(heads)") }

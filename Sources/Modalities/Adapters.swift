@@ -134,9 +134,12 @@ public struct OmniAdapters: Sendable {
     public let routing: RoutingMLP
     /// By semantic decoder layer index.
     public let layers: [Int: CrossAttentionLayer]
+    /// Format 6: sets the semantic stage's rate clock; nil before.
+    public let rateClock: RateClockHead?
 
     public init(configuration: AdapterConfiguration, audioHead: ProjectionHead, imageHead: ProjectionHead,
-                controlEmbeddings: Embedding, typeTags: Embedding, routing: RoutingMLP, layers: [Int: CrossAttentionLayer]) {
+                controlEmbeddings: Embedding, typeTags: Embedding, routing: RoutingMLP, layers: [Int: CrossAttentionLayer],
+                rateClock: RateClockHead? = nil) {
         self.configuration = configuration
         self.audioHead = audioHead
         self.imageHead = imageHead
@@ -144,6 +147,7 @@ public struct OmniAdapters: Sendable {
         self.typeTags = typeTags
         self.routing = routing
         self.layers = layers
+        self.rateClock = rateClock
     }
 
     public var hiddenSize: Int { configuration.hiddenSize }

@@ -222,6 +222,7 @@ public struct FusionConditioning: LayerConditioning {
 
     public let memory: FusionMemory
     private let bound: [Int: Bound]
+    private let rateClock: RateClockHead?
     private var scratch = FusionScratch()
 
     /// - Parameter keepingLayers: run only this many fusion layers, the lowest-numbered ones
@@ -237,6 +238,13 @@ public struct FusionConditioning: LayerConditioning {
             }
         }
         self.bound = bound
+        rateClock = memory.isEmpty ? nil : adapters.rateClock
+    }
+
+    /// The adapters' rate clock (format 6) when a memory is present; nil otherwise (Bark's clock, as
+    /// the training code leaves an example without memory).
+    public func rateClockStride(inferTokenState: ArraySlice<Float>) -> Double? {
+        rateClock?.stride(inferTokenState: inferTokenState)
     }
 
     public mutating func apply(afterLayer layer: Int, hidden: inout [Float], rows: Int, hiddenSize: Int) {

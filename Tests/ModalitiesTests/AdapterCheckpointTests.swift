@@ -184,7 +184,7 @@ import Testing
             #expect(abs(scaled[16 + c] - unscaled[16 + c]) < 1e-6)
         }
         var bad = c4
-        bad.formatVersion = 6
+        bad.formatVersion = 7
         #expect(bad.validationProblem()?.field == "format_version")
     }
 
@@ -224,6 +224,59 @@ import Testing
         let url = folder.appendingPathComponent("noffngate.safetensors")
         try SafetensorsWriter.write(missing, metadata: [AdapterConfiguration.metadataKey: c5.json()], to: url)
         #expect(throws: CheckpointError.missingTensor(file: url.path, tensor: "fusion.layers.0.ffn_gate")) {
+            try AdapterCheckpoint.load(contentsOf: url)
+        }
+    }
+
+    /// Format 6: a rate-clock head. A fresh one asks for stride 1 (Bark's clock); a trained one gives
+    /// exp(w · state + b), clamped to `SemanticRateClock.strideRange`; the fusion conditioning asks for it
+    /// only when a memory is present, and format 5 never does. A file without the head is refused by name.
+    @Test func rateClockHeadIsLoadedRequiredAndSetsTheStride() throws {
+        var c5 = AdapterConfiguration(hiddenSize: 8, heads: 2, fusionLayers: [0])
+        c5.formatVersion = 5
+        var c6 = c5
+        c6.formatVersion = 6
+        #expect(c6.hasRateClock && !c5.hasRateClock)
+        #expect(AdapterCheckpoint.expectedShapes(c6)["rate_clock.weight"] == [1, 8])
+        #expect(AdapterCheckpoint.expectedShapes(c5)["rate_clock.weight"] == nil)
+        let folder = try Self.temporary("x").deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var tensors = AdapterCheckpoint.initialTensors(c6, seed: 2, gate: 1)
+        let state: ArraySlice<Float> = [1, -1, 0.5, 0, 2, 0, -0.5, 1]
+        let freshURL = folder.appendingPathComponent("fresh.safetensors")
+        try AdapterCheckpoint.write(tensors, configuration: c6, to: freshURL)
+        #expect(try #require(try AdapterCheckpoint.load(contentsOf: freshURL).rateClock).stride(inferTokenState: state) == 1)
+
+        let weight: [Float] = [0.1, -0.2, 0.4, 3, 0.05, 3, 0.2, -0.1]
+        tensors["rate_clock.weight"] = Tensor(shape: [1, 8], scalars: weight)
+        tensors["rate_clock.bias"] = Tensor(shape: [1], scalars: [0.3])
+        let trainedURL = folder.appendingPathComponent("trained.safetensors")
+        try AdapterCheckpoint.write(tensors, configuration: c6, to: trainedURL)
+        let adapters = try AdapterCheckpoint.load(contentsOf: trainedURL)
+        let head = try #require(adapters.rateClock)
+        let logStride = Double(Float(0.3)) + zip(weight, state).map { Double($0) * Double($1) }.reduce(0, +)
+        #expect(abs(head.stride(inferTokenState: state) - exp(logStride)) < 1e-9)
+        #expect(head.stride(inferTokenState: [10, -10, 10, 0, 10, 0, 10, -10]) == 4, "clamped")
+        #expect(head.stride(inferTokenState: [-10, 10, -10, 0, -10, 0, -10, 10]) == 0.25, "clamped")
+
+        let memory = try adapters.memory(ModalityFeatures(textEmbeddings: Tensor(shape: [2, 8], scalars: Self.textOne)),
+                                         routing: ModalityRouting())
+        #expect(FusionConditioning(adapters: adapters, memory: memory).rateClockStride(inferTokenState: state) == head.stride(inferTokenState: state))
+        let empty = try adapters.memory(ModalityFeatures(), routing: ModalityRouting())
+        #expect(FusionConditioning(adapters: adapters, memory: empty).rateClockStride(inferTokenState: state) == nil)
+        let format5URL = folder.appendingPathComponent("format5.safetensors")
+        try AdapterCheckpoint.write(AdapterCheckpoint.initialTensors(c5), configuration: c5, to: format5URL)
+        let format5 = try AdapterCheckpoint.load(contentsOf: format5URL)
+        #expect(format5.rateClock == nil)
+        let memory5 = try format5.memory(ModalityFeatures(textEmbeddings: Tensor(shape: [2, 8], scalars: Self.textOne)),
+                                         routing: ModalityRouting())
+        #expect(FusionConditioning(adapters: format5, memory: memory5).rateClockStride(inferTokenState: state) == nil)
+
+        var missing = tensors
+        missing["rate_clock.bias"] = nil
+        let url = folder.appendingPathComponent("noclock.safetensors")
+        try SafetensorsWriter.write(missing, metadata: [AdapterConfiguration.metadataKey: c6.json()], to: url)
+        #expect(throws: CheckpointError.missingTensor(file: url.path, tensor: "rate_clock.bias")) {
             try AdapterCheckpoint.load(contentsOf: url)
         }
     }

@@ -128,6 +128,27 @@ def teacher_forced_inputs(embed, text_vocab_size: int, examples, noise: float = 
     return x, y
 
 
+def unit_strides(batch, normal_lengths: dict) -> list:
+    """Per drawn example, its rate stride s: the target recording's units over its sentence's normal-rate
+    recording's (slow ≈ 1.48, fast ≈ 0.69); 1 for normal speech and for the control tasks (a pause or a
+    knock is an insertion: the words around it keep the normal rate)."""
+    return [len(ex["target"]["units"]) / normal_lengths[ex["target"]["id"]] if ex["rate"] in STYLE_TAGS else 1.0
+            for ex in batch]
+
+
+def unit_positions(strides, length: int, block_size: int) -> torch.Tensor:
+    """Position ids [B, length] for `teacher_forced_inputs`' rows on a rate clock: the text, history and
+    infer positions as they come (0 … MAX_TEXT), then unit k at MAX_TEXT + 1 + round(k / s), so that the
+    frozen model, which finds its place in the text by absolute position, sees a slow or fast sentence
+    advance at the normal rate's pace; clamped to the last position the model has."""
+    start = L.MAX_TEXT + 1
+    rows = []
+    for s in strides:
+        units = torch.floor(torch.arange(length - start, dtype=torch.float64) / s + 0.5).long()
+        rows.append(torch.cat([torch.arange(start), (start + units).clamp(max=block_size - 1)]))
+    return torch.stack(rows)
+
+
 def self_fed_inputs(embed, x, targets, predictions, fraction: float, rng):
     """Parallel scheduled sampling: `x` (the teacher-forced embeddings) with a `fraction` of its unit inputs
     replaced by the embeddings of `predictions` [B, T] (the model's own argmax, from a pass over `x`). The
@@ -233,6 +254,10 @@ class Trainer:
         self.rng = random.Random(seed)
         self.feed_rng = torch.Generator().manual_seed(seed + 7)
         self.style_cache = {}
+        self.normal_lengths = {}  # sentence id → units of its normal-rate recording (`unit_strides`)
+
+    def know_normal_lengths(self, examples):
+        self.normal_lengths = {e["id"]: len(e["units"]) for e in examples if e["rate"] == "normal"}
 
     def style_embeddings(self, tag, tok):
         if tag not in self.style_cache:
@@ -258,12 +283,19 @@ class Trainer:
         return teacher_forced_inputs(self.semantic.input_embeds_layer, self.text_vocab_size,
                                      [(ex["target"]["text_ids"], ex["target"]["units"]) for ex in batch], noise, self.rng)
 
-    def losses(self, batch, tok, noise, conditioned=True, transition_weight=1.0, self_feed=0.0):
-        """(token CE, InfoNCE, per-example CE) for a batch of drawn examples. With `transition_weight`
+    def losses(self, batch, tok, noise, conditioned=True, transition_weight=1.0, self_feed=0.0, rate_clock=False):
+        """(token CE, InfoNCE, per-example CE, rate-clock loss) for a batch of drawn examples. With `transition_weight`
         w ≠ 1 each unit that differs from the one before it (where the content moves on, as opposed to
         a unit held) counts w times in the mean. With `self_feed` > 0 that fraction of the input units
-        is the model's own argmax from a first pass without gradients (`self_fed_inputs`)."""
+        is the model's own argmax from a first pass without gradients (`self_fed_inputs`). With
+        `rate_clock` (format 6) the unit positions follow each example's rate clock (`unit_positions`, the
+        target's true stride: teacher forcing), and the rate-clock loss is the squared error of the head's
+        ln(stride), read from the infer token's final state, against the true one (conditioned only)."""
         x, y = self.batch_inputs(batch, noise)
+        positions, strides = None, None
+        if rate_clock:
+            strides = unit_strides(batch, self.normal_lengths)
+            positions = unit_positions(strides, x.shape[1], self.semantic.config.block_size)
         nce = torch.zeros(())
         if conditioned:
             per = [self.tokens(ex["inputs"], tok) for ex in batch]
@@ -273,14 +305,18 @@ class Trainer:
             self.fused.memory = None
         if self_feed > 0:
             with torch.no_grad():
-                first = self.semantic(inputs_embeds=x).logits[..., : L.SEMANTIC_VOCAB].argmax(-1)
+                first = self.semantic(inputs_embeds=x, position_ids=positions).logits[..., : L.SEMANTIC_VOCAB].argmax(-1)
             x, _ = self_fed_inputs(self.semantic.input_embeds_layer, x, y, first, self_feed, self.feed_rng)
-        logits = self.semantic(inputs_embeds=x).logits[..., : L.SEMANTIC_VOCAB + 1]
+        logits = self.semantic(inputs_embeds=x, position_ids=positions).logits[..., : L.SEMANTIC_VOCAB + 1]
+        clock = torch.zeros(())
+        if rate_clock and conditioned:
+            predicted = self.adapters.log_stride(self.fused.final_state[:, L.MAX_TEXT])
+            clock = F.mse_loss(predicted, torch.log(torch.tensor(strides, dtype=predicted.dtype)))
         self.fused.memory = None
         ce = F.cross_entropy(logits.transpose(1, 2), y, ignore_index=-100, reduction="none")
         weight = loss_weights(y, transition_weight)
         per_example = (ce * weight).sum(1) / weight.sum(1)
-        return per_example.mean(), nce, per_example.detach()
+        return per_example.mean(), nce, per_example.detach(), clock
 
     def info_nce(self, batch, per, temperature=0.1):
         anchors, targets, labels = [], [], []
@@ -303,16 +339,17 @@ class Trainer:
         return -(log_p * positive).sum(1).div(positive.sum(1)).mean()
 
 
-def evaluate(trainer, data, tok, seed=5, per_kind=24):
-    """Held-out teacher-forced CE per task kind, with and without the adapters."""
+def evaluate(trainer, data, tok, seed=5, per_kind=24, rate_clock=False):
+    """Held-out teacher-forced CE per task kind, with and without the adapters; with `rate_clock`, also the
+    root-mean-square error of the head's ln(stride) (0.1 ≈ a stride 10 % off)."""
     tasks = Tasks(data["examples"], data["images"], "heldout", seed)
     out = {}
     with torch.no_grad():
         for kind in tasks.kinds:
             batch = [tasks.draw(kind) for _ in range(per_kind)]
-            with_ad = trainer.losses(batch, tok, 0.0)[0].item()
+            with_ad, _, _, clock = trainer.losses(batch, tok, 0.0, rate_clock=rate_clock)
             without = trainer.losses(batch, tok, 0.0, conditioned=False)[0].item()
-            out[kind] = (with_ad, without)
+            out[kind] = (with_ad.item(), without) + ((clock.sqrt().item(),) if rate_clock else ())
     return out
 
 
@@ -346,6 +383,11 @@ def main(argv=None):
                    help="fraction of input units replaced by the adapted model's own argmax from a first pass "
                         "(parallel scheduled sampling: it learns to go on from its own choices, as when it "
                         "generates; costs one more forward pass per step)")
+    p.add_argument("--rate-clock", action="store_true",
+                   help="format 6 (needs --ffn): a head sets the semantic stage's position clock from the conditioned "
+                        "infer token, so a slow or fast sentence advances at the normal rate's pace (`unit_positions`); "
+                        "trained on each target's true stride")
+    p.add_argument("--clock-weight", type=float, default=1.0, help="weight of the rate-clock loss (squared ln-stride error)")
     p.add_argument("--init", help="adapters.pt of an earlier run, or an exported adapter file (.safetensors), whose "
                                    "weights a new run starts from (tensors it lacks, e.g. attention sinks or route "
                                    "sharpness, keep their initial values)")
@@ -366,6 +408,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     if not 0.0 <= a.self_feed <= 1.0:
         sys.exit(f"adapter_train: --self-feed {a.self_feed}: a fraction of the input units, from 0 to 1")
+    if a.rate_clock and not a.ffn:
+        sys.exit("adapter_train: --rate-clock (format 6) builds on format 5: add --ffn")
     if a.ffn and (a.no_route_bias or a.absolute_route or a.no_sink):
         sys.exit("adapter_train: --ffn (format 5) builds on format 4: drop --no-sink, --no-route-bias and --absolute-route")
     torch.set_num_threads(a.threads)
@@ -379,11 +423,13 @@ def main(argv=None):
     image_width = len(data["images"]["slow"][0][0]) if data["images"] else 64
     config = fusion.default_config(sem.hidden_size, sem.num_heads, [int(i) for i in a.fusion_layers.split(",")],
                                    base.codec_model.config.hidden_size, image_width, sink=not a.no_sink,
-                                   route_bias=not a.no_route_bias, relative_route=not a.absolute_route, ffn=a.ffn)
+                                   route_bias=not a.no_route_bias, relative_route=not a.absolute_route, ffn=a.ffn,
+                                   rate_clock=a.rate_clock)
     # default_config: format 3 needs the sink, format 4 the route bias
     adapters = fusion.OmniAdapters(config)
     text_vocab_size = len(vocabulary.entries())
     trainer = Trainer(base, adapters, text_vocab_size, a.seed)
+    trainer.know_normal_lengths(data["examples"])
     tasks = Tasks(data["examples"], data["images"], "train", a.seed)
     # The scalars that open a path (route sharpness, the feed-forward blocks' gates) learn faster: from 0,
     # a gate at the base learning rate would take thousands of steps to let its block count.
@@ -423,27 +469,29 @@ def main(argv=None):
         for g in opt.param_groups:
             g["lr"] = lr * g["scale"]
         batch = [tasks.draw() for _ in range(a.batch)]
-        ce, nce, _ = trainer.losses(batch, tok, a.input_noise, transition_weight=a.transition_weight,
-                                       self_feed=a.self_feed)
-        loss = ce + a.nce * nce
+        ce, nce, _, stride_error = trainer.losses(batch, tok, a.input_noise, transition_weight=a.transition_weight,
+                                                  self_feed=a.self_feed, rate_clock=a.rate_clock)
+        loss = ce + a.nce * nce + a.clock_weight * stride_error
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(adapters.parameters(), 1.0)
         opt.step()
         step += 1
-        running = (ce.item(), nce.item()) if running is None else \
-            (0.98 * running[0] + 0.02 * ce.item(), 0.98 * running[1] + 0.02 * nce.item())
+        now = (ce.item(), nce.item(), stride_error.item())
+        running = now if running is None else tuple(0.98 * r + 0.02 * n for r, n in zip(running, now))
         if step % 25 == 0:
             gates = " ".join(f"{math.tanh(layer.gate.item()):+.2f}" for layer in adapters.fusion.layers.values())
             if config["format_version"] >= 3:
                 gates += " sharpness " + " ".join(f"{layer.route_sharpness.item():.2f}" for layer in adapters.fusion.layers.values())
             if a.ffn:
                 gates += " ffn " + " ".join(f"{math.tanh(layer.ffn_gate.item()):+.3f}" for layer in adapters.fusion.layers.values())
-            print(f"adapters step {step} ce {running[0]:.3f} nce {running[1]:.3f} gates {gates} lr {lr:.1e} "
+            clock_text = f" clock rms {math.sqrt(running[2]):.3f}" if a.rate_clock else ""
+            print(f"adapters step {step} ce {running[0]:.3f} nce {running[1]:.3f}{clock_text} gates {gates} lr {lr:.1e} "
                   f"{clock.elapsed_minutes():.1f} min", file=sys.stderr, flush=True)
         if step % 500 == 0:
-            report = evaluate(trainer, data, tok)
-            print("adapters held-out CE (with / without): " + ", ".join(f"{k} {w:.3f}/{o:.3f}" for k, (w, o) in report.items()),
+            report = evaluate(trainer, data, tok, rate_clock=a.rate_clock)
+            print("adapters held-out CE (with / without" + (" / rate-clock rms" if a.rate_clock else "") + "): "
+                  + ", ".join(f"{k} " + "/".join(f"{v:.3f}" for v in values) for k, values in report.items()),
                   file=sys.stderr, flush=True)
         save, done = clock.check(step)
         if save:

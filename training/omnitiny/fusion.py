@@ -19,13 +19,14 @@ CONTROL_KINDS = {"beat": 0, "phoneme": 1, "sfx": 2, "style": 3}
 
 def default_config(hidden_size: int, heads: int, fusion_layers: list, audio_input_size: int,
                    image_input_size: int, sink: bool = True, route_bias: bool = True,
-                   relative_route: bool = True, ffn: bool = False) -> dict:
+                   relative_route: bool = True, ffn: bool = False, rate_clock: bool = False) -> dict:
     """The adapter configuration (`AdapterConfiguration` JSON) for a semantic model of this size; format 2
     when the cross-attention layers have an attention sink, 3 when they also bias attention by routing
     weight (`route_sharpness`; needs the sink), 4 when values are scaled by the routing weight relative to
     the heaviest modality's (needs the route bias), 5 when each fusion layer also has a gated feed-forward
-    block (needs format 4)."""
-    version = (((5 if ffn else 4) if relative_route else 3) if route_bias else 2) if sink else 1
+    block (needs format 4), 6 when a rate-clock head also sets the semantic stage's position clock (needs
+    format 5)."""
+    version = ((((6 if rate_clock else 5) if ffn else 4) if relative_route else 3) if route_bias else 2) if sink else 1
     return {"format_version": version, "hidden_size": hidden_size, "heads": heads, "fusion_layers": list(fusion_layers),
             "audio_input_size": audio_input_size, "audio_pool_stride": 4, "audio_max_tokens": 64,
             "image_input_size": image_input_size, "image_patch_tokens": True, "image_max_tokens": 17,
@@ -149,6 +150,21 @@ class OmniAdapters(nn.Module):
                     nn.init.zeros_(p)
             self.type_tags.weight.normal_(std=0.02)
             self.control.embeddings.weight.normal_(std=0.02)
+        if version >= 6:  # format 6: ln(stride) from the infer token's final state; starts at stride 1
+            self.rate_clock = nn.Linear(h, 1)
+            nn.init.zeros_(self.rate_clock.weight)
+            nn.init.zeros_(self.rate_clock.bias)
+
+    STRIDE_RANGE = (0.25, 4.0)  # the engine's SemanticRateClock.strideRange
+
+    def log_stride(self, infer_state: torch.Tensor) -> torch.Tensor:
+        """[B, H] final-LayerNorm states of the infer token → [B] ln(stride), unclamped (for the loss)."""
+        return self.rate_clock(infer_state).squeeze(-1)
+
+    def stride(self, infer_state: torch.Tensor) -> torch.Tensor:
+        """[B, H] → [B] the rate clock's stride, clamped as the engine clamps it (`RateClockHead`)."""
+        low, high = self.STRIDE_RANGE
+        return self.log_stride(infer_state).exp().clamp(low, high)
 
     # --- adapters: each returns [tokens, H] for one example ----------------------------------
     def audio_tokens(self, frames: torch.Tensor) -> torch.Tensor:
@@ -249,14 +265,20 @@ def load_adapters(path: str) -> OmniAdapters:
 
 class FusedSemantic:
     """A frozen transformers `BarkSemanticModel` with the fusion layers hooked after its blocks: set
-    `memory` (the tuple `OmniAdapters.memory` returns, or None) before each forward pass."""
+    `memory` (the tuple `OmniAdapters.memory` returns, or None) before each forward pass. `final_state`
+    keeps the pass's final-LayerNorm output (the input of a format-6 rate clock)."""
 
     def __init__(self, semantic, adapters: OmniAdapters):
         self.semantic = semantic
         self.adapters = adapters
         self.memory = None
+        self.final_state = None  # [B, T, H]: the last forward pass's final-LayerNorm output (the rate clock reads it)
         for index in adapters.config["fusion_layers"]:
             semantic.layers[index].register_forward_hook(self._hook(str(index)))
+        semantic.layernorm_final.register_forward_hook(self._keep_final_state)
+
+    def _keep_final_state(self, module, inputs, output):
+        self.final_state = output
 
     def _hook(self, key: str):
         def hook(module, inputs, output):

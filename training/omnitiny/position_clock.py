@@ -2,7 +2,8 @@
 corpus's held-out recordings at each rate, how often the base model (no adapters) names the next unit,
 in the first and the second half of each sentence, with the learned position embeddings read as they
 come (unit k at position 65 + k) and with the unit positions rescaled to the normal rate's clock (unit k
-at 65 + round(k / s), s = this recording's units over the normal recording's). If rescaling lifts the
+at 65 + round(k / s), s = this recording's units over the normal recording's: `adapter_train.unit_positions`,
+the engine's `SemanticRateClock`). If rescaling lifts the
 slow and fast rows, the model tracks the text by absolute position, and a rate change needs the clock
 changed, not only the units; what an adapter that can only add to the hidden states is up against.
 With `--adapters`, also the adapted model's share, steered by the rate's style tag (`[slow]`, `[fast]`;
@@ -20,18 +21,17 @@ import torch
 
 from . import fusion, vocabulary
 from . import layout as L
-from .adapter_train import RATES, STYLE_TAGS, Trainer, load_base, teacher_forced_inputs
+from .adapter_train import RATES, STYLE_TAGS, Trainer, load_base, teacher_forced_inputs, unit_positions
 
 
 def accuracy(semantic, text_vocab_size: int, pairs, rescale: bool, memory=None, trainer=None) -> dict:
     """pairs: (example, the same sentence's normal-rate example); `memory`, with `trainer`: the adapters'
     memory for one example (else none). Returns {half: (% right, units)}."""
     right, total = [0, 0], [0, 0]
-    start = L.MAX_TEXT + 1  # the text and history positions, then the infer token
     for example, normal in pairs:
         x, y = teacher_forced_inputs(semantic.input_embeds_layer, text_vocab_size, [(example["text_ids"], example["units"])])
         stride = len(example["units"]) / len(normal["units"]) if rescale else 1.0
-        positions = torch.cat([torch.arange(start), (start + torch.arange(x.shape[1] - start) / stride).round().long()])
+        positions = unit_positions([stride], x.shape[1], semantic.config.block_size)[0]
         with torch.no_grad():
             if trainer is not None:
                 trainer.fused.memory = memory

@@ -298,6 +298,7 @@ class SteeringHelpersTests(unittest.TestCase):
 
         class Semantic:  # names unit 5 everywhere and records the positions it was given
             input_embeds_layer = torch.nn.Embedding(L.SEMANTIC_EOS + 300, 2)
+            config = SimpleNamespace(block_size=512)
 
             def __call__(self, inputs_embeds, position_ids):
                 seen.append(position_ids[0].tolist())
@@ -314,6 +315,37 @@ class SteeringHelpersTests(unittest.TestCase):
         position_clock.accuracy(Semantic(), 10, [(slow, normal)], rescale=True)
         self.assertEqual(seen[-1][:start], list(range(start)))
         self.assertEqual(seen[-1][start:], [start + round(k / 1.5) for k in range(6)])
+
+    def test_unit_positions_follow_the_rate_clock_as_the_engine_does(self):
+        from omnitiny import adapter_train
+        from omnitiny import layout as L
+        start = L.MAX_TEXT + 1
+        got = adapter_train.unit_positions([1.0, 2.0, 0.5], start + 6, block_size=start + 4)
+        self.assertEqual(got[:, :start].tolist(), [list(range(start))] * 3)
+        # SemanticRateClockTests: halves round up; clamped to the last position
+        self.assertEqual(got[0, start:].tolist(), [start + k for k in (0, 1, 2, 3, 3, 3)])
+        self.assertEqual(got[1, start:].tolist(), [start + k for k in (0, 1, 1, 2, 2, 3)])
+        self.assertEqual(got[2, start:].tolist(), [start + k for k in (0, 2, 3, 3, 3, 3)])
+
+    def test_unit_strides_are_the_rates_and_one_for_inserted_sounds(self):
+        from omnitiny import adapter_train
+        normal = {"a": 10, "b": 20}
+        batch = [dict(rate="slow", target=dict(id="a", units=[0] * 15)), dict(rate="fast", target=dict(id="b", units=[0] * 14)),
+                 dict(rate="normal", target=dict(id="a", units=[0] * 10)), dict(rate="normal", target=dict(id="b", units=[0] * 26))]
+        self.assertEqual(adapter_train.unit_strides(batch, normal), [1.5, 0.7, 1.0, 1.0])  # the last: a pause row
+
+    def test_rate_clock_head_starts_at_stride_one_and_is_clamped_as_the_engine_clamps(self):
+        config = fusion.default_config(8, 2, [0], 4, 6, ffn=True, rate_clock=True)
+        self.assertEqual(config["format_version"], 6)
+        self.assertEqual(fusion.default_config(8, 2, [0], 4, 6, ffn=True)["format_version"], 5)
+        adapters = fusion.OmniAdapters(config)
+        self.assertIn("rate_clock.weight", adapters.state_for_export())
+        state = torch.randn(3, 8)
+        self.assertTrue(torch.equal(adapters.stride(state), torch.ones(3)))
+        with torch.no_grad():
+            adapters.rate_clock.bias.fill_(5.0)
+        self.assertTrue(torch.equal(adapters.stride(state), torch.full((3,), 4.0)))
+        self.assertFalse(hasattr(fusion.OmniAdapters(fusion.default_config(8, 2, [0], 4, 6, ffn=True)), "rate_clock"))
 
     def test_codec_mark_transfer_marks_at_the_share_it_is_given(self):
         from omnitiny import codec_mark_transfer as probe

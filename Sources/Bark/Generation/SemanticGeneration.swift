@@ -12,6 +12,8 @@ import Tensors
 /// - Each step allows semantic ids `[0, vocabularySize)` and EOS; everything else (10001–10047 for
 ///   Bark) is suppressed. With `minEOSProbability`, EOS is forced once its probability exceeds it.
 /// - Stops after EOS (which is kept in the output, as transformers does) or `maxNewTokens`.
+/// - With a conditioning that asks for a rate clock (OmniBark adapters of format 6), unit k takes the
+///   position embedding `SemanticRateClock.position(ofUnit: k)` instead of the prefill length + k.
 ///
 /// `SemanticStream` produces the tokens one `step()` at a time, so a streaming pipeline can run
 /// other stages in between; `generate` runs it to the end.
@@ -43,6 +45,8 @@ public struct SemanticStream: Sendable {
     /// The most tokens this stage can produce (`max_new_tokens`, bounded by the block size).
     public let maxTokens: Int
     public private(set) var generator: SeededRandomGenerator
+    /// The positions the units take, set by the conditioning after the prefill; nil: Bark's clock.
+    public private(set) var rateClock: SemanticRateClock?
 
     private let textTokens: [Int]
     private let history: [Int]?
@@ -75,7 +79,8 @@ public struct SemanticStream: Sendable {
     }
 
     /// Replaces the conditioning for the steps still to come (a live control event, a new
-    /// reference voice): positions already in the cache keep what they were computed with.
+    /// reference voice): positions already in the cache keep what they were computed with, and the
+    /// rate clock stays the one the prefill set.
     public mutating func replaceConditioning(_ conditioning: (any LayerConditioning)?) {
         self.conditioning = conditioning
     }
@@ -87,11 +92,12 @@ public struct SemanticStream: Sendable {
         if !prefilled {
             try prefill()
         } else if let last = tokens.last {
-            if conditioning == nil {
+            let position = rateClock?.position(ofUnit: tokens.count - 1)
+            if conditioning == nil && position == nil {
                 try model.forward(tokens: [last], cache: &cache, workspace: &workspace, lastPositionOnly: true)
             } else {
                 try model.forward(tokens: [last], cache: &cache, workspace: &workspace, lastPositionOnly: true,
-                                  conditioning: &conditioning)
+                                  position: position, conditioning: &conditioning)
             }
         }
         let token = sampler.choose(logits: workspace.logits, allowed: allowed, eos: c.eosToken,
@@ -118,6 +124,10 @@ public struct SemanticStream: Sendable {
         } else {
             try model.forward(embeddings: Tensor(shape: [length + 1, hidden], scalars: rows),
                               cache: &cache, workspace: &workspace, lastPositionOnly: true, conditioning: &conditioning)
+            if let stride = conditioning?.rateClockStride(inferTokenState: workspace.finalState(row: 0, hiddenSize: hidden)) {
+                rateClock = SemanticRateClock(stride: stride, firstUnitPosition: length + 1,
+                                              lastPosition: model.configuration.blockSize - 1)
+            }
         }
         prefilled = true
     }
