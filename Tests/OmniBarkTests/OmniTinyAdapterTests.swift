@@ -52,7 +52,9 @@ import Testing
     /// The semantic GPT's logits over a prefill (text, empty history, infer token, 24 units) with the
     /// fusion layers running: plain, the style alone, style + reference audio + image (audio weight 3),
     /// a beat marker at 0.9 s alone (its attention sink lets the weight on the one event vary by position), and an
-    /// SFX trigger at 0.9 s alone (no payload: slot 0, the knock it was trained on).
+    /// SFX trigger at 0.9 s alone (no payload: slot 0, the knock it was trained on). From format 6 the
+    /// prefill's infer token sets the rate clock (its stride matches the training code's), and the units
+    /// take its positions.
     @Test(arguments: ["plain", "style", "all", "beat", "sfx"])
     func conditionedSemanticLogitsMatchTheTrainingCode(_ name: String) throws {
         let adapters = try #require(omni.adapters)
@@ -75,13 +77,74 @@ import Testing
         }
         let semantic = omni.speech.generator.models.semantic
         let embeddings = try reference.floatTensor("prefill_embeddings")
-        var cache = semantic.makeCache()
+        let rows = embeddings.shape[0], kept = 257, h = semantic.configuration.hiddenSize
         var workspace = TransformerWorkspace()
-        try semantic.forward(embeddings: embeddings, cache: &cache, workspace: &workspace, conditioning: &conditioning)
-        let rows = embeddings.shape[0], kept = 257
+        var positions: [Int]?
+        if name != "plain" && adapters.configuration.hasRateClock {
+            // The prefill (text and history rows, the infer token) sets the clock the units then follow.
+            let prefill = omni.speech.generator.configuration.semantic.maxInputLength + 1
+            var prefillCache = semantic.makeCache()
+            try semantic.forward(embeddings: Tensor(shape: [prefill, h], scalars: Array(embeddings.scalars[..<(prefill * h)])),
+                                 cache: &prefillCache, workspace: &workspace, lastPositionOnly: true, conditioning: &conditioning)
+            let stride = try #require(conditioning?.rateClockStride(inferTokenState: workspace.finalState(row: 0, hiddenSize: h)))
+            try expectClose(Tensor(shape: [1], scalars: [Float(stride)]), "\(name).stride")
+            positions = SemanticRateClock(stride: stride, firstUnitPosition: prefill,
+                                          lastPosition: semantic.configuration.blockSize - 1).positions(rows: rows)
+        }
+        var cache = semantic.makeCache()
+        try semantic.forward(embeddings: embeddings, cache: &cache, workspace: &workspace, positions: positions,
+                             conditioning: &conditioning)
         var logits: [Float] = []
         for row in 0..<rows { logits += workspace.logitsRow(row).prefix(kept) }
         try expectClose(Tensor(shape: [rows, kept], scalars: logits), "\(name).logits", tolerance: 2e-4)
+    }
+
+    /// Format 6, in the engine's semantic stream: the style tag sets the rate clock — a stride near the
+    /// slow recordings' units per normal-rate unit (1.48 in the steering corpus) for `[slow]`, near the fast
+    /// ones' (0.69) for `[fast]`, Bark's clock unconditioned — and the units the stream generates are the
+    /// greedy choices of one teacher-forced pass with the clock's positions (the fixture sentence's prefill).
+    @Test func theStyleSetsTheRateClockAndTheStreamFollowsIt() throws {
+        let adapters = try #require(omni.adapters)
+        #expect(adapters.configuration.hasRateClock)
+        let generator = omni.speech.generator
+        let semantic = generator.models.semantic
+        let c = generator.configuration.semantic
+        let sentence = "Anna saw the little red boat near the river today."  // the fixture's prefill
+        func stream(_ features: ModalityFeatures?) throws -> (stream: SemanticStream, conditioning: (any LayerConditioning)?) {
+            var conditioning: (any LayerConditioning)?
+            if let features {
+                conditioning = FusionConditioning(adapters: adapters, memory: try adapters.memory(features, routing: ModalityRouting()))
+            }
+            var stream = SemanticStream(model: semantic, textTokens: generator.tokenizer.encode(sentence), history: nil,
+                                        configuration: generator.configuration, generator: SeededRandomGenerator(seed: 1),
+                                        conditioning: conditioning)
+            while try stream.step() != nil {}
+            return (stream, conditioning)
+        }
+        let plain = try stream(nil), fast = try stream(try styled("[fast]"))
+        var (slow, conditioning) = try stream(try styled("[slow]"))
+        let slowStride = try #require(slow.rateClock?.stride), fastStride = try #require(fast.stream.rateClock?.stride)
+        print("rate clock: [slow] stride \(slowStride), [fast] \(fastStride); units: plain \(plain.stream.tokens.count), "
+              + "[slow] \(slow.tokens.count), [fast] \(fast.stream.tokens.count)")
+        #expect(plain.stream.rateClock == nil)
+        #expect(slowStride > 1.3 && slowStride < 1.7, "[slow]: stride \(slowStride)")
+        #expect(fastStride > 0.55 && fastStride < 0.85, "[fast]: stride \(fastStride)")
+
+        let prefill = c.maxInputLength + 1, h = semantic.configuration.hiddenSize
+        let units = Array(slow.tokens.dropLast())  // the last is EOS (or the length limit)
+        let prefix = try reference.floatTensor("prefill_embeddings").scalars[..<(prefill * h)]
+        let embeddings = Tensor(shape: [prefill + units.count, h], scalars: Array(prefix) + (try semantic.embed(units)).scalars)
+        let clock = try #require(slow.rateClock)
+        var cache = semantic.makeCache()
+        var workspace = TransformerWorkspace()
+        try semantic.forward(embeddings: embeddings, cache: &cache, workspace: &workspace,
+                             positions: clock.positions(rows: prefill + units.count), conditioning: &conditioning)
+        let greedy = (0..<units.count).map { k -> Int in
+            let row = workspace.logitsRow(prefill - 1 + k)
+            let allowed = Array(0..<c.vocabularySize) + [c.eosToken]
+            return allowed.max { row[$0] < row[$1] } ?? -1
+        }
+        #expect(greedy == units, "first difference at unit \(zip(greedy, units).enumerated().first { $1.0 != $1.1 }?.offset ?? -1)")
     }
 
     /// What the adapters learned, in the engine: three held-out sentences take more semantic tokens (audio
@@ -97,10 +160,11 @@ import Testing
     /// Two modalities that disagree — `[slow]` and a reference recording at the fast rate — and the
     /// heavier by routing weight decides (the route sharpness of format 3, and from format 4 the heaviest
     /// modality's values at full strength): audio weight 3 speaks faster than unconditioned by more than a
-    /// quarter (0.60× with the shipped phase-9 adapters, format 5; phase 8 gave 0.59×, format 4 0.67×,
-    /// format 3 0.71×, format 2 0.85×), text weight 3 slower by more than a third (1.45×, the same 531
-    /// tokens as `[slow]` alone; format 3: 1.12×, format 2: 1.18×), and text=3 gives over 1.9× the tokens
-    /// of audio=3 (2.41×; format 4: 2.13×, format 3: 1.58×, format 2: 1.38×).
+    /// quarter (0.65× with the shipped phase-10 adapters, format 6; phase 9 gave 0.60×, phase 8 0.59×,
+    /// format 4 0.67×, format 3 0.71×, format 2 0.85×), text weight 3 slower by more than a third (1.55×,
+    /// the same 565 tokens as `[slow]` alone; phase 9: 1.45×, format 3: 1.12×, format 2: 1.18×), and text=3
+    /// gives over 1.9× the tokens of audio=3 (2.37×; phase 9: 2.41×, format 4: 2.13×, format 3: 1.58×,
+    /// format 2: 1.38×).
     @Test func theHeavierOfTwoDisagreeingModalitiesDecides() throws {
         let adapters = try #require(omni.adapters)
         #expect(adapters.configuration.hasRouteSharpness && adapters.configuration.scalesValuesRelativeToHeaviest)

@@ -7,7 +7,7 @@ the engine's `SemanticRateClock`). If rescaling lifts the
 slow and fast rows, the model tracks the text by absolute position, and a rate change needs the clock
 changed, not only the units; what an adapter that can only add to the hidden states is up against.
 With `--adapters`, also the adapted model's share, steered by the rate's style tag (`[slow]`, `[fast]`;
-none for normal), positions as they come.
+none for normal), positions as they come, or on the adapters' own rate clock (format 6).
 
     python -m omnitiny.position_clock --model ../models/omnibark-tiny --features runs-steer12/features.pt \
         --adapters ../models/omnibark-tiny/adapters.safetensors
@@ -26,13 +26,18 @@ from .adapter_train import RATES, STYLE_TAGS, Trainer, load_base, teacher_forced
 
 def accuracy(semantic, text_vocab_size: int, pairs, rescale: bool, memory=None, trainer=None) -> dict:
     """pairs: (example, the same sentence's normal-rate example); `memory`, with `trainer`: the adapters'
-    memory for one example (else none). Returns {half: (% right, units)}."""
+    memory for one example (else none); adapters with a rate clock (format 6) then set the positions, as the
+    engine does (`rescale` is for the base model). Returns {half: (% right, units)}."""
     right, total = [0, 0], [0, 0]
     for example, normal in pairs:
         x, y = teacher_forced_inputs(semantic.input_embeds_layer, text_vocab_size, [(example["text_ids"], example["units"])])
         stride = len(example["units"]) / len(normal["units"]) if rescale else 1.0
-        positions = unit_positions([stride], x.shape[1], semantic.config.block_size)[0]
         with torch.no_grad():
+            if trainer is not None and hasattr(trainer.adapters, "rate_clock"):
+                trainer.fused.memory = memory  # the prefill's infer token sets the clock
+                semantic(inputs_embeds=x[:, : L.MAX_TEXT + 1])
+                stride = float(trainer.adapters.stride(trainer.fused.final_state[:, L.MAX_TEXT])[0])
+            positions = unit_positions([stride], x.shape[1], semantic.config.block_size)[0]
             if trainer is not None:
                 trainer.fused.memory = memory
             predicted = semantic(inputs_embeds=x, position_ids=positions[None]).logits[0, :, : L.SEMANTIC_VOCAB + 1].argmax(-1)
@@ -81,7 +86,8 @@ def main(argv=None):
             with torch.no_grad():
                 memory = trainer.adapters.memory([trainer.tokens({"text": STYLE_TAGS[rate]}, tok)], [[1, 0, 0, 0]])
             steered = accuracy(semantic, text_vocab_size, pairs, rescale=False, memory=memory, trainer=trainer)
-            print(f"{'':7s} with the adapters and {STYLE_TAGS[rate]}, positions as they come {steered[0][0]:5.1f} / {steered[1][0]:5.1f} %")
+            clock = "on their rate clock" if hasattr(trainer.adapters, "rate_clock") else "positions as they come"
+            print(f"{'':7s} with the adapters and {STYLE_TAGS[rate]}, {clock} {steered[0][0]:5.1f} / {steered[1][0]:5.1f} %")
 
 
 if __name__ == "__main__":
