@@ -98,8 +98,8 @@ public struct BarkCausalModel: Sendable {
     }
 
     /// Incremental forward pass: appends `tokens` at positions `cache.count …` (or `position …`: see
-    /// the conditioned call) and writes their
-    /// logits to `workspace.logits` (every new position, or only the last with `lastPositionOnly`).
+    /// the conditioned call) and writes their logits to `workspace.logits` (every new position, or only
+    /// the last with `lastPositionOnly`).
     /// With `logitRange` (one output row: `lastPositionOnly` or a single token) only those
     /// vocabulary entries are computed — the same values as the full `lm_head` for quantized
     /// weights — and every other entry of the row is −∞: for a sampler that may only pick from that

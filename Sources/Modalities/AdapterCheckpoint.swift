@@ -152,8 +152,8 @@ public enum AdapterCheckpoint {
     }
 
     /// Fresh tensors for `configuration`: weights ~ N(0, 0.02²) (deterministic from `seed`), biases,
-    /// attention-sink rows, route sharpness, the rate-clock head (stride 1) and every gate 0, LayerNorm weights 1: an adapter file that
-    /// leaves Bark unchanged.
+    /// attention-sink rows, route sharpness, the rate-clock head (stride 1) and every gate 0, LayerNorm
+    /// weights 1: an adapter file that leaves Bark unchanged.
     public static func initialTensors(_ configuration: AdapterConfiguration, seed: UInt64 = 0,
                                       gate: Float = 0) -> [String: Tensor] {
         var random = NormalDraws(seed: seed)
