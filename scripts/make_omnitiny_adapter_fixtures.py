@@ -89,7 +89,7 @@ def main():
             ref[f"{case}.route_weights"] = route[0]
             logits = base.semantic(inputs_embeds=x[None]).logits
             if adapters.config["format_version"] >= 6:  # the infer token's state does not depend on later positions
-                stride = adapters.stride(fused.final_state[:, L.MAX_TEXT])
+                stride = adapters.stride(fused.rate_clock_state(L.MAX_TEXT))
                 ref[f"{case}.stride"] = stride
                 positions = unit_positions([float(stride)], x.shape[0], base.semantic.config.block_size)
                 logits = base.semantic(inputs_embeds=x[None], position_ids=positions).logits

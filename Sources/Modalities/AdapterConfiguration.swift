@@ -48,6 +48,11 @@ public struct AdapterConfiguration: Sendable, Equatable, Codable {
     /// Hidden width of the routing MLP.
     public var routingHiddenSize = 64
     public var layerNormEpsilon = 1e-5
+    /// Format 6: the decoder layer (one of `fusionLayers`) after which, with its fusion layer, the rate-clock
+    /// head reads the infer token's residual state (standardized); nil: the final-LayerNorm state. A layer
+    /// the latency router keeps (it keeps the lowest-numbered) leaves the clock unchanged when it drops the
+    /// others.
+    public var rateClockLayer: Int?
 
     /// Format 2: each cross-attention layer attends, besides the memory, to one learned row (key
     /// `null_key`, value `null_value`) that no modality owns, so a layer can attend to "nothing" and
@@ -88,6 +93,7 @@ public struct AdapterConfiguration: Sendable, Equatable, Codable {
         case imageInputSize = "image_input_size", imagePatchTokens = "image_patch_tokens", imageMaxTokens = "image_max_tokens"
         case controlSlotsPerKind = "control_slots_per_kind", controlFrameRate = "control_frame_rate"
         case routingHiddenSize = "routing_hidden_size", layerNormEpsilon = "layer_norm_epsilon"
+        case rateClockLayer = "rate_clock_layer"
     }
 
     /// Every field's constraint; the reason names the field.
@@ -110,6 +116,9 @@ public struct AdapterConfiguration: Sendable, Equatable, Codable {
         if !(controlFrameRate > 0 && controlFrameRate.isFinite) { return ("control_frame_rate", "must be positive, got \(controlFrameRate)") }
         if routingHiddenSize <= 0 || routingHiddenSize > 65_536 { return ("routing_hidden_size", "must be positive, got \(routingHiddenSize)") }
         if !(layerNormEpsilon > 0 && layerNormEpsilon < 1) { return ("layer_norm_epsilon", "must be in (0, 1), got \(layerNormEpsilon)") }
+        if let layer = rateClockLayer, !hasRateClock || !fusionLayers.contains(layer) {
+            return ("rate_clock_layer", "must be one of fusion_layers \(fusionLayers) in format 6 or later, got \(layer)")
+        }
         return nil
     }
 

@@ -223,6 +223,11 @@ public struct FusionConditioning: LayerConditioning {
     public let memory: FusionMemory
     private let bound: [Int: Bound]
     private let rateClock: RateClockHead?
+    /// With `AdapterConfiguration.rateClockLayer`: that layer, and the infer token's residual state after
+    /// it, kept from the prefill (the first call for that layer; its last row).
+    private let rateClockLayer: Int?
+    private var clockState: [Float]
+    private var clockStateKept = false
     private var scratch = FusionScratch()
 
     /// - Parameter keepingLayers: run only this many fusion layers, the lowest-numbered ones
@@ -239,17 +244,28 @@ public struct FusionConditioning: LayerConditioning {
         }
         self.bound = bound
         rateClock = memory.isEmpty ? nil : adapters.rateClock
+        rateClockLayer = adapters.configuration.rateClockLayer
+        clockState = [Float](repeating: 0, count: rateClockLayer == nil ? 0 : adapters.hiddenSize)
     }
 
     /// The adapters' rate clock (format 6) when a memory is present; nil otherwise (Bark's clock, as
-    /// the training code leaves an example without memory).
+    /// the training code leaves an example without memory). With a `rateClockLayer` the head reads the
+    /// state kept after that layer in the prefill (nil before it ran), not `inferTokenState`.
     public func rateClockStride(inferTokenState: ArraySlice<Float>) -> Double? {
-        rateClock?.stride(inferTokenState: inferTokenState)
+        guard let rateClock else { return nil }
+        guard rateClockLayer != nil else { return rateClock.stride(inferTokenState: inferTokenState) }
+        return clockStateKept ? rateClock.stride(residualState: clockState[...]) : nil
     }
 
     public mutating func apply(afterLayer layer: Int, hidden: inout [Float], rows: Int, hiddenSize: Int) {
-        guard let b = bound[layer] else { return }
-        b.layer.apply(hidden: &hidden, rows: rows, keys: b.keys, values: b.values, biases: b.biases, memoryRows: b.rows,
-                      scratch: &scratch)
+        if let b = bound[layer] {
+            b.layer.apply(hidden: &hidden, rows: rows, keys: b.keys, values: b.values, biases: b.biases, memoryRows: b.rows,
+                          scratch: &scratch)
+        }
+        if layer == rateClockLayer, !clockStateKept, rateClock != nil, rows > 0 {
+            let last = (rows - 1) * hiddenSize
+            for c in 0..<hiddenSize { clockState[c] = hidden[last + c] }
+            clockStateKept = true
+        }
     }
 }

@@ -18,6 +18,16 @@ public struct RateClockHead: Sendable {
         self.bias = bias
     }
 
+    /// The stride for a residual state `[H]` read after a fusion layer (`AdapterConfiguration.rateClockLayer`):
+    /// standardized first (a LayerNorm without weights, ε 1e-5), as the training code reads it.
+    public func stride(residualState state: ArraySlice<Float>) -> Double {
+        let count = Double(state.count)
+        let mean = state.reduce(0.0) { $0 + Double($1) } / count
+        let variance = state.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / count
+        let scale = 1 / (variance + 1e-5).squareRoot()
+        return stride(inferTokenState: ArraySlice(state.map { Float((Double($0) - mean) * scale) }))
+    }
+
     /// The stride for the infer token's state `[H]`, clamped to `SemanticRateClock.strideRange`.
     public func stride(inferTokenState state: ArraySlice<Float>) -> Double {
         precondition(state.count == weight.count, "rate clock: state of \(state.count) values for a head of \(weight.count)")

@@ -272,6 +272,33 @@ import Testing
                                          routing: ModalityRouting())
         #expect(FusionConditioning(adapters: format5, memory: memory5).rateClockStride(inferTokenState: state) == nil)
 
+        // With a rate-clock layer the head reads the standardized residual state of the last row after that
+        // layer's fusion, kept from the first call (the prefill), not the final state it is handed.
+        var layered = c6
+        layered.rateClockLayer = 0
+        #expect(layered.validationProblem() == nil)
+        let layeredURL = folder.appendingPathComponent("layered.safetensors")
+        try AdapterCheckpoint.write(tensors, configuration: layered, to: layeredURL)
+        let clocked = try AdapterCheckpoint.load(contentsOf: layeredURL)
+        var conditioning = FusionConditioning(adapters: clocked, memory: memory)
+        #expect(conditioning.rateClockStride(inferTokenState: state) == nil, "asked before the layer ran")
+        var hidden: [Float] = [2, -1, 0.5, 0, 1, -2, 0, 1, -2, 1, 0, 0.5, -1, 2, 1, 0]
+        conditioning.apply(afterLayer: 0, hidden: &hidden, rows: 2, hiddenSize: 8)
+        let kept = Array(hidden[8...])
+        var later = hidden
+        conditioning.apply(afterLayer: 0, hidden: &later, rows: 2, hiddenSize: 8)  // a later step: not kept
+        let mean = kept.reduce(0.0) { $0 + Double($1) } / 8
+        let variance = kept.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / 8
+        let standardized = kept.map { Float((Double($0) - mean) / (variance + 1e-5).squareRoot()) }
+        let expected = head.stride(inferTokenState: standardized[...])
+        #expect(abs((conditioning.rateClockStride(inferTokenState: state) ?? 0) - expected) < 1e-9)
+        var outside = layered
+        outside.rateClockLayer = 2
+        #expect(outside.validationProblem()?.field == "rate_clock_layer")
+        var early = c5
+        early.rateClockLayer = 0
+        #expect(early.validationProblem()?.field == "rate_clock_layer")
+
         var missing = tensors
         missing["rate_clock.bias"] = nil
         let url = folder.appendingPathComponent("noclock.safetensors")

@@ -160,11 +160,11 @@ import Testing
     /// Two modalities that disagree — `[slow]` and a reference recording at the fast rate — and the
     /// heavier by routing weight decides (the route sharpness of format 3, and from format 4 the heaviest
     /// modality's values at full strength): audio weight 3 speaks faster than unconditioned by more than a
-    /// quarter (0.65× with the shipped phase-10 adapters, format 6; phase 9 gave 0.60×, phase 8 0.59×,
-    /// format 4 0.67×, format 3 0.71×, format 2 0.85×), text weight 3 slower by more than a third (1.55×,
-    /// the same 565 tokens as `[slow]` alone; phase 9: 1.45×, format 3: 1.12×, format 2: 1.18×), and text=3
-    /// gives over 1.9× the tokens of audio=3 (2.37×; phase 9: 2.41×, format 4: 2.13×, format 3: 1.58×,
-    /// format 2: 1.38×).
+    /// quarter (0.66× with the shipped phase-10 adapters, format 6; phase 9 gave 0.60×, phase 8 0.59×,
+    /// format 4 0.67×, format 3 0.71×, format 2 0.85×), text weight 3 slower by more than a third (1.49×,
+    /// 543 tokens against 545 for `[slow]` alone; phase 9: 1.45×, format 3: 1.12×, format 2: 1.18×), and
+    /// text=3 gives over 1.9× the tokens of audio=3 (2.26×; phase 9: 2.41×, format 4: 2.13×, format 3:
+    /// 1.58×, format 2: 1.38×).
     @Test func theHeavierOfTwoDisagreeingModalitiesDecides() throws {
         let adapters = try #require(omni.adapters)
         #expect(adapters.configuration.hasRouteSharpness && adapters.configuration.scalesValuesRelativeToHeaviest)

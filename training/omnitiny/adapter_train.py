@@ -290,7 +290,7 @@ class Trainer:
         is the model's own argmax from a first pass without gradients (`self_fed_inputs`). With
         `rate_clock` (format 6) the unit positions follow each example's rate clock (`unit_positions`, the
         target's true stride: teacher forcing), and the rate-clock loss is the squared error of the head's
-        ln(stride), read from the infer token's final state, against the true one (conditioned only)."""
+        ln(stride), read from the infer token's state (`rate_clock_state`), against the true one (conditioned only)."""
         x, y = self.batch_inputs(batch, noise)
         positions, strides = None, None
         if rate_clock:
@@ -310,7 +310,7 @@ class Trainer:
         logits = self.semantic(inputs_embeds=x, position_ids=positions).logits[..., : L.SEMANTIC_VOCAB + 1]
         clock = torch.zeros(())
         if rate_clock and conditioned:
-            predicted = self.adapters.log_stride(self.fused.final_state[:, L.MAX_TEXT])
+            predicted = self.adapters.log_stride(self.fused.rate_clock_state(L.MAX_TEXT))
             clock = F.mse_loss(predicted, torch.log(torch.tensor(strides, dtype=predicted.dtype)))
         self.fused.memory = None
         ce = F.cross_entropy(logits.transpose(1, 2), y, ignore_index=-100, reduction="none")
@@ -387,6 +387,10 @@ def main(argv=None):
                    help="format 6 (needs --ffn): a head sets the semantic stage's position clock from the conditioned "
                         "infer token, so a slow or fast sentence advances at the normal rate's pace (`unit_positions`); "
                         "trained on each target's true stride")
+    p.add_argument("--rate-clock-layer", type=int,
+                   help="with --rate-clock: the head reads the infer token's state after this fusion layer (standardized) "
+                        "instead of the final state, so closing later fusion layers keeps the clock")
+    p.add_argument("--train-only", help="comma-separated parameter-name prefixes: only these train (e.g. rate_clock)")
     p.add_argument("--clock-weight", type=float, default=1.0, help="weight of the rate-clock loss (squared ln-stride error)")
     p.add_argument("--init", help="adapters.pt of an earlier run, or an exported adapter file (.safetensors), whose "
                                    "weights a new run starts from (tensors it lacks, e.g. attention sinks or route "
@@ -408,6 +412,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     if not 0.0 <= a.self_feed <= 1.0:
         sys.exit(f"adapter_train: --self-feed {a.self_feed}: a fraction of the input units, from 0 to 1")
+    if a.rate_clock_layer is not None and (not a.rate_clock or a.rate_clock_layer not in [int(i) for i in a.fusion_layers.split(",")]):
+        sys.exit(f"adapter_train: --rate-clock-layer {a.rate_clock_layer}: needs --rate-clock and one of --fusion-layers {a.fusion_layers}")
     if a.rate_clock and not a.ffn:
         sys.exit("adapter_train: --rate-clock (format 6) builds on format 5: add --ffn")
     if a.ffn and (a.no_route_bias or a.absolute_route or a.no_sink):
@@ -424,7 +430,7 @@ def main(argv=None):
     config = fusion.default_config(sem.hidden_size, sem.num_heads, [int(i) for i in a.fusion_layers.split(",")],
                                    base.codec_model.config.hidden_size, image_width, sink=not a.no_sink,
                                    route_bias=not a.no_route_bias, relative_route=not a.absolute_route, ffn=a.ffn,
-                                   rate_clock=a.rate_clock)
+                                   rate_clock=a.rate_clock, rate_clock_layer=a.rate_clock_layer)
     # default_config: format 3 needs the sink, format 4 the route bias
     adapters = fusion.OmniAdapters(config)
     text_vocab_size = len(vocabulary.entries())
@@ -434,6 +440,12 @@ def main(argv=None):
     # The scalars that open a path (route sharpness, the feed-forward blocks' gates) learn faster: from 0,
     # a gate at the base learning rate would take thousands of steps to let its block count.
     scalar = ("route_sharpness", "ffn_gate")
+    if a.train_only:
+        prefixes = tuple(a.train_only.split(","))
+        for n, p in adapters.named_parameters():
+            p.requires_grad_(n.startswith(prefixes))
+        if not any(p.requires_grad for p in adapters.parameters()):
+            sys.exit(f"adapter_train: --train-only {a.train_only}: no parameter has that prefix")
     sharp = [p for n, p in adapters.named_parameters() if n.endswith(scalar)]
     rest = [p for n, p in adapters.named_parameters() if not n.endswith(scalar)]
     opt = torch.optim.AdamW([dict(params=rest, scale=1.0),
@@ -453,8 +465,12 @@ def main(argv=None):
         if a.init.endswith(".safetensors"):
             from safetensors.torch import load_file
             initial = load_file(a.init)
+            initial_layer = fusion.load_adapters(a.init).config.get("rate_clock_layer")
         else:
-            initial = torch.load(a.init, weights_only=False)["model"]
+            saved = torch.load(a.init, weights_only=False)
+            initial, initial_layer = saved["model"], saved.get("config", {}).get("rate_clock_layer")
+        if initial_layer != config.get("rate_clock_layer"):  # a head trained on another state starts again at 0
+            initial = {k: v for k, v in initial.items() if not k.startswith("rate_clock.")}
         missing, unexpected = adapters.load_state_dict(initial, strict=False)
         if unexpected:
             sys.exit(f"adapter_train: --init {a.init}: tensors this configuration does not have: {unexpected[:4]}")

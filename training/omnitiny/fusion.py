@@ -19,15 +19,18 @@ CONTROL_KINDS = {"beat": 0, "phoneme": 1, "sfx": 2, "style": 3}
 
 def default_config(hidden_size: int, heads: int, fusion_layers: list, audio_input_size: int,
                    image_input_size: int, sink: bool = True, route_bias: bool = True,
-                   relative_route: bool = True, ffn: bool = False, rate_clock: bool = False) -> dict:
+                   relative_route: bool = True, ffn: bool = False, rate_clock: bool = False,
+                   rate_clock_layer: int = None) -> dict:
     """The adapter configuration (`AdapterConfiguration` JSON) for a semantic model of this size; format 2
     when the cross-attention layers have an attention sink, 3 when they also bias attention by routing
     weight (`route_sharpness`; needs the sink), 4 when values are scaled by the routing weight relative to
     the heaviest modality's (needs the route bias), 5 when each fusion layer also has a gated feed-forward
     block (needs format 4), 6 when a rate-clock head also sets the semantic stage's position clock (needs
-    format 5)."""
+    format 5); `rate_clock_layer`: the head reads the infer token's residual state after that decoder layer
+    and its fusion layer (standardized), not the final state (`rate_clock_state`)."""
     version = ((((6 if rate_clock else 5) if ffn else 4) if relative_route else 3) if route_bias else 2) if sink else 1
-    return {"format_version": version, "hidden_size": hidden_size, "heads": heads, "fusion_layers": list(fusion_layers),
+    layer = {"rate_clock_layer": rate_clock_layer} if rate_clock and rate_clock_layer is not None else {}
+    return {**layer, "format_version": version, "hidden_size": hidden_size, "heads": heads, "fusion_layers": list(fusion_layers),
             "audio_input_size": audio_input_size, "audio_pool_stride": 4, "audio_max_tokens": 64,
             "image_input_size": image_input_size, "image_patch_tokens": True, "image_max_tokens": 17,
             "control_slots_per_kind": 64, "control_frame_rate": 75.0, "routing_hidden_size": 64,
@@ -150,7 +153,7 @@ class OmniAdapters(nn.Module):
                     nn.init.zeros_(p)
             self.type_tags.weight.normal_(std=0.02)
             self.control.embeddings.weight.normal_(std=0.02)
-        if version >= 6:  # format 6: ln(stride) from the infer token's final state; starts at stride 1
+        if version >= 6:  # format 6: ln(stride) from the infer token's state (`rate_clock_state`); starts at stride 1
             self.rate_clock = nn.Linear(h, 1)
             nn.init.zeros_(self.rate_clock.weight)
             nn.init.zeros_(self.rate_clock.bias)
@@ -158,7 +161,7 @@ class OmniAdapters(nn.Module):
     STRIDE_RANGE = (0.25, 4.0)  # the engine's SemanticRateClock.strideRange
 
     def log_stride(self, infer_state: torch.Tensor) -> torch.Tensor:
-        """[B, H] final-LayerNorm states of the infer token → [B] ln(stride), unclamped (for the loss)."""
+        """[B, H] states of the infer token (`FusedSemantic.rate_clock_state`) → [B] ln(stride), unclamped (for the loss)."""
         return self.rate_clock(infer_state).squeeze(-1)
 
     def stride(self, infer_state: torch.Tensor) -> torch.Tensor:
@@ -266,19 +269,32 @@ def load_adapters(path: str) -> OmniAdapters:
 class FusedSemantic:
     """A frozen transformers `BarkSemanticModel` with the fusion layers hooked after its blocks: set
     `memory` (the tuple `OmniAdapters.memory` returns, or None) before each forward pass. `final_state`
-    keeps the pass's final-LayerNorm output (the input of a format-6 rate clock)."""
+    keeps the pass's final-LayerNorm output and `clock_layer_state` the output of the fusion layer the
+    rate clock reads (`rate_clock_state`)."""
 
     def __init__(self, semantic, adapters: OmniAdapters):
         self.semantic = semantic
         self.adapters = adapters
         self.memory = None
-        self.final_state = None  # [B, T, H]: the last forward pass's final-LayerNorm output (the rate clock reads it)
+        self.final_state = None  # [B, T, H]: the last forward pass's final-LayerNorm output
+        self.clock_layer_state = None  # [B, T, H]: the output of fusion layer `rate_clock_layer` (with memory)
         for index in adapters.config["fusion_layers"]:
             semantic.layers[index].register_forward_hook(self._hook(str(index)))
         semantic.layernorm_final.register_forward_hook(self._keep_final_state)
 
     def _keep_final_state(self, module, inputs, output):
         self.final_state = output
+
+    def rate_clock_state(self, row: int) -> torch.Tensor:
+        """[B, H]: what a format-6 rate clock reads at `row` (the infer token) from the last forward pass: the
+        final-LayerNorm output, or with `rate_clock_layer` the residual state after that decoder layer and
+        its fusion layer, standardized (LayerNorm without weights, eps 1e-5) — a clock that does not depend on
+        the fusion layers after it, so the latency router's drop-fusion-layers step keeps it."""
+        layer = self.adapters.config.get("rate_clock_layer")
+        if layer is None:
+            return self.final_state[:, row]
+        state = self.clock_layer_state[:, row]
+        return torch.nn.functional.layer_norm(state, (state.shape[-1],), eps=1e-5)
 
     def _hook(self, key: str):
         def hook(module, inputs, output):
@@ -287,5 +303,7 @@ class FusedSemantic:
             memory, mask, row_route = self.memory[:3]
             hidden = output[0] if isinstance(output, tuple) else output
             fused = self.adapters.fusion.layers[key](hidden, memory, mask, row_route)
+            if key == str(self.adapters.config.get("rate_clock_layer")):
+                self.clock_layer_state = fused
             return (fused,) + tuple(output[1:]) if isinstance(output, tuple) else fused
         return hook

@@ -36,7 +36,7 @@ def accuracy(semantic, text_vocab_size: int, pairs, rescale: bool, memory=None, 
             if trainer is not None and hasattr(trainer.adapters, "rate_clock"):
                 trainer.fused.memory = memory  # the prefill's infer token sets the clock
                 semantic(inputs_embeds=x[:, : L.MAX_TEXT + 1])
-                stride = float(trainer.adapters.stride(trainer.fused.final_state[:, L.MAX_TEXT])[0])
+                stride = float(trainer.adapters.stride(trainer.fused.rate_clock_state(L.MAX_TEXT))[0])
             positions = unit_positions([stride], x.shape[1], semantic.config.block_size)[0]
             if trainer is not None:
                 trainer.fused.memory = memory

@@ -346,6 +346,8 @@ class SteeringHelpersTests(unittest.TestCase):
             adapters.rate_clock.bias.fill_(5.0)
         self.assertTrue(torch.equal(adapters.stride(state), torch.full((3,), 4.0)))
         self.assertFalse(hasattr(fusion.OmniAdapters(fusion.default_config(8, 2, [0], 4, 6, ffn=True)), "rate_clock"))
+        self.assertNotIn("rate_clock_layer", config)
+        self.assertEqual(fusion.default_config(8, 2, [0], 4, 6, ffn=True, rate_clock=True, rate_clock_layer=0)["rate_clock_layer"], 0)
 
     def test_codec_mark_transfer_marks_at_the_share_it_is_given(self):
         from omnitiny import codec_mark_transfer as probe
