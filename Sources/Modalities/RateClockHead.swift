@@ -2,8 +2,9 @@ import Bark
 import Foundation
 
 /// The rate-clock head of a format-6 adapter file (`rate_clock.weight [1, H]`, `rate_clock.bias [1]`):
-/// from the semantic GPT's final-LayerNorm state of the infer token, after the prefill ran with the
-/// fusion layers, the log of the speaking rate's stride, `ln s = w · x + b`; the semantic stage then
+/// from a state x of the infer token after the prefill ran with the fusion layers — its final-LayerNorm
+/// output, or with `AdapterConfiguration.rateClockLayer` its standardized residual state after that
+/// layer (`stride(residualState:)`) — the log of the speaking rate's stride, `ln s = w · x + b`; the semantic stage then
 /// places unit k at the position `SemanticRateClock` gives for s (about 1.48 for slow speech, 0.69 for
 /// fast, 1 for normal). Trained on the stride of each target recording (its units over its sentence's
 /// normal-rate recording's), so whatever steers the rate (a style tag, a reference recording, an image,
