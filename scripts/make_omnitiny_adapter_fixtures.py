@@ -11,8 +11,9 @@ and models/omnibark-tiny/examples (slow.png, slow.wav). Writes Tests/Fixtures/om
                          at 0.9 s, an SFX trigger at 0.9 s, the prefill
                          embeddings of one sentence (text + empty history + infer token + 24 units) — and
                          outputs per case: route weights, memory, semantic logits [rows, 257]; with a
-                         format-6 file also the rate clock's stride [1], read from the infer token's final
-                         state, and the logits are then those of the units on that clock
+                         format-6 file also the rate clock's stride [1], read from the infer token's state
+                         (`FusedSemantic.rate_clock_state`: after fusion layer `rate_clock_layer`, or the
+                         final state), and the logits are then those of the units on that clock
   VERSIONS.txt           torch / transformers versions
 
 Run (in the training venv): .venv/bin/python scripts/make_omnitiny_adapter_fixtures.py
