@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "RealtimeAllocationTests", dependencies: ["Streaming", "OmniBark", "CAllocationCounter", "CJack", "JackTestSupport",
                                                                    "TestSupport"]),
         .testTarget(name: "LiveControlTests", dependencies: ["LiveControl", "Modalities", "TestSupport"]),
-        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Checkpoints", "Tensors", "Audio", "TestSupport"]),
+        .testTarget(name: "ModalitiesTests", dependencies: ["Modalities", "Bark", "Checkpoints", "Tensors", "Audio", "TestSupport"]),
         .testTarget(name: "OmniBarkTests", dependencies: ["OmniBark", "Bark", "Encodec", "Audio", "Streaming", "Checkpoints", "Tensors",
                                                          "Modalities", "Watermark", "LiveControl", "JackTestSupport", "TestSupport"],
                     exclude: ["FakeHub"]),

@@ -14,11 +14,20 @@ public protocol LayerConditioning: Sendable {
     /// nil to keep Bark's clock (unit k at the position after the prefill plus k). Called once per
     /// utterance, after the prefill.
     func rateClockStride(inferTokenState: ArraySlice<Float>) -> Double?
+
+    /// Where the semantic stage's clock should stand still (`SemanticRateClock.Hold`, in units after
+    /// the prefill) for this conditioning's timed inputs, with `unitsPerSecond` semantic units per
+    /// second of audio. Called after the prefill and again whenever the conditioning is replaced
+    /// (a live control event); holds once applied stay.
+    func rateClockHolds(unitsPerSecond: Double) -> [SemanticRateClock.Hold]
 }
 
 extension LayerConditioning {
     /// No rate clock: Bark's positions.
     public func rateClockStride(inferTokenState: ArraySlice<Float>) -> Double? { nil }
+
+    /// No holds.
+    public func rateClockHolds(unitsPerSecond: Double) -> [SemanticRateClock.Hold] { [] }
 }
 
 /// Bark's causal GPT, used by the semantic and coarse stages. Port of transformers'

@@ -53,6 +53,9 @@ public struct AdapterConfiguration: Sendable, Equatable, Codable {
     /// the latency router keeps (it keeps the lowest-numbered) leaves the clock unchanged when it drops the
     /// others.
     public var rateClockLayer: Int?
+    /// Format 6: control event kinds at which the rate clock stands still (`ControlClockHold`), so the
+    /// words after an inserted pause or sound keep their place; nil or empty: none.
+    public var clockHolds: [ControlClockHold]?
 
     /// Format 2: each cross-attention layer attends, besides the memory, to one learned row (key
     /// `null_key`, value `null_value`) that no modality owns, so a layer can attend to "nothing" and
@@ -93,7 +96,7 @@ public struct AdapterConfiguration: Sendable, Equatable, Codable {
         case imageInputSize = "image_input_size", imagePatchTokens = "image_patch_tokens", imageMaxTokens = "image_max_tokens"
         case controlSlotsPerKind = "control_slots_per_kind", controlFrameRate = "control_frame_rate"
         case routingHiddenSize = "routing_hidden_size", layerNormEpsilon = "layer_norm_epsilon"
-        case rateClockLayer = "rate_clock_layer"
+        case rateClockLayer = "rate_clock_layer", clockHolds = "clock_holds"
     }
 
     /// Every field's constraint; the reason names the field.
@@ -118,6 +121,18 @@ public struct AdapterConfiguration: Sendable, Equatable, Codable {
         if !(layerNormEpsilon > 0 && layerNormEpsilon < 1) { return ("layer_norm_epsilon", "must be in (0, 1), got \(layerNormEpsilon)") }
         if let layer = rateClockLayer, !hasRateClock || !fusionLayers.contains(layer) {
             return ("rate_clock_layer", "must be one of fusion_layers \(fusionLayers) in format 6 or later, got \(layer)")
+        }
+        if let holds = clockHolds, !holds.isEmpty {
+            if !hasRateClock { return ("clock_holds", "needs format 6 or later, got format \(formatVersion)") }
+            var kinds = Set<ControlEvent.Kind>()
+            for (i, hold) in holds.enumerated() {
+                guard let kind = ControlEvent.Kind(name: hold.kind) else {
+                    return ("clock_holds[\(i)].kind", "must be a control event kind (beat, phoneme, sfx, style), got \"\(hold.kind)\"")
+                }
+                if !kinds.insert(kind).inserted { return ("clock_holds[\(i)].kind", "\(hold.kind) is listed twice") }
+                if !(1...4096).contains(hold.units) { return ("clock_holds[\(i)].units", "must be in 1…4096, got \(hold.units)") }
+                if !(0...4096).contains(hold.lead) { return ("clock_holds[\(i)].lead", "must be in 0…4096, got \(hold.lead)") }
+            }
         }
         return nil
     }

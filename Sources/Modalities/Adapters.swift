@@ -233,8 +233,10 @@ public struct OmniAdapters: Sendable {
         }
         let weights = routing.weights(summaries: summaries, present: present,
                                       logBias: Modality.allCases.map { routes[$0].weight > 0 ? Float(log(Double(routes[$0].weight))) : 0 })
-        return FusionMemory(tokens: Tensor(shape: [owners.count, h], scalars: tokens), owners: owners,
-                            routeWeights: weights, summaries: Tensor(shape: [Modality.allCases.count, h], scalars: summaries))
+        var memory = FusionMemory(tokens: Tensor(shape: [owners.count, h], scalars: tokens), owners: owners,
+                                  routeWeights: weights, summaries: Tensor(shape: [Modality.allCases.count, h], scalars: summaries))
+        if owners.contains(.control) { memory.controlEvents = features.controlEvents }
+        return memory
     }
 }
 

@@ -13,6 +13,8 @@ public struct FusionMemory: Sendable {
     public let routeWeights: [Float]
     /// Mean adapter output per modality, `[4, H]` (zeros for absent ones): the routing MLP input.
     public let summaries: Tensor
+    /// The control events whose rows are in the memory (empty when control is absent or weighted 0).
+    public internal(set) var controlEvents: [ControlEvent] = []
 
     public var isEmpty: Bool { owners.isEmpty }
 }
@@ -226,6 +228,8 @@ public struct FusionConditioning: LayerConditioning {
     /// With `AdapterConfiguration.rateClockLayer`: that layer, and the infer token's residual state after
     /// it, kept from the prefill (the first call for that layer; its last row).
     private let rateClockLayer: Int?
+    /// The adapters' clock holds (`AdapterConfiguration.clockHolds`).
+    private let clockHolds: [ControlClockHold]
     private var clockState: [Float]
     private var clockStateKept = false
     private var scratch = FusionScratch()
@@ -245,6 +249,7 @@ public struct FusionConditioning: LayerConditioning {
         self.bound = bound
         rateClock = memory.isEmpty ? nil : adapters.rateClock
         rateClockLayer = adapters.configuration.rateClockLayer
+        clockHolds = adapters.configuration.clockHolds ?? []
         clockState = [Float](repeating: 0, count: rateClockLayer == nil ? 0 : adapters.hiddenSize)
     }
 
@@ -255,6 +260,13 @@ public struct FusionConditioning: LayerConditioning {
         guard let rateClock else { return nil }
         guard rateClockLayer != nil else { return rateClock.stride(inferTokenState: inferTokenState) }
         return clockStateKept ? rateClock.stride(residualState: clockState[...]) : nil
+    }
+
+    /// Where the clock stands still for the memory's control events (`ControlClockHold`); none
+    /// without a memory, as the training code holds only conditioned examples' clocks.
+    public func rateClockHolds(unitsPerSecond: Double) -> [SemanticRateClock.Hold] {
+        guard !memory.isEmpty, !clockHolds.isEmpty else { return [] }
+        return ControlClockHold.holds(clockHolds, for: memory.controlEvents, unitsPerSecond: unitsPerSecond)
     }
 
     public mutating func apply(afterLayer layer: Int, hidden: inout [Float], rows: Int, hiddenSize: Int) {

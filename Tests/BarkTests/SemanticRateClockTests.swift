@@ -19,6 +19,35 @@ import TestSupport
         #expect(slow.positions(rows: 68) == Array(0..<65) + [65, 66, 66])
     }
 
+    /// During a hold the units do not advance the clock; holds add up, queue when they overlap, and
+    /// combine with a stride.
+    @Test func holdsStopTheClock() {
+        let hold = SemanticRateClock.Hold(firstUnit: 2, units: 3)
+        let held = SemanticRateClock(stride: 1, firstUnitPosition: 65, lastPosition: 511, holds: [hold])
+        #expect((0..<9).map(held.position(ofUnit:)) == [65, 66, 67, 67, 67, 67, 68, 69, 70])
+        let slow = SemanticRateClock(stride: 2, firstUnitPosition: 65, lastPosition: 511, holds: [hold])
+        #expect((0..<9).map(slow.position(ofUnit:)) == [65, 66, 66, 66, 66, 66, 67, 67, 68])
+        // Overlapping holds queue: the second starts when the first ends.
+        let two = SemanticRateClock(stride: 1, firstUnitPosition: 65, lastPosition: 511,
+                                    holds: [SemanticRateClock.Hold(firstUnit: 3, units: 2), hold])
+        #expect(two.holds == [hold, SemanticRateClock.Hold(firstUnit: 5, units: 2)])
+        #expect((0..<10).map(two.position(ofUnit:)) == [65, 66, 67, 67, 67, 67, 67, 67, 68, 69])
+        #expect(SemanticRateClock.Hold(firstUnit: -4, units: -1) == SemanticRateClock.Hold(firstUnit: 0, units: 0))
+        #expect(held.positions(rows: 69) == Array(0..<65) + [65, 66, 67, 67])
+    }
+
+    /// A hold added once units have taken their positions (a live control event) starts no earlier
+    /// than the next unit, so no position already taken changes.
+    @Test func aLateHoldStartsAtTheNextUnit() {
+        var clock = SemanticRateClock(stride: 1.5, firstUnitPosition: 10, lastPosition: 511)
+        let before = (0..<30).map(clock.position(ofUnit:))
+        clock.addHolds([SemanticRateClock.Hold(firstUnit: 3, units: 4)], startingNoEarlierThan: 12)
+        #expect(clock.holds == [SemanticRateClock.Hold(firstUnit: 12, units: 4)])
+        #expect((0...12).map(clock.position(ofUnit:)) == Array(before[0...12]))
+        #expect((12...16).map(clock.position(ofUnit:)) == Array(repeating: before[12], count: 5))
+        #expect(clock.position(ofUnit: 20) == before[16])
+    }
+
     @Test func strideIsClampedAndANonFiniteOneIsBarksClock() {
         #expect(SemanticRateClock(stride: 100, firstUnitPosition: 3, lastPosition: 9).stride == 4)
         #expect(SemanticRateClock(stride: 0.01, firstUnitPosition: 3, lastPosition: 9).stride == 0.25)

@@ -1,3 +1,4 @@
+import Bark
 import Checkpoints
 import Foundation
 @testable import Modalities
@@ -306,6 +307,59 @@ import Testing
         #expect(throws: CheckpointError.missingTensor(file: url.path, tensor: "rate_clock.bias")) {
             try AdapterCheckpoint.load(contentsOf: url)
         }
+    }
+
+    /// Format 6's clock holds: stored in the header, checked by field, and turned into holds of the
+    /// semantic clock for the memory's control events of those kinds only — none without a memory, none
+    /// when control is weighted out, none for a file without them.
+    @Test func clockHoldsAreStoredCheckedAndFollowTheControlEvents() throws {
+        var c = AdapterConfiguration(hiddenSize: 8, heads: 2, fusionLayers: [0])
+        c.formatVersion = 6
+        c.clockHolds = [ControlClockHold(kind: "beat", units: 29, lead: 5), ControlClockHold(kind: "sfx", units: 41, lead: 5)]
+        #expect(c.validationProblem() == nil)
+        #expect(c.json().contains(#""clock_holds":[{"kind":"beat","lead":5,"units":29}"#), "\(c.json())")
+        let folder = try Self.temporary("x").deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("holds.safetensors")
+        try AdapterCheckpoint.write(AdapterCheckpoint.initialTensors(c), configuration: c, to: url)
+        let adapters = try AdapterCheckpoint.load(contentsOf: url)
+        #expect(adapters.configuration.clockHolds == c.clockHolds)
+
+        let events = [ControlEvent(time: .seconds(1.0), kind: .sfxTrigger), ControlEvent(time: .frames(15), kind: .beatMarker),
+                      ControlEvent(time: .seconds(0.5), kind: .phonemeHint)]
+        let memory = try adapters.memory(ModalityFeatures(controlEvents: events), routing: ModalityRouting())
+        // 0.2 s (15 frames at 75 Hz) · 49.9 = 9.98 → unit 10, less 5; 1.0 s → unit 50, less 5. The phoneme hint has no rule.
+        #expect(FusionConditioning(adapters: adapters, memory: memory).rateClockHolds(unitsPerSecond: 49.9)
+                == [SemanticRateClock.Hold(firstUnit: 5, units: 29), SemanticRateClock.Hold(firstUnit: 45, units: 41)])
+        var noControl = ModalityRouting()
+        noControl.control.weight = 0
+        let weightedOut = try adapters.memory(ModalityFeatures(textEmbeddings: Tensor(shape: [2, 8], scalars: Self.textOne), controlEvents: events),
+                                              routing: noControl)
+        #expect(!weightedOut.isEmpty)
+        #expect(FusionConditioning(adapters: adapters, memory: weightedOut).rateClockHolds(unitsPerSecond: 49.9).isEmpty)
+        let empty = try adapters.memory(ModalityFeatures(), routing: ModalityRouting())
+        #expect(FusionConditioning(adapters: adapters, memory: empty).rateClockHolds(unitsPerSecond: 49.9).isEmpty)
+        var without = c
+        without.clockHolds = nil
+        let withoutURL = folder.appendingPathComponent("noholds.safetensors")
+        try AdapterCheckpoint.write(AdapterCheckpoint.initialTensors(without), configuration: without, to: withoutURL)
+        let plain = try AdapterCheckpoint.load(contentsOf: withoutURL)
+        #expect(FusionConditioning(adapters: plain, memory: try plain.memory(ModalityFeatures(controlEvents: events), routing: ModalityRouting()))
+            .rateClockHolds(unitsPerSecond: 49.9).isEmpty)
+
+        func problem(_ holds: [ControlClockHold], format: Int = 6) -> String? {
+            var bad = c
+            bad.formatVersion = format
+            bad.clockHolds = holds
+            return bad.validationProblem()?.field
+        }
+        #expect(problem([ControlClockHold(kind: "drum", units: 5, lead: 0)]) == "clock_holds[0].kind")
+        #expect(problem([ControlClockHold(kind: "beat", units: 5, lead: 0), ControlClockHold(kind: "beatMarker", units: 5, lead: 0)])
+                == "clock_holds[1].kind")
+        #expect(problem([ControlClockHold(kind: "sfx", units: 0, lead: 0)]) == "clock_holds[0].units")
+        #expect(problem([ControlClockHold(kind: "sfx", units: 4, lead: -1)]) == "clock_holds[0].lead")
+        #expect(problem([ControlClockHold(kind: "sfx", units: 4, lead: 0)], format: 5) == "clock_holds")
+        #expect(problem([], format: 5) == nil)
     }
 
     @Test func wrongShapeNamesFileAndTensor() throws {

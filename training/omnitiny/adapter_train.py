@@ -136,17 +136,32 @@ def unit_strides(batch, normal_lengths: dict) -> list:
             for ex in batch]
 
 
-def unit_positions(strides, length: int, block_size: int) -> torch.Tensor:
+def unit_positions(strides, length: int, block_size: int, holds=None) -> torch.Tensor:
     """Position ids [B, length] for `teacher_forced_inputs`' rows on a rate clock: the text, history and
-    infer positions as they come (0 … MAX_TEXT), then unit k at MAX_TEXT + 1 + round(k / s), so that the
+    infer positions as they come (0 … MAX_TEXT), then unit k at MAX_TEXT + 1 + round(k' / s), so that the
     frozen model, which finds its place in the text by absolute position, sees a slow or fast sentence
-    advance at the normal rate's pace; clamped to the last position the model has."""
+    advance at the normal rate's pace; clamped to the last position the model has. k' is k less the units
+    spent in the example's clock holds before it (`holds`: per example [(first unit, units)],
+    `fusion.clock_holds`): during a hold the clock stands still; holds queue (one that would start while
+    another runs starts when it ends). The engine's `SemanticRateClock`."""
     start = L.MAX_TEXT + 1
     rows = []
-    for s in strides:
-        units = torch.floor(torch.arange(length - start, dtype=torch.float64) / s + 0.5).long()
+    for i, s in enumerate(strides):
+        k = torch.arange(length - start, dtype=torch.float64)
+        ticks = k.clone()
+        free = 0
+        for first, units in sorted(holds[i] if holds else []):
+            first = max(first, free)
+            ticks -= (k - first).clamp(min=0, max=units)
+            free = first + units
+        units = torch.floor(ticks / s + 0.5).long()
         rows.append(torch.cat([torch.arange(start), (start + units).clamp(max=block_size - 1)]))
     return torch.stack(rows)
+
+
+def example_holds(batch, config: dict) -> list:
+    """Per drawn example, the rate clock's holds for its control events (`fusion.clock_holds`)."""
+    return [fusion.clock_holds(config, ex["inputs"].get("control", [])) for ex in batch]
 
 
 def self_fed_inputs(embed, x, targets, predictions, fraction: float, rng):
@@ -289,13 +304,15 @@ class Trainer:
         a unit held) counts w times in the mean. With `self_feed` > 0 that fraction of the input units
         is the model's own argmax from a first pass without gradients (`self_fed_inputs`). With
         `rate_clock` (format 6) the unit positions follow each example's rate clock (`unit_positions`, the
-        target's true stride: teacher forcing), and the rate-clock loss is the squared error of the head's
+        target's true stride: teacher forcing; with the configuration's `clock_holds`, standing still from each
+        control event for as long as its inserted sound takes, when conditioned), and the rate-clock loss is the squared error of the head's
         ln(stride), read from the infer token's state (`rate_clock_state`), against the true one (conditioned only)."""
         x, y = self.batch_inputs(batch, noise)
         positions, strides = None, None
         if rate_clock:
             strides = unit_strides(batch, self.normal_lengths)
-            positions = unit_positions(strides, x.shape[1], self.semantic.config.block_size)
+            holds = example_holds(batch, self.adapters.config) if conditioned else None
+            positions = unit_positions(strides, x.shape[1], self.semantic.config.block_size, holds)
         nce = torch.zeros(())
         if conditioned:
             per = [self.tokens(ex["inputs"], tok) for ex in batch]
@@ -406,6 +423,10 @@ def main(argv=None):
     p.add_argument("--sharpness-lr-scale", type=float, default=20.0,
                    help="learning-rate multiple of the route sharpness and feed-forward gate scalars (one each per "
                         "layer; no weight decay)")
+    p.add_argument("--clock-holds", default="",
+                   help="with --rate-clock: control kinds at which the clock stops, KIND:UNITS:LEAD,… (e.g. "
+                        "beat:29:5,sfx:41:5: from 5 units before a beat marker's second, 29 units, about the "
+                        "corpus's inserted pause; `fusion.clock_holds`)")
     p.add_argument("--export", help="write the adapter file here when the run stops")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
@@ -414,6 +435,17 @@ def main(argv=None):
         sys.exit(f"adapter_train: --self-feed {a.self_feed}: a fraction of the input units, from 0 to 1")
     if a.rate_clock_layer is not None and (not a.rate_clock or a.rate_clock_layer not in [int(i) for i in a.fusion_layers.split(",")]):
         sys.exit(f"adapter_train: --rate-clock-layer {a.rate_clock_layer}: needs --rate-clock and one of --fusion-layers {a.fusion_layers}")
+    holds = []
+    for item in filter(None, a.clock_holds.split(",")):
+        try:
+            kind, units, lead = item.split(":")
+            holds.append({"kind": kind, "units": int(units), "lead": int(lead)})
+        except ValueError:
+            sys.exit(f"adapter_train: --clock-holds {item!r}: expected KIND:UNITS:LEAD, e.g. beat:29:5")
+        if kind not in fusion.CONTROL_KINDS or holds[-1]["units"] < 1 or holds[-1]["lead"] < 0:
+            sys.exit(f"adapter_train: --clock-holds {item!r}: a kind of {list(fusion.CONTROL_KINDS)}, units ≥ 1, lead ≥ 0")
+    if holds and not a.rate_clock:
+        sys.exit("adapter_train: --clock-holds needs --rate-clock (format 6)")
     if a.rate_clock and not a.ffn:
         sys.exit("adapter_train: --rate-clock (format 6) builds on format 5: add --ffn")
     if a.ffn and (a.no_route_bias or a.absolute_route or a.no_sink):
@@ -430,7 +462,7 @@ def main(argv=None):
     config = fusion.default_config(sem.hidden_size, sem.num_heads, [int(i) for i in a.fusion_layers.split(",")],
                                    base.codec_model.config.hidden_size, image_width, sink=not a.no_sink,
                                    route_bias=not a.no_route_bias, relative_route=not a.absolute_route, ffn=a.ffn,
-                                   rate_clock=a.rate_clock, rate_clock_layer=a.rate_clock_layer)
+                                   rate_clock=a.rate_clock, rate_clock_layer=a.rate_clock_layer, clock_holds=holds)
     # default_config: format 3 needs the sink, format 4 the route bias
     adapters = fusion.OmniAdapters(config)
     text_vocab_size = len(vocabulary.entries())

@@ -13,6 +13,8 @@ import math
 import torch
 import torch.nn as nn
 
+from . import layout as L
+
 MODALITIES = ("text", "audio", "image", "control")
 CONTROL_KINDS = {"beat": 0, "phoneme": 1, "sfx": 2, "style": 3}
 
@@ -20,21 +22,40 @@ CONTROL_KINDS = {"beat": 0, "phoneme": 1, "sfx": 2, "style": 3}
 def default_config(hidden_size: int, heads: int, fusion_layers: list, audio_input_size: int,
                    image_input_size: int, sink: bool = True, route_bias: bool = True,
                    relative_route: bool = True, ffn: bool = False, rate_clock: bool = False,
-                   rate_clock_layer: int = None) -> dict:
+                   rate_clock_layer: int = None, clock_holds: list = None) -> dict:
     """The adapter configuration (`AdapterConfiguration` JSON) for a semantic model of this size; format 2
     when the cross-attention layers have an attention sink, 3 when they also bias attention by routing
     weight (`route_sharpness`; needs the sink), 4 when values are scaled by the routing weight relative to
     the heaviest modality's (needs the route bias), 5 when each fusion layer also has a gated feed-forward
     block (needs format 4), 6 when a rate-clock head also sets the semantic stage's position clock (needs
     format 5); `rate_clock_layer`: the head reads the infer token's residual state after that decoder layer
-    and its fusion layer (standardized), not the final state (`rate_clock_state`)."""
+    and its fusion layer (standardized), not the final state (`rate_clock_state`); `clock_holds` (format 6):
+    [{"kind", "units", "lead"}], the clock stops for `units` units from `lead` units before each control event
+    of that kind (`clock_holds`)."""
     version = ((((6 if rate_clock else 5) if ffn else 4) if relative_route else 3) if route_bias else 2) if sink else 1
     layer = {"rate_clock_layer": rate_clock_layer} if rate_clock and rate_clock_layer is not None else {}
+    if rate_clock and clock_holds:
+        layer["clock_holds"] = [dict(h) for h in clock_holds]
     return {**layer, "format_version": version, "hidden_size": hidden_size, "heads": heads, "fusion_layers": list(fusion_layers),
             "audio_input_size": audio_input_size, "audio_pool_stride": 4, "audio_max_tokens": 64,
             "image_input_size": image_input_size, "image_patch_tokens": True, "image_max_tokens": 17,
             "control_slots_per_kind": 64, "control_frame_rate": 75.0, "routing_hidden_size": 64,
             "layer_norm_epsilon": 1e-5}
+
+
+def clock_holds(config: dict, events: list, units_per_second: float = L.SEMANTIC_RATE_HZ) -> list:
+    """Where the rate clock stops for these control events ({kind, time (s)}): [(first unit, units)], one per
+    event whose kind the configuration's `clock_holds` names, sorted. An event at second t stops the clock
+    from unit floor(t · 49.9 + 0.5) − lead (at least 0) for `units` units: an inserted pause or sound takes
+    time the sentence does not, so the words after it keep their place on the clock. The engine's
+    `FusionConditioning.rateClockHolds` is the same rule."""
+    by_kind = {h["kind"]: h for h in config.get("clock_holds", [])}
+    out = []
+    for e in events:
+        h = by_kind.get(e["kind"])
+        if h is not None:
+            out.append((max(0, math.floor(e["time"] * units_per_second + 0.5) - h["lead"]), h["units"]))
+    return sorted(out)
 
 
 def average_pool(x: torch.Tensor, stride: int, max_tokens: int) -> torch.Tensor:

@@ -9,6 +9,12 @@ changed, not only the units; what an adapter that can only add to the hidden sta
 With `--adapters`, also the adapted model's share, steered by the rate's style tag (`[slow]`, `[fast]`;
 none for normal), positions as they come, or on the adapters' own rate clock (format 6).
 
+The same for the inserted sounds (`pause`: a beat marker's pause, `sfx`: a knock): the share of units named
+right before the insertion and from 5 units after it, with positions as they come and with the clock standing
+still from the event for the insertion's length (`fusion.clock_holds`: the adapter file's `clock_holds`, else
+beat 29 units and SFX 41, each from 5 units before the event), for the base model and for the adapters
+steered by the event on their own clock.
+
     python -m omnitiny.position_clock --model ../models/omnibark-tiny --features runs-steer12/features.pt \
         --adapters ../models/omnibark-tiny/adapters.safetensors
 """
@@ -22,6 +28,9 @@ import torch
 from . import fusion, vocabulary
 from . import layout as L
 from .adapter_train import RATES, STYLE_TAGS, Trainer, load_base, teacher_forced_inputs, unit_positions
+
+INSERTIONS = {"pause": ("beat", "beat"), "sfx": ("sfx", "sfx")}  # row rate → (event kind, example field)
+DEFAULT_HOLDS = [{"kind": "beat", "units": 29, "lead": 5}, {"kind": "sfx", "units": 41, "lead": 5}]
 
 
 def accuracy(semantic, text_vocab_size: int, pairs, rescale: bool, memory=None, trainer=None) -> dict:
@@ -49,6 +58,40 @@ def accuracy(semantic, text_vocab_size: int, pairs, rescale: bool, memory=None, 
             right[half] += int(predicted[t] == y[0, t])
             total[half] += 1
     return {half: (100.0 * right[half] / max(1, total[half]), total[half]) for half in (0, 1)}
+
+
+def insertion_accuracy(semantic, text_vocab_size: int, examples, kind: str, field: str, holds_config: dict,
+                       held: bool, trainer=None, tok=None) -> tuple:
+    """(% right before the insertion, % right from 5 units after it) over `examples` (rows with an inserted
+    pause or knock at second `example[field]`), teacher-forced; `held`: the clock stands still
+    (`holds_config`'s `clock_holds`); with `trainer`, the adapters steered by the event, on their clock."""
+    right, total = [0, 0], [0, 0]
+    for example in examples:
+        event = {"kind": kind, "time": example[field]}
+        holds = fusion.clock_holds(holds_config, [event]) if held else []
+        x, y = teacher_forced_inputs(semantic.input_embeds_layer, text_vocab_size, [(example["text_ids"], example["units"])])
+        stride = 1.0
+        with torch.no_grad():
+            memory = None
+            if trainer is not None:
+                memory = trainer.adapters.memory([trainer.tokens({"control": [event]}, tok)], [[1, 1, 1, 1]])
+                if hasattr(trainer.adapters, "rate_clock"):
+                    trainer.fused.memory = memory
+                    semantic(inputs_embeds=x[:, : L.MAX_TEXT + 1])
+                    stride = float(trainer.adapters.stride(trainer.fused.rate_clock_state(L.MAX_TEXT))[0])
+                trainer.fused.memory = memory
+            positions = unit_positions([stride], x.shape[1], semantic.config.block_size, [holds])
+            predicted = semantic(inputs_embeds=x, position_ids=positions).logits[0, :, : L.SEMANTIC_VOCAB + 1].argmax(-1)
+            if trainer is not None:
+                trainer.fused.memory = None
+        first, units = fusion.clock_holds({"clock_holds": holds_config["clock_holds"]}, [event])[0]
+        scored = (y[0] != -100).nonzero().flatten().tolist()
+        for k, t in enumerate(scored):
+            part = 0 if k < first else (1 if k >= first + units + 5 else None)
+            if part is not None:
+                right[part] += int(predicted[t] == y[0, t])
+                total[part] += 1
+    return tuple(100.0 * r / max(1, n) for r, n in zip(right, total))
 
 
 def main(argv=None):
@@ -88,6 +131,21 @@ def main(argv=None):
             steered = accuracy(semantic, text_vocab_size, pairs, rescale=False, memory=memory, trainer=trainer)
             clock = "on their rate clock" if hasattr(trainer.adapters, "rate_clock") else "positions as they come"
             print(f"{'':7s} with the adapters and {STYLE_TAGS[rate]}, {clock} {steered[0][0]:5.1f} / {steered[1][0]:5.1f} %")
+    config = trainer.adapters.config if trainer is not None and trainer.adapters.config.get("clock_holds") else {"clock_holds": DEFAULT_HOLDS}
+    print(f"% of units named right before / from 5 units after an inserted sound (holds {config['clock_holds']})")
+    for rate, (kind, field) in INSERTIONS.items():
+        rows = [held[i][rate] for i in sorted(held) if rate in held[i] and held[i][rate].get(field) is not None][: a.sentences]
+        if not rows:
+            continue
+        plain = insertion_accuracy(semantic, text_vocab_size, rows, kind, field, config, held=False)
+        stopped = insertion_accuracy(semantic, text_vocab_size, rows, kind, field, config, held=True)
+        print(f"{rate:7s} positions as they come {plain[0]:5.1f} / {plain[1]:5.1f} %   "
+              f"clock held {stopped[0]:5.1f} / {stopped[1]:5.1f} %   ({len(rows)} sentences)")
+        if trainer is not None:
+            holds = bool(trainer.adapters.config.get("clock_holds"))
+            steered = insertion_accuracy(semantic, text_vocab_size, rows, kind, field, config, held=holds, trainer=trainer, tok=tok)
+            print(f"{'':7s} with the adapters and the {kind} event, on their clock{' (held)' if holds else ''} "
+                  f"{steered[0]:5.1f} / {steered[1]:5.1f} %")
 
 
 if __name__ == "__main__":

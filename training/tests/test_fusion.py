@@ -327,6 +327,24 @@ class SteeringHelpersTests(unittest.TestCase):
         self.assertEqual(got[1, start:].tolist(), [start + k for k in (0, 1, 1, 2, 2, 3)])
         self.assertEqual(got[2, start:].tolist(), [start + k for k in (0, 2, 3, 3, 3, 3)])
 
+    def test_clock_holds_stop_the_clock_and_queue_as_the_engine_does(self):
+        from omnitiny import adapter_train
+        from omnitiny import layout as L
+        config = fusion.default_config(8, 2, [0], 4, 6, ffn=True, rate_clock=True,
+                                       clock_holds=[{"kind": "beat", "units": 29, "lead": 5}, {"kind": "sfx", "units": 41, "lead": 5}])
+        self.assertEqual(config["clock_holds"][1], {"kind": "sfx", "units": 41, "lead": 5})
+        self.assertNotIn("clock_holds", fusion.default_config(8, 2, [0], 4, 6, ffn=True, rate_clock=True))
+        # AdapterCheckpointTests: 0.2 s · 49.9 = 9.98 → unit 10, less 5; 1.0 s → unit 50, less 5; no rule for phonemes
+        events = [{"kind": "sfx", "time": 1.0}, {"kind": "beat", "time": 0.2}, {"kind": "phoneme", "time": 0.5}]
+        self.assertEqual(fusion.clock_holds(config, events), [(5, 29), (45, 41)])
+        self.assertEqual(fusion.clock_holds(config, [{"kind": "beat", "time": 0.01}]), [(0, 29)])
+        start = L.MAX_TEXT + 1
+        # SemanticRateClockTests.holdsStopTheClock
+        got = adapter_train.unit_positions([1.0, 2.0, 1.0], start + 10, block_size=1024, holds=[[(2, 3)], [(2, 3)], [(3, 2), (2, 3)]])
+        self.assertEqual(got[0, start:start + 9].tolist(), [start + k for k in (0, 1, 2, 2, 2, 2, 3, 4, 5)])
+        self.assertEqual(got[1, start:start + 9].tolist(), [start + k for k in (0, 1, 1, 1, 1, 1, 2, 2, 3)])
+        self.assertEqual(got[2, start:].tolist(), [start + k for k in (0, 1, 2, 2, 2, 2, 2, 2, 3, 4)])
+
     def test_unit_strides_are_the_rates_and_one_for_inserted_sounds(self):
         from omnitiny import adapter_train
         normal = {"a": 10, "b": 20}

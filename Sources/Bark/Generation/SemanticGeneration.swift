@@ -12,8 +12,9 @@ import Tensors
 /// - Each step allows semantic ids `[0, vocabularySize)` and EOS; everything else (10001–10047 for
 ///   Bark) is suppressed. With `minEOSProbability`, EOS is forced once its probability exceeds it.
 /// - Stops after EOS (which is kept in the output, as transformers does) or `maxNewTokens`.
-/// - With a conditioning that asks for a rate clock (OmniBark adapters of format 6), unit k takes the
-///   position embedding `SemanticRateClock.position(ofUnit: k)` instead of the prefill length + k.
+/// - With a conditioning that asks for a rate clock or for holds (OmniBark adapters of format 6), unit k
+///   takes the position embedding `SemanticRateClock.position(ofUnit: k)` instead of the prefill
+///   length + k.
 ///
 /// `SemanticStream` produces the tokens one `step()` at a time, so a streaming pipeline can run
 /// other stages in between; `generate` runs it to the end.
@@ -45,8 +46,12 @@ public struct SemanticStream: Sendable {
     /// The most tokens this stage can produce (`max_new_tokens`, bounded by the block size).
     public let maxTokens: Int
     public private(set) var generator: SeededRandomGenerator
-    /// The positions the units take, set by the conditioning after the prefill; nil: Bark's clock.
+    /// The positions the units take, set by the conditioning after the prefill (holds also by a
+    /// replaced conditioning); nil: Bark's clock.
     public private(set) var rateClock: SemanticRateClock?
+    /// The holds the conditionings asked for so far, as they asked (before any clamping to the units
+    /// already fed), so a replaced conditioning adds only the ones it brings.
+    private var askedHolds: [SemanticRateClock.Hold] = []
 
     private let textTokens: [Int]
     private let history: [Int]?
@@ -80,9 +85,28 @@ public struct SemanticStream: Sendable {
 
     /// Replaces the conditioning for the steps still to come (a live control event, a new
     /// reference voice): positions already in the cache keep what they were computed with, and the
-    /// rate clock stays the one the prefill set.
+    /// rate clock keeps the stride the prefill set. Holds the new conditioning asks for that no
+    /// earlier one did are added, starting no earlier than the next unit fed (a control event that
+    /// arrives late stops the clock from now on); holds already added stay.
     public mutating func replaceConditioning(_ conditioning: (any LayerConditioning)?) {
         self.conditioning = conditioning
+        guard prefilled, let conditioning else { return }
+        var unmatched = askedHolds
+        var added: [SemanticRateClock.Hold] = []
+        for hold in conditioning.rateClockHolds(unitsPerSecond: configuration.semantic.rateHz) {
+            if let i = unmatched.firstIndex(of: hold) { unmatched.remove(at: i) } else { added.append(hold) }
+        }
+        guard !added.isEmpty else { return }
+        askedHolds += added
+        var clock = rateClock ?? bareClock(stride: 1, holds: [])
+        clock.addHolds(added, startingNoEarlierThan: max(0, tokens.count - 1))
+        rateClock = clock
+    }
+
+    /// A clock for this model and prefill.
+    private func bareClock(stride: Double, holds: [SemanticRateClock.Hold]) -> SemanticRateClock {
+        SemanticRateClock(stride: stride, firstUnitPosition: configuration.semantic.maxInputLength + 1,
+                          lastPosition: model.configuration.blockSize - 1, holds: holds)
     }
 
     /// Produces the next token, or nil once finished (after EOS or `maxTokens`).
@@ -124,9 +148,10 @@ public struct SemanticStream: Sendable {
         } else {
             try model.forward(embeddings: Tensor(shape: [length + 1, hidden], scalars: rows),
                               cache: &cache, workspace: &workspace, lastPositionOnly: true, conditioning: &conditioning)
-            if let stride = conditioning?.rateClockStride(inferTokenState: workspace.finalState(row: 0, hiddenSize: hidden)) {
-                rateClock = SemanticRateClock(stride: stride, firstUnitPosition: length + 1,
-                                              lastPosition: model.configuration.blockSize - 1)
+            let stride = conditioning?.rateClockStride(inferTokenState: workspace.finalState(row: 0, hiddenSize: hidden))
+            askedHolds = conditioning?.rateClockHolds(unitsPerSecond: c.rateHz) ?? []
+            if stride != nil || !askedHolds.isEmpty {
+                rateClock = bareClock(stride: stride ?? 1, holds: askedHolds)
             }
         }
         prefilled = true
