@@ -8,12 +8,14 @@ and models/omnibark-tiny/examples (slow.png, slow.wav). Writes Tests/Fixtures/om
 
   reference.safetensors  inputs — style embeddings of "[slow]" and "[fast]", codec-encoder frames of
                          slow.wav, the CLIP tower's pooled / last hidden state of slow.png, a beat marker
-                         at 0.9 s, an SFX trigger at 0.9 s, the prefill
+                         at 0.3 s, an SFX trigger at 0.3 s, the prefill
                          embeddings of one sentence (text + empty history + infer token + 24 units) — and
                          outputs per case: route weights, memory, semantic logits [rows, 257]; with a
                          format-6 file also the rate clock's stride [1], read from the infer token's state
                          (`FusedSemantic.rate_clock_state`: after fusion layer `rate_clock_layer`, or the
-                         final state), and the logits are then those of the units on that clock
+                         final state), and the logits are then those of the units on that clock, which
+                         stands still where the file's `clock_holds` say for the control events
+                         (`fusion.clock_holds`; its positions: {case}.positions [rows])
   VERSIONS.txt           torch / transformers versions
 
 Run (in the training venv): .venv/bin/python scripts/make_omnitiny_adapter_fixtures.py
@@ -42,7 +44,8 @@ CASES = {"style": (("text",), [1, 1, 1, 1]),
          "all": (("text", "audio", "image"), [1, 3, 1, 1]),
          "beat": (("control",), [1, 1, 1, 1]),
          "sfx": (("control",), [1, 1, 1, 1])}
-EVENTS = {"beat": {"kind": "beat", "time": 0.9}, "sfx": {"kind": "sfx", "time": 0.9}}
+# At 0.3 s, so that a clock hold (from about unit 10) falls within the 24 units.
+EVENTS = {"beat": {"kind": "beat", "time": 0.3}, "sfx": {"kind": "sfx", "time": 0.3}}
 
 
 def main():
@@ -92,7 +95,9 @@ def main():
             if adapters.config["format_version"] >= 6:  # the infer token's state does not depend on later positions
                 stride = adapters.stride(fused.rate_clock_state(L.MAX_TEXT))
                 ref[f"{case}.stride"] = stride
-                positions = unit_positions([float(stride)], x.shape[0], base.semantic.config.block_size)
+                holds = fusion.clock_holds(adapters.config, [EVENTS[case]] if "control" in given else [])
+                positions = unit_positions([float(stride)], x.shape[0], base.semantic.config.block_size, [holds])
+                ref[f"{case}.positions"] = positions[0].float()
                 logits = base.semantic(inputs_embeds=x[None], position_ids=positions).logits
             ref[f"{case}.logits"] = logits[0, :, : L.SEMANTIC_VOCAB + 1]
             fused.memory = None

@@ -51,17 +51,18 @@ import Testing
 
     /// The semantic GPT's logits over a prefill (text, empty history, infer token, 24 units) with the
     /// fusion layers running: plain, the style alone, style + reference audio + image (audio weight 3),
-    /// a beat marker at 0.9 s alone (its attention sink lets the weight on the one event vary by position), and an
-    /// SFX trigger at 0.9 s alone (no payload: slot 0, the knock it was trained on). From format 6 the
+    /// a beat marker at 0.3 s alone (its attention sink lets the weight on the one event vary by position), and an
+    /// SFX trigger at 0.3 s alone (no payload: slot 0, the knock it was trained on). From format 6 the
     /// prefill's infer token sets the rate clock (its stride matches the training code's), and the units
-    /// take its positions.
+    /// take its positions; with the shipped file's clock holds the clock stands still from about unit 10
+    /// for a beat or a trigger, and its positions are the training code's.
     @Test(arguments: ["plain", "style", "all", "beat", "sfx"])
     func conditionedSemanticLogitsMatchTheTrainingCode(_ name: String) throws {
         let adapters = try #require(omni.adapters)
         var conditioning: (any LayerConditioning)?
         if name != "plain" {
             var features = name == "beat" || name == "sfx"
-                ? ModalityFeatures(controlEvents: [ControlEvent(time: .seconds(0.9), kind: name == "beat" ? .beatMarker : .sfxTrigger)])
+                ? ModalityFeatures(controlEvents: [ControlEvent(time: .seconds(0.3), kind: name == "beat" ? .beatMarker : .sfxTrigger)])
                 : ModalityFeatures(textEmbeddings: try reference.floatTensor("style_embeddings.slow"))
             var routing = ModalityRouting()
             if name == "all" {
@@ -88,8 +89,12 @@ import Testing
                                  cache: &prefillCache, workspace: &workspace, lastPositionOnly: true, conditioning: &conditioning)
             let stride = try #require(conditioning?.rateClockStride(inferTokenState: workspace.finalState(row: 0, hiddenSize: h)))
             try expectClose(Tensor(shape: [1], scalars: [Float(stride)]), "\(name).stride")
-            positions = SemanticRateClock(stride: stride, firstUnitPosition: prefill,
-                                          lastPosition: semantic.configuration.blockSize - 1).positions(rows: rows)
+            let holds = conditioning?.rateClockHolds(unitsPerSecond: omni.speech.generator.configuration.semantic.rateHz) ?? []
+            #expect(holds.isEmpty == (name != "beat" && name != "sfx"), "\(name): holds \(holds)")
+            let clockPositions = SemanticRateClock(stride: stride, firstUnitPosition: prefill, lastPosition: semantic.configuration.blockSize - 1,
+                                                   holds: holds).positions(rows: rows)
+            #expect(clockPositions.map(Float.init) == (try reference.floatTensor("\(name).positions")).scalars, "\(name): positions")
+            positions = clockPositions
         }
         var cache = semantic.makeCache()
         try semantic.forward(embeddings: embeddings, cache: &cache, workspace: &workspace, positions: positions,
@@ -108,7 +113,6 @@ import Testing
         #expect(adapters.configuration.hasRateClock)
         let generator = omni.speech.generator
         let semantic = generator.models.semantic
-        let c = generator.configuration.semantic
         let sentence = "Anna saw the little red boat near the river today."  // the fixture's prefill
         func stream(_ features: ModalityFeatures?) throws -> (stream: SemanticStream, conditioning: (any LayerConditioning)?) {
             var conditioning: (any LayerConditioning)?
@@ -130,11 +134,61 @@ import Testing
         #expect(slowStride > 1.3 && slowStride < 1.7, "[slow]: stride \(slowStride)")
         #expect(fastStride > 0.55 && fastStride < 0.85, "[fast]: stride \(fastStride)")
 
+        try expectTeacherForcedGreedy(slow, conditioning: &conditioning)
+    }
+
+    /// Clock holds (format 6, the file's `clock_holds`): an SFX trigger at 1.0 s stops the stream's clock
+    /// for the file's units from its own unit (49.9 per second) less the lead, and the units the stream
+    /// generates are the greedy choices of one teacher-forced pass on that clock. A beat marker that
+    /// joins live after its own second stops the clock from the next unit fed (the trigger's hold, not
+    /// yet begun, queues after it); the positions units already took stay as they were.
+    @Test func controlEventsStopTheClockAndTheStreamFollowsIt() throws {
+        let adapters = try #require(omni.adapters)
+        let rules = try #require(adapters.configuration.clockHolds)
+        let sfxRule = try #require(rules.first { ControlEvent.Kind(name: $0.kind) == .sfxTrigger })
+        let beatRule = try #require(rules.first { ControlEvent.Kind(name: $0.kind) == .beatMarker })
+        let generator = omni.speech.generator
+        let sfx = ControlEvent(time: .seconds(1.0), kind: .sfxTrigger), beat = ControlEvent(time: .seconds(0.2), kind: .beatMarker)
+        func conditioning(_ events: [ControlEvent]) throws -> any LayerConditioning {
+            FusionConditioning(adapters: adapters, memory: try adapters.memory(ModalityFeatures(controlEvents: events), routing: ModalityRouting()))
+        }
+        func stream(_ conditioning: any LayerConditioning) -> SemanticStream {
+            SemanticStream(model: generator.models.semantic, textTokens: generator.tokenizer.encode("Anna saw the little red boat near the river today."),
+                           history: nil, configuration: generator.configuration, generator: SeededRandomGenerator(seed: 1),
+                           conditioning: conditioning)
+        }
+        var knocked = stream(try conditioning([sfx]))
+        while try knocked.step() != nil {}
+        let sfxHold = SemanticRateClock.Hold(firstUnit: 50 - sfxRule.lead, units: sfxRule.units)  // floor(1.0 · 49.9 + 0.5) = 50
+        #expect(knocked.rateClock?.holds == [sfxHold])
+        var sfxConditioning: (any LayerConditioning)? = try conditioning([sfx])
+        try expectTeacherForcedGreedy(knocked, conditioning: &sfxConditioning)
+
+        var live = stream(try conditioning([sfx]))
+        for _ in 0..<40 { _ = try live.step() }
+        let before = try #require(live.rateClock)
+        live.replaceConditioning(try conditioning([beat, sfx]))
+        let after = try #require(live.rateClock)
+        // The beat's own unit (10 − lead) has passed: its hold starts at unit 39, the next one fed, and the
+        // trigger's, which had not begun, queues after it.
+        let beatHold = SemanticRateClock.Hold(firstUnit: 39, units: beatRule.units)
+        #expect(after.holds == [beatHold, SemanticRateClock.Hold(firstUnit: 39 + beatRule.units, units: sfxRule.units)], "holds \(after.holds)")
+        #expect(after.stride == before.stride)
+        #expect((0...39).map(after.position(ofUnit:)) == (0...39).map(before.position(ofUnit:)))
+        #expect(after.position(ofUnit: 39 + beatRule.units) == before.position(ofUnit: 39), "the clock stood still")
+        live.replaceConditioning(try conditioning([beat, sfx]))
+        #expect(live.rateClock?.holds == after.holds, "the same events again add no hold")
+    }
+
+    /// The units `stream` generated (greedy) are the argmax of one teacher-forced pass over the fixture's
+    /// prefill and those units on the stream's clock, with `conditioning` (the stream's own).
+    func expectTeacherForcedGreedy(_ stream: SemanticStream, conditioning: inout (any LayerConditioning)?) throws {
+        let semantic = stream.model, c = stream.configuration.semantic
         let prefill = c.maxInputLength + 1, h = semantic.configuration.hiddenSize
-        let units = Array(slow.tokens.dropLast())  // the last is EOS (or the length limit)
+        let units = Array(stream.tokens.dropLast())  // the last is EOS (or the length limit)
         let prefix = try reference.floatTensor("prefill_embeddings").scalars[..<(prefill * h)]
         let embeddings = Tensor(shape: [prefill + units.count, h], scalars: Array(prefix) + (try semantic.embed(units)).scalars)
-        let clock = try #require(slow.rateClock)
+        let clock = try #require(stream.rateClock)
         var cache = semantic.makeCache()
         var workspace = TransformerWorkspace()
         try semantic.forward(embeddings: embeddings, cache: &cache, workspace: &workspace,
@@ -160,11 +214,11 @@ import Testing
     /// Two modalities that disagree — `[slow]` and a reference recording at the fast rate — and the
     /// heavier by routing weight decides (the route sharpness of format 3, and from format 4 the heaviest
     /// modality's values at full strength): audio weight 3 speaks faster than unconditioned by more than a
-    /// quarter (0.66× with the shipped phase-10 adapters, format 6; phase 9 gave 0.60×, phase 8 0.59×,
-    /// format 4 0.67×, format 3 0.71×, format 2 0.85×), text weight 3 slower by more than a third (1.49×,
-    /// 543 tokens against 545 for `[slow]` alone; phase 9: 1.45×, format 3: 1.12×, format 2: 1.18×), and
-    /// text=3 gives over 1.9× the tokens of audio=3 (2.26×; phase 9: 2.41×, format 4: 2.13×, format 3:
-    /// 1.58×, format 2: 1.38×).
+    /// quarter (0.65× with the shipped phase-11 adapters, format 6; phase 10 gave 0.66×, phase 9 0.60×,
+    /// phase 8 0.59×, format 4 0.67×, format 3 0.71×, format 2 0.85×), text weight 3 slower by more than a
+    /// third (1.47×, 538 tokens as for `[slow]` alone; phase 10: 1.49×, phase 9: 1.45×, format 3: 1.12×,
+    /// format 2: 1.18×), and text=3 gives over 1.9× the tokens of audio=3 (2.25×; phase 10: 2.26×, phase 9:
+    /// 2.41×, format 4: 2.13×, format 3: 1.58×, format 2: 1.38×).
     @Test func theHeavierOfTwoDisagreeingModalitiesDecides() throws {
         let adapters = try #require(omni.adapters)
         #expect(adapters.configuration.hasRouteSharpness && adapters.configuration.scalesValuesRelativeToHeaviest)
