@@ -72,7 +72,6 @@ def insertion_accuracy(semantic, text_vocab_size: int, examples, kind: str, fiel
         x, y = teacher_forced_inputs(semantic.input_embeds_layer, text_vocab_size, [(example["text_ids"], example["units"])])
         stride = 1.0
         with torch.no_grad():
-            memory = None
             if trainer is not None:
                 memory = trainer.adapters.memory([trainer.tokens({"control": [event]}, tok)], [[1, 1, 1, 1]])
                 if hasattr(trainer.adapters, "rate_clock"):
@@ -84,7 +83,7 @@ def insertion_accuracy(semantic, text_vocab_size: int, examples, kind: str, fiel
             predicted = semantic(inputs_embeds=x, position_ids=positions).logits[0, :, : L.SEMANTIC_VOCAB + 1].argmax(-1)
             if trainer is not None:
                 trainer.fused.memory = None
-        first, units = fusion.clock_holds({"clock_holds": holds_config["clock_holds"]}, [event])[0]
+        first, units = fusion.clock_holds(holds_config, [event])[0]  # where the insertion is, on either clock
         scored = (y[0] != -100).nonzero().flatten().tolist()
         for k, t in enumerate(scored):
             part = 0 if k < first else (1 if k >= first + units + 5 else None)
