@@ -75,7 +75,10 @@ struct JackSinkInputTests {
         let timelineAfter = sink.outputTimelineFrames
         let records = midiRecords(collect(sink) { midiRecords($0).count >= 4 })
         let xrunsAfter = sink.xruns
-        try #require(records.count == 4, "got \(records)")
+        // Under CI load this once saw 3 of the 4 (the late clock byte missing); the counters say where it went.
+        let counters = "sink xruns \(xrunsBefore) → \(xrunsAfter), MIDI events read \(sink.midiEvents), "
+            + "overflow \(sink.midiOverflow), sender write failures \(later.writeFailures)"
+        try #require(records.count == 4, "got \(records); \(counters)")
         #expect(records.map(\.bytes) == [[0x91, 61, 90], [0xB0, 7, 64], [0x81, 61, 0], [0xF8]])
         let sentFrames = batch.eventFrames + later.eventFrames
         for (record, sent) in zip(records, sentFrames) {
