@@ -7,7 +7,7 @@ public struct JackTestServerError: Error, CustomStringConvertible {
     public let description: String
 }
 
-/// A private `jackd` for one test: `jackd -n <unique name> --no-realtime -d dummy -r 48000 -p 256`,
+/// A private `jackd` for one test: `jackd -n <unique name> --no-realtime [-S] -d dummy -r 48000 -p 256`,
 /// ready once `jack_lsp -s NAME` answers, stopped with SIGTERM (or killed with SIGKILL, after which
 /// its stale `/dev/shm` files are removed so the name could start again).
 ///
@@ -57,18 +57,25 @@ public final class JackTestServer: @unchecked Sendable {
     }
 
     /// Starts a server and waits (up to `timeout`) until it answers `jack_lsp -s NAME`.
+    ///
+    /// `synchronous` starts it with `-S`: each cycle waits until every client has run, so a client
+    /// that runs late on a loaded machine delays the cycle instead of missing it. jackd2's default
+    /// (asynchronous) mode lets a late client skip a cycle, and a MIDI event another client wrote in
+    /// that cycle is gone, which is what JACK promises; tests that count every event they send use
+    /// this mode, so that they test the sink, not the scheduler.
     public static func start(name: String = uniqueName(), sampleRate: Int = 48_000, period: Int = 256,
-                      timeout: Duration = .seconds(15)) throws -> JackTestServer {
+                      synchronous: Bool = false, timeout: Duration = .seconds(15)) throws -> JackTestServer {
         processWideLock.lock()
         do {
-            return try startLocked(name: name, sampleRate: sampleRate, period: period, timeout: timeout)
+            return try startLocked(name: name, sampleRate: sampleRate, period: period, synchronous: synchronous, timeout: timeout)
         } catch {
             processWideLock.unlock()
             throw error
         }
     }
 
-    private static func startLocked(name: String, sampleRate: Int, period: Int, timeout: Duration) throws -> JackTestServer {
+    private static func startLocked(name: String, sampleRate: Int, period: Int, synchronous: Bool,
+                                    timeout: Duration) throws -> JackTestServer {
         let jackd = try requireTool("jackd")
         _ = try requireTool("jack_lsp")
         removeStaleFiles(name: name)
@@ -77,7 +84,8 @@ public final class JackTestServer: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: logURL)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: jackd)
-        process.arguments = ["-n", name, "--no-realtime", "-d", "dummy", "-r", String(sampleRate), "-p", String(period)]
+        process.arguments = ["-n", name, "--no-realtime"] + (synchronous ? ["-S"] : [])
+            + ["-d", "dummy", "-r", String(sampleRate), "-p", String(period)]
         var environment = ProcessInfo.processInfo.environment
         environment["JACK_NO_AUDIO_RESERVATION"] = "1"
         process.environment = environment
