@@ -14,6 +14,14 @@ loss falls. Writes `--out`: the centroids re-ordered so that assigning with them
 `normalization.npz` unchanged, and `alignment.json` (the permutation, teacher-forced loss and accuracy
 before and after, on other rows than those that chose it).
 
+A relabelling cannot mend clusters that k-means drew in other places: a rebuild from a corpus that is not
+bit-identical to the one the GPT learned from (built on 2026-12-06 with sox -R, while the shipped model's
+corpus was dithered) found 35 renumbered ids and still only 80 % agreement after relabelling. `--refit N`
+then moves the centroids themselves, N rounds at most: each id's centroid becomes the mean of the
+features of the frames that the GPT, fed the current labels teacher-forced, names that id with
+probability ≥ `--refit-confidence` (ids with fewer than `--refit-min-frames` such frames keep theirs),
+and the round is kept while the loss on the check rows falls. An EM step with the GPT as the judge.
+
     python -m omnitiny.units_align --units runs/units --model ../models/omnibark-tiny \\
         --manifest data/steer/manifest.jsonl --out runs/units-aligned
     python -m omnitiny.steer_corpus ... --units runs/units-aligned     # relabels, reuses the WAVs
@@ -31,7 +39,9 @@ import torch
 import torch.nn.functional as F
 
 from . import layout as L
+from . import units as units_module
 from . import vocabulary
+from .audio import read_wav
 
 VOCAB = L.SEMANTIC_VOCAB
 
@@ -81,6 +91,22 @@ class TeacherForced:
                                      [(vocabulary.encode(self.tok, r["text"]), [int(perm[u]) for u in r["units"]]) for r in rows])
 
     @torch.no_grad()
+    def predictions(self, rows):
+        """Per row, the GPT's teacher-forced choice for each of its units (argmax over unit ids) and
+        that choice's probability: two arrays as long as the units it saw (capped at the GPT's window)."""
+        out = []
+        identity = np.arange(VOCAB)
+        for k in range(0, len(rows), self.batch):
+            chunk = rows[k: k + self.batch]
+            x, _ = self._inputs(chunk, identity)
+            probs = torch.softmax(self.semantic(inputs_embeds=x).logits[..., :VOCAB], dim=-1)
+            best, guess = probs.max(-1)
+            for i, r in enumerate(chunk):
+                n = min(len(r["units"]), L.SEMANTIC_MAX_NEW - 1)
+                out.append((guess[i, L.MAX_TEXT: L.MAX_TEXT + n].numpy(), best[i, L.MAX_TEXT: L.MAX_TEXT + n].numpy()))
+        return out
+
+    @torch.no_grad()
     def measure(self, rows, perm):
         """(confusion [V, V] of target → argmax over unit targets, mean CE, accuracy)."""
         confusion = np.zeros((VOCAB, VOCAB), dtype=np.int64)
@@ -98,6 +124,38 @@ class TeacherForced:
         return confusion, ce_sum / count, right / count
 
 
+def relabelled_rows(rows, features, centroids: np.ndarray):
+    """`rows` with their units assigned anew: each frame's nearest centroid (features normalized)."""
+    centers = torch.from_numpy(centroids)
+    return [dict(r, units=units_module.assign_units(f, centers).tolist()) for r, f in zip(rows, features)]
+
+
+def refit(gpt, rows, features, centroids: np.ndarray, confidence: float, min_frames: int) -> tuple:
+    """One EM step: `rows` labelled by nearest `centroids` (features: per row [units, D], normalized),
+    the GPT's confident teacher-forced choices, and each id's centroid moved to the mean of its frames.
+    Returns (new centroids, ids moved, frames used)."""
+    labelled = relabelled_rows(rows, features, centroids)
+    sums = np.zeros_like(centroids, dtype=np.float64)
+    counts = np.zeros(len(centroids), dtype=np.int64)
+    for (guess, prob), f in zip(gpt.predictions(labelled), features):
+        keep = prob >= confidence
+        frames = f[: len(guess)].numpy()[keep]
+        np.add.at(sums, guess[keep], frames)
+        np.add.at(counts, guess[keep], 1)
+    moved = counts >= min_frames
+    new = centroids.copy()
+    new[moved] = (sums[moved] / counts[moved, None]).astype(centroids.dtype)
+    return new, int(moved.sum()), int(counts.sum())
+
+
+def normalized_features(rows, manifest_path: str, units_dir: str):
+    """Per row, the normalized unit features of its recording (as `units` and `steer_corpus` compute them)."""
+    norm = np.load(os.path.join(units_dir, "normalization.npz"))
+    mean, std = torch.from_numpy(norm["mean"]), torch.from_numpy(norm["std"])
+    base = os.path.dirname(os.path.abspath(manifest_path))
+    return [(units_module.features(read_wav(os.path.join(base, r["audio"]))) - mean) / std for r in rows]
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--units", required=True, help="the rebuilt units run (centroids.npy, normalization.npz)")
@@ -109,6 +167,13 @@ def main(argv=None):
     p.add_argument("--check-rows", type=int, default=192, help="other rows that measure the result")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--refit", type=int, default=0, metavar="N",
+                   help="after relabelling, up to N rounds that move the centroids to the frames the GPT names "
+                        "(default 0: relabel only)")
+    p.add_argument("--refit-confidence", type=float, default=0.5,
+                   help="the GPT's probability a frame's choice needs to count for a centroid (default 0.5)")
+    p.add_argument("--refit-min-frames", type=int, default=20,
+                   help="an id keeps its centroid unless at least this many frames name it (default 20)")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     try:
@@ -144,13 +209,30 @@ def main(argv=None):
     perm = best
     _, ce_after, acc_after = gpt.measure(check, perm)
     print(f"units_align: after: teacher-forced CE {ce_after:.3f}, accuracy {100 * acc_after:.1f} %", file=sys.stderr)
+    aligned = reorder(centroids, perm)
+    refits = []
+    if a.refit > 0:
+        print(f"units_align: features of {len(choose) + len(check)} recordings for the refit", file=sys.stderr, flush=True)
+        choose_features = normalized_features(choose, a.manifest, a.units)
+        check_features = normalized_features(check, a.manifest, a.units)
+        identity = np.arange(VOCAB)
+        best_ce = ce_after
+        for round_ in range(a.refit):
+            candidate, moved, frames = refit(gpt, choose, choose_features, aligned, a.refit_confidence, a.refit_min_frames)
+            _, ce, acc = gpt.measure(relabelled_rows(check, check_features, candidate), identity)
+            print(f"units_align: refit {round_ + 1}: {moved} centroids moved ({frames} confident frames); "
+                  f"check CE {ce:.3f}, accuracy {100 * acc:.1f} %", file=sys.stderr, flush=True)
+            refits.append(dict(round=round_ + 1, moved=moved, frames=frames, ce=ce, accuracy=acc))
+            if ce >= best_ce:
+                break  # no better on rows it did not see: keep the previous centroids
+            aligned, best_ce, ce_after, acc_after = candidate, ce, ce, acc
     os.makedirs(a.out, exist_ok=True)
-    np.save(os.path.join(a.out, "centroids.npy.part.npy"), reorder(centroids, perm))
+    np.save(os.path.join(a.out, "centroids.npy.part.npy"), aligned)
     os.replace(os.path.join(a.out, "centroids.npy.part.npy"), os.path.join(a.out, "centroids.npy"))
     shutil.copyfile(os.path.join(a.units, "normalization.npz"), os.path.join(a.out, "normalization.npz"))
     report = dict(units=a.units, model=a.model, moved={int(c): int(perm[c]) for c in range(VOCAB) if perm[c] != c},
                   check_rows=len(check), ce_before=ce_before, accuracy_before=acc_before,
-                  ce_after=ce_after, accuracy_after=acc_after)
+                  ce_after=ce_after, accuracy_after=acc_after, refits=refits)
     with open(os.path.join(a.out, "alignment.json"), "w") as fh:
         json.dump(report, fh, indent=1)
     print(f"units_align: {len(report['moved'])} ids relabelled → {a.out}; CE {ce_before:.3f} → {ce_after:.3f}, "

@@ -85,3 +85,30 @@ class AlignTests(unittest.TestCase):
         before = units.assign_units(x, torch.from_numpy(centroids)).numpy()
         after = units.assign_units(x, torch.from_numpy(units_align.reorder(centroids, perm))).numpy()
         self.assertEqual(after.tolist(), perm[before].tolist())
+
+    def test_refit_moves_centroids_to_the_frames_the_gpt_names_confidently(self):
+        rng = np.random.default_rng(2)
+        true = np.array([[0, 0], [4, 0], [0, 4], [9, 9]], dtype=np.float32)
+        truth, features = [], []
+        for _ in range(6):  # six "recordings" of 30 frames from clusters 0-2 (3 never occurs)
+            ids = rng.integers(0, 3, size=30)
+            truth.append(ids)
+            features.append(torch.from_numpy(true[ids] + 0.1 * rng.standard_normal((30, 2)).astype(np.float32)))
+        drawn_badly = true + np.array([[1.5, 1.5], [-1.5, 1.0], [1.0, -1.5], [0.5, 0.5]], dtype=np.float32)
+
+        class Judge:
+            """Names each frame's true cluster with probability 0.9, and a wrong one, unsure, every 7th frame."""
+            def predictions(self, rows):
+                out = []
+                for ids in truth:
+                    guess, prob = ids.copy(), np.full(len(ids), 0.9)
+                    guess[::7], prob[::7] = (ids[::7] + 1) % 3, 0.3
+                    out.append((guess, prob))
+                return out
+
+        rows = [dict(text="x", units=[]) for _ in truth]
+        new, moved, frames = units_align.refit(Judge(), rows, features, drawn_badly, confidence=0.5, min_frames=5)
+        self.assertEqual(moved, 3)  # id 3 has no frames: it keeps its centroid
+        self.assertEqual(frames, sum(len(ids) - len(ids[::7]) for ids in truth))
+        np.testing.assert_allclose(new[:3], true[:3], atol=0.05)
+        np.testing.assert_array_equal(new[3], drawn_badly[3])
