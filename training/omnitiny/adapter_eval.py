@@ -150,6 +150,23 @@ def classify(seconds: float, teacher: dict) -> str:
     return min(RATES, key=lambda r: abs(math.log(max(seconds, 1e-3)) - math.log(teacher[r])))
 
 
+def machine_description() -> str:
+    """The CPU model, its count and the engine's commit: figures from different machines differ a little
+    even for the unsteered rows (2026-12-06: the plain row 30.5 % on one guest, 34.0 % on an AMD EPYC)."""
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            model = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), model)
+    except OSError:
+        pass
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=os.path.dirname(os.path.abspath(__file__)), timeout=10).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        commit = "unknown"
+    return f"{model}, {os.cpu_count()} CPUs, engine at commit {commit}"
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True)
@@ -276,13 +293,16 @@ def main(argv=None):
         table.append(dict(condition=name, task=task, wanted=wanted, with_adapters=hit, without_adapters=hit_without,
                           wer=wer_metric.corpus_wer([(j["edits"], j["words"]) for j in group]),
                           seconds=float(np.mean([j["seconds"] for j in group])), routes=route_means, n=len(group)))
-    result = dict(sentences=len(ids), adapters=a.adapters, keep_fusion_layers=a.keep_fusion_layers, speak_args=a.speak_args, teacher_seconds={r: float(np.mean([teacher[i][r] for i in ids])) for r in RATES},
+    result = dict(sentences=len(ids), adapters=a.adapters, keep_fusion_layers=a.keep_fusion_layers, speak_args=a.speak_args,
+                  machine=machine_description(), teacher_seconds={r: float(np.mean([teacher[i][r] for i in ids])) for r in RATES},
                   teacher_wer=teacher_wer, table=table)
     with open(os.path.join(a.out, "eval.json"), "w") as fh:
         json.dump(result, fh, indent=1)
     lines = [f"Held-out sentences: {len(ids)}. Teacher speech seconds (slow / normal / fast): "
              + " / ".join(f"{result['teacher_seconds'][r]:.2f}" for r in RATES)
-             + "; teacher WER " + " / ".join(f"{100 * teacher_wer[r]:.1f} %" for r in RATES) + ".", "",
+             + "; teacher WER " + " / ".join(f"{100 * teacher_wer[r]:.1f} %" for r in RATES) + ".",
+             f"Machine: {result['machine']}. Compare runs made on one kind of machine: the engine's float kernels "
+             "and Whisper's int8 ones round differently on another CPU, and greedy choices follow.", "",
              "| condition | wanted (rate; a pause at the beat; a knock at the trigger) | with adapters | without | WER | speech s | routing weights |",
              "|---|---|---|---|---|---|---|"]
     for row in table:
