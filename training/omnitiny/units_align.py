@@ -23,7 +23,7 @@ probability ≥ `--refit-confidence` (ids with fewer than `--refit-min-frames` s
 and the round is kept while the loss on the check rows falls. An EM step with the GPT as the judge.
 
     python -m omnitiny.units_align --units runs/units --model ../models/omnibark-tiny \\
-        --manifest data/steer/manifest.jsonl --out runs/units-aligned
+        --manifest data/steer/manifest.jsonl --out runs/units-aligned --refit 6
     python -m omnitiny.steer_corpus ... --units runs/units-aligned     # relabels, reuses the WAVs
 """
 
