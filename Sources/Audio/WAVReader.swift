@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 /// Reads RIFF/WAVE files into interleaved `Float` samples.
@@ -21,14 +22,14 @@ public enum WAVReader {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             size = (attributes[.size] as? NSNumber)?.intValue ?? 0
         } catch {
-            throw WAVError.unreadable(file: path, reason: error.localizedDescription)
+            throw WAVError.unreadable(file: path, reason: ErrorMessage.reason(error))
         }
         guard size <= maxBytes else {
             throw WAVError.limitExceeded(file: path, offset: 0, item: "file size", value: size, limit: maxBytes)
         }
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw WAVError.unreadable(file: path, reason: error.localizedDescription)
+            throw WAVError.unreadable(file: path, reason: ErrorMessage.reason(error))
         }
         return try read(data, file: path)
     }

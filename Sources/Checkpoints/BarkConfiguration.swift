@@ -31,7 +31,7 @@ public struct BarkConfiguration: Sendable, Equatable {
     public static func load(from url: URL) throws -> BarkConfiguration {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw CheckpointError.unreadable(file: url.path, reason: error.localizedDescription)
+            throw CheckpointError.unreadable(file: url.path, reason: ErrorMessage.reason(error))
         }
         guard let root = try CheckpointValue.parseJSON(data, file: url.path).dictionaryValue else {
             throw CheckpointError.invalidConfiguration(file: url.path, field: "(root)", reason: "expected a JSON object")

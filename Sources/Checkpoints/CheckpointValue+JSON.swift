@@ -18,12 +18,7 @@ extension CheckpointValue: Decodable {
         do {
             return try JSONDecoder().decode(CheckpointValue.self, from: data)
         } catch let error as DecodingError {
-            let reason: String
-            switch error {
-            case let .dataCorrupted(context): reason = context.underlyingError.map { "\($0)" } ?? context.debugDescription
-            default: reason = "\(error)"
-            }
-            throw CheckpointError.malformed(file: file, item: "JSON document", offset: nil, reason: reason)
+            throw CheckpointError.malformed(file: file, item: "JSON document", offset: nil, reason: DecodingErrorText.describe(error, document: data))
         }
     }
 

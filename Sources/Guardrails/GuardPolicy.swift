@@ -49,7 +49,7 @@ public struct GuardPolicy: Sendable, Equatable {
     public static func parse(_ data: Data, file: String) throws -> GuardPolicy {
         let root: Any
         do { root = try JSONSerialization.jsonObject(with: data) } catch {
-            throw GuardPolicyError.malformedJSON(file: file, reason: JSONErrorText.reason(error))
+            throw GuardPolicyError.malformedJSON(file: file, reason: DecodingErrorText.syntax(error))
         }
         return try PolicyReader(file: file).policy(root)
     }

@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 import Modalities
 
@@ -44,7 +45,7 @@ public enum LiveControlJSON {
         guard !data.isEmpty else { throw .malformedJSON(reason: "the body is empty") }
         let root: Any
         do { root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
-            throw .malformedJSON(reason: parserReason(error, byteCount: data.count))
+            throw .malformedJSON(reason: DecodingErrorText.syntax(error))
         }
         let list: [Any]
         if let array = root as? [Any] {
@@ -72,13 +73,6 @@ public enum LiveControlJSON {
 
     /// The parser's own words about where it stopped ("… around line 1, column 4."), without
     /// Foundation's domain and code; a plain sentence when it gives none.
-    private static func parserReason(_ error: any Error, byteCount: Int) -> String {
-        if let detail = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String, !detail.isEmpty {
-            return detail
-        }
-        return "\(byteCount) bytes that do not parse as JSON"
-    }
-
     private static let controlFields: Set<String> = ["kind", "time", "frame", "payload"]
 
     /// One event object: its action and its delay in seconds (nil: now).

@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 /// A timed control event (a beat marker, a phoneme hint, an SFX trigger or a style change) that
@@ -74,7 +75,7 @@ public struct ControlEvent: Sendable, Equatable, Codable {
     public static func load(contentsOf url: URL) throws -> [ControlEvent] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ControlEventError.unreadable(file: url.path, reason: error.localizedDescription)
+            throw ControlEventError.unreadable(file: url.path, reason: ErrorMessage.reason(error))
         }
         return try parse(data, file: url.path)
     }
@@ -83,7 +84,7 @@ public struct ControlEvent: Sendable, Equatable, Codable {
     public static func parse(_ data: Data, file: String) throws -> [ControlEvent] {
         let root: Any
         do { root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
-            throw ControlEventError.malformedJSON(file: file, reason: error.localizedDescription)
+            throw ControlEventError.malformedJSON(file: file, reason: DecodingErrorText.syntax(error))
         }
         let list: [Any]
         if let array = root as? [Any] {

@@ -114,7 +114,10 @@ public final class OggOpusEncoder {
         try check("OPUS_SET_SIGNAL", omnibark_ope_set_signal(encoder, settings.application == .voip ? OPUS_SIGNAL_VOICE : OPUS_AUTO))
         try check("OPUS_SET_BITRATE", omnibark_ope_set_bitrate(encoder, Int32(settings.bitrate)))
         try check("OPUS_SET_COMPLEXITY", omnibark_ope_set_complexity(encoder, Int32(settings.complexity)))
-        try check("OPUS_SET_EXPERT_FRAME_DURATION", omnibark_ope_set_frame_duration(encoder, settings.frameDurationConstant!))
+        guard let frameDuration = settings.frameDurationConstant else {
+            throw OpusStreamingError.invalidSetting("frame size \(settings.frameMilliseconds) ms is not 2.5, 5, 10, 20, 40 or 60")
+        }
+        try check("OPUS_SET_EXPERT_FRAME_DURATION", omnibark_ope_set_frame_duration(encoder, frameDuration))
         try check("OPE_SET_MUXING_DELAY", omnibark_ope_set_muxing_delay(encoder, Int32(settings.muxingDelay)))
         if let serial = settings.serialNumber { try check("OPE_SET_SERIALNO", omnibark_ope_set_serialno(encoder, serial)) }
         var lookahead: Int32 = 0

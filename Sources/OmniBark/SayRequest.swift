@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 import Modalities
 
@@ -67,7 +68,7 @@ public struct SayRequest: Sendable, Equatable {
         do {
             object = try JSONSerialization.jsonObject(with: Data(decoded.utf8), options: [])
         } catch {
-            throw .invalid("the request body is not valid JSON (\(describe(error))); expected \(example)")
+            throw .invalid("the request body is not valid JSON (\(DecodingErrorText.syntax(error))); expected \(example)")
         }
         guard let fields = object as? [String: Any] else {
             throw .invalid("expected a JSON object like \(example), got \(kind(of: object))")
@@ -181,14 +182,6 @@ public struct SayRequest: Sendable, Equatable {
         case is NSNull: return "null"
         default: return "\(type(of: object))"
         }
-    }
-
-    /// The parser's own explanation (Foundation keeps it under NSDebugDescription), never the
-    /// error's domain and code.
-    private static func describe(_ error: any Error) -> String {
-        let ns = error as NSError
-        if let detail = ns.userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
-        return "it could not be parsed"
     }
 }
 

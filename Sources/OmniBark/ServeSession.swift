@@ -37,14 +37,14 @@ public struct ServeOptions: Sendable {
 /// `omnibark serve` as a value: the engine, the broadcaster and the HTTP routes.
 ///
 /// Thread safety: the routes run on the HTTP event loop and only call the thread-safe engine and
-/// broadcaster; `server` is set once in `init`; `stop`/`shutdown` may be called from any thread.
+/// broadcaster and `server` are constants set in `init`; `stop`/`shutdown` may be called from any thread.
 public final class ServeSession: @unchecked Sendable {
     public let model: SpeechModel
     public let omniModel: OmniModel
     public let options: ServeOptions
     public let broadcaster: OpusBroadcaster
     public let engine: StreamingEngine
-    public private(set) var server: OpusHTTPServer!
+    public let server: OpusHTTPServer
     private let started = DispatchTime.now().uptimeNanoseconds
     /// The Prometheus registry behind `GET /metrics` (nil unless `options.metrics`).
     public let metrics: EngineMetrics?
@@ -73,16 +73,37 @@ public final class ServeSession: @unchecked Sendable {
         let metrics = options.metrics ? EngineMetrics() : nil
         self.metrics = metrics
         if let metrics { engine.observeTimeToFirstAudio { metrics.recordTimeToFirstAudio($0) } }
+        // The routes reach the session through a weak reference set once the session is whole, so
+        // `server` can be a constant; a request that races `deinit` gets 503.
+        let target = RouteTarget()
         var routes: [String: OpusHTTPServer.Route] = [
-            "POST /say": { [unowned self] in self.say($0) },
-            "GET /say/*": { [unowned self] in self.requestStatus($0) },
-            "GET /status": { [unowned self] _ in .json(self.status()) },
-            "GET /voices": { [unowned self] _ in .json(["voices": self.voiceNames]) },
-            "GET /": { [unowned self] _ in self.index() },
+            "POST /say": { request in target.session?.say(request) ?? Self.gone },
+            "GET /say/*": { request in target.session?.requestStatus(request) ?? Self.gone },
+            "GET /status": { _ in target.session.map { .json($0.status()) } ?? Self.gone },
+            "GET /voices": { _ in target.session.map { .json(["voices": $0.voiceNames]) } ?? Self.gone },
+            "GET /": { _ in target.session?.index() ?? Self.gone },
         ]
-        if metrics != nil { routes["GET /metrics"] = { [unowned self] _ in self.metricsResponse() } }
-        if options.engine.events != nil { routes["POST /control"] = { [unowned self] in self.control($0) } }
+        if metrics != nil { routes["GET /metrics"] = { _ in target.session?.metricsResponse() ?? Self.gone } }
+        if options.engine.events != nil { routes["POST /control"] = { request in target.session?.control(request) ?? Self.gone } }
         server = OpusHTTPServer(configuration: options.http, broadcaster: broadcaster, routes: routes, log: { log("[http] " + $0) })
+        target.session = self
+    }
+
+    /// The answer for a request that arrives while the session is being torn down.
+    private static var gone: HTTPResponseValue { .error("the server is shutting down", status: 503) }
+
+    /// The session the HTTP routes serve, held weakly so that the routes (owned by `server`, owned by
+    /// the session) make no cycle.
+    ///
+    /// Thread safety: `session` is written once, at the end of `ServeSession.init`, and read from the
+    /// HTTP server's event-loop threads; a lock orders the two.
+    private final class RouteTarget: @unchecked Sendable {
+        private let lock = NSLock()
+        private weak var value: ServeSession?
+        var session: ServeSession? {
+            get { lock.withLock { value } }
+            set { lock.withLock { value = newValue } }
+        }
     }
 
     /// A plain Bark server (no adapters).

@@ -17,23 +17,25 @@ extension QuantizedMatrix {
                                    bias: [Float]? = nil, accumulate: Bool = false,
                                    path: KernelPath = .active, pool: ThreadPool? = .shared) {
         let n = rows, k = columns
-        precondition(m >= 0 && input.count >= m * k && output.count >= m * n && (bias == nil || bias!.count >= n),
+        precondition(m >= 0 && input.count >= m * k && output.count >= m * n && (bias?.count ?? n) >= n,
                      "quantized product size mismatch: m \(m) n \(n) k \(k), counts \(input.count) \(output.count)")
         if m == 0 || n == 0 { return }
-        input.withUnsafeBufferPointer { x in
-            output.withUnsafeMutableBufferPointer { y in
+        input.withUnsafeBufferPointer { inputBuffer in
+            output.withUnsafeMutableBufferPointer { outputBuffer in
+                // Never NULL: m, n > 0, and a matrix has columns (k > 0), so both buffers hold elements.
+                guard let x = inputBuffer.baseAddress, let y = outputBuffer.baseAddress else { return }
                 withOptionalPointer(bias) { b in
                     if m <= Self.gemmRowThreshold {
                         for row in 0..<m {
-                            gemv(x.baseAddress! + row * k, bias: b, into: y.baseAddress! + row * n,
+                            gemv(x + row * k, bias: b, into: y + row * n,
                                  accumulate: accumulate, path: path, pool: pool)
                         }
                     } else if format == .int8 || format == .q4 {
-                        int8GEMM(x.baseAddress!, m: m, bias: b, into: y.baseAddress!, accumulate: accumulate,
+                        int8GEMM(x, m: m, bias: b, into: y, accumulate: accumulate,
                                  path: path, pool: pool)
                     } else {
-                        gemm(x.baseAddress!, m: m, into: y.baseAddress!, accumulate: accumulate, pool: pool)
-                        if let b { addRowVector(b, to: y.baseAddress!, rows: m, columns: n) }
+                        gemm(x, m: m, into: y, accumulate: accumulate, pool: pool)
+                        if let b { addRowVector(b, to: y, rows: m, columns: n) }
                     }
                 }
             }

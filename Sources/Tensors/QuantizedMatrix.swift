@@ -132,7 +132,10 @@ public struct QuantizedMatrix: Sendable {
     /// The f32 values the kernels multiply by, `[rows, columns]` (allocates).
     public func dequantized() -> Tensor {
         var out = [Float](repeating: 0, count: rows * columns)
-        out.withUnsafeMutableBufferPointer { o in dequantize(rowStart: 0, rowCount: rows, into: o.baseAddress!, pool: nil) }
+        out.withUnsafeMutableBufferPointer { o in
+            guard let first = o.baseAddress else { return }  // an empty matrix: nothing to write
+            dequantize(rowStart: 0, rowCount: rows, into: first, pool: nil)
+        }
         return Tensor(shape: [rows, columns], scalars: out)
     }
 

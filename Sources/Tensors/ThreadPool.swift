@@ -75,7 +75,8 @@ public final class ThreadPool: @unchecked Sendable {
             var box = body
             withUnsafeMutablePointer(to: &box) { pointer in
                 ck_pool_run(handle, { context, index in
-                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(index))
+                    guard let context else { return }  // never: `pointer` below
+                    context.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(index))
                 }, pointer, Int32(count))
             }
         }

@@ -18,7 +18,7 @@ public enum AudioFileInput {
             try ExternalTool.run("ffmpeg", ["-nostdin", "-loglevel", "error", "-y", "-i", url.path, "-ac", "1", "-ar", "24000",
                                             "-c:a", "pcm_f32le", temporary.path])
         } catch {
-            throw AudioFileInputError.undecodable(path: url.path, reason: String(describing: error))
+            throw AudioFileInputError.undecodable(path: url.path, reason: ErrorMessage.describe(error))
         }
         let decoded = try WAVReader.read(temporary)
         return (mono(decoded.samples, channels: decoded.channels), decoded.sampleRate)

@@ -19,6 +19,9 @@ final class LiveControlSetup: @unchecked Sendable {
 
     /// Output position for events that arrive before the engine exists (none should: sources
     /// start after `attach`).
+    ///
+    /// Thread safety: `engine` is set by `attach` on the command's thread and read by the OSC, MIDI
+    /// and HTTP control sources on theirs; a lock guards it.
     final class EngineClock: @unchecked Sendable {
         private let lock = NSLock()
         private var engine: StreamingEngine?

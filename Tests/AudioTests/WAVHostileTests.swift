@@ -95,4 +95,22 @@ struct WAVHostileTests {
             try WAVReader.read(url, maxBytes: 10)
         }
     }
+
+    @Test("a missing file or a directory is named with the system's reason")
+    func unreadable() throws {
+        let directory = try TestTools.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let missing = directory.appendingPathComponent("absent.wav")
+        #expect(throws: WAVError.unreadable(file: missing.path, reason: "No such file or directory")) { try WAVReader.read(missing) }
+        do {
+            _ = try WAVReader.read(directory)
+            Issue.record("read a directory as WAV")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains(directory.path), "\(message)")
+            for raw in ["Error Domain", "NSCocoaErrorDomain", "The operation could not be completed", "couldn’t be"] {
+                #expect(!message.contains(raw), "\(message)")
+            }
+        }
+    }
 }

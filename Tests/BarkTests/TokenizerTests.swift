@@ -201,9 +201,13 @@ import TestSupport
             do {
                 _ = try BarkTokenizer(vocabularyFile: vocabulary, configurationFile: url)
                 Issue.record("accepted \(json)")
-            } catch let TokenizerError.invalidConfiguration(file, badField, _) {
+            } catch let TokenizerError.invalidConfiguration(file, badField, reason) {
                 #expect(file == url.path)
                 #expect(badField == field, "\(json)")
+                // In words: never a `Swift.DecodingError.Context(…)` or NSError dump.
+                for raw in ["DecodingError", "Context(", "Error Domain", "NSCocoaErrorDomain"] {
+                    #expect(!reason.contains(raw), "\(json): \(reason)")
+                }
             }
         }
     }

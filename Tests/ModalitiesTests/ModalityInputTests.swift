@@ -32,6 +32,7 @@ import Testing
         (#"{"things":[]}"#, "top level, field 'events'"),
         (#"[1]"#, "event 0"),
         (#"{"events":[}"#, "not valid JSON"),
+        (#"{"events":[}"#, "around character 11"),  // the parser's own words say where
     ])
     func malformedEventsNameFileIndexAndField(_ json: String, _ expected: String) throws {
         let url = try Self.write(json)
@@ -42,6 +43,7 @@ import Testing
         } catch {
             let message = "\(error)"
             #expect(message.hasPrefix(url.path) && message.contains(expected), "\(message)")
+            #expect(!message.contains("Error Domain") && !message.contains("NSCocoaErrorDomain"), "\(message)")
         }
     }
 

@@ -24,6 +24,15 @@ struct LiveEventSourceFiguresTests {
         #expect(Set(figures.keys) == [.osc, .midi])
     }
 
+    @Test func anUnreadableEventLogIsNamedWithTheReason() {
+        let url = URL(fileURLWithPath: "/nonexistent/omnibark/events.jsonl")
+        #expect(throws: LiveEventLogError.unreadable(file: url.path, reason: "No such file or directory")) {
+            try LiveEventSourceFigures.read(eventLog: url)
+        }
+        #expect(LiveEventLogError.unreadable(file: url.path, reason: "No such file or directory").description
+                == "cannot read the event log /nonexistent/omnibark/events.jsonl: No such file or directory")
+    }
+
     @Test func nearestRankPercentiles() {
         let values = (1...20).map(Double.init).shuffled()
         #expect(Percentile.of(values, 0.5) == 10)

@@ -123,13 +123,14 @@ public final class StreamingResampler: @unchecked Sendable {
         var output: [Float] = []
         output.reserveCapacity((Int((Double(frames) * ratio).rounded(.up)) + 16) * channels)
         try input.withUnsafeBufferPointer { buffer in
+            // Never NULL here (frames > 0): a NULL input would tell libsoxr the stream has ended.
+            guard let first = buffer.baseAddress else { return }
             var consumed = 0
             // Repeat until all input is taken and a call leaves spare output room (nothing pending).
             while true {
                 let remaining = frames - consumed
                 let capacity = max(64, Int((Double(remaining) * ratio).rounded(.up)) + 64)
-                // Never NULL here (frames > 0): a NULL input would tell libsoxr the stream has ended.
-                let base = buffer.baseAddress! + consumed * channels
+                let base = first + consumed * channels
                 let (used, produced) = try run(soxr, input: UnsafeRawPointer(base), frames: remaining,
                                                into: &output, capacity: capacity, operation: "soxr_process")
                 consumed += used
@@ -187,7 +188,9 @@ public final class StreamingResampler: @unchecked Sendable {
         var failure: soxr_error_t? = nil
         output.append(contentsOf: repeatElement(0, count: capacity * channels))
         output.withUnsafeMutableBufferPointer { out in
-            failure = soxr_process(soxr, input, frames, &idone, out.baseAddress! + start, capacity, &odone)
+            // Never NULL: `capacity` ≥ 64 frames were just appended.
+            guard let first = out.baseAddress else { return }
+            failure = soxr_process(soxr, input, frames, &idone, first + start, capacity, &odone)
         }
         output.removeLast((capacity - odone) * channels)
         if let failure {

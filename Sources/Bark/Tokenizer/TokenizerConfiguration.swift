@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 // The fields of a Hugging Face `tokenizer_config.json` that transformers' `BertTokenizer` honours.
@@ -39,7 +40,7 @@ public struct TokenizerConfiguration: Sendable, Equatable {
             throw TokenizerError.invalidConfiguration(file: path, field: error.field, reason: error.reason)
         } catch {
             throw TokenizerError.invalidConfiguration(
-                file: path, field: nil, reason: "expected a JSON object (\(error))")
+                file: path, field: nil, reason: "expected a JSON object (\(DecodingErrorText.describe(error, document: data)))")
         }
         if let value = fields.doLowerCase { doLowerCase = value }
         if let value = fields.tokenizeChineseChars { tokenizeChineseChars = value }

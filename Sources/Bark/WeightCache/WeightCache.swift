@@ -59,7 +59,7 @@ public enum WeightCache {
                 try WeightCacheFile.write(matrices, key: key, to: url)
                 return (models, WeightCacheReport(outcome: .built, file: url, notes: notes))
             } catch {
-                notes.append("cannot write weight cache \(url.path): \(error)")
+                notes.append("cannot write weight cache \(url.path): \(ErrorMessage.describe(error))")
             }
         }
         return (models, WeightCacheReport(outcome: .unwritten, file: nil, notes: notes))

@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 import Tensors
 
@@ -42,7 +43,7 @@ public struct WeightCacheKey: Sendable, Equatable {
         }
         let handle: FileHandle
         do { handle = try FileHandle(forReadingFrom: source) } catch {
-            throw WeightCacheError.unreadableSource(file: source.path, reason: error.localizedDescription)
+            throw WeightCacheError.unreadableSource(file: source.path, reason: ErrorMessage.reason(error))
         }
         defer { try? handle.close() }
         let prefix = (try? handle.read(upToCount: Self.hashedPrefixBytes)) ?? Data()

@@ -90,12 +90,11 @@ public struct CLIPVisionTower: Sendable {
         postNorm = try norm("post_layernorm")
         layers = try (0..<c.numHiddenLayers).map { i in
             let p = "encoder.layers.\(i)."
-            let q = try linear(p + "self_attn.q_proj", out: h, in: h)
-            let k = try linear(p + "self_attn.k_proj", out: h, in: h)
-            let v = try linear(p + "self_attn.v_proj", out: h, in: h)
-            let fused = Linear(
-                weight: Tensor(shape: [3 * h, h], scalars: q.weight.scalars + k.weight.scalars + v.weight.scalars),
-                bias: Tensor(shape: [3 * h], scalars: q.bias!.scalars + k.bias!.scalars + v.bias!.scalars))
+            let projections = try ["q_proj", "k_proj", "v_proj"].map { name in
+                (weight: try load(p + "self_attn.\(name).weight", [h, h]).scalars, bias: try load(p + "self_attn.\(name).bias", [h]).scalars)
+            }
+            let fused = Linear(weight: Tensor(shape: [3 * h, h], scalars: projections.flatMap(\.weight)),
+                               bias: Tensor(shape: [3 * h], scalars: projections.flatMap(\.bias)))
             return Layer(norm1: try norm(p + "layer_norm1"), qkv: fused,
                          out: try linear(p + "self_attn.out_proj", out: h, in: h),
                          norm2: try norm(p + "layer_norm2"),

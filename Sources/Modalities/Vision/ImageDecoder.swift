@@ -1,4 +1,5 @@
 import CImage
+import Checkpoints
 import Foundation
 
 /// An 8-bit RGB picture, row-major, channels last (HWC): pixel `(x, y)` channel `c` is at
@@ -82,14 +83,14 @@ public struct ImageDecoder: Sendable {
             let attributes = try FileManager.default.attributesOfItem(atPath: file)
             size = (attributes[.size] as? NSNumber)?.intValue ?? 0
         } catch {
-            throw ImageDecodingError.unreadable(file: file, reason: error.localizedDescription)
+            throw ImageDecodingError.unreadable(file: file, reason: ErrorMessage.reason(error))
         }
         if size > maxFileBytes {
             throw ImageDecodingError.tooLarge(file: file, reason: "file is \(size) bytes, over the limit of \(maxFileBytes)")
         }
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw ImageDecodingError.unreadable(file: file, reason: error.localizedDescription)
+            throw ImageDecodingError.unreadable(file: file, reason: ErrorMessage.reason(error))
         }
         return try decode(Array(data), file: file)
     }

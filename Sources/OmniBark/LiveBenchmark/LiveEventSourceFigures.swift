@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 import LiveControl
 
@@ -22,7 +23,7 @@ public struct LiveEventSourceFigures: Sendable, Equatable {
     public static func read(eventLog url: URL) throws -> [LiveEventSource: LiveEventSourceFigures] {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot read the event log \(url.path): \(error.localizedDescription)"])
+            throw LiveEventLogError.unreadable(file: url.path, reason: ErrorMessage.reason(error))
         }
         return parse(lines: text.split(separator: "\n").map(String.init))
     }

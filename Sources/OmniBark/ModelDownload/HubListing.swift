@@ -1,3 +1,4 @@
+import Checkpoints
 import Foundation
 
 /// What a repository holds at one commit: the listing `omnibark models pull` chooses files from.

@@ -68,15 +68,11 @@ extension EnginePreset {
     static func parse(_ data: Data, file: String, base: EnginePreset?) throws -> EnginePreset {
         let root: Any
         do { root = try JSONSerialization.jsonObject(with: data) } catch {
-            throw EnginePresetError.malformedJSON(file: file, reason: jsonReason(error))
+            throw EnginePresetError.malformedJSON(file: file, reason: DecodingErrorText.syntax(error))
         }
         return try PresetReader(file: file).preset(root, base: base)
     }
 
     /// The parser's own words ("Unexpected character 'x' around line 1, column 5"), never a
     /// Foundation domain and code.
-    private static func jsonReason(_ error: any Error) -> String {
-        if let debug = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String, !debug.isEmpty { return debug }
-        return ErrorMessage.reason(error)
-    }
 }

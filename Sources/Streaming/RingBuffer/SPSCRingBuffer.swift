@@ -173,7 +173,8 @@ public final class SPSCRingBuffer: @unchecked Sendable {
         let count = Swift.min(Swift.max(maxCount, 0), availableToRead)
         if count == 0 { return [] }
         return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            initialized = read(into: buffer.baseAddress!, count: count)
+            guard let destination = buffer.baseAddress else { initialized = 0; return }  // never: count > 0
+            initialized = read(into: destination, count: count)
         }
     }
 }
