@@ -10,16 +10,14 @@ public enum DecodingErrorText {
     /// `JSONSerialization`, whose error gives the character offset.
     public static func describe(_ error: any Error, document: Data? = nil) -> String {
         guard let error = error as? DecodingError else { return ErrorMessage.reason(error) }
-        if case let .dataCorrupted(context) = error, context.codingPath.isEmpty, let document {
-            do { _ = try JSONSerialization.jsonObject(with: document, options: [.fragmentsAllowed]) } catch { return syntax(error) }
-        }
         switch error {
         case let .typeMismatch(type, context), let .valueNotFound(type, context):
             return "\(path(context)): expected \(type)"
         case let .keyNotFound(key, context):
             return "\(path(context)): missing key '\(key.stringValue)'"
         case let .dataCorrupted(context):
-            if let underlying = context.underlyingError { return syntax(underlying) }
+            if let words = context.underlyingError.flatMap(parserWords) { return words }
+            if context.codingPath.isEmpty, let document, let words = reparsed(document) { return words }
             return "\(path(context)): \(context.debugDescription)"
         @unknown default:
             return "not the expected JSON"
@@ -30,8 +28,19 @@ public enum DecodingErrorText {
     /// words, which say where ("Invalid value around character 9."),
     /// rather than a Foundation domain and code; otherwise `ErrorMessage.reason`.
     public static func syntax(_ error: any Error) -> String {
-        if let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String, !text.isEmpty { return text }
-        return ErrorMessage.reason(error)
+        parserWords(error) ?? ErrorMessage.reason(error)
+    }
+
+    /// The parser's explanation, which Foundation keeps under `NSDebugDescription`, if any.
+    private static func parserWords(_ error: any Error) -> String? {
+        guard let text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String, !text.isEmpty else { return nil }
+        return text
+    }
+
+    /// Where `JSONSerialization` stops in `document`, in its words (nil when it parses).
+    private static func reparsed(_ document: Data) -> String? {
+        do { _ = try JSONSerialization.jsonObject(with: document, options: [.fragmentsAllowed]) } catch { return syntax(error) }
+        return nil
     }
 
     private static func path(_ context: DecodingError.Context) -> String {

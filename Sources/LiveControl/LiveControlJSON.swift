@@ -71,8 +71,6 @@ public enum LiveControlJSON {
         return list
     }
 
-    /// The parser's own words about where it stopped ("… around line 1, column 4."), without
-    /// Foundation's domain and code; a plain sentence when it gives none.
     private static let controlFields: Set<String> = ["kind", "time", "frame", "payload"]
 
     /// One event object: its action and its delay in seconds (nil: now).

@@ -36,8 +36,9 @@ public struct ServeOptions: Sendable {
 
 /// `omnibark serve` as a value: the engine, the broadcaster and the HTTP routes.
 ///
-/// Thread safety: the routes run on the HTTP event loop and only call the thread-safe engine and
-/// broadcaster and `server` are constants set in `init`; `stop`/`shutdown` may be called from any thread.
+/// Thread safety: the routes run on the HTTP event loop, reach the session through `RouteTarget` and
+/// only call the thread-safe engine and broadcaster; `server` is a constant set in `init`;
+/// `stop`/`shutdown` may be called from any thread.
 public final class ServeSession: @unchecked Sendable {
     public let model: SpeechModel
     public let omniModel: OmniModel

@@ -72,7 +72,4 @@ extension EnginePreset {
         }
         return try PresetReader(file: file).preset(root, base: base)
     }
-
-    /// The parser's own words ("Unexpected character 'x' around line 1, column 5"), never a
-    /// Foundation domain and code.
 }
