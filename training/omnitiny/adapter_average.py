@@ -3,7 +3,8 @@
 Two fine-tunings of one adapter file land near each other (OmniBark-tiny's phase-12 runs moved the
 tensors by 3 % of their norm on average), and the average of such a pair keeps part of what each learned
 (the "model soup" of Wortsman et al., 2022). Phase 13 uses it to keep the shipped file's words at the
-normal rate and after a knock while taking part of the rebuilt-label runs' gain at the fast rate.
+normal rate while taking part of the rebuilt-label runs' gain at the fast rate (the knock's words it does
+not keep: see training/README.md, phase 13).
 
 The files must agree on everything but the values: the same tensor names, shapes and dtypes and the same
 header metadata (format, fusion layers, rate-clock layer, clock holds), else nothing is written.
