@@ -1,12 +1,20 @@
-"""The acoustic stages' ceiling per speaking rate: the teacher's own semantic units of each held-out
-steering recording (slow / normal / fast) rendered by the model's coarse and fine GPTs and its codec
-(transformers' Bark generation, greedy), and Whisper's word error rate on the result. It separates "the
-steered semantic GPT loses the words" from "the coarse stage cannot render that rate": a steered row's WER
-far above its rate's ceiling here is the semantic stage's loss.
+"""The acoustic stages' ceiling per kind of steered speech: for each held-out steering recording (slow /
+normal / fast, with a pause, with a knock), Whisper's word error rate on
+
+- `teacher`: the espeak-ng recording itself;
+- `codec`: its round trip through the model's codec as the GPTs were trained to predict it (the exact
+  mel frames, quantized with the 4 codebooks, decoded; `codec_wer.round_trips`);
+- `units`: the teacher's own semantic units rendered by the model's coarse and fine GPTs and its codec
+  (transformers' Bark generation, greedy).
+
+It separates "the steered semantic GPT loses the words" from "the acoustic stages cannot render that kind
+of speech": a steered row's WER near the `units` column is the acoustic stages' loss, not the adapters'.
+The codec column splits that loss again between the codec and the coarse and fine GPTs.
 
     python -m omnitiny.units_wer --model ../models/omnibark-tiny --steer data/steer/manifest.jsonl --out runs/units-wer
 
-Writes the WAVs and units-wer.json to --out and prints a Markdown table (20 sentences: about 2 minutes)."""
+Writes the WAVs and units-wer.json to --out and prints a Markdown table (20 sentences: about 5 minutes;
+`--sentences 50`, the held-out set `adapter_eval` uses: about 12)."""
 
 import argparse
 import json
@@ -16,10 +24,13 @@ import sys
 import torch
 
 from . import wer
-from .audio import write_wav
+from .audio import read_wav, write_wav
+from .codec_wer import round_trips
 from .evaluate import Transcriber
 
-RATES = ("slow", "normal", "fast")
+KINDS = ("normal", "slow", "fast", "pause", "sfx")
+COLUMNS = ("teacher", "codec", "units")
+CODEC_ROW = "mel 4 codebooks"
 
 
 def render(model, units):
@@ -50,41 +61,70 @@ def load_model(directory: str):
     return transformers.BarkModel.from_pretrained(directory, torch_dtype=torch.float32).eval()
 
 
+def held_out_rows(manifest: str, kinds: list, limit: int) -> tuple:
+    """(sentence ids, {id: {kind: row}}): the first `limit` held-out sentences that have a row of every kind."""
+    held = {}
+    with open(manifest, encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            if r["split"] == "heldout" and r["rate"] in kinds:
+                held.setdefault(r["id"], {})[r["rate"]] = r
+    ids = [i for i in sorted(held) if all(kind in held[i] for kind in kinds)][:limit]
+    return ids, held
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, help="the model directory (Bark layout)")
-    p.add_argument("--steer", required=True, help="steer_corpus manifest (held-out rows with units per rate)")
+    p.add_argument("--steer", required=True, help="steer_corpus manifest (held-out rows with audio and units per kind)")
     p.add_argument("--out", required=True)
     p.add_argument("--sentences", type=int, default=20)
+    p.add_argument("--kinds", default=",".join(KINDS),
+                   help=f"comma-separated kinds of steering row to measure (default: {','.join(KINDS)})")
+    p.add_argument("--columns", default=",".join(COLUMNS),
+                   help=f"comma-separated columns to measure (default: {','.join(COLUMNS)}); `units` alone compares "
+                        "two models that share a codec")
     a = p.parse_args(argv)
-    model = load_model(a.model)
-    held = {}
-    with open(a.steer, encoding="utf-8") as fh:
-        for line in fh:
-            r = json.loads(line)
-            if r["split"] == "heldout" and r["rate"] in RATES:
-                held.setdefault(r["id"], {})[r["rate"]] = r
-    ids = [i for i in sorted(held) if all(rate in held[i] for rate in RATES)][: a.sentences]
+    kinds = [k.strip() for k in a.kinds.split(",") if k.strip()]
+    if not kinds or any(k not in KINDS for k in kinds):
+        sys.exit(f"units_wer: --kinds {a.kinds}: each kind must be one of {', '.join(KINDS)}")
+    columns = [c for c in COLUMNS if c in {x.strip() for x in a.columns.split(",")}]
+    if not columns or any(x.strip() not in COLUMNS for x in a.columns.split(",")):
+        sys.exit(f"units_wer: --columns {a.columns}: each column must be one of {', '.join(COLUMNS)}")
+    ids, held = held_out_rows(a.steer, kinds, a.sentences)
     if not ids:
-        sys.exit(f"units_wer: {a.steer} has no held-out sentence with slow, normal and fast rows")
+        sys.exit(f"units_wer: {a.steer} has no held-out sentence with a row of every kind in {', '.join(kinds)}")
+    model = load_model(a.model)
     os.makedirs(a.out, exist_ok=True)
     transcriber = Transcriber([])
+    base = os.path.dirname(os.path.abspath(a.steer))
     result = {}
-    for rate in RATES:
-        pairs = []
+    for kind in kinds:
+        pairs = {column: [] for column in columns}
         for k, sid in enumerate(ids):
-            row = held[sid][rate]
-            wav = os.path.join(a.out, f"{rate}-{k:02d}.wav")
-            write_wav(wav, render(model, row["units"]))
-            pairs.append(wer.word_edits(row["text"], transcriber.transcribe(wav)[0]))
-        result[rate] = wer.corpus_wer(pairs)
-        print(f"units_wer: {rate} done", file=sys.stderr, flush=True)
+            row = held[sid][kind]
+            files = {"teacher": os.path.join(base, row["audio"]),
+                     "codec": os.path.join(a.out, f"{kind}-{k:02d}-codec.wav"),
+                     "units": os.path.join(a.out, f"{kind}-{k:02d}-units.wav")}
+            files = {column: files[column] for column in columns}
+            if "codec" in files:
+                signal = torch.from_numpy(read_wav(os.path.join(base, row["audio"]))).float()
+                write_wav(files["codec"], round_trips(model.codec_model, "mel", signal)[CODEC_ROW].numpy())
+            if "units" in files:
+                write_wav(files["units"], render(model, row["units"]))
+            for column, path in files.items():
+                pairs[column].append(wer.word_edits(row["text"], transcriber.transcribe(path)[0]))
+        result[kind] = {column: wer.corpus_wer(v) for column, v in pairs.items()}
+        print(f"units_wer: {kind} done", file=sys.stderr, flush=True)
     with open(os.path.join(a.out, "units-wer.json"), "w", encoding="utf-8") as fh:
-        json.dump(dict(sentences=len(ids), wer=result), fh, indent=1)
-    print(f"Teacher units of {len(ids)} held-out sentences rendered by the coarse and fine GPTs and the codec (greedy):\n")
-    print("| rate | WER |\n|---|---|")
-    for rate in RATES:
-        print(f"| {rate} | {100 * result[rate]:.1f} % |")
+        json.dump(dict(sentences=len(ids), model=os.path.abspath(a.model), wer=result), fh, indent=1)
+    print(f"{len(ids)} held-out sentences per kind, Whisper tiny.en WER:\n")
+    titles = {"teacher": "teacher recording", "codec": "codec round trip (exact mel, 4 codebooks)",
+              "units": "teacher units rendered"}
+    print("| kind | " + " | ".join(titles[c] for c in columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    for kind in kinds:
+        print(f"| {kind} | " + " | ".join(f"{100 * result[kind][c]:.1f} %" for c in columns) + " |")
 
 
 if __name__ == "__main__":
