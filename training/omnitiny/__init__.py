@@ -5,5 +5,6 @@ Modules: `sentences` (closed-vocabulary English grammar), `corpus` (manifest + s
 (WAV I/O and augmentations), `image_augment` (crop, flip, colour jitter), `codec_train` (EnCodec-layout
 codec), `mel_latent` and `melcodec_train` (the mel-latent codec), `units` (semantic units), `records`
 (training file), `bark_data` (Bark's training sequences), `gpt_train` (the three GPTs), `export` (the model
-directory), `evaluate` (word error rate and Fréchet distance), `codec_wer` and `coarse_wer` (one stage's
-ceiling at a time)."""
+directory) and `import_model` (back into training checkpoints), `evaluate` (word error rate and Fréchet
+distance), `codec_wer` and `coarse_wer` (one stage's ceiling at a time), `units_wer` (the acoustic chain per
+kind of steered speech)."""

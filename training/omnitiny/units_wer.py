@@ -103,12 +103,13 @@ def main(argv=None):
         pairs = {column: [] for column in columns}
         for k, sid in enumerate(ids):
             row = held[sid][kind]
-            files = {"teacher": os.path.join(base, row["audio"]),
+            teacher = os.path.join(base, row["audio"])
+            files = {"teacher": teacher,
                      "codec": os.path.join(a.out, f"{kind}-{k:02d}-codec.wav"),
                      "units": os.path.join(a.out, f"{kind}-{k:02d}-units.wav")}
             files = {column: files[column] for column in columns}
             if "codec" in files:
-                signal = torch.from_numpy(read_wav(os.path.join(base, row["audio"]))).float()
+                signal = torch.from_numpy(read_wav(teacher)).float()
                 write_wav(files["codec"], round_trips(model.codec_model, "mel", signal)[CODEC_ROW].numpy())
             if "units" in files:
                 write_wav(files["units"], render(model, row["units"]))
