@@ -33,8 +33,8 @@ def main(argv=None):
     transformers.utils.logging.set_verbosity_error()
     model = transformers.BarkModel.from_pretrained(a.model, torch_dtype=torch.float32)
 
-    def state(module):  # already float32 (torch_dtype above); integer buffers keep their dtype
-        return {k: v.detach().clone() for k, v in module.state_dict().items()}
+    def state(module):
+        return {k: v.detach().float().clone() for k, v in module.state_dict().items()}
     parts = {"semantic": model.semantic, "coarse": model.coarse_acoustics, "fine": model.fine_acoustics}
     for stage, module in parts.items():
         os.makedirs(os.path.join(a.runs, stage), exist_ok=True)
