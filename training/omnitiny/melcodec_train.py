@@ -21,7 +21,7 @@ from . import checkpoint, manifest
 from . import mel_latent as M
 from .audio import loudness_jitter, reverberate
 from .codec_model import build
-from .codec_train import MelLoss, SegmentSampler, add_run_arguments
+from .codec_train import HarmonicLoss, MelLoss, SegmentSampler, add_run_arguments
 
 
 def books_of(model) -> list:
@@ -58,6 +58,9 @@ def main(argv=None):
     p.add_argument("--init", help="earlier codec checkpoint whose decoder the first decoder run starts from")
     p.add_argument("--all-codebooks", type=float, default=0.7,
                    help="share of decoder steps on all codebooks (the rest on 2 or 3: robustness to the fine stage)")
+    p.add_argument("--harmonic-weight", type=float, default=0.0,
+                   help="weight of the decoder's low-band linear-spectrum loss (`HarmonicLoss`), which makes the "
+                        "decoded voice keep the input's pitch; 0 (phase 2) trains on mel losses alone")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -90,6 +93,7 @@ def main(argv=None):
     books = books_of(model)
     n_q = len(books)
     mel_loss = MelLoss()
+    harmonic_loss = HarmonicLoss() if a.harmonic_weight > 0 else None
     clock = checkpoint.RunClock(a.minutes, a.max_steps)
     module.train()
     running = None
@@ -108,6 +112,8 @@ def main(argv=None):
                 zq, _ = M.quantize(books, target, use_q)
             y = model.decoder(zq).squeeze(1)[:, : x.shape[1]]
             loss = mel_loss(y, x) + 0.1 * (y - x).abs().mean()
+            if harmonic_loss is not None:
+                loss = loss + a.harmonic_weight * harmonic_loss(y, x)
         else:
             z = model.encoder(x.unsqueeze(1))[..., : target.shape[-1]]
             loss = (z - target).abs().mean()
