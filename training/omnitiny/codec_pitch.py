@@ -1,6 +1,6 @@
 """Does the codec keep a voice's pitch? Held-out sentences spoken by espeak-ng at several pitches and
-voice variants, sent through a codec checkpoint's round trip (`codec_wer.round_trips`; for a mel-latent codec also its
-decoder on the exact, unquantized mel frames: `mel exact`), and the median
+voice variants, sent through a codec checkpoint's round trips (`codec_wer.round_trips`: for a mel-latent codec its decoder
+on the exact, unquantized mel frames and on 4 or 2 codebooks, and its encoder's frames), and the median
 F0 of each result (`pitch.median_f0`) beside the recording's own.
 
     python -m omnitiny.codec_pitch --codec runs-imported/codec --manifest data/manifest.jsonl --out runs/codec-pitch
@@ -21,7 +21,7 @@ import tempfile
 import numpy as np
 import torch
 
-from . import mel_latent, pitch
+from . import pitch
 from .audio import read_wav, write_wav
 from .codec_wer import load_codec, round_trips
 from .corpus import _to_corpus_wav
@@ -91,12 +91,7 @@ def main(argv=None):
                 speak(voice, pitch_value, text, base + ".wav")
                 signal = torch.from_numpy(read_wav(base + ".wav"))
                 f0 = {"recording": pitch.median_f0(signal.numpy())}
-                trips = dict(round_trips(model, latent, signal))
-                if latent == "mel":  # the decoder alone, on the unquantized frames
-                    with torch.no_grad():
-                        exact = model.decoder(mel_latent.log_mel(signal[None])).view(-1)[: signal.shape[0]]
-                    trips = {"mel exact": exact, **trips}
-                for name, audio in trips.items():
+                for name, audio in round_trips(model, latent, signal).items():
                     samples = audio.numpy()
                     write_wav(f"{base}-{name.replace(' ', '-')}.wav", samples)
                     f0[name] = pitch.median_f0(samples)
