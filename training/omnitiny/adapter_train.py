@@ -298,7 +298,8 @@ class Trainer:
         return teacher_forced_inputs(self.semantic.input_embeds_layer, self.text_vocab_size,
                                      [(ex["target"]["text_ids"], ex["target"]["units"]) for ex in batch], noise, self.rng)
 
-    def losses(self, batch, tok, noise, conditioned=True, transition_weight=1.0, self_feed=0.0, rate_clock=False):
+    def losses(self, batch, tok, noise, conditioned=True, transition_weight=1.0, self_feed=0.0, rate_clock=False,
+               kept_layers=None):
         """(token CE, InfoNCE, per-example CE, rate-clock loss) for a batch of drawn examples. With `transition_weight`
         w ≠ 1 each unit that differs from the one before it (where the content moves on, as opposed to
         a unit held) counts w times in the mean. With `self_feed` > 0 that fraction of the input units
@@ -306,7 +307,9 @@ class Trainer:
         `rate_clock` (format 6) the unit positions follow each example's rate clock (`unit_positions`, the
         target's true stride: teacher forcing; with the configuration's `clock_holds`, standing still from each
         control event for as long as its inserted sound takes, when conditioned), and the rate-clock loss is the squared error of the head's
-        ln(stride), read from the infer token's state (`rate_clock_state`), against the true one (conditioned only)."""
+        ln(stride), read from the infer token's state (`rate_clock_state`), against the true one (conditioned only).
+        `kept_layers`: only that many of the lowest fusion layers run (`FusedSemantic.kept_layers`)."""
+        self.fused.kept_layers = kept_layers
         x, y = self.batch_inputs(batch, noise)
         positions, strides = None, None
         if rate_clock:
@@ -330,6 +333,7 @@ class Trainer:
             predicted = self.adapters.log_stride(self.fused.rate_clock_state(L.MAX_TEXT))
             clock = F.mse_loss(predicted, torch.log(torch.tensor(strides, dtype=predicted.dtype)))
         self.fused.memory = None
+        self.fused.kept_layers = None
         ce = F.cross_entropy(logits.transpose(1, 2), y, ignore_index=-100, reduction="none")
         weight = loss_weights(y, transition_weight)
         per_example = (ce * weight).sum(1) / weight.sum(1)
@@ -356,15 +360,26 @@ class Trainer:
         return -(log_p * positive).sum(1).div(positive.sum(1)).mean()
 
 
-def evaluate(trainer, data, tok, seed=5, per_kind=24, rate_clock=False):
+def router_keeps(n_layers: int) -> list:
+    """How many fusion layers the latency router's drop-fusion-layers step can leave running, fewer than all:
+    it halves the count each time, down to one (4 → [2, 1])."""
+    keeps, kept = [], n_layers
+    while kept > 1:
+        kept = max(1, kept // 2)
+        keeps.append(kept)
+    return keeps
+
+
+def evaluate(trainer, data, tok, seed=5, per_kind=24, rate_clock=False, kept_layers=None):
     """Held-out teacher-forced CE per task kind, with and without the adapters; with `rate_clock`, also the
-    root-mean-square error of the head's ln(stride) (0.1 ≈ a stride 10 % off)."""
+    root-mean-square error of the head's ln(stride) (0.1 ≈ a stride 10 % off). `kept_layers`: the adapted
+    passes run only that many of the lowest fusion layers."""
     tasks = Tasks(data["examples"], data["images"], "heldout", seed)
     out = {}
     with torch.no_grad():
         for kind in tasks.kinds:
             batch = [tasks.draw(kind) for _ in range(per_kind)]
-            with_ad, _, _, clock = trainer.losses(batch, tok, 0.0, rate_clock=rate_clock)
+            with_ad, _, _, clock = trainer.losses(batch, tok, 0.0, rate_clock=rate_clock, kept_layers=kept_layers)
             without = trainer.losses(batch, tok, 0.0, conditioned=False)[0].item()
             out[kind] = (with_ad.item(), without) + ((clock.sqrt().item(),) if rate_clock else ())
     return out
@@ -427,10 +442,16 @@ def main(argv=None):
                    help="with --rate-clock: control kinds at which the clock stops, KIND:UNITS:LEAD,… (e.g. "
                         "beat:29:5,sfx:41:5: from 5 units before a beat marker's second, 29 units, about the "
                         "corpus's inserted pause; `fusion.clock_holds`)")
+    p.add_argument("--layer-drop", type=float, default=0.0,
+                   help="share of steps that run only the lowest fusion layers, as many as the latency router's "
+                        "drop-fusion-layers step leaves (half, then one; drawn evenly), so the adapters still steer "
+                        "when the router closes the upper layers; 0 trains with every layer open")
     p.add_argument("--export", help="write the adapter file here when the run stops")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
+    if not 0.0 <= a.layer_drop <= 1.0:
+        sys.exit(f"adapter_train: --layer-drop {a.layer_drop}: a share of the steps, from 0 to 1")
     if not 0.0 <= a.self_feed <= 1.0:
         sys.exit(f"adapter_train: --self-feed {a.self_feed}: a fraction of the input units, from 0 to 1")
     if a.rate_clock_layer is not None and (not a.rate_clock or a.rate_clock_layer not in [int(i) for i in a.fusion_layers.split(",")]):
@@ -509,6 +530,12 @@ def main(argv=None):
         print(f"adapters: start from {a.init}; new: {missing or 'none'}", file=sys.stderr)
     print(f"adapters: {sum(p.numel() for p in adapters.parameters()) / 1e6:.2f} M parameters, fusion layers "
           f"{config['fusion_layers']}, tasks {list(tasks.kinds)}", file=sys.stderr)
+    keeps = router_keeps(len(config["fusion_layers"]))
+    if a.layer_drop > 0 and not keeps:
+        sys.exit("adapter_train: --layer-drop needs more than one fusion layer (--fusion-layers)")
+    drop_rng = random.Random(a.seed + 11)
+    if state and "drop_rng" in state:  # written since --layer-drop
+        drop_rng.setstate(state["drop_rng"])
     clock = checkpoint.RunClock(a.minutes, a.max_steps)
     running = None
     while step < a.max_steps:
@@ -517,8 +544,9 @@ def main(argv=None):
         for g in opt.param_groups:
             g["lr"] = lr * g["scale"]
         batch = [tasks.draw() for _ in range(a.batch)]
+        kept = drop_rng.choice(keeps) if a.layer_drop > 0 and drop_rng.random() < a.layer_drop else None
         ce, nce, _, stride_error = trainer.losses(batch, tok, a.input_noise, transition_weight=a.transition_weight,
-                                                  self_feed=a.self_feed, rate_clock=a.rate_clock)
+                                                  self_feed=a.self_feed, rate_clock=a.rate_clock, kept_layers=kept)
         loss = ce + a.nce * nce + a.clock_weight * stride_error
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -541,10 +569,17 @@ def main(argv=None):
             print("adapters held-out CE (with / without" + (" / rate-clock rms" if a.rate_clock else "") + "): "
                   + ", ".join(f"{k} " + "/".join(f"{v:.3f}" for v in values) for k, values in report.items()),
                   file=sys.stderr, flush=True)
+            if a.layer_drop > 0:
+                report = evaluate(trainer, data, tok, rate_clock=a.rate_clock, kept_layers=keeps[0])
+                print(f"adapters held-out CE with {keeps[0]} fusion layers (with / without"
+                      + (" / rate-clock rms" if a.rate_clock else "") + "): "
+                      + ", ".join(f"{k} " + "/".join(f"{v:.3f}" for v in values) for k, values in report.items()),
+                      file=sys.stderr, flush=True)
         save, done = clock.check(step)
         if save:
             checkpoint.save(ckpt, model=adapters.state_dict(), optimizer=opt.state_dict(), step=step,
-                            tasks_rng=tasks.rng.getstate(), feed_rng=trainer.feed_rng.get_state(), config=config)
+                            tasks_rng=tasks.rng.getstate(), feed_rng=trainer.feed_rng.get_state(),
+                            drop_rng=drop_rng.getstate(), config=config)
         if done:
             break
     if a.export:

@@ -289,7 +289,8 @@ def load_adapters(path: str) -> OmniAdapters:
 
 class FusedSemantic:
     """A frozen transformers `BarkSemanticModel` with the fusion layers hooked after its blocks: set
-    `memory` (the tuple `OmniAdapters.memory` returns, or None) before each forward pass. `final_state`
+    `memory` (the tuple `OmniAdapters.memory` returns, or None) before each forward pass, and `kept_layers`
+    to run only that many of the lowest fusion layers (the latency router's drop-fusion-layers step). `final_state`
     keeps the pass's final-LayerNorm output and `clock_layer_state` the output of the fusion layer the
     rate clock reads (`rate_clock_state`)."""
 
@@ -299,6 +300,9 @@ class FusedSemantic:
         self.memory = None
         self.final_state = None  # [B, T, H]: the last forward pass's final-LayerNorm output
         self.clock_layer_state = None  # [B, T, H]: the output of fusion layer `rate_clock_layer` (with memory)
+        # The number of fusion layers that run, the lowest-numbered ones (None: all), as the engine's latency
+        # router leaves them after its drop-fusion-layers step; the others pass their block's output on unchanged.
+        self.kept_layers = None
         for index in adapters.config["fusion_layers"]:
             semantic.layers[index].register_forward_hook(self._hook(str(index)))
         semantic.layernorm_final.register_forward_hook(self._keep_final_state)
@@ -320,6 +324,8 @@ class FusedSemantic:
     def _hook(self, key: str):
         def hook(module, inputs, output):
             if self.memory is None:
+                return output
+            if self.kept_layers is not None and int(key) not in sorted(self.adapters.config["fusion_layers"])[: self.kept_layers]:
                 return output
             memory, mask, row_route = self.memory[:3]
             hidden = output[0] if isinstance(output, tuple) else output

@@ -157,6 +157,38 @@ class FusionTests(unittest.TestCase):
             self.assertEqual(kept[f"fusion.layers.1.{name}"].item(), 0.0)
             self.assertEqual(kept[f"fusion.layers.0.{name}"].item(), adapters.fusion.layers["0"].get_parameter(name).item())
 
+    def test_kept_layers_run_as_with_the_dropped_layers_closed(self):
+        import copy
+        from transformers import BarkSemanticConfig
+        from transformers.models.bark.modeling_bark import BarkSemanticModel
+        semantic = BarkSemanticModel(BarkSemanticConfig(hidden_size=16, num_heads=2, num_layers=2, block_size=32,
+                                                        input_vocab_size=40, output_vocab_size=40)).eval()
+        adapters = self.randomised(True, True, True, ffn=True)
+        closed = copy.deepcopy(adapters)
+        with torch.no_grad():
+            closed.fusion.layers["1"].gate.fill_(0.0)
+            closed.fusion.layers["1"].ffn_gate.fill_(0.0)
+        example = [{"control": adapters.control_tokens([{"kind": "beat", "time": 0.1}]), "text": torch.randn(2, 16)}]
+        x = torch.randn(1, 6, 16)
+
+        def logits(adapter_module, kept):
+            fused = fusion.FusedSemantic(copy.deepcopy(semantic), adapter_module)
+            fused.memory, fused.kept_layers = adapter_module.memory(example, [[1, 1, 1, 1]]), kept
+            with torch.no_grad():
+                return fused.semantic(inputs_embeds=x).logits
+
+        one_layer = logits(adapters, 1)
+        self.assertTrue(torch.allclose(one_layer, logits(closed, None), atol=1e-6))
+        self.assertFalse(torch.allclose(one_layer, logits(adapters, None), atol=1e-4))
+        self.assertTrue(torch.equal(logits(adapters, 2), logits(adapters, None)))
+
+    def test_router_keeps_halve_the_fusion_layers_down_to_one(self):
+        from omnitiny.adapter_train import router_keeps
+        self.assertEqual(router_keeps(4), [2, 1])
+        self.assertEqual(router_keeps(3), [1])
+        self.assertEqual(router_keeps(2), [1])
+        self.assertEqual(router_keeps(1), [])
+
     def test_control_slots_match_the_engine(self):
         self.assertEqual(fusion.control_slot(None, 64), 0)
         self.assertEqual(fusion.control_slot(7.9, 5), 2)
