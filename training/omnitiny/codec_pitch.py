@@ -80,6 +80,8 @@ def main(argv=None):
         voices = parse_voices(a.voices)
         model, latent = load_codec(a.codec)
         sentences, _ = read_heldout(a.manifest, a.sentences)
+        if not sentences:  # read_heldout refuses a manifest without any; this is --sentences 0
+            raise EvaluationError(f"--sentences {a.sentences}: at least 1")
         os.makedirs(a.out, exist_ok=True)
         table = {}
         for voice, pitch_value in voices:

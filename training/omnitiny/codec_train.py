@@ -48,7 +48,7 @@ class HarmonicLoss:
     decoder settled on a comb at its own frame rate (75 Hz, one pulse per 320-sample hop) whatever the
     voice's pitch. Bins this narrow resolve each harmonic of a 70-300 Hz voice, so the loss is low only
     where the decoder's harmonics sit where the input's do. Floor 0.05 (in the units of a Hann-windowed
-    2048-point magnitude, about 60 dB below a loud harmonic): quieter detail does not count."""
+    2048-point magnitude, about 55 dB below a loud harmonic of speech): quieter detail does not count."""
 
     def __init__(self, n_fft=2048, hop=256, max_hz=2000.0, floor=0.05):
         self.n_fft, self.hop, self.floor = n_fft, hop, floor

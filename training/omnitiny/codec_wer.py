@@ -5,10 +5,10 @@ so this separates "the codec loses the words" from "the GPTs predict the wrong c
     python -m omnitiny.codec_wer --codec runs2/codec --manifest data/manifest.jsonl --out runs2/codec-wer
 
 Rows: `teacher` (the espeak-ng files themselves); for a mel-latent codec (`melcodec_train`) the exact mel
-frames decoded unquantized (`mel exact`: the decoder's own loss), quantized with 4 codebooks (`mel 4 codebooks`, what the GPTs are trained to predict) and with the 2
-coarse ones (`mel 2 codebooks`), and the trained encoder's frames quantized (`encoder 4 codebooks`, the
-engine's path for reference audio); for an end-to-end codec (`codec_train`) its encoder with 4 and 2
-codebooks. Writes `codec-wer.json` and the WAVs to --out and prints a Markdown table."""
+frames decoded unquantized (`mel exact`: the decoder's own loss), quantized with 4 codebooks (`mel 4
+codebooks`, what the GPTs are trained to predict) and with the 2 coarse ones (`mel 2 codebooks`), and the
+trained encoder's frames quantized (`encoder 4 codebooks`, the engine's path for reference audio); for an
+end-to-end codec (`codec_train`) its encoder with 4 and 2 codebooks. Writes `codec-wer.json` and the WAVs to --out and prints a Markdown table."""
 
 import argparse
 import json
