@@ -2,6 +2,8 @@
 normal / fast, with a pause, with a knock), Whisper's word error rate on
 
 - `teacher`: the espeak-ng recording itself;
+- `decoder`: the codec's decoder on the recording's exact, unquantized mel frames (what the decoder alone
+  loses);
 - `codec`: its round trip through the model's codec as the GPTs were trained to predict it (the exact
   mel frames, quantized with the 4 codebooks, decoded; `codec_wer.round_trips`);
 - `units`: the teacher's own semantic units rendered by the model's coarse and fine GPTs and its codec
@@ -29,8 +31,9 @@ from .codec_wer import round_trips
 from .evaluate import Transcriber
 
 KINDS = ("normal", "slow", "fast", "pause", "sfx")
-COLUMNS = ("teacher", "codec", "units")
+COLUMNS = ("teacher", "decoder", "codec", "units")
 CODEC_ROW = "mel 4 codebooks"
+DECODER_ROW = "mel exact"
 
 
 def render(model, units):
@@ -105,12 +108,15 @@ def main(argv=None):
             row = held[sid][kind]
             teacher = os.path.join(base, row["audio"])
             files = {"teacher": teacher,
+                     "decoder": os.path.join(a.out, f"{kind}-{k:02d}-decoder.wav"),
                      "codec": os.path.join(a.out, f"{kind}-{k:02d}-codec.wav"),
                      "units": os.path.join(a.out, f"{kind}-{k:02d}-units.wav")}
             files = {column: files[column] for column in columns}
-            if "codec" in files:
-                signal = torch.from_numpy(read_wav(teacher)).float()
-                write_wav(files["codec"], round_trips(model.codec_model, "mel", signal)[CODEC_ROW].numpy())
+            if "codec" in files or "decoder" in files:
+                trips = round_trips(model.codec_model, "mel", torch.from_numpy(read_wav(teacher)).float())
+                for column, row_name in (("codec", CODEC_ROW), ("decoder", DECODER_ROW)):
+                    if column in files:
+                        write_wav(files[column], trips[row_name].numpy())
             if "units" in files:
                 write_wav(files["units"], render(model, row["units"]))
             for column, path in files.items():
@@ -120,7 +126,8 @@ def main(argv=None):
     with open(os.path.join(a.out, "units-wer.json"), "w", encoding="utf-8") as fh:
         json.dump(dict(sentences=len(ids), model=os.path.abspath(a.model), wer=result), fh, indent=1)
     print(f"{len(ids)} held-out sentences per kind, Whisper tiny.en WER:\n")
-    titles = {"teacher": "teacher recording", "codec": "codec round trip (exact mel, 4 codebooks)",
+    titles = {"teacher": "teacher recording", "decoder": "decoder on the exact mel",
+              "codec": "codec round trip (exact mel, 4 codebooks)",
               "units": "teacher units rendered"}
     print("| kind | " + " | ".join(titles[c] for c in columns) + " |")
     print("|---" * (len(columns) + 1) + "|")
