@@ -59,8 +59,9 @@ def main(argv=None):
     p.add_argument("--all-codebooks", type=float, default=0.7,
                    help="share of decoder steps on all codebooks (the rest on 2 or 3: robustness to the fine stage)")
     p.add_argument("--harmonic-weight", type=float, default=0.0,
-                   help="weight of the decoder's low-band linear-spectrum loss (`HarmonicLoss`), which makes the "
-                        "decoded voice keep the input's pitch; 0 (phase 2) trains on mel losses alone")
+                   help="weight of the decoder's low-band linear-spectrum loss (`HarmonicLoss`), meant to make the "
+                        "decoded voice keep the input's pitch (tried at 1 and 5: the decoder learned the corpus's one "
+                        "pitch instead and lost words; training/README); 0 (phase 2) trains on mel losses alone")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
