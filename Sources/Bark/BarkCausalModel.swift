@@ -20,6 +20,12 @@ public protocol LayerConditioning: Sendable {
     /// second of audio. Called after the prefill and again whenever the conditioning is replaced
     /// (a live control event); holds once applied stay.
     func rateClockHolds(unitsPerSecond: Double) -> [SemanticRateClock.Hold]
+
+    /// Called by the semantic stage before each forward pass with the unit (0-based, after the
+    /// prefill) that pass predicts — 0 for the prefill — and `unitsPerSecond` semantic units per second
+    /// of audio, so that a conditioning can vary its work along the utterance (OmniBark's fusion runs
+    /// the layers the latency router dropped again around control events).
+    mutating func willPredict(unit: Int, unitsPerSecond: Double)
 }
 
 extension LayerConditioning {
@@ -28,6 +34,9 @@ extension LayerConditioning {
 
     /// No holds.
     public func rateClockHolds(unitsPerSecond: Double) -> [SemanticRateClock.Hold] { [] }
+
+    /// The same work at every unit.
+    public mutating func willPredict(unit: Int, unitsPerSecond: Double) {}
 }
 
 /// Bark's causal GPT, used by the semantic and coarse stages. Port of transformers'

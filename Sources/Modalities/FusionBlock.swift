@@ -224,6 +224,15 @@ public struct FusionConditioning: LayerConditioning {
 
     public let memory: FusionMemory
     private let bound: [Int: Bound]
+    /// The layers `keepingLayers` dropped, bound too when the memory has control events: they run
+    /// again inside the events' windows (`ControlEventWindows`).
+    private let dropped: [Int: Bound]
+    private let clockHoldRules: [ControlClockHold]
+    private let windowMargin: Double
+    /// The windows at the units per second last asked for, and whether the unit being predicted lies
+    /// in one (`willPredict`; false before the first call).
+    private var windows: (unitsPerSecond: Double, windows: ControlEventWindows)?
+    private var inWindow = false
     private let rateClock: RateClockHead?
     /// With `AdapterConfiguration.rateClockLayer`: that layer, and the infer token's residual state after
     /// it, kept from the prefill (the first call for that layer; its last row).
@@ -234,19 +243,29 @@ public struct FusionConditioning: LayerConditioning {
     private var clockStateKept = false
     private var scratch = FusionScratch()
 
-    /// - Parameter keepingLayers: run only this many fusion layers, the lowest-numbered ones
-    ///   (the latency router drops the others to save time); nil runs them all.
-    public init(adapters: OmniAdapters, memory: FusionMemory, keepingLayers: Int? = nil) {
+    /// - Parameters:
+    ///   - keepingLayers: run only this many fusion layers, the lowest-numbered ones (the latency
+    ///     router drops the others to save time); nil runs them all.
+    ///   - controlWindowMargin: with `keepingLayers` and control events in the memory, the dropped
+    ///     layers still run while the semantic stage predicts a unit inside an event's window
+    ///     (`ControlEventWindows`, this many seconds of margin); nil drops them everywhere.
+    public init(adapters: OmniAdapters, memory: FusionMemory, keepingLayers: Int? = nil,
+                controlWindowMargin: Double? = ControlEventWindows.defaultMargin) {
         self.memory = memory
-        var bound: [Int: Bound] = [:]
+        var bound: [Int: Bound] = [:], dropped: [Int: Bound] = [:]
         let kept = Set(adapters.layers.keys.sorted().prefix(keepingLayers ?? adapters.layers.count))
+        let windowed = controlWindowMargin != nil && !memory.controlEvents.isEmpty
         if !memory.isEmpty {
-            for (index, layer) in adapters.layers where kept.contains(index) {
+            for (index, layer) in adapters.layers where kept.contains(index) || windowed {
                 let kv = layer.project(memory)
-                bound[index] = Bound(layer: layer, keys: kv.keys, values: kv.values, biases: kv.biases, rows: kv.rows)
+                let b = Bound(layer: layer, keys: kv.keys, values: kv.values, biases: kv.biases, rows: kv.rows)
+                if kept.contains(index) { bound[index] = b } else { dropped[index] = b }
             }
         }
         self.bound = bound
+        self.dropped = dropped
+        clockHoldRules = adapters.configuration.clockHolds ?? []
+        windowMargin = controlWindowMargin ?? 0
         rateClock = memory.isEmpty ? nil : adapters.rateClock
         rateClockLayer = adapters.configuration.rateClockLayer
         clockHolds = adapters.configuration.clockHolds ?? []
@@ -269,8 +288,32 @@ public struct FusionConditioning: LayerConditioning {
         return ControlClockHold.holds(clockHolds, for: memory.controlEvents, unitsPerSecond: unitsPerSecond)
     }
 
+    /// Whether some dropped layers run again around control events (`willPredict` decides where).
+    public var runsDroppedLayersNearControlEvents: Bool { !dropped.isEmpty }
+
+    /// The windows in which the dropped layers run, at `unitsPerSecond` (empty when none run).
+    public func controlEventWindows(unitsPerSecond: Double) -> ControlEventWindows {
+        ControlEventWindows(events: dropped.isEmpty ? [] : memory.controlEvents, rules: clockHoldRules,
+                            unitsPerSecond: unitsPerSecond, margin: windowMargin)
+    }
+
+    /// Fusion layers run per semantic step on average over the first `units` units: the kept ones,
+    /// plus the dropped ones inside the control events' windows.
+    public func layersRun(overFirst units: Int, unitsPerSecond: Double) -> Double {
+        guard !dropped.isEmpty else { return Double(bound.count) }
+        return Double(bound.count) + Double(dropped.count) * controlEventWindows(unitsPerSecond: unitsPerSecond).share(ofFirst: units)
+    }
+
+    public mutating func willPredict(unit: Int, unitsPerSecond: Double) {
+        guard !dropped.isEmpty else { return }
+        if windows?.unitsPerSecond != unitsPerSecond {
+            windows = (unitsPerSecond, controlEventWindows(unitsPerSecond: unitsPerSecond))
+        }
+        inWindow = windows?.windows.contains(unit) ?? false
+    }
+
     public mutating func apply(afterLayer layer: Int, hidden: inout [Float], rows: Int, hiddenSize: Int) {
-        if let b = bound[layer] {
+        if let b = bound[layer] ?? (inWindow ? dropped[layer] : nil) {
             b.layer.apply(hidden: &hidden, rows: rows, keys: b.keys, values: b.values, biases: b.biases, memoryRows: b.rows,
                           scratch: &scratch)
         }

@@ -26,6 +26,9 @@ public struct OmniOptions: Sendable {
     public var styleInstruction: String?
     /// Per-modality priority and weight.
     public var routing = ModalityRouting()
+    /// Run only this many fusion layers, the lowest ones: the latency router's drop-fusion-layers
+    /// step by hand (nil: all). Around control events the others run anyway (`ControlEventWindows`).
+    public var fusionLayers: Int?
     public init() {}
 }
 
@@ -53,9 +56,14 @@ public struct OmniResult: Sendable {
 /// Errors of the omnimodal path.
 public enum OmniError: Error, Sendable, Equatable, CustomStringConvertible {
     case adaptersDoNotFit(file: String, reason: String)
+    /// `fusionLayers` asked for fewer than 1 or more than the adapter file has.
+    case fusionLayersOutOfRange(requested: Int, available: Int)
     public var description: String {
         switch self {
         case let .adaptersDoNotFit(file, reason): return "\(file): adapter file does not fit this model: \(reason)"
+        case let .fusionLayersOutOfRange(requested, available):
+            return requested < 1 ? "fusion layers \(requested): at least 1 must run"
+                : "fusion layers \(requested): the adapter file has only \(available)"
         }
     }
 }
@@ -139,13 +147,20 @@ public struct OmniModel: Sendable {
         }
         let bundle = try ModalityBundle(text: text, styleInstruction: options.styleInstruction, referenceAudio: audio,
                                         image: pixels, controlEvents: controlEvents, routing: options.routing)
-        return try generateAudio(bundle: bundle, options: options.speech, progress: progress)
+        return try generateAudio(bundle: bundle, options: options.speech, fusionLayers: options.fusionLayers, progress: progress)
     }
 
     /// Generates from a validated bundle. The memory is computed once per utterance and shared by
-    /// every long-form segment; the fusion block runs inside the semantic stage at each step.
-    public func generateAudio(bundle: ModalityBundle, options: SpeechOptions = SpeechOptions(),
+    /// every long-form segment; the fusion block runs inside the semantic stage at each step, with
+    /// only the lowest `fusionLayers` of its layers away from control events when that is given.
+    ///
+    /// - Throws: `OmniError.fusionLayersOutOfRange` when `fusionLayers` is not within the adapter
+    ///   file's layers.
+    public func generateAudio(bundle: ModalityBundle, options: SpeechOptions = SpeechOptions(), fusionLayers: Int? = nil,
                               progress: GenerationProgressHandler? = nil) throws -> OmniResult {
+        if let fusionLayers, let adapters, !(1...max(1, adapters.layers.count)).contains(fusionLayers) {
+            throw OmniError.fusionLayersOutOfRange(requested: fusionLayers, available: adapters.layers.count)
+        }
         let given = bundle.presentModalities
         var conditioning: FusionConditioning?
         var used: [Modality] = []
@@ -156,7 +171,7 @@ public struct OmniModel: Sendable {
             let features = try encoder.features(for: bundle)
             let memory = try adapters.memory(features, routing: bundle.routing)
             if !memory.isEmpty {
-                conditioning = FusionConditioning(adapters: adapters, memory: memory)
+                conditioning = FusionConditioning(adapters: adapters, memory: memory, keepingLayers: fusionLayers)
                 used = Modality.allCases.filter { memory.owners.contains($0) }
                 routeWeights = memory.routeWeights
                 memoryTokens = memory.owners.count

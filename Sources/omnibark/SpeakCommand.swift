@@ -66,6 +66,12 @@ struct SpeakCommand: ParsableCommand {
     // Omnimodal conditioning (see `OmniModel`): any of these switches to `generateAudio`.
     @OptionGroup(title: "Conditioning") var modalities: ModalityOptions
 
+    @Option(name: .customLong("fusion-layers"), help: ArgumentHelp(
+        "Run only the N lowest fusion layers of the adapter file, as the latency router's drop-fusion-layers step does in "
+            + "live and serve: faster semantic steps, weaker steering. Around control events (--control) the other layers "
+            + "run anyway, from 0.5 s before to 0.5 s after the stretch each event acts on. Default: all.", valueName: "N"))
+    var fusionLayers: Int?
+
     @OptionGroup var policyOptions: PolicyOptions
     @OptionGroup(title: "Watermark") var watermark: WatermarkOutputOptions
 
@@ -78,6 +84,12 @@ struct SpeakCommand: ParsableCommand {
         if let textFile, textFile != "-" { try ModalityOptions.checkFile("--text-file", textFile) }
         if savePreset == "-" { throw ValidationError("--save-preset needs a file name (an .npz cannot go to standard output)") }
         if let d = maxDuration, !(d > 0) { throw ValidationError("--max-duration must be positive, got \(d)") }
+        if let n = fusionLayers {
+            guard modalities.adapters != nil else {
+                throw ValidationError("--fusion-layers \(n) chooses among the adapter file's fusion layers: add --adapters FILE")
+            }
+            guard n >= 1 else { throw ValidationError("--fusion-layers must be at least 1, got \(n)") }
+        }
     }
 
     func run() throws {
@@ -144,7 +156,8 @@ struct SpeakCommand: ParsableCommand {
     }
 
     private func runOmni(_ inputs: OmniInputs, progress: StageProgressBars) throws -> SpeechResult {
-        let result = try inputs.model.generateAudio(bundle: inputs.bundle, options: inputs.options, progress: progress.handler)
+        let result = try inputs.model.generateAudio(bundle: inputs.bundle, options: inputs.options, fusionLayers: fusionLayers,
+                                                    progress: progress.handler)
         if !quiet {
             if !result.ignoredModalities.isEmpty {
                 log("note: \(result.ignoredModalities.map(\.description).joined(separator: ", ")) given but not used: "

@@ -43,8 +43,12 @@ import TestSupport
         #expect(i.status != 0 && i.stderr.contains("\(bad.path): unusable image"), "\(i.stderr)")
         let a = try Self.run(["speak", "hi", "--reference-audio", bad.path] + common)
         #expect(a.status != 0 && a.stderr.contains("\(bad.path): unsupported reference audio"), "\(a.stderr)")
+        let many = try Self.run(["speak", "hi", "--fusion-layers", "2"] + common)
+        #expect(many.status != 0 && many.stderr.contains("fusion layers 2: the adapter file has only 1"), "\(many.stderr)")
+        let none = try Self.run(["speak", "hi", "--fusion-layers", "0"] + common)
+        #expect(none.status != 0 && none.stderr.contains("--fusion-layers must be at least 1, got 0"), "\(none.stderr)")
         // Each is found before any generation starts.
-        for run in [e, i, a] { #expect(!run.stderr.contains("semantic:"), "\(run.stderr)") }
+        for run in [e, i, a, many, none] { #expect(!run.stderr.contains("semantic:"), "\(run.stderr)") }
     }
 
     /// Conditioning flags without an adapter file are refused at once with what to do, instead of
@@ -59,6 +63,9 @@ import TestSupport
         #expect(image.status != 0 && image.stderr.contains("--image needs --clip DIR"), "\(image.stderr)")
         let missing = try Self.run(["speak", "hi", "--model", model, "--adapters", "/nonexistent/a.safetensors"])
         #expect(missing.status != 0 && missing.stderr.contains("--adapters /nonexistent/a.safetensors: no such file"), "\(missing.stderr)")
+        let layers = try Self.run(["speak", "hi", "--model", model, "--fusion-layers", "1", "--out", "/tmp/never.wav"])
+        #expect(layers.status != 0 && layers.stderr.contains("--fusion-layers 1 chooses among the adapter file's fusion layers: add --adapters FILE"),
+                "\(layers.stderr)")
     }
 
     @Test func speaksWithAdaptersAndEveryNonImageModality() throws {

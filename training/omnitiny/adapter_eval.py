@@ -184,6 +184,10 @@ def main(argv=None):
     p.add_argument("--keep-fusion-layers", type=int, metavar="N",
                    help="price the latency router's drop-fusion-layers step: run the adapters with only their N "
                         "lowest fusion layers (the others' gates set to 0, which is exactly what dropping them does)")
+    p.add_argument("--fusion-layers", type=int, metavar="N",
+                   help="the latency router's drop-fusion-layers step as the engine takes it: the steered runs get "
+                        "`speak --fusion-layers N` (only the N lowest layers, the others still around control events); "
+                        "compare --keep-fusion-layers, which closes the others everywhere")
     p.add_argument("--speak-args", default="",
                    help="more `omnibark speak` options for every run, plain included, as one string "
                         "(e.g. \"--semantic-temperature 0.7 --top-k 50\": sampling, which --seed 1 makes repeatable)")
@@ -193,6 +197,8 @@ def main(argv=None):
     os.makedirs(os.path.join(a.out, "wav"), exist_ok=True)
     if a.keep_fusion_layers is not None:
         a.adapters = keep_fusion_layers(a.adapters, a.keep_fusion_layers, os.path.join(a.out, f"adapters-keep{a.keep_fusion_layers}.safetensors"))
+    if a.fusion_layers is not None and a.keep_fusion_layers is not None:
+        sys.exit("adapter_eval: give --fusion-layers or --keep-fusion-layers, not both")
     if a.dominant_weight <= 0:
         sys.exit(f"adapter_eval: --dominant-weight {a.dominant_weight}: must be positive")
     table_rows = [row for row in condition_table(a.dominant_weight)
@@ -215,6 +221,8 @@ def main(argv=None):
             args = [a.omnibark, "speak", "--model", a.model, "--seed", "1", "--out", wav] + shlex.split(a.speak_args)
             if name != "plain":
                 args += ["--adapters", a.adapters, "--clip", a.clip]
+                if a.fusion_layers is not None:
+                    args += ["--fusion-layers", str(a.fusion_layers)]
             if "style" in given:
                 args += ["--style", f"[{given['style']}]"]
             if "audio" in given:
@@ -293,7 +301,8 @@ def main(argv=None):
         table.append(dict(condition=name, task=task, wanted=wanted, with_adapters=hit, without_adapters=hit_without,
                           wer=wer_metric.corpus_wer([(j["edits"], j["words"]) for j in group]),
                           seconds=float(np.mean([j["seconds"] for j in group])), routes=route_means, n=len(group)))
-    result = dict(sentences=len(ids), adapters=a.adapters, keep_fusion_layers=a.keep_fusion_layers, speak_args=a.speak_args,
+    result = dict(sentences=len(ids), adapters=a.adapters, keep_fusion_layers=a.keep_fusion_layers,
+                  fusion_layers=a.fusion_layers, speak_args=a.speak_args,
                   machine=machine_description(), teacher_seconds={r: float(np.mean([teacher[i][r] for i in ids])) for r in RATES},
                   teacher_wer=teacher_wer, table=table)
     with open(os.path.join(a.out, "eval.json"), "w") as fh:

@@ -117,6 +117,7 @@ public struct SemanticStream: Sendable {
             try prefill()
         } else if let last = tokens.last {
             let position = rateClock?.position(ofUnit: tokens.count - 1)
+            conditioning?.willPredict(unit: tokens.count, unitsPerSecond: c.rateHz)
             if conditioning == nil && position == nil {
                 try model.forward(tokens: [last], cache: &cache, workspace: &workspace, lastPositionOnly: true)
             } else {
@@ -146,6 +147,7 @@ public struct SemanticStream: Sendable {
             try model.forward(embeddings: Tensor(shape: [length + 1, hidden], scalars: rows),
                               cache: &cache, workspace: &workspace, lastPositionOnly: true)
         } else {
+            conditioning?.willPredict(unit: 0, unitsPerSecond: c.rateHz)
             try model.forward(embeddings: Tensor(shape: [length + 1, hidden], scalars: rows),
                               cache: &cache, workspace: &workspace, lastPositionOnly: true, conditioning: &conditioning)
             let stride = conditioning?.rateClockStride(inferTokenState: workspace.finalState(row: 0, hiddenSize: hidden))

@@ -24,6 +24,13 @@ extension StreamingEngine {
             }
             c.fusionLayers = adapters.layers.count
         }
+        c.utteranceSeconds = max(1, Double(textCharacters) / 14)
+        if let adapters = model.adapters, !bundle.controlEvents.isEmpty {
+            let rate = model.speech.generator.configuration.semantic.rateHz
+            let windows = ControlEventWindows(events: bundle.controlEvents, rules: adapters.configuration.clockHolds ?? [],
+                                              unitsPerSecond: rate)
+            c.controlWindowShare = windows.share(ofFirst: Int((c.utteranceSeconds * rate).rounded(.up)))
+        }
         if case let .chunked(chunk, lookahead, context) = configuration.effectiveFineMode {
             c.fineWindow = (chunk: chunk, lookahead: lookahead, context: context)
             // Down to 4 codebooks (EnCodec at 3 kbit/s), or what is configured when that is fewer.
@@ -36,7 +43,6 @@ extension StreamingEngine {
         // In exact mode the live mode's coarse shortcut is one more step.
         c.rollingCoarseAvailable = configuration.coarseLive == nil
         c.lighterWeightsCost = configuration.router?.lighter?.relativeCost
-        c.utteranceSeconds = max(1, Double(textCharacters) / 14)
         return c
     }
 
@@ -109,8 +115,9 @@ extension StreamingEngine {
             timings.semantic /= cost
             timings.coarse /= cost
         }
-        let fusionLayers = conditioning.conditioning == nil ? 0 : (conditioning.fusionLayersKept ?? model.adapters?.layers.count ?? 0)
-        let fusionPerStep = Double(fusionLayers) * (router.costs.estimate(.fusionLayerStep) ?? 0)
+        let rate = model.speech.generator.configuration.semantic.rateHz
+        let fusionLayers = conditioning.conditioning?.layersRun(overFirst: semanticTokens, unitsPerSecond: rate) ?? 0
+        let fusionPerStep = fusionLayers * (router.costs.estimate(.fusionLayerStep) ?? 0)
         if semanticTokens > 0 {
             router.costs.observe(.semanticStep, seconds: max(0, timings.semantic / Double(semanticTokens) - fusionPerStep))
         }

@@ -53,7 +53,7 @@ public enum CostCalibration {
         }
         // One fusion layer during one semantic step: a single row through the cross-attention.
         let memory = try adapters.memory(features)
-        var conditioning = FusionConditioning(adapters: adapters, memory: memory, keepingLayers: 1)
+        var conditioning = FusionConditioning(adapters: adapters, memory: memory, keepingLayers: 1, controlWindowMargin: nil)
         let hiddenSize = adapters.configuration.hiddenSize
         var hidden = (0..<hiddenSize).map { Float(sin(Double($0))) * 0.1 }
         let layer = adapters.layers.keys.sorted().first ?? 0

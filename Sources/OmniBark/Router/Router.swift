@@ -54,18 +54,26 @@ public struct Router: Sendable {
     public func predictedRealTimeFactor(_ plan: RouterPlan, _ capabilities: RouterCapabilities) -> Double? {
         guard let semantic = costs.estimate(.semanticStep), let coarse = costs.estimate(.coarseToken) else { return nil }
         let kept = capabilities.inputs.filter { !plan.skippedModalities.contains($0.modality) }
-        let fusionLayers = kept.isEmpty ? 0 : (plan.fusionLayersKept ?? capabilities.fusionLayers)
+        let fusionLayers = kept.isEmpty ? 0 : Router.fusionLayersRun(plan, capabilities)
         // The lighter weights scale the decoding stages, which is what their cost was measured on
         // (`LighterWeights.measure`); the fine stage, the codec and the fusion layers are left as
         // they are.
         let decoding = plan.lighterWeights ? (capabilities.lighterWeightsCost ?? 1) : 1
-        var total = 49.9 * (semantic * decoding + Double(fusionLayers) * (costs.estimate(.fusionLayerStep) ?? 0))
+        var total = 49.9 * (semantic * decoding + fusionLayers * (costs.estimate(.fusionLayerStep) ?? 0))
         // Rolling coarse: its own estimate (measured or calibrated), else no gain assumed.
         total += 150 * decoding * (plan.rollingCoarse ? (costs.estimate(.coarseTokenRolling) ?? coarse) : coarse)
         if let fine = costs.estimate(.fineFrame) { total += 75 * fine * Router.fineCostScale(plan, capabilities) }
         total += 75 * (costs.estimate(.codecFrame) ?? 0)
         total += encoderSeconds(plan, capabilities) / max(0.5, capabilities.utteranceSeconds)
         return total
+    }
+
+    /// Fusion layers run per semantic step on average under `plan`: the kept ones, plus the dropped
+    /// ones for the share of steps inside control events' windows (none once control is skipped).
+    public static func fusionLayersRun(_ plan: RouterPlan, _ capabilities: RouterCapabilities) -> Double {
+        guard let kept = plan.fusionLayersKept, kept < capabilities.fusionLayers else { return Double(capabilities.fusionLayers) }
+        let share = plan.skippedModalities.contains(.control) ? 0 : min(1, max(0, capabilities.controlWindowShare))
+        return Double(kept) + Double(capabilities.fusionLayers - kept) * share
     }
 
     /// The fine stage's cost under `plan` relative to the configured one (the cost model keeps the

@@ -42,6 +42,9 @@ public struct RouterCapabilities: Sendable, Equatable {
     public var inputs: [Input] = []
     /// Fusion layers in the adapter file (0: none).
     public var fusionLayers = 0
+    /// The share of the utterance's semantic steps inside its control events' windows, where the
+    /// fusion layers the router dropped run anyway (`ControlEventWindows`; 0: no control events).
+    public var controlWindowShare: Double = 0
     /// The chunked fine stage's configured frames: chunk, lookahead, context (nil: exact mode).
     public var fineWindow: (chunk: Int, lookahead: Int, context: Int)?
     /// The smallest fine context the router goes down to.
@@ -62,7 +65,8 @@ public struct RouterCapabilities: Sendable, Equatable {
     public init() {}
 
     public static func == (a: RouterCapabilities, b: RouterCapabilities) -> Bool {
-        a.inputs == b.inputs && a.fusionLayers == b.fusionLayers && a.fineWindow?.chunk == b.fineWindow?.chunk
+        a.inputs == b.inputs && a.fusionLayers == b.fusionLayers && a.controlWindowShare == b.controlWindowShare
+            && a.fineWindow?.chunk == b.fineWindow?.chunk
             && a.fineWindow?.lookahead == b.fineWindow?.lookahead && a.fineWindow?.context == b.fineWindow?.context
             && a.minimumFineContext == b.minimumFineContext && a.fineCodebooks?.all == b.fineCodebooks?.all
             && a.fineCodebooks?.fewest == b.fineCodebooks?.fewest && a.coarseCodebooks == b.coarseCodebooks

@@ -1,0 +1,59 @@
+import Bark
+
+/// The stretches of semantic units around control events during which `FusionConditioning` runs
+/// every fusion layer although the latency router dropped some (`keepingLayers`).
+///
+/// Why: the shipped OmniBark-tiny adapters place a beat marker's pause and an SFX trigger's knock
+/// mostly through their upper fusion layers; with only the lowest two running, 24 % of the beats and
+/// 6 % of the knocks land (against 98 % and 88 % with all four; README, the router section). A control
+/// event acts where it is due, so the dropped layers are needed only there: away from every event the
+/// router saves their cost as before.
+///
+/// An event at `t` seconds is at unit `u = ⌊t · unitsPerSecond + 0.5⌋` (as `ControlClockHold`
+/// counts). Its window runs from `margin` seconds before the stretch the event acts on to `margin`
+/// seconds after it; the stretch is its clock hold (`ControlClockHold`: from `u − lead`, `units`
+/// long) when the adapters have one for its kind, else the unit `u` alone.
+public struct ControlEventWindows: Sendable, Equatable {
+    /// Seconds of margin on either side of an event's stretch (0.5: 25 units at Bark's 49.9/s).
+    public static let defaultMargin = 0.5
+
+    /// Sorted, non-overlapping, closed unit ranges (units ≥ 0).
+    public let ranges: [ClosedRange<Int>]
+
+    /// The windows for `events` with the adapters' clock-hold `rules`, at `unitsPerSecond`.
+    public init(events: [ControlEvent], rules: [ControlClockHold], unitsPerSecond: Double, margin: Double = defaultMargin) {
+        let pad = max(0, Int((margin * unitsPerSecond).rounded()))
+        var stretches: [ClosedRange<Int>] = []
+        for event in events {
+            let unit = (event.seconds() * unitsPerSecond + 0.5).rounded(.down)
+            guard unit.isFinite, abs(unit) < Double(Int32.max) else { continue }
+            let rule = rules.first { ControlEvent.Kind(name: $0.kind) == event.kind }
+            let first = Int(unit) - (rule?.lead ?? 0)
+            let last = first + max(1, rule?.units ?? 1) - 1
+            let lower = first - pad, upper = last + pad
+            guard upper >= 0 else { continue }
+            stretches.append(max(0, lower)...upper)
+        }
+        var merged: [ClosedRange<Int>] = []
+        for range in stretches.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, range.lowerBound <= last.upperBound + 1 {
+                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        ranges = merged
+    }
+
+    /// Whether `unit` lies in a window.
+    public func contains(_ unit: Int) -> Bool {
+        ranges.contains { $0.contains(unit) }
+    }
+
+    /// The share of units `0..<units` that lie in a window (0 when `units` ≤ 0).
+    public func share(ofFirst units: Int) -> Double {
+        guard units > 0 else { return 0 }
+        let covered = ranges.reduce(0) { $0 + max(0, min($1.upperBound, units - 1) - $1.lowerBound + 1) }
+        return Double(covered) / Double(units)
+    }
+}
