@@ -160,8 +160,13 @@ def machine_description() -> str:
     except OSError:
         pass
     try:
+        here = os.path.dirname(os.path.abspath(__file__))
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=os.path.dirname(os.path.abspath(__file__)), timeout=10).stdout.strip() or "unknown"
+                                cwd=here, timeout=10).stdout.strip() or "unknown"
+        # The binary is built from the work tree, which may be ahead of HEAD.
+        if subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
+                          cwd=here, timeout=10).stdout.strip():
+            commit += " with uncommitted changes"
     except (OSError, subprocess.SubprocessError):
         commit = "unknown"
     return f"{model}, {os.cpu_count()} CPUs, engine at commit {commit}"

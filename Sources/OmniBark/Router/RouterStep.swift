@@ -3,7 +3,8 @@ public enum RouterStep: String, Sendable, Equatable, Hashable, CaseIterable, Cod
     /// Leave out the lowest-priority modality that is not required (its encoder and its memory
     /// rows; fewer fusion keys per step).
     case skipModality = "skip-modality"
-    /// Keep half the fusion layers (at least one).
+    /// Keep half the fusion layers (at least one), the lowest-numbered; the others still run while
+    /// the semantic stage is inside a control event's window (`ControlEventWindows`).
     case dropFusionLayers = "drop-fusion-layers"
     /// Predict fewer fine codebooks (needs a fine stage that supports it).
     case fewerFineCodebooks = "fewer-fine-codebooks"
