@@ -1,5 +1,3 @@
-import Bark
-
 /// The stretches of semantic units around control events during which `FusionConditioning` runs
 /// every fusion layer although the latency router dropped some (`keepingLayers`).
 ///

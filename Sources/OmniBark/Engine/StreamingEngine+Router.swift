@@ -25,7 +25,7 @@ extension StreamingEngine {
             c.fusionLayers = adapters.layers.count
         }
         c.utteranceSeconds = max(1, Double(textCharacters) / 14)
-        if let adapters = model.adapters, !bundle.controlEvents.isEmpty {
+        if let adapters = model.adapters, !bundle.controlEvents.isEmpty, bundle.routing[.control].weight > 0 {
             let rate = model.speech.generator.configuration.semantic.rateHz
             let windows = ControlEventWindows(events: bundle.controlEvents, rules: adapters.configuration.clockHolds ?? [],
                                               unitsPerSecond: rate)
