@@ -1,3 +1,5 @@
+import Bark
+
 /// The stretches of semantic units around control events during which `FusionConditioning` runs
 /// every fusion layer although the latency router dropped some (`keepingLayers`).
 ///
@@ -10,7 +12,12 @@
 /// An event at `t` seconds is at unit `u = ⌊t · unitsPerSecond + 0.5⌋` (as `ControlClockHold`
 /// counts). Its window runs from `margin` seconds before the stretch the event acts on to `margin`
 /// seconds after it; the stretch is its clock hold (`ControlClockHold`: from `u − lead`, `units`
-/// long) when the adapters have one for its kind, else the unit `u` alone.
+/// long, queued after an earlier hold it would overlap, as `SemanticRateClock` queues them) when
+/// the adapters have one for its kind, else the unit `u` alone.
+///
+/// Not covered: a live event that joins the utterance after its own window has passed. The clock
+/// holds for it from the next unit, but its window lies in the past, so the dropped layers stay
+/// off (the engine joins live events `controlLookahead` ahead of their time to avoid exactly that).
 public struct ControlEventWindows: Sendable, Equatable {
     /// Seconds of margin on either side of an event's stretch (0.5: 25 units at Bark's 49.9/s).
     public static let defaultMargin = 0.5
@@ -21,17 +28,20 @@ public struct ControlEventWindows: Sendable, Equatable {
     /// The windows for `events` with the adapters' clock-hold `rules`, at `unitsPerSecond`.
     public init(events: [ControlEvent], rules: [ControlClockHold], unitsPerSecond: Double, margin: Double = defaultMargin) {
         let pad = max(0, Int((margin * unitsPerSecond).rounded()))
+        var holds: [SemanticRateClock.Hold] = []
         var stretches: [ClosedRange<Int>] = []
         for event in events {
+            if let hold = rules.lazy.compactMap({ $0.hold(for: event, unitsPerSecond: unitsPerSecond) }).first {
+                holds.append(hold)
+                continue
+            }
             let unit = (event.seconds() * unitsPerSecond + 0.5).rounded(.down)
-            guard unit.isFinite, abs(unit) < Double(Int32.max) else { continue }
-            let rule = rules.first { ControlEvent.Kind(name: $0.kind) == event.kind }
-            let first = Int(unit) - (rule?.lead ?? 0)
-            let last = first + max(1, rule?.units ?? 1) - 1
-            let lower = first - pad, upper = last + pad
-            guard upper >= 0 else { continue }
-            stretches.append(max(0, lower)...upper)
+            guard unit.isFinite, unit >= 0, unit < Double(Int32.max) else { continue }
+            stretches.append(Int(unit)...Int(unit))
         }
+        let queued = SemanticRateClock(stride: 1, firstUnitPosition: 0, lastPosition: Int(Int32.max), holds: holds).holds
+        stretches += queued.map { $0.firstUnit...($0.firstUnit + max(1, $0.units) - 1) }
+        stretches = stretches.map { max(0, $0.lowerBound - pad)...($0.upperBound + pad) }
         var merged: [ClosedRange<Int>] = []
         for range in stretches.sorted(by: { $0.lowerBound < $1.lowerBound }) {
             if let last = merged.last, range.lowerBound <= last.upperBound + 1 {
