@@ -26,10 +26,16 @@ public struct ControlClockHold: Sendable, Equatable, Codable {
 
     /// The hold for `event` if it is of this kind, else nil.
     public func hold(for event: ControlEvent, unitsPerSecond: Double) -> SemanticRateClock.Hold? {
-        guard ControlEvent.Kind(name: kind) == event.kind else { return nil }
+        guard ControlEvent.Kind(name: kind) == event.kind, let unit = Self.unit(of: event, unitsPerSecond: unitsPerSecond) else { return nil }
+        return SemanticRateClock.Hold(firstUnit: unit - lead, units: units)
+    }
+
+    /// The semantic unit an event addresses, `⌊t · unitsPerSecond + 0.5⌋` for an event at `t` seconds
+    /// (nil when that is not a usable index).
+    public static func unit(of event: ControlEvent, unitsPerSecond: Double) -> Int? {
         let unit = (event.seconds() * unitsPerSecond + 0.5).rounded(.down)
-        guard unit.isFinite, unit < Double(Int32.max) else { return nil }
-        return SemanticRateClock.Hold(firstUnit: Int(unit) - lead, units: units)
+        guard unit.isFinite, unit < Double(Int32.max), unit > Double(Int32.min) else { return nil }
+        return Int(unit)
     }
 
     /// Every hold `rules` ask for `events`, sorted.

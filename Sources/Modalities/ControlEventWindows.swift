@@ -35,9 +35,8 @@ public struct ControlEventWindows: Sendable, Equatable {
                 holds.append(hold)
                 continue
             }
-            let unit = (event.seconds() * unitsPerSecond + 0.5).rounded(.down)
-            guard unit.isFinite, unit >= 0, unit < Double(Int32.max) else { continue }
-            stretches.append(Int(unit)...Int(unit))
+            guard let unit = ControlClockHold.unit(of: event, unitsPerSecond: unitsPerSecond), unit >= 0 else { continue }
+            stretches.append(unit...unit)
         }
         let queued = SemanticRateClock(stride: 1, firstUnitPosition: 0, lastPosition: Int(Int32.max), holds: holds).holds
         stretches += queued.map { $0.firstUnit...($0.firstUnit + max(1, $0.units) - 1) }
