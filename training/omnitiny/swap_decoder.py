@@ -44,6 +44,9 @@ def swap(model_file: str, checkpoint_file: str) -> dict:
         sys.exit(f"swap_decoder: {checkpoint_file}: its decoder does not match {model_file}'s: "
                  f"missing {missing[:3]}, unknown {extra[:3]}")
     codebooks = [k for k in trained if k.startswith("quantizer.")]
+    if not codebooks:
+        sys.exit(f"swap_decoder: {checkpoint_file}: no quantizer.* tensors, so its codebooks cannot be checked "
+                 f"against {model_file}'s (a `melcodec_train --part decoder` checkpoint keeps them)")
     for key in codebooks:
         mine = tensors.get(PREFIX + key)
         theirs = trained[key]

@@ -90,6 +90,14 @@ class SwapDecoderTests(unittest.TestCase):
             swap_decoder.main(["--model", self.dir.name, "--codec", self.ckpt])
         self.assertIn("decoder.layers.1.weight has shape (4, 4)", str(refused.exception.code))
 
+    def test_a_checkpoint_without_codebooks_is_refused(self):
+        state = run_state(self.original)
+        del state["model"]["quantizer.layers.0.codebook.embed"]
+        torch.save(state, self.ckpt)
+        with self.assertRaises(SystemExit) as refused:
+            swap_decoder.main(["--model", self.dir.name, "--codec", self.ckpt])
+        self.assertIn("no quantizer.* tensors", str(refused.exception.code))
+
     def test_a_checkpoint_without_a_decoder_is_refused(self):
         torch.save({"encoder": {}, "step": 1}, self.ckpt)
         with self.assertRaises(SystemExit) as refused:
