@@ -43,9 +43,12 @@ UNITS = [3, 3, 17, 17, 42, 42, 42, 101, 101, 9, 9, 9, 250, 250, 77, 77, 77, 5, 5
 CASES = {"style": (("text",), [1, 1, 1, 1]),
          "all": (("text", "audio", "image"), [1, 3, 1, 1]),
          "beat": (("control",), [1, 1, 1, 1]),
-         "sfx": (("control",), [1, 1, 1, 1])}
-# At 0.3 s, so that a clock hold (from about unit 10) falls within the 24 units.
-EVENTS = {"beat": {"kind": "beat", "time": 0.3}, "sfx": {"kind": "sfx", "time": 0.3}}
+         "sfx": (("control",), [1, 1, 1, 1]),
+         "drum": (("control",), [1, 1, 1, 1])}
+# At 0.3 s, so that a clock hold (from about unit 10) falls within the 24 units. The drum trigger's payload
+# names its embedding row by the FNV-1a hash both sides compute.
+EVENTS = {"beat": {"kind": "beat", "time": 0.3}, "sfx": {"kind": "sfx", "time": 0.3},
+          "drum": {"kind": "sfx", "time": 0.3, "payload": "drum"}}
 
 
 def main():

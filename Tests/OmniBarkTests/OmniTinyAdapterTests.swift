@@ -52,18 +52,21 @@ import Testing
     /// The semantic GPT's logits over a prefill (text, empty history, infer token, 24 units) with the
     /// fusion layers running: plain, the style alone, style + reference audio + image (audio weight 3),
     /// a beat marker at 0.3 s alone (its attention sink lets the weight on the one event vary by position), and an
-    /// SFX trigger at 0.3 s alone (no payload: slot 0, the knock it was trained on). From format 6 the
+    /// SFX trigger at 0.3 s alone (no payload: slot 0, the knock it was trained on), and one with the payload
+    /// "drum" (the row its FNV-1a hash names, the drum roll it was trained on). From format 6 the
     /// prefill's infer token sets the rate clock (its stride matches the training code's), and the units
     /// take its positions; with the shipped file's clock holds the clock stands still from about unit 10
     /// for a beat or a trigger, and its positions are the training code's.
-    @Test(arguments: ["plain", "style", "all", "beat", "sfx"])
+    @Test(arguments: ["plain", "style", "all", "beat", "sfx", "drum"])
     func conditionedSemanticLogitsMatchTheTrainingCode(_ name: String) throws {
         let adapters = try #require(omni.adapters)
         var conditioning: (any LayerConditioning)?
         if name != "plain" {
-            var features = name == "beat" || name == "sfx"
-                ? ModalityFeatures(controlEvents: [ControlEvent(time: .seconds(0.3), kind: name == "beat" ? .beatMarker : .sfxTrigger)])
-                : ModalityFeatures(textEmbeddings: try reference.floatTensor("style_embeddings.slow"))
+            let events = ["beat": ControlEvent(time: .seconds(0.3), kind: .beatMarker),
+                          "sfx": ControlEvent(time: .seconds(0.3), kind: .sfxTrigger),
+                          "drum": ControlEvent(time: .seconds(0.3), kind: .sfxTrigger, payload: .string("drum"))]
+            var features = try events[name].map { ModalityFeatures(controlEvents: [$0]) }
+                ?? ModalityFeatures(textEmbeddings: reference.floatTensor("style_embeddings.slow"))
             var routing = ModalityRouting()
             if name == "all" {
                 features.audioFeatures = try reference.floatTensor("audio_features")
@@ -90,7 +93,7 @@ import Testing
             let stride = try #require(conditioning?.rateClockStride(inferTokenState: workspace.finalState(row: 0, hiddenSize: h)))
             try expectClose(Tensor(shape: [1], scalars: [Float(stride)]), "\(name).stride")
             let holds = conditioning?.rateClockHolds(unitsPerSecond: omni.speech.generator.configuration.semantic.rateHz) ?? []
-            #expect(holds.isEmpty == (name != "beat" && name != "sfx"), "\(name): holds \(holds)")
+            #expect(holds.isEmpty == (name != "beat" && name != "sfx" && name != "drum"), "\(name): holds \(holds)")
             let clockPositions = SemanticRateClock(stride: stride, firstUnitPosition: prefill, lastPosition: semantic.configuration.blockSize - 1,
                                                    holds: holds).positions(rows: rows)
             #expect(clockPositions.map(Float.init) == (try reference.floatTensor("\(name).positions")).scalars, "\(name): positions")
@@ -239,38 +242,67 @@ import Testing
         #expect(Double(slow) > 1.9 * Double(fast), "the weight decides: text=3 \(slow) tokens, audio=3 \(fast)")
     }
 
-    /// An SFX trigger at second t (no payload: slot 0) puts a knock there: the base model's unit for a knock
-    /// hit (221 — the steering corpus's knock frames; no speech frame of it has that unit) appears from
-    /// just before t to 0.8 s after, at least three times (half a hit; one hit is ~6 frames), for three held-out
-    /// sentences at their word boundary from the steering corpus (the phase-13 file: 7, 5 and 3 times; phase 11:
-    /// 5 or more each). Unconditioned, or with a beat marker at t instead, it never does.
+    /// An SFX trigger at second t (no payload: slot 0) puts a knock there: a unit of a knock hit (221, the
+    /// label the base model learned for the knock's frames, or 238, the rebuilt steering corpus's label of
+    /// them, which the phase-16 adapters were trained on; no speech frame of the corpus has either, bar 2 in
+    /// 100,000 of 238) appears from just before t to 0.8 s after, at least three times (half a hit; one hit
+    /// is ~6 frames), for three held-out sentences at their word boundary from the steering corpus (the
+    /// phase-16 file: 9, 22 and 22 times; phase 13: 7, 5 and 3 times of 221). Unconditioned, or with a beat
+    /// marker at t instead, it never does.
     @Test func anSFXTriggerPlacesAKnockAtItsSecond() throws {
-        let adapters = try #require(omni.adapters)
-        let generator = omni.speech.generator
-        let knockUnit = 221
-        let triggers = [("The island liked the heavy teacher around the boy.", 1.514),
-                        ("Did Peter see the gentle man before dinner?", 1.779), ("The slow cat sleeps across the city.", 0.698)]
-        func units(_ sentence: String, _ event: ControlEvent?) throws -> [Int] {
-            var conditioning: (any LayerConditioning)?
-            if let event {
-                let memory = try adapters.memory(ModalityFeatures(controlEvents: [event]), routing: ModalityRouting())
-                conditioning = FusionConditioning(adapters: adapters, memory: memory)
-            }
-            var random = SeededRandomGenerator(seed: 1)
-            return try SemanticGeneration.generate(model: generator.models.semantic, textTokens: generator.tokenizer.encode(sentence),
-                                                   history: nil, configuration: generator.configuration, generator: &random,
-                                                   conditioning: conditioning)
-        }
-        for (sentence, second) in triggers {
+        let knockUnits: Set<Int> = [221, 238]
+        let units = semanticUnits
+        for (sentence, second) in Self.sfxTriggers {
             let knocked = try units(sentence, ControlEvent(time: .seconds(second), kind: .sfxTrigger))
             let window = max(0, Int((second - 0.3) * 49.9))..<min(knocked.count, Int((second + 0.8) * 49.9))
-            let near = window.isEmpty ? 0 : knocked[window].filter { $0 == knockUnit }.count
-            let plain = try units(sentence, nil).filter { $0 == knockUnit }.count
-            let beat = try units(sentence, ControlEvent(time: .seconds(second), kind: .beatMarker)).filter { $0 == knockUnit }.count
-            print("knock units near \(second) s in \"\(sentence)\": \(near) with the trigger (of \(knocked.filter { $0 == knockUnit }.count)), plain \(plain), beat \(beat)")
+            let near = window.isEmpty ? 0 : knocked[window].filter(knockUnits.contains).count
+            let plain = try units(sentence, nil).filter(knockUnits.contains).count
+            let beat = try units(sentence, ControlEvent(time: .seconds(second), kind: .beatMarker)).filter(knockUnits.contains).count
+            print("knock units near \(second) s in \"\(sentence)\": \(near) with the trigger (of \(knocked.filter(knockUnits.contains).count)), plain \(plain), beat \(beat)")
             #expect(near >= 3, "\(sentence): \(near) knock units within \(window) with an SFX trigger at \(second) s")
             #expect(plain == 0 && beat == 0, "\(sentence): knock units without the trigger: plain \(plain), beat marker \(beat)")
         }
+    }
+
+    /// An SFX trigger with the payload "drum" at second t puts a drum roll there: the units of the drum's
+    /// hits (30 and 240: no speech or knock frame of the steering corpus has them) appear from just before t
+    /// to 0.8 s after, at least three times, for the knock test's sentences (the phase-16 file: 18, 33 and 36
+    /// times). The knock's trigger (no payload) and no trigger bring none.
+    @Test func anSFXTriggerNamedDrumPlacesADrumRoll() throws {
+        let drumUnits: Set<Int> = [30, 240]
+        let units = semanticUnits
+        for (sentence, second) in Self.sfxTriggers {
+            let drummed = try units(sentence, ControlEvent(time: .seconds(second), kind: .sfxTrigger, payload: .string("drum")))
+            let window = max(0, Int((second - 0.3) * 49.9))..<min(drummed.count, Int((second + 0.8) * 49.9))
+            let near = window.isEmpty ? 0 : drummed[window].filter(drumUnits.contains).count
+            let knock = try units(sentence, ControlEvent(time: .seconds(second), kind: .sfxTrigger)).filter(drumUnits.contains).count
+            let plain = try units(sentence, nil).filter(drumUnits.contains).count
+            print("drum units near \(second) s in \"\(sentence)\": \(near) with the drum trigger (of \(drummed.filter(drumUnits.contains).count)), "
+                  + "knock trigger \(knock), plain \(plain)")
+            #expect(near >= 3, "\(sentence): \(near) drum units within \(window) with a drum trigger at \(second) s")
+            #expect(knock == 0 && plain == 0, "\(sentence): drum units without the drum trigger: knock trigger \(knock), plain \(plain)")
+        }
+    }
+
+    /// Three held-out sentences of the steering corpus with the second of their word boundary, where its
+    /// knock and drum recordings put the sound.
+    static let sfxTriggers = [("The island liked the heavy teacher around the boy.", 1.514),
+                              ("Did Peter see the gentle man before dinner?", 1.779), ("The slow cat sleeps across the city.", 0.698)]
+
+    /// The semantic units the engine generates for `sentence` (greedy, seed 1) with the shipped adapters
+    /// conditioned on `event` alone, or unconditioned without one.
+    func semanticUnits(_ sentence: String, _ event: ControlEvent?) throws -> [Int] {
+        let adapters = try #require(omni.adapters)
+        let generator = omni.speech.generator
+        var conditioning: (any LayerConditioning)?
+        if let event {
+            let memory = try adapters.memory(ModalityFeatures(controlEvents: [event]), routing: ModalityRouting())
+            conditioning = FusionConditioning(adapters: adapters, memory: memory)
+        }
+        var random = SeededRandomGenerator(seed: 1)
+        return try SemanticGeneration.generate(model: generator.models.semantic, textTokens: generator.tokenizer.encode(sentence),
+                                               history: nil, configuration: generator.configuration, generator: &random,
+                                               conditioning: conditioning)
     }
 
     /// Live, an SFX trigger due 1 s into the utterance joins it `controlLookahead` ahead (here: from the

@@ -15,7 +15,13 @@ frame, between its first and last loud frames) starting within 0.25 s of t. An S
 has a knock starting within 0.25 s of t: a short sound (≤ 0.45 s above −30 dB of the loudest frame, parts
 less than 0.06 s apart joined) with quiet before (≥ 0.06 s) and after (≥ 0.1 s), between other sounds. Of
 200 teacher recordings, the knock ones all have one at t; the pause, normal and slow ones 1, 0 and 1, the
-fast ones none. A reference recording is always another held-out sentence's, an
+fast ones none. An SFX trigger with payload "drum" at second t (from the teacher's `drum` recording, a drum
+roll at that boundary) is followed when a drum roll starts within 0.25 s of t: at least 4 short sounds in a
+row (each ≤ 0.25 s above −30 dB of the loudest 10 ms frame, onsets ≤ 0.25 s apart, all within 0.6 s; the
+OmniBark-tiny codec renders the teacher's four hits as a train of short bursts, its knock as two longer
+ones, which are not a roll). Of the 50 held-out teacher recordings, the drum ones all have a roll at t, the
+knock, pause, normal and slow ones 0, 0, 1 and 0, the fast ones 5 (fast syllables can look like hits); the
+knock detector finds none in the drum ones. A reference recording is always another held-out sentence's, an
 image a fresh augmented one (`steer_images`), so nothing is copied from the target. Writes `eval.json`,
 `eval.md` and the WAVs under `--out`."""
 
@@ -54,19 +60,21 @@ def condition_table(dominant: float = 3) -> list:
              ("reference slow + grey image", "slow", "distractor", {"audio": "slow", "image": "grey"}, {}),
              ("image fast + style [calm]", "fast", "distractor", {"image": "fast", "style": "calm"}, {}),
              ("beat marker", "pause", "control events", {"beat": True}, {}),
-             ("SFX trigger (knock)", "knock", "control events", {"sfx": True}, {})]
+             ("SFX trigger (knock)", "knock", "control events", {"sfx": True}, {}),
+             ("SFX trigger (drum)", "drum", "control events", {"sfx": "drum"}, {})]
     return rows
 
 
 FRAME = 480  # 20 ms at 24 kHz
+FINE_FRAME = 240  # 10 ms: a drum roll's bursts are 10-30 ms apart
 
 
-def loud_frames(samples: np.ndarray, floor_db: float) -> np.ndarray:
-    """Per 20 ms frame: whether its RMS is within `floor_db` of the loudest frame's."""
-    n = len(samples) // FRAME
+def loud_frames(samples: np.ndarray, floor_db: float, frame: int = FRAME) -> np.ndarray:
+    """Per frame of `frame` samples (20 ms): whether its RMS is within `floor_db` of the loudest frame's."""
+    n = len(samples) // frame
     if n == 0:
         return np.zeros(0, dtype=bool)
-    rms = np.sqrt((samples[: n * FRAME].reshape(n, FRAME).astype(np.float64) ** 2).mean(1) + 1e-12)
+    rms = np.sqrt((samples[: n * frame].reshape(n, frame).astype(np.float64) ** 2).mean(1) + 1e-12)
     return 20 * np.log10(rms / rms.max()) > floor_db
 
 
@@ -98,15 +106,15 @@ def has_pause_at(samples: np.ndarray, beat: float, tolerance: float = 0.25) -> b
     return any(abs(start - beat) <= tolerance for start in pauses(samples))
 
 
-def sound_segments(samples: np.ndarray, floor_db: float = -30.0) -> list:
-    """(start, end) seconds of the runs of 20 ms frames within `floor_db` of the loudest frame."""
-    loud = loud_frames(samples, floor_db)
+def sound_segments(samples: np.ndarray, floor_db: float = -30.0, frame: int = FRAME) -> list:
+    """(start, end) seconds of the runs of frames (`frame` samples, 20 ms) within `floor_db` of the loudest frame."""
+    loud = loud_frames(samples, floor_db, frame)
     out, start = [], None
     for f, is_loud in enumerate(list(loud) + [False]):
         if is_loud and start is None:
             start = f
         elif not is_loud and start is not None:
-            out.append((start * FRAME / SAMPLE_RATE, f * FRAME / SAMPLE_RATE))
+            out.append((start * frame / SAMPLE_RATE, f * frame / SAMPLE_RATE))
             start = None
     return out
 
@@ -128,6 +136,30 @@ def knocks(samples: np.ndarray, join: float = 0.06, longest: float = 0.45, befor
 
 def has_knock_at(samples: np.ndarray, time: float, tolerance: float = 0.25) -> bool:
     return any(abs(start - time) <= tolerance for start in knocks(samples))
+
+
+def drum_rolls(samples: np.ndarray, least: int = 4, longest: float = 0.25, gap: float = 0.25,
+               span: float = 0.6) -> list:
+    """Start seconds of drum rolls: every sound (a run of 10 ms frames within −30 dB of the loudest) that begins
+    at least `least` sounds in a row, each at most `longest` s long and starting at most `gap` s after the one
+    before, all within `span` s of the first. A roll of four hits after short syllables is listed from each of
+    them, so a trigger's second is compared with the roll's own first hit as well."""
+    segments = sound_segments(samples, frame=FINE_FRAME)
+    out = []
+    for k, (start, _) in enumerate(segments):
+        run = 0
+        for j in range(k, len(segments)):
+            first, last = segments[j]
+            if last - first > longest or first - start > span or (j > k and first - segments[j - 1][0] > gap):
+                break
+            run += 1
+        if run >= least:
+            out.append(start)
+    return out
+
+
+def has_drum_roll_at(samples: np.ndarray, time: float, tolerance: float = 0.25) -> bool:
+    return any(abs(start - time) <= tolerance for start in drum_rolls(samples))
 
 
 def keep_fusion_layers(path: str, keep: int, out_path: str) -> str:
@@ -216,6 +248,17 @@ def main(argv=None):
         if r["split"] == "heldout":
             held.setdefault(r["id"], {})[r["rate"]] = r
     ids = sorted(held)[: a.sentences]
+    def recording_of(given):  # the teacher row a control condition takes its event second from
+        if given.get("beat"):
+            return "pause"
+        return (given["sfx"] if isinstance(given["sfx"], str) else "sfx") if given.get("sfx") else None
+    for row in list(table_rows):
+        needed = recording_of(row[3])
+        if needed and not all(needed in held[i] for i in ids):
+            flag = {"pause": "--pauses", "sfx": "--sfx", "drum": "--drums"}[needed]
+            print(f"adapter_eval: {row[0]}: skipped, {a.steer} has no `{needed}` rows for every held-out sentence "
+                  f"(steer_corpus {flag})", file=sys.stderr)
+            table_rows.remove(row)
     teacher = {i: {rate: speech_seconds(read_wav(os.path.join(base, held[i][rate]["audio"]))) for rate in RATES} for i in ids}
     rng = torch.Generator().manual_seed(2026)
     jobs = []
@@ -237,13 +280,18 @@ def main(argv=None):
                 if not os.path.exists(image):
                     steer_images.save_png(steer_images.base_image(given["image"], rng), image)
                 args += ["--image", image]
-            event_times = {}  # a control event at the second of the teacher's pause or knock
-            for kind, recording in (("beat", "pause"), ("sfx", "sfx")):
+            event_times = {}  # a control event at the second of the teacher's pause, knock or drum roll
+            for kind, default_recording in (("beat", "pause"), ("sfx", "sfx")):
                 if given.get(kind):
+                    payload = given[kind] if isinstance(given[kind], str) else None
+                    recording = payload or default_recording  # the drum trigger: the teacher's `drum` row
                     event_times[kind] = held[sid][recording][kind]
-                    control = os.path.join(a.out, "wav", f"{kind}-{k:02d}.json")
+                    event = {"kind": kind, "time": event_times[kind]}
+                    if payload:
+                        event["payload"] = payload
+                    control = os.path.join(a.out, "wav", f"{kind}{'-' + payload if payload else ''}-{k:02d}.json")
                     with open(control, "w") as fh:
-                        json.dump([{"kind": kind, "time": event_times[kind]}], fh)
+                        json.dump([event], fh)
                     args += ["--control", control]
             beat, sfx = event_times.get("beat"), event_times.get("sfx")
             for modality, w in weights.items():
@@ -275,6 +323,7 @@ def main(argv=None):
             job["rate"] = classify(job["seconds"], teacher[job["sentence"]])
             job["pause_at_beat"] = job["beat"] is not None and has_pause_at(samples, job["beat"])
             job["knock_at_sfx"] = job["sfx"] is not None and has_knock_at(samples, job["sfx"])
+            job["drum_at_sfx"] = job["sfx"] is not None and has_drum_roll_at(samples, job["sfx"])
             job["hypothesis"], fields = transcriber.transcribe(job["wav"])
             job["edits"], job["words"] = wer_metric.word_edits(job["text"], job["hypothesis"])
             fh.write(json.dumps(dict(hypothesis=job["hypothesis"], asr=ASR_DESCRIPTION, **fields)) + "\n")
@@ -293,8 +342,8 @@ def main(argv=None):
     for name, wanted, task, given, weights in table_rows:
         group = [j for j in jobs if j["condition"] == name]
 
-        def attribute(j):  # the wanted rate, a pause at this sentence's beat or a knock at its SFX second
-            return {"pause": j["pause_at_beat"], "knock": j["knock_at_sfx"]}.get(wanted, j["rate"] == wanted)
+        def attribute(j):  # the wanted rate, a pause at this sentence's beat or a knock / drum roll at its SFX second
+            return {"pause": j["pause_at_beat"], "knock": j["knock_at_sfx"], "drum": j["drum_at_sfx"]}.get(wanted, j["rate"] == wanted)
         hit = sum(attribute(j) for j in group) / len(group)
         # Without adapters the engine speaks as it always does: the plain run of the same sentence.
         hit_without = sum(attribute(plain[j["sentence"]]) for j in group) / len(group)
@@ -306,6 +355,8 @@ def main(argv=None):
         table.append(dict(condition=name, task=task, wanted=wanted, with_adapters=hit, without_adapters=hit_without,
                           wer=wer_metric.corpus_wer([(j["edits"], j["words"]) for j in group]),
                           seconds=float(np.mean([j["seconds"] for j in group])), routes=route_means, n=len(group)))
+        if wanted in ("knock", "drum"):  # which sound the trigger brought: both detectors on both rows
+            table[-1]["sounds"] = {sound: sum(j[f"{sound}_at_sfx"] for j in group) / len(group) for sound in ("knock", "drum")}
     result = dict(sentences=len(ids), adapters=a.adapters, keep_fusion_layers=a.keep_fusion_layers,
                   fusion_layers=a.fusion_layers, speak_args=a.speak_args,
                   machine=machine_description(), teacher_seconds={r: float(np.mean([teacher[i][r] for i in ids])) for r in RATES},
@@ -317,12 +368,17 @@ def main(argv=None):
              + "; teacher WER " + " / ".join(f"{100 * teacher_wer[r]:.1f} %" for r in RATES) + ".",
              f"Machine: {result['machine']}. Compare runs made on one kind of machine: the engine's float kernels "
              "and Whisper's int8 ones round differently on another CPU, and greedy choices follow.", "",
-             "| condition | wanted (rate; a pause at the beat; a knock at the trigger) | with adapters | without | WER | speech s | routing weights |",
+             "| condition | wanted (rate; a pause at the beat; a knock / drum roll at the trigger) | with adapters | without | WER | speech s | routing weights |",
              "|---|---|---|---|---|---|---|"]
     for row in table:
         routes = ", ".join(f"{m} {w:.2f}" for m, w in row["routes"].items()) or "—"
         lines.append(f"| {row['condition']} | {row['wanted']} | {100 * row['with_adapters']:.0f} % | "
                      f"{100 * row['without_adapters']:.0f} % | {100 * row['wer']:.1f} % | {row['seconds']:.2f} | {routes} |")
+    sounds = [row for row in table if "sounds" in row]
+    if sounds:
+        lines += ["", "Which sound each SFX trigger brought (both detectors within 0.25 s of the trigger): "
+                  + "; ".join(f"{row['condition']}: a knock {100 * row['sounds']['knock']:.0f} %, a drum roll "
+                              f"{100 * row['sounds']['drum']:.0f} %" for row in sounds) + "."]
     with open(os.path.join(a.out, "eval.md"), "w") as fh:
         fh.write("\n".join(lines) + "\n")
     print("\n".join(lines))

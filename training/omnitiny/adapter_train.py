@@ -12,7 +12,8 @@ steering corpus (`steer_corpus`): the speaking rate (slow, normal, fast) of the 
 
 and two control tasks (control adapter): a beat marker at second t → the sentence with a pause starting
 at t (the steering corpus's `pause` rows, made with `steer_corpus --pauses`); an SFX trigger at second t
-→ the sentence with a knock starting at t (its `sfx` rows, `steer_corpus --sfx`).
+→ the sentence with a knock starting at t (its `sfx` rows, `steer_corpus --sfx`; the trigger without a payload
+or with "knock"); an SFX trigger with payload "drum" → a drum roll there (its `drum` rows, `--drums`).
 
 Losses: cross-entropy of the semantic units (teacher-forced, the base model's input noise) plus
 `--nce` × an InfoNCE alignment between each trainable modality's pooled embedding (audio, image) and
@@ -40,7 +41,9 @@ from .audio import read_wav
 RATES = ("slow", "normal", "fast")
 STYLE_TAGS = {"slow": "[slow]", "fast": "[fast]"}
 KIND_WEIGHTS = {"style": 0.13, "audio": 0.13, "image": 0.13, "agree": 0.07, "disagree": 0.22, "distractor": 0.07,
-                "beat": 0.13, "sfx": 0.12}
+                "beat": 0.13, "sfx": 0.12, "drum": 0.12}
+KNOCK_PAYLOADS = (None, None, "knock")  # a knock is asked for without a payload (slot 0), or by name
+DRUM_PAYLOAD = "drum"
 DISTRACTOR_STYLE = "[calm]"  # a tag that says nothing about the rate
 DOMINANT_WEIGHT = 3.0
 
@@ -201,10 +204,11 @@ class Tasks:
         self.by_rate = {r: [e for e in examples if e["split"] == split and e["rate"] == r] for r in RATES}
         self.pauses = [e for e in examples if e["split"] == split and e["rate"] == "pause"]
         self.knocks = [e for e in examples if e["split"] == split and e["rate"] == "sfx"]
+        self.drums = [e for e in examples if e["split"] == split and e["rate"] == "drum"]
         self.images = images
         self.kinds = {k: w for k, w in kinds.items()
                       if (images or k not in ("image", "distractor")) and (self.pauses or k != "beat")
-                      and (self.knocks or k != "sfx")}
+                      and (self.knocks or k != "sfx") and (self.drums or k != "drum")}
 
     def _modality(self, name, rate):
         """One modality's input naming `rate`: ('text', tag) | ('audio', frames) | ('image', (pooled, hidden))."""
@@ -223,10 +227,13 @@ class Tasks:
             target = self.rng.choice(self.pauses)
             return dict(kind=kind, rate="normal", target=target, weights=[1, 1, 1, 1],
                         inputs={"control": [{"kind": "beat", "time": target["beat"]}]})
-        if kind == "sfx":
-            target = self.rng.choice(self.knocks)
-            return dict(kind=kind, rate="normal", target=target, weights=[1, 1, 1, 1],
-                        inputs={"control": [{"kind": "sfx", "time": target["sfx"]}]})
+        if kind in ("sfx", "drum"):
+            target = self.rng.choice(self.knocks if kind == "sfx" else self.drums)
+            event = {"kind": "sfx", "time": target["sfx"]}
+            payload = self.rng.choice(KNOCK_PAYLOADS) if kind == "sfx" else DRUM_PAYLOAD
+            if payload is not None:
+                event["payload"] = payload
+            return dict(kind=kind, rate="normal", target=target, weights=[1, 1, 1, 1], inputs={"control": [event]})
         if kind == "style":
             rate = self.rng.choice(list(STYLE_TAGS))
             inputs, weights = {"text": STYLE_TAGS[rate]}, [1, 1, 1, 1]
@@ -385,6 +392,28 @@ def evaluate(trainer, data, tok, seed=5, per_kind=24, rate_clock=False, kept_lay
     return out
 
 
+def control_row(adapters, spec: str) -> int:
+    """The control embedding row of KIND[:PAYLOAD] (a payload of digits is a number, as in an events file)."""
+    kind, _, payload = spec.partition(":")
+    if kind not in fusion.CONTROL_KINDS:
+        sys.exit(f"adapter_train: --copy-control-rows {spec!r}: a kind of {list(fusion.CONTROL_KINDS)}")
+    value = None if not payload else (int(payload) if payload.isdigit() else payload)
+    slots = adapters.config["control_slots_per_kind"]
+    return fusion.CONTROL_KINDS[kind] * slots + fusion.control_slot(value, slots)
+
+
+def copy_control_rows(adapters, specs: str) -> None:
+    """`--copy-control-rows`: TO=FROM pairs, each row copied from the initial weights."""
+    weight = adapters.control.embeddings.weight
+    for item in filter(None, specs.split(",")):
+        to, _, source = item.partition("=")
+        if not source:
+            sys.exit(f"adapter_train: --copy-control-rows {item!r}: expected TO=FROM, e.g. sfx:drum=sfx")
+        with torch.no_grad():
+            weight[control_row(adapters, to)] = weight[control_row(adapters, source)]
+        print(f"adapters: control row {to} starts as {source}", file=sys.stderr)
+
+
 def export(adapters, path):
     from safetensors.torch import save_file
     tmp = path + ".part"
@@ -406,6 +435,9 @@ def main(argv=None):
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--warmup", type=int, default=50)
     p.add_argument("--decay-steps", type=int, default=3000)
+    p.add_argument("--weight-decay", type=float, default=0.01,
+                   help="AdamW's decoupled weight decay (0 with --train-only control.embeddings keeps every other "
+                        "row of a table exactly as it was)")
     p.add_argument("--nce", type=float, default=0.1, help="weight of the InfoNCE alignment loss")
     p.add_argument("--transition-weight", type=float, default=1.0,
                    help="weight in the token CE of each unit that differs from the one before it (where the content "
@@ -446,6 +478,12 @@ def main(argv=None):
                    help="share of steps that run only the lowest fusion layers, as many as the latency router's "
                         "drop-fusion-layers step leaves (half, then one; drawn evenly), so the adapters still steer "
                         "when the router closes the upper layers; 0 trains with every layer open")
+    p.add_argument("--copy-control-rows", default="",
+                   help="with --init: start control embedding rows as copies of others, KIND[:PAYLOAD]=KIND[:PAYLOAD],… "
+                        "(e.g. sfx:drum=sfx: the drum trigger starts where the trained knock trigger, no payload, is, "
+                        "so it begins by placing a sound and learns which)")
+    p.add_argument("--tasks", help=f"only these task kinds, comma-separated (of {', '.join(KIND_WEIGHTS)}; their relative "
+                                   "weights kept), e.g. sfx,drum with --train-only control.embeddings")
     p.add_argument("--export", help="write the adapter file here when the run stops")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
@@ -465,6 +503,8 @@ def main(argv=None):
             sys.exit(f"adapter_train: --clock-holds {item!r}: expected KIND:UNITS:LEAD, e.g. beat:29:5")
         if kind not in fusion.CONTROL_KINDS or holds[-1]["units"] < 1 or holds[-1]["lead"] < 0:
             sys.exit(f"adapter_train: --clock-holds {item!r}: a kind of {list(fusion.CONTROL_KINDS)}, units ≥ 1, lead ≥ 0")
+    if a.copy_control_rows and not a.init:
+        sys.exit("adapter_train: --copy-control-rows needs --init (rows are copied from the initial weights)")
     if holds and not a.rate_clock:
         sys.exit("adapter_train: --clock-holds needs --rate-clock (format 6)")
     if a.rate_clock and not a.ffn:
@@ -489,7 +529,13 @@ def main(argv=None):
     text_vocab_size = len(vocabulary.entries())
     trainer = Trainer(base, adapters, text_vocab_size, a.seed)
     trainer.know_normal_lengths(data["examples"])
-    tasks = Tasks(data["examples"], data["images"], "train", a.seed)
+    kinds = KIND_WEIGHTS
+    if a.tasks:
+        kinds = {k: KIND_WEIGHTS[k] for k in a.tasks.split(",") if k in KIND_WEIGHTS}
+        unknown = [k for k in a.tasks.split(",") if k not in KIND_WEIGHTS]
+        if unknown or not kinds:
+            sys.exit(f"adapter_train: --tasks {a.tasks}: kinds are {', '.join(KIND_WEIGHTS)}")
+    tasks = Tasks(data["examples"], data["images"], "train", a.seed, kinds)
     # The scalars that open a path (route sharpness, the feed-forward blocks' gates) learn faster: from 0,
     # a gate at the base learning rate would take thousands of steps to let its block count.
     scalar = ("route_sharpness", "ffn_gate")
@@ -503,7 +549,7 @@ def main(argv=None):
     rest = [p for n, p in adapters.named_parameters() if not n.endswith(scalar)]
     opt = torch.optim.AdamW([dict(params=rest, scale=1.0),
                              dict(params=sharp, scale=a.sharpness_lr_scale, weight_decay=0.0)],
-                            lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
+                            lr=a.lr, betas=(0.9, 0.98), weight_decay=a.weight_decay)
     ckpt = os.path.join(a.run, "adapters.pt")
     state = checkpoint.resume(ckpt, adapters, opt, "adapters")
     step = 0
@@ -528,6 +574,7 @@ def main(argv=None):
         if unexpected:
             sys.exit(f"adapter_train: --init {a.init}: tensors this configuration does not have: {unexpected[:4]}")
         print(f"adapters: start from {a.init}; new: {missing or 'none'}", file=sys.stderr)
+        copy_control_rows(adapters, a.copy_control_rows)
     print(f"adapters: {sum(p.numel() for p in adapters.parameters()) / 1e6:.2f} M parameters, fusion layers "
           f"{config['fusion_layers']}, tasks {list(tasks.kinds)}", file=sys.stderr)
     keeps = router_keeps(len(config["fusion_layers"]))

@@ -20,7 +20,14 @@ starts (the end of the first half's speech).
 With `--sfx`, every sentence is also spoken with a sound effect at the same word boundary (the task of
 the control adapter's SFX triggers): the pause recording's two halves with a knock between them (two
 hits of 0.12 s, 0.15 s apart: the corpus's Foley knock, which the OmniBark-tiny codec renders, unlike
-its beeps); such a row has rate `sfx` and `sfx`, the second at which the first hit starts."""
+its beeps); such a row has rate `sfx` and `sfx`, the second at which the first hit starts.
+
+With `--drums`, the same with a drum roll between the halves instead (the SFX trigger's payload "drum"):
+four low tom hits 0.135 s apart (a 150 → 60 Hz sweep with a noise click), 0.54 s in all, as long as the
+knock, because the rate clock holds for one length per event kind (`--clock-holds sfx:…`). The
+OmniBark-tiny codec has no pure-tone path (its beeps and whistles come back silent); these hits get units
+of their own and come back as a train of short bursts. Such a row has rate `drum` and `sfx`, the second
+at which the first hit starts."""
 
 import argparse
 import json
@@ -96,14 +103,34 @@ def knock(seed: int) -> np.ndarray:
     return np.concatenate(parts).astype(np.float32)
 
 
-def synthesize_sfx(text: str, index: int, pause_seconds: float, out_path: str, pause_path: str) -> float:
-    """The sentence with a knock at the pause recording's word boundary; returns the second the knock starts."""
+DRUM_HITS = 4
+DRUM_HIT_SECONDS = 0.135  # 4 × 0.135 = 0.54 s, the knock's 2 × (0.12 + 0.15)
+
+
+def drum_roll(seed: int) -> np.ndarray:
+    """Four low tom hits, `DRUM_HIT_SECONDS` apart: a 150 → 60 Hz sweep (decaying 30 /s) with a noise
+    click at each onset; the click's noise comes from `seed`."""
+    rng = np.random.default_rng(seed)
+    n = int(round(DRUM_HIT_SECONDS * SAMPLE_RATE))
+    t = np.arange(n) / SAMPLE_RATE
+    sweep = np.sin(2 * np.pi * (60 * t + 90 * (1 - np.exp(-t * 30)) / 30))  # 150 Hz falling to 60 Hz
+    hits = [(sweep + 0.6 * rng.standard_normal(n) * np.exp(-t * 150)) * np.exp(-t * 30) * 0.5 for _ in range(DRUM_HITS)]
+    return np.concatenate(hits).astype(np.float32)
+
+
+SOUNDS = {"sfx": knock, "drum": drum_roll}  # row rate → the sound between the halves
+
+
+def synthesize_sfx(text: str, index: int, pause_seconds: float, out_path: str, pause_path: str,
+                   sound: str = "sfx") -> float:
+    """The sentence with a sound (`SOUNDS[sound]`: a knock, or a drum roll) at the pause recording's word
+    boundary; returns the second the sound starts."""
     synthesize_pause(text, index, pause_seconds, pause_path)  # the halves (reused when they exist)
     a = read_wav(pause_path + ".a.wav")
     if not os.path.exists(out_path):
         from .audio import write_wav
         b = read_wav(pause_path + ".b.wav")
-        write_wav(out_path + ".part.wav", np.concatenate([a, knock(index), b]))
+        write_wav(out_path + ".part.wav", np.concatenate([a, SOUNDS[sound](index), b]))
         os.replace(out_path + ".part.wav", out_path)
     return round(len(a) / SAMPLE_RATE, 3)
 
@@ -129,6 +156,7 @@ def main(argv=None):
     p.add_argument("--pauses", action="store_true", help="also the sentences with a pause at a word boundary (rate 'pause')")
     p.add_argument("--pause-seconds", type=float, default=0.3, help="silence inserted between the halves (each keeps 0.1 s of its own)")
     p.add_argument("--sfx", action="store_true", help="also the sentences with a knock at a word boundary (rate 'sfx')")
+    p.add_argument("--drums", action="store_true", help="also the sentences with a drum roll at a word boundary (rate 'drum')")
     p.add_argument("--jobs", type=int, default=2)
     a = p.parse_args(argv)
     rates = a.rate or [("slow", 115), ("fast", 270)]
@@ -157,21 +185,24 @@ def main(argv=None):
                        for k, item in enumerate(items)}
             beats = {i: f.result() for i, f in futures.items()}
         print(f"steer_corpus: {len(beats)} sentences with a pause", file=sys.stderr, flush=True)
-    sfx = {}
-    if a.sfx:
-        os.makedirs(os.path.join(a.out, "sfx"), exist_ok=True)
+    sfx = {}  # row rate ("sfx": a knock, "drum") → {sentence id: the second the sound starts}
+    for sound, wanted, name in (("sfx", a.sfx, "a knock"), ("drum", a.drums, "a drum roll")):
+        if not wanted:
+            continue
+        os.makedirs(os.path.join(a.out, sound), exist_ok=True)
         os.makedirs(os.path.join(a.out, "pause"), exist_ok=True)
         with ThreadPoolExecutor(a.jobs) as pool:
             futures = {item["id"]: pool.submit(synthesize_sfx, item["text"], k, a.pause_seconds,
-                                               os.path.join(a.out, "sfx", item["id"] + ".wav"),
-                                               os.path.join(a.out, "pause", item["id"] + ".wav"))
+                                               os.path.join(a.out, sound, item["id"] + ".wav"),
+                                               os.path.join(a.out, "pause", item["id"] + ".wav"), sound)
                        for k, item in enumerate(items)}
-            sfx = {i: f.result() for i, f in futures.items()}
-        print(f"steer_corpus: {len(sfx)} sentences with a knock", file=sys.stderr, flush=True)
+            sfx[sound] = {i: f.result() for i, f in futures.items()}
+        print(f"steer_corpus: {len(sfx[sound])} sentences with {name}", file=sys.stderr, flush=True)
     rows = [(item, "normal", os.path.join(corpus_dir, item["audio"])) for item in items]
     rows += [(item, name, os.path.join(a.out, rel)) for item, name, _, rel in jobs]
     rows += [(item, "pause", os.path.join(a.out, "pause", item["id"] + ".wav")) for item in items if item["id"] in beats]
-    rows += [(item, "sfx", os.path.join(a.out, "sfx", item["id"] + ".wav")) for item in items if item["id"] in sfx]
+    rows += [(item, sound, os.path.join(a.out, sound, item["id"] + ".wav"))
+             for sound in sfx for item in items if item["id"] in sfx[sound]]
     tmp = os.path.join(a.out, "manifest.jsonl.part")
     with open(tmp, "w") as fh:
         for k, (item, name, path) in enumerate(rows):
@@ -180,8 +211,8 @@ def main(argv=None):
                        split=item["split"], seconds=round(len(samples) / SAMPLE_RATE, 3), units=assign(samples))
             if name == "pause":
                 row["beat"] = beats[item["id"]]
-            if name == "sfx":
-                row["sfx"] = sfx[item["id"]]
+            if name in sfx:
+                row["sfx"] = sfx[name][item["id"]]
             fh.write(json.dumps(row) + "\n")
             if (k + 1) % 1000 == 0:
                 print(f"steer_corpus: units {k + 1}/{len(rows)}", file=sys.stderr, flush=True)

@@ -1,5 +1,5 @@
 """The acoustic stages' ceiling per kind of steered speech: for each held-out steering recording (slow /
-normal / fast, with a pause, with a knock), Whisper's word error rate on
+normal / fast, with a pause, with a knock, with a drum roll), Whisper's word error rate on
 
 - `teacher`: the espeak-ng recording itself;
 - `decoder`: the codec's decoder on the recording's exact, unquantized mel frames (what the decoder alone
@@ -30,7 +30,17 @@ from .audio import read_wav, write_wav
 from .codec_wer import round_trips
 from .evaluate import Transcriber
 
-KINDS = ("normal", "slow", "fast", "pause", "sfx")
+KINDS = ("normal", "slow", "fast", "pause", "sfx", "drum")
+DEFAULT_KINDS = KINDS[:5]  # drum rows exist only in a corpus made with `steer_corpus --drums`
+
+
+def placed(kind: str, row: dict, samples) -> bool:
+    """Whether `samples` have the row's inserted event where the teacher put it (`adapter_eval`'s detectors):
+    a pause at a `pause` row's beat, a knock at an `sfx` row's second, a drum roll at a `drum` row's."""
+    from . import adapter_eval
+    if kind == "pause":
+        return adapter_eval.has_pause_at(samples, row["beat"])
+    return (adapter_eval.has_knock_at if kind == "sfx" else adapter_eval.has_drum_roll_at)(samples, row["sfx"])
 COLUMNS = ("teacher", "decoder", "codec", "units")
 CODEC_ROW = "mel 4 codebooks"
 DECODER_ROW = "mel exact"
@@ -82,8 +92,10 @@ def main(argv=None):
     p.add_argument("--steer", required=True, help="steer_corpus manifest (held-out rows with audio and units per kind)")
     p.add_argument("--out", required=True)
     p.add_argument("--sentences", type=int, default=20)
-    p.add_argument("--kinds", default=",".join(KINDS),
-                   help=f"comma-separated kinds of steering row to measure (default: {','.join(KINDS)})")
+    p.add_argument("--kinds", default=",".join(DEFAULT_KINDS),
+                   help=f"comma-separated kinds of steering row to measure, of {', '.join(KINDS)} (default: "
+                        f"{','.join(DEFAULT_KINDS)}); for the event kinds (pause, sfx, drum) it also counts how often "
+                        "the event is where the teacher put it")
     p.add_argument("--columns", default=",".join(COLUMNS),
                    help=f"comma-separated columns to measure (default: {','.join(COLUMNS)}); `units` alone compares "
                         "two models that share a codec")
@@ -101,9 +113,10 @@ def main(argv=None):
     os.makedirs(a.out, exist_ok=True)
     transcriber = Transcriber([])
     base = os.path.dirname(os.path.abspath(a.steer))
-    result = {}
+    result, placements = {}, {}
     for kind in kinds:
         pairs = {column: [] for column in columns}
+        hits = {column: 0 for column in columns}
         for k, sid in enumerate(ids):
             row = held[sid][kind]
             teacher = os.path.join(base, row["audio"])
@@ -121,10 +134,14 @@ def main(argv=None):
                 write_wav(files["units"], render(model, row["units"]))
             for column, path in files.items():
                 pairs[column].append(wer.word_edits(row["text"], transcriber.transcribe(path)[0]))
+                if kind in ("pause", "sfx", "drum"):
+                    hits[column] += placed(kind, row, read_wav(path))
         result[kind] = {column: wer.corpus_wer(v) for column, v in pairs.items()}
+        if kind in ("pause", "sfx", "drum"):
+            placements[kind] = {column: hits[column] / len(ids) for column in columns}
         print(f"units_wer: {kind} done", file=sys.stderr, flush=True)
     with open(os.path.join(a.out, "units-wer.json"), "w", encoding="utf-8") as fh:
-        json.dump(dict(sentences=len(ids), model=os.path.abspath(a.model), wer=result), fh, indent=1)
+        json.dump(dict(sentences=len(ids), model=os.path.abspath(a.model), wer=result, placed=placements), fh, indent=1)
     print(f"{len(ids)} held-out sentences per kind, Whisper tiny.en WER:\n")
     titles = {"teacher": "teacher recording", "decoder": "decoder on the exact mel",
               "codec": "codec round trip (exact mel, 4 codebooks)",
@@ -133,6 +150,12 @@ def main(argv=None):
     print("|---" * (len(columns) + 1) + "|")
     for kind in kinds:
         print(f"| {kind} | " + " | ".join(f"{100 * result[kind][c]:.1f} %" for c in columns) + " |")
+    if placements:
+        print("\nThe inserted event where the teacher put it (adapter_eval's detectors: a pause, a knock, a drum roll):\n")
+        print("| kind | " + " | ".join(titles[c] for c in columns) + " |")
+        print("|---" * (len(columns) + 1) + "|")
+        for kind, row in placements.items():
+            print(f"| {kind} | " + " | ".join(f"{100 * row[c]:.0f} %" for c in columns) + " |")
 
 
 if __name__ == "__main__":

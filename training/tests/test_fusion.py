@@ -266,6 +266,27 @@ class SteeringHelpersTests(unittest.TestCase):
         sfx_row = [row for row in adapter_eval.condition_table() if row[1] == "knock"]
         self.assertEqual([(row[2], row[3]) for row in sfx_row], [("control events", {"sfx": True})])
 
+    def test_drum_roll_detector_finds_the_corpus_roll_and_its_rendering_not_a_knock(self):
+        tone = lambda s: (0.3 * np.sin(2 * math.pi * 200 * np.arange(int(s * SAMPLE_RATE)) / SAMPLE_RATE)).astype(np.float32)
+        quiet = lambda s: np.zeros(int(s * SAMPLE_RATE), dtype=np.float32)
+        roll = steer_corpus.drum_roll(3)
+        # as long as the knock: the rate clock holds one length per event kind
+        self.assertEqual(len(roll), len(steer_corpus.knock(3)))
+        with_roll = np.concatenate([tone(1.0), quiet(0.1), roll, quiet(0.1), tone(0.8)])
+        self.assertTrue(adapter_eval.has_drum_roll_at(with_roll, 1.1))
+        self.assertFalse(adapter_eval.has_drum_roll_at(with_roll, 0.5))
+        self.assertFalse(adapter_eval.has_knock_at(with_roll, 1.1))  # the knock detector does not take it
+        with_knock = np.concatenate([tone(1.0), quiet(0.1), steer_corpus.knock(3), tone(0.8)])
+        self.assertEqual(adapter_eval.drum_rolls(with_knock), [])  # two hits are not a roll
+        # the codec's rendering: a train of short bursts, some only 20 ms apart
+        bursts = np.concatenate([np.concatenate([tone(0.03), quiet(d)]) for d in (0.02, 0.08, 0.03, 0.1, 0.05)])
+        self.assertTrue(adapter_eval.has_drum_roll_at(np.concatenate([tone(1.0), quiet(0.1), bursts, quiet(0.2), tone(0.8)]), 1.1))
+        # syllable-long sounds are not hits; three hits are not a roll
+        self.assertEqual(adapter_eval.drum_rolls(np.concatenate([tone(0.3), quiet(0.05)] * 6)), [])
+        self.assertEqual(adapter_eval.drum_rolls(np.concatenate([tone(1.0), quiet(0.1), bursts[: int(0.2 * SAMPLE_RATE)], quiet(0.3), tone(0.5)])), [])
+        drum_row = [row for row in adapter_eval.condition_table() if row[1] == "drum"]
+        self.assertEqual([(row[2], row[3]) for row in drum_row], [("control events", {"sfx": "drum"})])
+
     def test_sfx_task_triggers_a_knock_at_the_recordings_second(self):
         from omnitiny import adapter_train
         examples = [dict(id=f"s{i}", rate=rate, split="train", sfx=1.25 + i if rate == "sfx" else None,
@@ -273,12 +294,46 @@ class SteeringHelpersTests(unittest.TestCase):
         tasks = adapter_train.Tasks(examples, {}, "train", seed=1)
         self.assertIn("sfx", tasks.kinds)
         self.assertNotIn("beat", tasks.kinds)  # no pause rows: no beat task
-        for _ in range(5):
+        self.assertNotIn("drum", tasks.kinds)  # no drum rows: no drum task
+        payloads = set()
+        for _ in range(30):
             drawn = tasks.draw("sfx")
             self.assertEqual(drawn["target"]["rate"], "sfx")
-            self.assertEqual(drawn["inputs"], {"control": [{"kind": "sfx", "time": drawn["target"]["sfx"]}]})
+            event = drawn["inputs"]["control"][0]
+            self.assertEqual(len(drawn["inputs"]["control"]), 1)
+            self.assertEqual((event["kind"], event["time"]), ("sfx", drawn["target"]["sfx"]))
+            payloads.add(event.get("payload"))
+        self.assertEqual(payloads, {None, "knock"})  # a knock is asked for without a payload or by name
         without = adapter_train.Tasks([e for e in examples if e["rate"] != "sfx"], {}, "train", seed=1)
         self.assertNotIn("sfx", without.kinds)
+
+    def test_drum_task_triggers_the_drum_payload_at_the_drum_recordings_second(self):
+        from omnitiny import adapter_train
+        examples = [dict(id=f"s{i}", rate=rate, split="train", sfx=0.75 + i if rate in ("sfx", "drum") else None,
+                         beat=None, frames=torch.zeros(3, 4)) for i in range(3) for rate in ("slow", "normal", "fast", "sfx", "drum")]
+        tasks = adapter_train.Tasks(examples, {}, "train", seed=1)
+        self.assertIn("drum", tasks.kinds)
+        for _ in range(5):
+            drawn = tasks.draw("drum")
+            self.assertEqual(drawn["target"]["rate"], "drum")
+            self.assertEqual(drawn["inputs"], {"control": [{"kind": "sfx", "time": drawn["target"]["sfx"], "payload": "drum"}]})
+        only = adapter_train.Tasks(examples, {}, "train", seed=1, kinds={"drum": 1.0, "beat": 1.0})
+        self.assertEqual(list(only.kinds), ["drum"])  # --tasks drum,beat without pause rows
+
+    def test_copy_control_rows_starts_the_drum_slot_as_the_knock_slot(self):
+        from omnitiny import adapter_train
+        adapters = fusion.OmniAdapters(fusion.default_config(16, 2, [0], 8, 8))
+        weight = adapters.control.embeddings.weight
+        slots = adapters.config["control_slots_per_kind"]
+        knock, drum = 2 * slots, 2 * slots + fusion.control_slot("drum", slots)
+        beat = weight[0].detach().clone()
+        self.assertFalse(torch.equal(weight[knock], weight[drum]))
+        adapter_train.copy_control_rows(adapters, "sfx:drum=sfx")
+        self.assertTrue(torch.equal(weight[knock], weight[drum]))
+        self.assertTrue(torch.equal(weight[0], beat))
+        self.assertEqual(adapter_train.control_row(adapters, "sfx:3"), 2 * slots + 3)  # digits: a number payload
+        with self.assertRaises(SystemExit):
+            adapter_train.copy_control_rows(adapters, "sfx:drum")
 
     def test_cached_features_take_the_manifests_new_labels(self):
         import argparse, json, os, tempfile

@@ -42,5 +42,21 @@ class UnitsWerTests(unittest.TestCase):
                 self.assertIn(words, str(caught.exception))
 
 
+    def test_placed_asks_each_event_kind_for_its_own_sound(self):
+        import numpy as np
+        from omnitiny import steer_corpus
+        from omnitiny.audio import SAMPLE_RATE
+        tone = lambda s: (0.3 * np.sin(2 * np.pi * 200 * np.arange(int(s * SAMPLE_RATE)) / SAMPLE_RATE)).astype(np.float32)
+        quiet = lambda s: np.zeros(int(s * SAMPLE_RATE), dtype=np.float32)
+        roll = np.concatenate([tone(1.0), quiet(0.1), steer_corpus.drum_roll(1), quiet(0.1), tone(0.8)])
+        knock = np.concatenate([tone(1.0), quiet(0.1), steer_corpus.knock(1), tone(0.8)])
+        self.assertTrue(units_wer.placed("drum", {"sfx": 1.1}, roll))
+        self.assertFalse(units_wer.placed("sfx", {"sfx": 1.1}, roll))
+        self.assertTrue(units_wer.placed("sfx", {"sfx": 1.1}, knock))
+        self.assertFalse(units_wer.placed("drum", {"sfx": 1.1}, knock))
+        self.assertTrue(units_wer.placed("pause", {"beat": 1.0}, np.concatenate([tone(1.0), quiet(0.4), tone(0.8)])))
+        self.assertEqual(units_wer.DEFAULT_KINDS, ("normal", "slow", "fast", "pause", "sfx"))
+
+
 if __name__ == "__main__":
     unittest.main()
