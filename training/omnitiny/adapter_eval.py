@@ -65,6 +65,18 @@ def condition_table(dominant: float = 3) -> list:
     return rows
 
 
+def control_event(given: dict):
+    """(event kind, the teacher recording whose second it takes, payload) of a condition's control event, or None:
+    a beat marker takes the `pause` row's beat, an SFX trigger without a payload the `sfx` (knock) row's second,
+    one with a payload (the drum) the row named by it."""
+    if given.get("beat"):
+        return "beat", "pause", None
+    if given.get("sfx"):
+        payload = given["sfx"] if isinstance(given["sfx"], str) else None
+        return "sfx", payload or "sfx", payload
+    return None
+
+
 FRAME = 480  # 20 ms at 24 kHz
 FINE_FRAME = 240  # 10 ms: a drum roll's bursts are 10-30 ms apart
 
@@ -248,12 +260,8 @@ def main(argv=None):
         if r["split"] == "heldout":
             held.setdefault(r["id"], {})[r["rate"]] = r
     ids = sorted(held)[: a.sentences]
-    def recording_of(given):  # the teacher row a control condition takes its event second from
-        if given.get("beat"):
-            return "pause"
-        return (given["sfx"] if isinstance(given["sfx"], str) else "sfx") if given.get("sfx") else None
     for row in list(table_rows):
-        needed = recording_of(row[3])
+        needed = (control_event(row[3]) or (None, None, None))[1]
         if needed and not all(needed in held[i] for i in ids):
             flag = {"pause": "--pauses", "sfx": "--sfx", "drum": "--drums"}[needed]
             print(f"adapter_eval: {row[0]}: skipped, {a.steer} has no `{needed}` rows for every held-out sentence "
@@ -281,18 +289,16 @@ def main(argv=None):
                     steer_images.save_png(steer_images.base_image(given["image"], rng), image)
                 args += ["--image", image]
             event_times = {}  # a control event at the second of the teacher's pause, knock or drum roll
-            for kind, default_recording in (("beat", "pause"), ("sfx", "sfx")):
-                if given.get(kind):
-                    payload = given[kind] if isinstance(given[kind], str) else None
-                    recording = payload or default_recording  # the drum trigger: the teacher's `drum` row
-                    event_times[kind] = held[sid][recording][kind]
-                    event = {"kind": kind, "time": event_times[kind]}
-                    if payload:
-                        event["payload"] = payload
-                    control = os.path.join(a.out, "wav", f"{kind}{'-' + payload if payload else ''}-{k:02d}.json")
-                    with open(control, "w") as fh:
-                        json.dump([event], fh)
-                    args += ["--control", control]
+            if control_event(given):
+                kind, recording, payload = control_event(given)
+                event_times[kind] = held[sid][recording][kind]
+                event = {"kind": kind, "time": event_times[kind]}
+                if payload:
+                    event["payload"] = payload
+                control = os.path.join(a.out, "wav", f"{kind}{'-' + payload if payload else ''}-{k:02d}.json")
+                with open(control, "w") as fh:
+                    json.dump([event], fh)
+                args += ["--control", control]
             beat, sfx = event_times.get("beat"), event_times.get("sfx")
             for modality, w in weights.items():
                 args += ["--weight", f"{modality}={w}"]

@@ -32,6 +32,10 @@ from .evaluate import Transcriber
 
 KINDS = ("normal", "slow", "fast", "pause", "sfx", "drum")
 DEFAULT_KINDS = KINDS[:5]  # drum rows exist only in a corpus made with `steer_corpus --drums`
+EVENT_KINDS = ("pause", "sfx", "drum")  # the kinds with an inserted event, whose placement is counted too
+COLUMNS = ("teacher", "decoder", "codec", "units")
+CODEC_ROW = "mel 4 codebooks"
+DECODER_ROW = "mel exact"
 
 
 def placed(kind: str, row: dict, samples) -> bool:
@@ -41,9 +45,6 @@ def placed(kind: str, row: dict, samples) -> bool:
     if kind == "pause":
         return adapter_eval.has_pause_at(samples, row["beat"])
     return (adapter_eval.has_knock_at if kind == "sfx" else adapter_eval.has_drum_roll_at)(samples, row["sfx"])
-COLUMNS = ("teacher", "decoder", "codec", "units")
-CODEC_ROW = "mel 4 codebooks"
-DECODER_ROW = "mel exact"
 
 
 def render(model, units):
@@ -134,10 +135,10 @@ def main(argv=None):
                 write_wav(files["units"], render(model, row["units"]))
             for column, path in files.items():
                 pairs[column].append(wer.word_edits(row["text"], transcriber.transcribe(path)[0]))
-                if kind in ("pause", "sfx", "drum"):
+                if kind in EVENT_KINDS:
                     hits[column] += placed(kind, row, read_wav(path))
         result[kind] = {column: wer.corpus_wer(v) for column, v in pairs.items()}
-        if kind in ("pause", "sfx", "drum"):
+        if kind in EVENT_KINDS:
             placements[kind] = {column: hits[column] / len(ids) for column in columns}
         print(f"units_wer: {kind} done", file=sys.stderr, flush=True)
     with open(os.path.join(a.out, "units-wer.json"), "w", encoding="utf-8") as fh:
