@@ -69,8 +69,7 @@ import Testing
     /// the time, all four layers 86 %.
     @Test func twoFusionLayersStillPlaceAKnockAtTheTrigger() throws {
         let adapters = try #require(omni.adapters)
-        let triggers = [("The island liked the heavy teacher around the boy.", 1.514),
-                        ("Did Peter see the gentle man before dinner?", 1.779), ("The slow cat sleeps across the city.", 0.698)]
+        let triggers = OmniTinyAdapterTests.sfxTriggers
         var options = SpeechOptions()
         options.seed = 1
         func knocked(_ margin: Double?) throws -> [Bool] {
