@@ -7,4 +7,4 @@ codec), `mel_latent` and `melcodec_train` (the mel-latent codec), `units` (seman
 (training file), `bark_data` (Bark's training sequences), `gpt_train` (the three GPTs), `export` (the model
 directory) and `import_model` (back into training checkpoints), `evaluate` (word error rate and Fréchet
 distance), `codec_wer` and `coarse_wer` (one stage's ceiling at a time), `units_wer` (the acoustic chain per
-kind of steered speech)."""
+kind of steered speech), `coarse_ce` (coarse GPTs' held-out loss per kind)."""

@@ -8,7 +8,10 @@ normal rate).
         --codec runs2/codec/codec.pt --out runs4/records.pt --share 0.4
 
 Training rows of the other rates join with voice None (no same-voice history prompt) and weights that
-give them `--share` of the sampling mass; the original records keep theirs, scaled to the rest."""
+give them `--share` of the sampling mass; the original records keep theirs, scaled to the rest. Within the share
+every added row weighs the same unless `--rate-weights` says otherwise: `--rate-weights drum=3` gives each drum
+row three times the mass of a row of another kind (how phase 17 taught a trained coarse GPT one new kind while
+it kept seeing the others)."""
 
 import argparse
 import json
@@ -29,7 +32,10 @@ def main(argv=None):
     p.add_argument("--codec", required=True, help="the mel-latent codec checkpoint the records were made with")
     p.add_argument("--out", required=True)
     p.add_argument("--share", type=float, default=0.4, help="sampling mass of the added rows")
+    p.add_argument("--rate-weights", default="",
+                   help="RATE=W,… relative weight of the added rows of a kind (default 1 each), e.g. drum=3")
     a = p.parse_args(argv)
+    rate_weights = parse_rate_weights(a.rate_weights)
     data = torch.load(a.records, weights_only=False)
     state = torch.load(a.codec, map_location="cpu", weights_only=False)
     if state.get("latent") != "mel":
@@ -53,15 +59,45 @@ def main(argv=None):
         if len(added) % 1000 == 0:
             print(f"steer_records: {len(added)} recordings", file=sys.stderr, flush=True)
     train_added = [r for r in added if r["split"] == "train"]
-    for r in data["records"]:
-        r["weight"] *= 1 - a.share
-    for r in train_added:
-        r["weight"] = a.share / len(train_added)
+    unknown = set(rate_weights) - {rate_of(r) for r in added}
+    if unknown:
+        sys.exit(f"steer_records: --rate-weights names {', '.join(sorted(unknown))}, which {a.steer} has no rows of")
+    assign_weights(data["records"], train_added, a.share, rate_weights)
     data["records"] += added
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     torch.save(data, a.out + ".part")
     os.replace(a.out + ".part", a.out)
     print(f"steer_records: {len(added)} rows added ({len(train_added)} for training, share {a.share}) → {a.out}")
+
+
+def assign_weights(records, train_added, share, rate_weights):
+    """Scales the base records' sampling weights to `1 - share` of their mass and spreads `share` over the added
+    training rows in proportion to their kind's weight in `rate_weights` (1 where it names none)."""
+    for r in records:
+        r["weight"] *= 1 - share
+    mass = [rate_weights.get(rate_of(r), 1.0) for r in train_added]
+    for r, m in zip(train_added, mass):
+        r["weight"] = share * m / sum(mass)
+
+
+def parse_rate_weights(text):
+    """`"drum=3,sfx=2"` → {"drum": 3.0, "sfx": 2.0}; exits naming the bad entry."""
+    weights = {}
+    for entry in filter(None, (e.strip() for e in text.split(","))):
+        rate, sep, value = entry.partition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = -1.0
+        if not sep or not rate or not weight > 0:
+            sys.exit(f"steer_records: --rate-weights entry {entry!r} is not RATE=W with W > 0")
+        weights[rate] = weight
+    return weights
+
+
+def rate_of(row):
+    """The steered kind of an added row, from its id (`<sentence id>-<rate>`)."""
+    return row["id"].rsplit("-", 1)[1]
 
 
 if __name__ == "__main__":
