@@ -17,6 +17,7 @@ import torch
 
 from . import bark_data
 from .gpt_train import build, coarse_loss
+from .steer_records import rate_of
 from .units_wer import KINDS
 
 BATCH = 8
@@ -24,8 +25,8 @@ BATCH = 8
 
 def kind_of(record) -> str:
     """The steered kind of a records row (`normal` for the base corpus's rows)."""
-    suffix = record["id"].rsplit("-", 1)[-1]
-    return suffix if suffix in KINDS and suffix != "normal" else "normal"
+    suffix = rate_of(record) if "-" in record["id"] else ""
+    return suffix if suffix in KINDS else "normal"
 
 
 def held_out_by_kind(records) -> dict:

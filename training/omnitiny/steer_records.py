@@ -36,6 +36,10 @@ def main(argv=None):
                    help="RATE=W,… relative weight of the added rows of a kind (default 1 each), e.g. drum=3")
     a = p.parse_args(argv)
     rate_weights = parse_rate_weights(a.rate_weights)
+    with open(a.steer, encoding="utf-8") as fh:
+        unknown = set(rate_weights) - {json.loads(line)["rate"] for line in fh if line.strip()} - {"normal"}
+    if unknown:
+        sys.exit(f"steer_records: --rate-weights names {', '.join(sorted(unknown))}: no such non-normal rows in {a.steer}")
     data = torch.load(a.records, weights_only=False)
     state = torch.load(a.codec, map_location="cpu", weights_only=False)
     if state.get("latent") != "mel":
@@ -59,9 +63,6 @@ def main(argv=None):
         if len(added) % 1000 == 0:
             print(f"steer_records: {len(added)} recordings", file=sys.stderr, flush=True)
     train_added = [r for r in added if r["split"] == "train"]
-    unknown = set(rate_weights) - {rate_of(r) for r in added}
-    if unknown:
-        sys.exit(f"steer_records: --rate-weights names {', '.join(sorted(unknown))}, which {a.steer} has no rows of")
     assign_weights(data["records"], train_added, a.share, rate_weights)
     data["records"] += added
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
@@ -76,8 +77,9 @@ def assign_weights(records, train_added, share, rate_weights):
     for r in records:
         r["weight"] *= 1 - share
     mass = [rate_weights.get(rate_of(r), 1.0) for r in train_added]
+    total = sum(mass)
     for r, m in zip(train_added, mass):
-        r["weight"] = share * m / sum(mass)
+        r["weight"] = share * m / total
 
 
 def parse_rate_weights(text):
