@@ -36,8 +36,12 @@ def main(argv=None):
                    help="RATE=W,… relative weight of the added rows of a kind (default 1 each), e.g. drum=3")
     a = p.parse_args(argv)
     rate_weights = parse_rate_weights(a.rate_weights)
+    for flag, path in (("--records", a.records), ("--steer", a.steer), ("--codec", a.codec)):
+        if not os.path.isfile(path):
+            sys.exit(f"steer_records: {flag} {path}: no such file")
     with open(a.steer, encoding="utf-8") as fh:
-        unknown = set(rate_weights) - {json.loads(line)["rate"] for line in fh if line.strip()} - {"normal"}
+        added_rates = {json.loads(line)["rate"] for line in fh if line.strip()} - {"normal"}
+    unknown = set(rate_weights) - added_rates
     if unknown:
         sys.exit(f"steer_records: --rate-weights names {', '.join(sorted(unknown))}: no such non-normal rows in {a.steer}")
     data = torch.load(a.records, weights_only=False)
