@@ -17,16 +17,10 @@ import torch
 
 from . import bark_data
 from .gpt_train import build, coarse_loss
-from .steer_records import rate_of
+from .steer_records import kind_of
 from .units_wer import KINDS
 
 BATCH = 8
-
-
-def kind_of(record) -> str:
-    """The steered kind of a records row (`normal` for the base corpus's rows)."""
-    suffix = rate_of(record) if "-" in record["id"] else ""
-    return suffix if suffix in KINDS else "normal"
 
 
 def held_out_by_kind(records) -> dict:

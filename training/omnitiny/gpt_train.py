@@ -3,9 +3,16 @@
 
     python -m omnitiny.gpt_train --stage semantic --data runs/records.pt --run runs/semantic --minutes 40
 
-`--data` is the file `omnitiny.records` writes (text ids, units and codec codes per utterance)."""
+`--data` is the file `omnitiny.records` writes (text ids, units and codec codes per utterance).
+
+Teaching a trained coarse GPT one new kind of input without changing what it does with the others:
+`--train-units 30,240` trains only the input embedding rows of the named semantic units (phase 18: the drum
+roll's), so every unit sequence without them renders bit for bit as before. `--anchor CKPT --anchor-skip drum`
+trains every weight with a KL term to CKPT on the rows of the other kinds (phase 18 measured it: it did not
+keep plain speech, see training/README.md)."""
 
 import argparse
+import collections
 import math
 import os
 import sys
@@ -16,6 +23,7 @@ import torch.nn.functional as F
 
 from . import bark_data, checkpoint
 from . import layout as L
+from .steer_records import kind_of
 
 
 def build(stage: str, text_vocab_size: int, dropout: float = 0.0):
@@ -47,12 +55,35 @@ def semantic_loss(model, maker, batch):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
 
 
-def coarse_loss(model, maker, batch):
+def coarse_batch(maker, batch):
+    """(input ids, targets) of one window per record, padded to one length: [B, T] each."""
     examples = [maker.coarse(r) for r in batch]
     x = bark_data.pad_batch([e[0] for e in examples], L.COARSE_SEMANTIC_PAD)
     y = bark_data.pad_batch([e[1] for e in examples], -100)
+    return x, y
+
+
+def coarse_loss(model, maker, batch):
+    x, y = coarse_batch(maker, batch)
     logits = model(input_ids=x).logits
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
+
+
+def anchored_coarse_loss(model, anchor, maker, batch, weight: float, anchored) -> tuple:
+    """(cross-entropy + weight × KL, KL): the KL divergence KL(anchor ‖ model) of the next-token distributions,
+    in nats per target position of the rows `anchored` marks (one bool per record), on the same inputs (input
+    noise and history prompt included). It holds a fine-tuned model to what `anchor` (the model it started from)
+    does on the kinds it already renders, where cross-entropy alone lets greedy choices drift (phase 17)."""
+    x, y = coarse_batch(maker, batch)
+    logits = model(input_ids=x).logits
+    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
+    mask = (y != -100) & torch.tensor(anchored, dtype=torch.bool)[:, None]
+    if not bool(mask.any()):
+        return ce, torch.zeros(())
+    with torch.no_grad():
+        reference = F.log_softmax(anchor(input_ids=x).logits[mask], dim=-1)
+    kl = F.kl_div(F.log_softmax(logits[mask], dim=-1), reference, log_target=True, reduction="batchmean")
+    return ce + weight * kl, kl.detach()
 
 
 def fine_loss(model, maker, batch):
@@ -91,6 +122,17 @@ def main(argv=None):
     p.add_argument("--input-noise", type=float, default=0.0,
                    help="fraction of the utterance's own input units / coarse codes replaced by random ones "
                         "(targets unchanged) against drift in free-running generation; e.g. 0.3")
+    p.add_argument("--anchor", metavar="CKPT",
+                   help="coarse only: a checkpoint (usually the --init one) whose next-token distributions the "
+                        "model is held to on the rows of kinds not in --anchor-skip, by a KL term")
+    p.add_argument("--anchor-weight", type=float, default=1.0, help="weight of the KL term (nats; default 1)")
+    p.add_argument("--anchor-skip", default="",
+                   help="KIND,… rows of these kinds (steer_records kinds: slow, fast, pause, sfx, drum) are not "
+                        "anchored: the kinds being taught, e.g. drum")
+    p.add_argument("--train-units", metavar="ID,…", default="",
+                   help="coarse only: train nothing but the input embedding rows of these semantic units (e.g. "
+                        "30,240, the drum roll's); every other weight stays bit-identical, so a unit sequence "
+                        "without them renders exactly as before")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args(argv)
@@ -104,7 +146,8 @@ def main(argv=None):
     weights /= weights.sum()
     sampler = np.random.default_rng(a.seed)
     model = build(a.stage, data["text_vocab_size"], a.dropout)
-    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    anchor, anchored = load_anchor(a, data["text_vocab_size"], records)
+    opt = make_optimizer(model, a, records)
     ckpt_path = os.path.join(a.run, f"{a.stage}.pt")
     state = checkpoint.resume(ckpt_path, model, opt, a.stage)
     if not state and a.init:
@@ -120,6 +163,7 @@ def main(argv=None):
     print(f"{a.stage}: {sum(p.numel() for p in model.parameters()) / 1e6:.2f} M parameters, "
           f"{len(records)} utterances", file=sys.stderr)
     loss_fn = LOSSES[a.stage]
+    kl_running = None
     clock = checkpoint.RunClock(a.minutes, a.max_steps)
     running = None
     model.train()
@@ -128,8 +172,13 @@ def main(argv=None):
         lr = a.lr * min(1.0, (step + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
         for g in opt.param_groups:
             g["lr"] = lr
-        batch = [records[i] for i in sampler.choice(len(records), a.batch, p=weights)]
-        loss = loss_fn(model, maker, batch)
+        picked = sampler.choice(len(records), a.batch, p=weights)
+        batch = [records[i] for i in picked]
+        if anchor is None:
+            loss = loss_fn(model, maker, batch)
+        else:
+            loss, kl = anchored_coarse_loss(model, anchor, maker, batch, a.anchor_weight, [anchored[i] for i in picked])
+            kl_running = kl.item() if kl_running is None else 0.98 * kl_running + 0.02 * kl.item()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -137,7 +186,8 @@ def main(argv=None):
         step += 1
         running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
         if step % 25 == 0:
-            print(f"{a.stage} step {step} loss {running:.3f} lr {lr:.2e} {clock.elapsed_minutes():.1f} min",
+            anchor_note = "" if kl_running is None else f" (KL to the anchor {kl_running:.4f})"
+            print(f"{a.stage} step {step} loss {running:.3f}{anchor_note} lr {lr:.2e} {clock.elapsed_minutes():.1f} min",
                   file=sys.stderr, flush=True)
         save, done = clock.check(step)
         if save:
@@ -146,6 +196,73 @@ def main(argv=None):
         if done:
             break
     print(f"{a.stage}: stopped at step {step}, loss {running:.3f}; checkpoint {ckpt_path}")
+
+
+def make_optimizer(model, a, records):
+    """AdamW over every weight, or with `--train-units` over the input embedding alone, its gradient masked to
+    the named units' rows and no weight decay: Adam's step is exactly 0 where the gradient always is, so every
+    other row and tensor keeps its bits."""
+    if not a.train_units:
+        return torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    if a.stage != "coarse":
+        sys.exit(f"gpt_train: --train-units is for --stage coarse, not {a.stage}")
+    if a.anchor:
+        sys.exit("gpt_train: --train-units leaves every other unit's rendering bit-identical; --anchor adds nothing")
+    try:
+        units = sorted({int(u) for u in a.train_units.split(",") if u.strip()})
+    except ValueError:
+        sys.exit(f"gpt_train: --train-units {a.train_units!r} is not a list of unit ids")
+    bad = [u for u in units if not 0 <= u < L.SEMANTIC_VOCAB]
+    if not units or bad:
+        sys.exit(f"gpt_train: --train-units needs ids in 0..{L.SEMANTIC_VOCAB - 1} (got {a.train_units!r})")
+    seen = {u: sum(int(np.count_nonzero(np.asarray(r["units"]) == u)) for r in records) for u in units}
+    unseen = [u for u, n in seen.items() if n == 0]
+    if unseen:
+        sys.exit(f"gpt_train: --train-units {', '.join(map(str, unseen))}: no training row contains that unit")
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    embedding = model.input_embeds_layer.weight
+    embedding.requires_grad_(True)
+    rows = torch.zeros(embedding.shape[0], 1)
+    rows[units] = 1.0
+    embedding.register_hook(lambda grad: grad * rows)
+    print(f"coarse: training only the input embedding rows of units {', '.join(map(str, units))} "
+          f"({', '.join(f'{u}: {n} frames' for u, n in seen.items())})", file=sys.stderr)
+    return torch.optim.AdamW([embedding], lr=a.lr, betas=(0.9, 0.98), weight_decay=0.0)
+
+
+def load_anchor(a, text_vocab_size: int, records) -> tuple:
+    """(frozen anchor model or None, per training record whether it is anchored); exits naming a bad flag."""
+    if not a.anchor:
+        if a.anchor_skip:
+            sys.exit("gpt_train: --anchor-skip needs --anchor")
+        return None, None
+    if a.stage != "coarse":
+        sys.exit(f"gpt_train: --anchor is for --stage coarse, not {a.stage}")
+    if not os.path.isfile(a.anchor):
+        sys.exit(f"gpt_train: --anchor {a.anchor}: no such checkpoint")
+    if not a.anchor_weight > 0:
+        sys.exit(f"gpt_train: --anchor-weight {a.anchor_weight} must be > 0")
+    skip = {k.strip() for k in a.anchor_skip.split(",") if k.strip()}
+    kinds = collections.Counter(kind_of(r) for r in records)
+    unknown = skip - set(kinds)
+    if unknown:
+        sys.exit(f"gpt_train: --anchor-skip names {', '.join(sorted(unknown))}: no training rows of that kind "
+                 f"(the data has {', '.join(sorted(kinds))})")
+    if skip >= set(kinds):
+        sys.exit("gpt_train: --anchor-skip names every kind in the data: nothing would be anchored")
+    anchor = build("coarse", text_vocab_size)
+    try:
+        anchor.load_state_dict(torch.load(a.anchor, map_location="cpu", weights_only=False)["model"])
+    except (KeyError, RuntimeError) as e:
+        sys.exit(f"gpt_train: --anchor {a.anchor} is not a coarse GPT checkpoint of this data's size ({str(e)[:200]})")
+    anchor.eval()
+    for parameter in anchor.parameters():
+        parameter.requires_grad_(False)
+    anchored = [kind_of(r) not in skip for r in records]
+    print(f"coarse: anchored to {a.anchor} (KL weight {a.anchor_weight}) on {sum(anchored)} of {len(records)} "
+          f"utterances; not on {', '.join(sorted(skip)) or 'none'}", file=sys.stderr)
+    return anchor, anchored
 
 
 if __name__ == "__main__":

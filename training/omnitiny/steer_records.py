@@ -23,6 +23,7 @@ import torch
 
 from . import codec_model, mel_latent
 from .audio import read_wav
+from .units_wer import KINDS
 
 
 def main(argv=None):
@@ -104,6 +105,13 @@ def parse_rate_weights(text):
 def rate_of(row):
     """The steered kind of an added row, from its id (`<sentence id>-<rate>`)."""
     return row["id"].rsplit("-", 1)[1]
+
+
+def kind_of(row) -> str:
+    """The steered kind of any records row: an added row's rate, `normal` for the base corpus's rows (whose ids
+    end in a number)."""
+    suffix = rate_of(row) if "-" in row["id"] else ""
+    return suffix if suffix in KINDS else "normal"
 
 
 if __name__ == "__main__":
