@@ -39,6 +39,13 @@ def models():
     return model.eval(), anchor.eval()
 
 
+def perturb(model):
+    """Moves every weight by a little noise, so the model no longer equals its anchor."""
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+
+
 class AnchoredLossTests(unittest.TestCase):
     def test_same_weights_give_zero_kl_and_plain_cross_entropy(self):
         model, anchor = models()
@@ -49,9 +56,7 @@ class AnchoredLossTests(unittest.TestCase):
 
     def test_kl_counts_only_anchored_rows(self):
         model, anchor = models()
-        with torch.no_grad():
-            for p in model.parameters():
-                p.add_(0.05 * torch.randn_like(p))
+        perturb(model)
         loss, kl = gpt_train.anchored_coarse_loss(model, anchor, maker(), RECORDS, 2.0, [True, False, False])
         plain = gpt_train.coarse_loss(model, maker(), RECORDS)
         self.assertGreater(kl.item(), 1e-4)
@@ -62,9 +67,7 @@ class AnchoredLossTests(unittest.TestCase):
 
     def test_its_gradient_pulls_the_model_back_to_the_anchor(self):
         model, anchor = models()
-        with torch.no_grad():
-            for p in model.parameters():
-                p.add_(0.05 * torch.randn_like(p))
+        perturb(model)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         kls = []
         for _ in range(6):
