@@ -146,8 +146,8 @@ def main(argv=None):
     weights /= weights.sum()
     sampler = np.random.default_rng(a.seed)
     model = build(a.stage, data["text_vocab_size"], a.dropout)
+    opt = make_optimizer(model, a, records)  # first: it refuses --train-units with --anchor before the anchor loads
     anchor, anchored = load_anchor(a, data["text_vocab_size"], records)
-    opt = make_optimizer(model, a, records)
     ckpt_path = os.path.join(a.run, f"{a.stage}.pt")
     state = checkpoint.resume(ckpt_path, model, opt, a.stage)
     if not state and a.init:
