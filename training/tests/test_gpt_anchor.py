@@ -155,3 +155,6 @@ class TrainUnitsTests(unittest.TestCase):
             with tempfile.TemporaryDirectory() as folder, self.assertRaises(SystemExit) as caught:
                 self.run_training(folder, ["--train-units", flag])
             self.assertIn(message, str(caught.exception))
+        with tempfile.TemporaryDirectory() as folder, self.assertRaises(SystemExit) as caught:
+            self.run_training(folder, ["--train-units", "30,240", "--anchor", os.path.join(folder, "init.pt")])
+        self.assertIn("--anchor adds nothing", str(caught.exception))
