@@ -16,7 +16,7 @@ import sys
 import torch
 
 from . import bark_data
-from .gpt_train import build, coarse_loss
+from .gpt_train import coarse_loss, load_frozen_coarse
 from .steer_records import kind_of
 from .units_wer import KINDS
 
@@ -60,13 +60,7 @@ def main(argv=None):
     print("| checkpoint | " + " | ".join(f"{k} ({len(v)})" for k, v in groups.items()) + " |")
     print("|---|" + "---|" * len(groups))
     for path in a.checkpoints:
-        model = build("coarse", data["text_vocab_size"])
-        state = torch.load(path, map_location="cpu", weights_only=False)
-        try:
-            model.load_state_dict(state["model"])
-        except (KeyError, RuntimeError) as e:
-            sys.exit(f"coarse_ce: {path} is not a coarse GPT checkpoint of this records file's size ({str(e)[:200]})")
-        model.eval()
+        model = load_frozen_coarse(path, data["text_vocab_size"], "coarse_ce:")
         ce = [cross_entropy(model, rows, data["text_vocab_size"], a.seed) for rows in groups.values()]
         print(f"| {path} | " + " | ".join(f"{x:.3f}" for x in ce) + " |", flush=True)
 

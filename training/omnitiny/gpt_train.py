@@ -37,6 +37,11 @@ def build(stage: str, text_vocab_size: int, dropout: float = 0.0):
     return BarkFineModel(BarkFineConfig(**cfg))
 
 
+def token_cross_entropy(logits, targets):
+    """Mean cross-entropy (nats) of [..., V] logits against targets, positions marked -100 left out."""
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100)
+
+
 def semantic_loss(model, maker, batch):
     embed = model.input_embeds_layer
     rows, targets = [], []
@@ -51,8 +56,7 @@ def semantic_loss(model, maker, batch):
     y = bark_data.pad_batch(targets, -100)
     logits = model(inputs_embeds=x).logits
     # Only semantic units and EOS are ever sampled: the loss is over that range.
-    logits = logits[..., : L.SEMANTIC_VOCAB + 1]
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
+    return token_cross_entropy(logits[..., : L.SEMANTIC_VOCAB + 1], y)
 
 
 def coarse_batch(maker, batch):
@@ -65,8 +69,7 @@ def coarse_batch(maker, batch):
 
 def coarse_loss(model, maker, batch):
     x, y = coarse_batch(maker, batch)
-    logits = model(input_ids=x).logits
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
+    return token_cross_entropy(model(input_ids=x).logits, y)
 
 
 def anchored_coarse_loss(model, anchor, maker, batch, weight: float, anchored) -> tuple:
@@ -76,7 +79,7 @@ def anchored_coarse_loss(model, anchor, maker, batch, weight: float, anchored) -
     does on the kinds it already renders, where cross-entropy alone lets greedy choices drift (phase 17)."""
     x, y = coarse_batch(maker, batch)
     logits = model(input_ids=x).logits
-    ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
+    ce = token_cross_entropy(logits, y)
     mask = (y != -100) & torch.tensor(anchored, dtype=torch.bool)[:, None]
     if not bool(mask.any()):
         return ce, torch.zeros(())
@@ -84,6 +87,22 @@ def anchored_coarse_loss(model, anchor, maker, batch, weight: float, anchored) -
         reference = F.log_softmax(anchor(input_ids=x).logits[mask], dim=-1)
     kl = F.kl_div(F.log_softmax(logits[mask], dim=-1), reference, log_target=True, reduction="batchmean")
     return ce + weight * kl, kl.detach()
+
+
+def load_frozen_coarse(path: str, text_vocab_size: int, who: str):
+    """The coarse GPT of checkpoint `path` (gpt_train's coarse.pt), in eval mode, no gradients; exits naming
+    `path` (as `who`, the command and flag) when it is missing or is not a coarse GPT of this size."""
+    if not os.path.isfile(path):
+        sys.exit(f"{who} {path}: no such checkpoint")
+    model = build("coarse", text_vocab_size)
+    try:
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=False)["model"])
+    except (KeyError, RuntimeError) as e:
+        sys.exit(f"{who} {path} is not a coarse GPT checkpoint of this data's size ({str(e)[:200]})")
+    model.eval()
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    return model
 
 
 def fine_loss(model, maker, batch):
@@ -97,7 +116,7 @@ def fine_loss(model, maker, batch):
         x = torch.tensor(np.stack([e[0] for e in group]))
         y = torch.tensor(np.stack([np.where(e[3], e[2], -100) for e in group]))
         logits = model(codebook_idx=book, input_ids=x).logits[..., : L.CODEBOOK_SIZE]
-        loss = loss + F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100) * len(group)
+        loss = loss + token_cross_entropy(logits, y) * len(group)
     return loss / len(examples)
 
 
@@ -239,8 +258,6 @@ def load_anchor(a, text_vocab_size: int, records) -> tuple:
         return None, None
     if a.stage != "coarse":
         sys.exit(f"gpt_train: --anchor is for --stage coarse, not {a.stage}")
-    if not os.path.isfile(a.anchor):
-        sys.exit(f"gpt_train: --anchor {a.anchor}: no such checkpoint")
     if not a.anchor_weight > 0:
         sys.exit(f"gpt_train: --anchor-weight {a.anchor_weight} must be > 0")
     skip = {k.strip() for k in a.anchor_skip.split(",") if k.strip()}
@@ -251,14 +268,7 @@ def load_anchor(a, text_vocab_size: int, records) -> tuple:
                  f"(the data has {', '.join(sorted(kinds))})")
     if skip >= set(kinds):
         sys.exit("gpt_train: --anchor-skip names every kind in the data: nothing would be anchored")
-    anchor = build("coarse", text_vocab_size)
-    try:
-        anchor.load_state_dict(torch.load(a.anchor, map_location="cpu", weights_only=False)["model"])
-    except (KeyError, RuntimeError) as e:
-        sys.exit(f"gpt_train: --anchor {a.anchor} is not a coarse GPT checkpoint of this data's size ({str(e)[:200]})")
-    anchor.eval()
-    for parameter in anchor.parameters():
-        parameter.requires_grad_(False)
+    anchor = load_frozen_coarse(a.anchor, text_vocab_size, "gpt_train: --anchor")
     anchored = [kind_of(r) not in skip for r in records]
     print(f"coarse: anchored to {a.anchor} (KL weight {a.anchor_weight}) on {sum(anchored)} of {len(records)} "
           f"utterances; not on {', '.join(sorted(skip)) or 'none'}", file=sys.stderr)
