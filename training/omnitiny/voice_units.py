@@ -32,7 +32,7 @@ from . import mel_latent, units, wer
 from .audio import read_wav, write_wav
 from .codec_pitch import speak
 from .codec_wer import round_trips
-from .evaluate import EvaluationError, Transcriber, read_heldout
+from .evaluate import EvaluationError, Transcriber, check_model_dir, read_heldout
 from .units_wer import CODEC_ROW, DECODER_ROW, load_model, render
 
 DEFAULT_VOICES = "en-us,en-us+f3,en-us+m3,en-us+klatt"
@@ -96,6 +96,11 @@ def training_sentences(manifest: str, limit: int, exclude: set) -> list:
     return texts
 
 
+def progress(voice: str, split: str, done: int, total: int) -> None:
+    if done % 10 == 0 or done == total:
+        print(f"voice_units: {voice}: {done}/{total} {split} sentences", file=sys.stderr, flush=True)
+
+
 class VoicePath:
     """One voice's sentence through the columns: its recording, codec round trip and rendered units."""
 
@@ -125,7 +130,7 @@ def main(argv=None):
     p.add_argument("--manifest", required=True, help="the corpus manifest (training sentences train the classifier, "
                    "held-out ones are measured)")
     p.add_argument("--out", required=True)
-    p.add_argument("--voices", default=DEFAULT_VOICES, help=f"espeak-ng voices, the first the teacher's (default {DEFAULT_VOICES})")
+    p.add_argument("--voices", default=DEFAULT_VOICES, help=f"espeak-ng voices to compare, at least two (default {DEFAULT_VOICES}; en-us is the teacher's)")
     p.add_argument("--sentences", type=int, default=30, help="held-out sentences per voice")
     p.add_argument("--train-sentences", type=int, default=30, help="training sentences per voice for the classifier")
     a = p.parse_args(argv)
@@ -140,7 +145,7 @@ def main(argv=None):
             raise EvaluationError(f"--units {a.units}: {e.strerror or e} (needs centroids.npy and normalization.npz)") from None
         held, _ = read_heldout(a.manifest, a.sentences)
         trained = training_sentences(a.manifest, a.train_sentences, {s.text for s in held})
-        path = VoicePath(load_model(a.model), centroids, torch.from_numpy(norm["mean"]), torch.from_numpy(norm["std"]))
+        path = VoicePath(load_model(check_model_dir(a.model, "--model")), centroids, torch.from_numpy(norm["mean"]), torch.from_numpy(norm["std"]))
         os.makedirs(a.out, exist_ok=True)
         transcriber = Transcriber([])
         examples = {column: {} for column in COLUMNS}
@@ -151,11 +156,13 @@ def main(argv=None):
                 files = path.run(voice, text, os.path.join(a.out, f"{tag}-train-{n:03d}"))
                 for column in COLUMNS:
                     examples[column].setdefault(voice, []).append(voice_features(read_wav(files[column])))
+                progress(voice, "training", n + 1, len(trained))
             rows = []
             for n, sentence in enumerate(held):
                 files = path.run(voice, sentence.text, os.path.join(a.out, f"{tag}-heldout-{n:03d}"))
                 rows.append({"text": sentence.text, "files": files,
                              "edits": {c: wer.word_edits(sentence.text, transcriber.transcribe(f)[0]) for c, f in files.items()}})
+                progress(voice, "held-out", n + 1, len(held))
             measured[voice] = rows
             print(f"voice_units: {voice} done", file=sys.stderr, flush=True)
     except EvaluationError as e:
