@@ -1,5 +1,5 @@
 """Can OmniBark-tiny carry a speaker? For each espeak-ng voice variant, held-out sentences are spoken and
-followed through the model's acoustic path, and two things are measured per column:
+followed through three columns of the model's acoustic path:
 
 - `decoder`: the codec's decoder on the recording's exact, unquantized mel frames (the decoder alone);
 - `codec`: the recording's round trip through the model's codec (exact mel frames, 4 codebooks), what the
@@ -8,10 +8,10 @@ followed through the model's acoustic path, and two things are measured per colu
   `--units`) rendered by the coarse and fine GPTs and the codec (greedy), what the acoustic stages make of
   that voice's units if an adapter chose exactly them.
 
-Per column, Whisper tiny.en's WER, and which voice a small classifier hears: nearest centroid on the mean
-and spread of each file's loud log-mel frames, trained on the same columns of the corpus's training
-sentences spoken by each voice (`--train-sentences`), so it hears timbre and formants, not words. Chance is
-one in the number of voices.
+Per column, two things are measured: Whisper tiny.en's WER, and which voice a small classifier hears. The
+classifier is a nearest centroid on the spectral shape of each file's loud log-mel frames (`voice_features`).
+It is trained on the same column of the corpus's training sentences spoken by each voice (`--train-sentences`),
+so it hears timbre and formants, not words or level. Chance is one in the number of voices.
 
     python -m omnitiny.voice_units --model ../models/omnibark-tiny --units runs/units-aligned \\
         --manifest data/manifest.jsonl --out runs/voice-units
