@@ -28,7 +28,7 @@ import sys
 import numpy as np
 import torch
 
-from . import mel_latent, units, wer
+from . import manifest, mel_latent, units, wer
 from .audio import read_wav, write_wav
 from .codec_pitch import speak
 from .codec_wer import round_trips
@@ -80,19 +80,15 @@ class NearestCentroid:
         return self.classes[int(np.argmin(((self.centroids - z) ** 2).sum(1)))]
 
 
-def training_sentences(manifest: str, limit: int, exclude: set) -> list:
+def training_sentences(manifest_path: str, limit: int, exclude: set) -> list:
     """The first `limit` distinct texts of the manifest's training-split speech items not in `exclude`."""
-    texts = []
-    with open(manifest, encoding="utf-8") as fh:
-        for line in fh:
-            item = json.loads(line) if line.strip() else {}
-            text = item.get("text")
-            if item.get("split") == "train" and item.get("kind") == "speech" and text not in exclude and text not in texts:
-                texts.append(text)
-                if len(texts) == limit:
-                    break
+    try:
+        items = manifest.read(manifest_path, "train", kinds=("speech",))
+    except ValueError as e:
+        raise EvaluationError(f"--manifest {e}") from None
+    texts = list(dict.fromkeys(i["text"] for i in items if i["text"] not in exclude))[:limit]
     if len(texts) < limit:
-        raise EvaluationError(f"--manifest {manifest}: {len(texts)} training sentences, fewer than --train-sentences {limit}")
+        raise EvaluationError(f"--manifest {manifest_path}: {len(texts)} training sentences, fewer than --train-sentences {limit}")
     return texts
 
 

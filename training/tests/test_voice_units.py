@@ -71,13 +71,13 @@ class TrainingSentenceTests(unittest.TestCase):
 
     def test_measured_sentences_and_other_kinds_are_left_out(self):
         with tempfile.TemporaryDirectory() as tmp:
-            path = self.write_manifest(tmp, [
+            path = self.write_manifest(tmp, [dict(item, audio=f"speech/{n}.wav") for n, item in enumerate([
                 dict(split="train", kind="speech", text="held out"),
                 dict(split="train", kind="foley", text="[knock]"),
                 dict(split="heldout", kind="speech", text="another"),
                 dict(split="train", kind="speech", text="first"),
                 dict(split="train", kind="speech", text="first"),
-                dict(split="train", kind="speech", text="second")])
+                dict(split="train", kind="speech", text="second")])])
             self.assertEqual(voice_units.training_sentences(path, 2, {"held out"}), ["first", "second"])
             with self.assertRaises(EvaluationError) as caught:
                 voice_units.training_sentences(path, 3, {"held out"})
