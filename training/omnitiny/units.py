@@ -73,8 +73,10 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     os.makedirs(a.out, exist_ok=True)
     items = manifest.read(a.manifest, "train") + manifest.read(a.manifest, "heldout")
+    if not items:
+        sys.exit(f"units: --manifest {a.manifest}: no train or heldout items")
     feats = [features(s) for s in manifest.load_audio(items)]
-    train = torch.cat([f for f, i in zip(feats, items) if i["split"] == "train"])
+    train_feats = [f for f, i in zip(feats, items) if i["split"] == "train"]
     if a.reuse:
         try:
             centers = torch.from_numpy(np.load(os.path.join(a.reuse, "centroids.npy")))
@@ -84,6 +86,9 @@ def main(argv=None):
         mean, std = torch.from_numpy(norm["mean"]), torch.from_numpy(norm["std"])
         a.clusters = centers.shape[0]
     else:
+        if not train_feats:
+            sys.exit(f"units: --manifest {a.manifest}: no training items to fit units to (a held-out-only manifest needs --reuse)")
+        train = torch.cat(train_feats)
         mean, std = train.mean(0), train.std(0).clamp(min=1e-5)
         centers = kmeans((train - mean) / std, a.clusters, a.iterations, a.seed)
     np.save(os.path.join(a.out, "centroids.npy"), centers.numpy())
@@ -94,7 +99,7 @@ def main(argv=None):
             units = assign_units((f - mean) / std, centers).tolist()
             fh.write(json.dumps({"id": item["id"], "units": units}) + "\n")
     os.replace(tmp, os.path.join(a.out, "units.jsonl"))
-    print(f"units: {len(items)} utterances, {train.shape[0]} training frames, {a.clusters} clusters → {a.out}")
+    print(f"units: {len(items)} utterances, {sum(f.shape[0] for f in train_feats)} training frames, {a.clusters} clusters → {a.out}")
 
 
 if __name__ == "__main__":

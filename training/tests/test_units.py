@@ -54,6 +54,19 @@ class ReuseTests(unittest.TestCase):
                 units.main(["--manifest", small, "--out", os.path.join(tmp, "b"), "--reuse", os.path.join(tmp, "nowhere")])
             self.assertIn("nowhere", str(caught.exception))
 
+    def test_held_out_only_manifest_takes_units_from_reuse_and_needs_it(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            units.main(["--manifest", corpus(tmp, 4), "--out", os.path.join(tmp, "a"), "--clusters", "8", "--iterations", "3"])
+            before = read_units(os.path.join(tmp, "a"))
+            held = os.path.join(tmp, "held.jsonl")
+            with open(os.path.join(tmp, "manifest.jsonl")) as fh, open(held, "w") as out:
+                out.writelines(line for line in fh if '"heldout"' in line)
+            units.main(["--manifest", held, "--out", os.path.join(tmp, "b"), "--reuse", os.path.join(tmp, "a")])
+            self.assertEqual(read_units(os.path.join(tmp, "b")), {"u0": before["u0"]})
+            with self.assertRaises(SystemExit) as caught:
+                units.main(["--manifest", held, "--out", os.path.join(tmp, "c")])
+            self.assertIn("--reuse", str(caught.exception))
+
 
 if __name__ == "__main__":
     unittest.main()
