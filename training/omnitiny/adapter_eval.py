@@ -257,7 +257,7 @@ def main(argv=None):
     rows = [json.loads(line) for line in open(a.steer)]
     held = {}
     for r in rows:
-        if r["split"] == "heldout":
+        if r["split"] == "heldout" and not r.get("voice"):  # the teacher's rows; other voices: speaker_eval
             held.setdefault(r["id"], {})[r["rate"]] = r
     ids = sorted(held)[: a.sentences]
     for row in list(table_rows):

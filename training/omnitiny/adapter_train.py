@@ -13,7 +13,13 @@ steering corpus (`steer_corpus`): the speaking rate (slow, normal, fast) of the 
 and two control tasks (control adapter): a beat marker at second t → the sentence with a pause starting
 at t (the steering corpus's `pause` rows, made with `steer_corpus --pauses`); an SFX trigger at second t
 → the sentence with a knock starting at t (its `sfx` rows, `steer_corpus --sfx`; the trigger without a payload
-or with "knock"); an SFX trigger with payload "drum" → a drum roll there (its `drum` rows, `--drums`).
+or with "knock"); an SFX trigger with payload "drum" → a drum roll there (its `drum` rows, `--drums`);
+
+and, when the steering manifest holds other voices (`steer_voices`), two speaker tasks: a reference recording
+of another sentence in a voice (the teacher's or another espeak-ng variant's) → the sentence in that voice's
+own units (`speaker`); the style `[whisper]` → the whisper variant's units (`whisper`). The frozen
+semantic GPT knows only the teacher's units; the units of a voice are the same clusters, but that voice's
+cepstra fall in other ones, so what the adapters learn here is which units the voice takes.
 
 Losses: cross-entropy of the semantic units (teacher-forced, the base model's input noise) plus
 `--nce` × an InfoNCE alignment between each trainable modality's pooled embedding (audio, image) and
@@ -41,7 +47,10 @@ from .audio import read_wav
 RATES = ("slow", "normal", "fast")
 STYLE_TAGS = {"slow": "[slow]", "fast": "[fast]"}
 KIND_WEIGHTS = {"style": 0.13, "audio": 0.13, "image": 0.13, "agree": 0.07, "disagree": 0.22, "distractor": 0.07,
-                "beat": 0.13, "sfx": 0.12, "drum": 0.12}
+                "beat": 0.13, "sfx": 0.12, "drum": 0.12, "speaker": 0.2, "whisper": 0.06}
+RATE_KINDS = ("style", "audio", "image", "agree", "disagree", "distractor")  # the tasks whose attribute is the rate
+TEACHER = "teacher"  # the voice of a steering row without a `voice` field
+WHISPER_TAG = "[whisper]"  # the style that asks for the voice variant whose name ends with "+whisper"
 KNOCK_PAYLOADS = (None, None, "knock")  # a knock is asked for without a payload (slot 0), or by name
 DRUM_PAYLOAD = "drum"
 DISTRACTOR_STYLE = "[calm]"  # a tag that says nothing about the rate
@@ -71,8 +80,9 @@ def prepare(a, model) -> dict:
     relabelled = 0
     for e in data["examples"]:
         r = manifest_rows.get((e["id"], e["rate"]))
-        if r is not None and (e["units"] != r["units"] or e.get("beat") != r.get("beat") or e.get("sfx") != r.get("sfx")):
-            e.update(units=r["units"], beat=r.get("beat"), sfx=r.get("sfx"))
+        if r is not None and (e["units"] != r["units"] or e.get("beat") != r.get("beat") or e.get("sfx") != r.get("sfx")
+                              or e.get("voice") != r.get("voice")):
+            e.update(units=r["units"], beat=r.get("beat"), sfx=r.get("sfx"), voice=r.get("voice"))
             relabelled += 1
     if relabelled:
         print(f"adapter_train: {relabelled} cached recordings take the manifest's new labels", file=sys.stderr)
@@ -82,7 +92,8 @@ def prepare(a, model) -> dict:
         samples = torch.from_numpy(read_wav(os.path.join(base, r["audio"]))).view(1, 1, -1)
         with torch.no_grad():
             frames = model.codec_model.encoder(samples)[0].T.contiguous()
-        data["examples"].append(dict(id=r["id"], rate=r["rate"], split=r["split"], text=r["text"], beat=r.get("beat"), sfx=r.get("sfx"),
+        data["examples"].append(dict(id=r["id"], rate=r["rate"], voice=r.get("voice"), split=r["split"], text=r["text"],
+                                     beat=r.get("beat"), sfx=r.get("sfx"),
                                      text_ids=vocabulary.encode(tok, r["text"]), units=r["units"], frames=frames.half()))
         if (k + 1) % 1000 == 0:
             print(f"adapter_train: encoded {k + 1}/{len(rows)} recordings", file=sys.stderr, flush=True)
@@ -201,14 +212,22 @@ class Tasks:
 
     def __init__(self, examples, images, split, seed, kinds=KIND_WEIGHTS):
         self.rng = random.Random(seed)
-        self.by_rate = {r: [e for e in examples if e["split"] == split and e["rate"] == r] for r in RATES}
+        teacher = [e for e in examples if e["split"] == split and not e.get("voice")]
+        self.by_rate = {r: [e for e in teacher if e["rate"] == r] for r in RATES}
+        self.by_voice = {TEACHER: self.by_rate["normal"]}
+        for e in examples:
+            if e["split"] == split and e.get("voice") and e["rate"] == "normal":
+                self.by_voice.setdefault(e["voice"], []).append(e)
+        self.whisper = next((v for v in self.by_voice if v.endswith("+whisper")), None)
         self.pauses = [e for e in examples if e["split"] == split and e["rate"] == "pause"]
         self.knocks = [e for e in examples if e["split"] == split and e["rate"] == "sfx"]
         self.drums = [e for e in examples if e["split"] == split and e["rate"] == "drum"]
         self.images = images
+        rates = all(self.by_rate[r] for r in RATES)  # a corpus of the speaker tasks alone has no slow or fast rows
         self.kinds = {k: w for k, w in kinds.items()
-                      if (images or k not in ("image", "distractor")) and (self.pauses or k != "beat")
-                      and (self.knocks or k != "sfx") and (self.drums or k != "drum")}
+                      if (rates or k not in RATE_KINDS) and (images or k not in ("image", "distractor")) and (self.pauses or k != "beat")
+                      and (self.knocks or k != "sfx") and (self.drums or k != "drum")
+                      and (len(self.by_voice) > 1 or k != "speaker") and (self.whisper or k != "whisper")}
 
     def _modality(self, name, rate):
         """One modality's input naming `rate`: ('text', tag) | ('audio', frames) | ('image', (pooled, hidden))."""
@@ -234,6 +253,14 @@ class Tasks:
             if payload is not None:
                 event["payload"] = payload
             return dict(kind=kind, rate="normal", target=target, weights=[1, 1, 1, 1], inputs={"control": [event]})
+        if kind == "speaker":  # a reference in a voice → this sentence in that voice (the teacher's too)
+            voice = self.rng.choice(list(self.by_voice))
+            reference = self.rng.choice(self.by_voice[voice])["frames"].float()
+            return dict(kind=kind, rate="normal", voice=voice, target=self.rng.choice(self.by_voice[voice]),
+                        weights=[1, 1, 1, 1], inputs={"audio": reference})
+        if kind == "whisper":
+            return dict(kind=kind, rate="normal", voice=self.whisper, target=self.rng.choice(self.by_voice[self.whisper]),
+                        weights=[1, 1, 1, 1], inputs={"text": WHISPER_TAG})
         if kind == "style":
             rate = self.rng.choice(list(STYLE_TAGS))
             inputs, weights = {"text": STYLE_TAGS[rate]}, [1, 1, 1, 1]
@@ -354,17 +381,22 @@ class Trainer:
                 if name in toks and ex["weights"][fusion.MODALITIES.index(name)] >= 1:
                     anchors.append(toks[name].mean(0))
                     targets.append(i)
-            labels.append(RATES.index(ex["rate"]))
+            labels.append(attribute_label(ex))
         if not anchors:
             return torch.zeros(())
         a = F.normalize(torch.stack(anchors), dim=-1)
         t = F.normalize(target_summary, dim=-1)
         logits = a @ t.T / temperature
-        labels = torch.tensor(labels)
-        # Positives: the targets whose rate is the anchor's own example's target rate.
+        labels = torch.tensor([sorted(set(labels)).index(label) for label in labels])
+        # Positives: the targets whose attribute (rate and voice) is the anchor's own example's target's.
         positive = labels[torch.tensor(targets)][:, None] == labels[None, :]
         log_p = logits.log_softmax(dim=-1)
         return -(log_p * positive).sum(1).div(positive.sum(1)).mean()
+
+
+def attribute_label(example: dict) -> str:
+    """What a drawn example's conditioning names: its target's rate and voice (e.g. "normal/teacher")."""
+    return f"{example['rate']}/{example.get('voice') or TEACHER}"
 
 
 def router_keeps(n_layers: int) -> list:
@@ -377,11 +409,11 @@ def router_keeps(n_layers: int) -> list:
     return keeps
 
 
-def evaluate(trainer, data, tok, seed=5, per_kind=24, rate_clock=False, kept_layers=None):
-    """Held-out teacher-forced CE per task kind, with and without the adapters; with `rate_clock`, also the
-    root-mean-square error of the head's ln(stride) (0.1 ≈ a stride 10 % off). `kept_layers`: the adapted
-    passes run only that many of the lowest fusion layers."""
-    tasks = Tasks(data["examples"], data["images"], "heldout", seed)
+def evaluate(trainer, data, tok, seed=5, per_kind=24, rate_clock=False, kept_layers=None, kinds=KIND_WEIGHTS):
+    """Held-out teacher-forced CE per task kind (of `kinds`, those the held-out rows allow), with and without
+    the adapters; with `rate_clock`, also the root-mean-square error of the head's ln(stride) (0.1 ≈ a stride
+    10 % off). `kept_layers`: the adapted passes run only that many of the lowest fusion layers."""
+    tasks = Tasks(data["examples"], data["images"], "heldout", seed, kinds)
     out = {}
     with torch.no_grad():
         for kind in tasks.kinds:
@@ -536,6 +568,8 @@ def main(argv=None):
         if unknown or not kinds:
             sys.exit(f"adapter_train: --tasks {a.tasks}: kinds are {', '.join(KIND_WEIGHTS)}")
     tasks = Tasks(data["examples"], data["images"], "train", a.seed, kinds)
+    if not tasks.kinds:
+        sys.exit(f"adapter_train: {a.steer} has the rows of none of the tasks {', '.join(kinds)}")
     # The scalars that open a path (route sharpness, the feed-forward blocks' gates) learn faster: from 0,
     # a gate at the base learning rate would take thousands of steps to let its block count.
     scalar = ("route_sharpness", "ffn_gate")
@@ -612,12 +646,12 @@ def main(argv=None):
             print(f"adapters step {step} ce {running[0]:.3f} nce {running[1]:.3f}{clock_text} gates {gates} lr {lr:.1e} "
                   f"{clock.elapsed_minutes():.1f} min", file=sys.stderr, flush=True)
         if step % 500 == 0:
-            report = evaluate(trainer, data, tok, rate_clock=a.rate_clock)
+            report = evaluate(trainer, data, tok, rate_clock=a.rate_clock, kinds=kinds)
             print("adapters held-out CE (with / without" + (" / rate-clock rms" if a.rate_clock else "") + "): "
                   + ", ".join(f"{k} " + "/".join(f"{v:.3f}" for v in values) for k, values in report.items()),
                   file=sys.stderr, flush=True)
             if a.layer_drop > 0:
-                report = evaluate(trainer, data, tok, rate_clock=a.rate_clock, kept_layers=keeps[0])
+                report = evaluate(trainer, data, tok, rate_clock=a.rate_clock, kept_layers=keeps[0], kinds=kinds)
                 print(f"adapters held-out CE with {keeps[0]} fusion layers (with / without"
                       + (" / rate-clock rms" if a.rate_clock else "") + "): "
                       + ", ".join(f"{k} " + "/".join(f"{v:.3f}" for v in values) for k, values in report.items()),

@@ -320,6 +320,43 @@ class SteeringHelpersTests(unittest.TestCase):
         only = adapter_train.Tasks(examples, {}, "train", seed=1, kinds={"drum": 1.0, "beat": 1.0})
         self.assertEqual(list(only.kinds), ["drum"])  # --tasks drum,beat without pause rows
 
+    def test_speaker_tasks_draw_a_reference_and_a_target_in_one_voice(self):
+        from omnitiny import adapter_train
+        examples = [dict(id=f"s{i}", rate=rate, split="train", frames=torch.full((3, 4), float(i)))
+                    for i in range(3) for rate in ("slow", "normal", "fast")]
+        for voice in ("espeak:en-us+f3", "espeak:en-us+whisper"):
+            examples += [dict(id=f"{voice}-{i}", rate="normal", voice=voice, split="train", frames=torch.full((3, 4), 10.0 + i))
+                         for i in range(3)]
+        examples.append(dict(id="held-f3", rate="normal", voice="espeak:en-us+f3", split="heldout", frames=torch.zeros(3, 4)))
+        tasks = adapter_train.Tasks(examples, {}, "train", seed=1)
+        self.assertIn("speaker", tasks.kinds)
+        self.assertIn("whisper", tasks.kinds)
+        self.assertEqual(sorted(tasks.by_voice), ["espeak:en-us+f3", "espeak:en-us+whisper", "teacher"])
+        self.assertTrue(all(not e.get("voice") for rows in tasks.by_rate.values() for e in rows))  # rates: the teacher's only
+        voices = set()
+        for _ in range(40):
+            drawn = tasks.draw("speaker")
+            voice = drawn["voice"]
+            voices.add(voice)
+            self.assertEqual(drawn["target"].get("voice") or "teacher", voice)
+            self.assertEqual(drawn["target"]["rate"], "normal")
+            references = [e for e in tasks.by_voice[voice] if torch.equal(e["frames"], drawn["inputs"]["audio"])]
+            self.assertTrue(references)  # the reference is a recording in the same voice
+            self.assertEqual(drawn["target"]["split"], "train")
+        self.assertEqual(voices, set(tasks.by_voice))
+        whisper = tasks.draw("whisper")
+        self.assertEqual((whisper["inputs"], whisper["voice"]), ({"text": "[whisper]"}, "espeak:en-us+whisper"))
+        self.assertEqual(adapter_train.attribute_label(whisper), "normal/espeak:en-us+whisper")
+        self.assertEqual(adapter_train.attribute_label(tasks.draw("style")).split("/")[1], "teacher")
+        teacher_only = adapter_train.Tasks([e for e in examples if not e.get("voice")], {}, "train", seed=1)
+        self.assertNotIn("speaker", teacher_only.kinds)
+        self.assertNotIn("whisper", teacher_only.kinds)
+        voices_only = adapter_train.Tasks([e for e in examples if e.get("voice") or e["rate"] == "normal"], {}, "train", seed=1)
+        self.assertEqual(sorted(voices_only.kinds), ["speaker", "whisper"])  # no slow or fast rows: no rate task
+        no_whisper = adapter_train.Tasks([e for e in examples if "whisper" not in (e.get("voice") or "")], {}, "train", seed=1)
+        self.assertIn("speaker", no_whisper.kinds)
+        self.assertNotIn("whisper", no_whisper.kinds)
+
     def test_copy_control_rows_starts_the_drum_slot_as_the_knock_slot(self):
         from omnitiny import adapter_train
         adapters = fusion.OmniAdapters(fusion.default_config(16, 2, [0], 8, 8))
@@ -353,6 +390,11 @@ class SteeringHelpersTests(unittest.TestCase):
             data = adapter_train.prepare(args, model=None)  # nothing new to encode: the model is not needed
             self.assertEqual([e["units"] for e in data["examples"]], [[7, 2, 3], [4, 5]])
             self.assertEqual(torch.load(os.path.join(tmp, "features.pt"), weights_only=False)["examples"][0]["units"], [7, 2, 3])
+            with open(manifest, "w") as fh:  # a row that names another voice gives the cached example that voice
+                fh.write(json.dumps(dict(id="s0", rate="normal", units=[7, 2, 3], voice="espeak:en-us+f3")) + "\n")
+                fh.write(json.dumps(dict(id="s0", rate="sfx", units=[4, 5], sfx=0.5)) + "\n")
+            data = adapter_train.prepare(args, model=None)
+            self.assertEqual([e.get("voice") for e in data["examples"]], ["espeak:en-us+f3", None])
 
     def test_transition_weight_counts_where_the_units_move_on(self):
         from omnitiny import adapter_train
