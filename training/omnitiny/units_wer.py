@@ -71,6 +71,7 @@ def load_model(directory: str):
     """The Bark-layout model at `directory` through transformers, f32, in eval mode, one thread (quiet)."""
     import transformers
     transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
     torch.set_num_threads(1)
     return transformers.BarkModel.from_pretrained(directory, torch_dtype=torch.float32).eval()
 
