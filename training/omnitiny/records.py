@@ -70,13 +70,15 @@ def main(argv=None):
         records.append(dict(id=item["id"], split=item["split"], kind=item["kind"], voice=item["voice"],
                             text=item["text"], text_ids=vocabulary.encode(tok, item["text"]),
                             units=units[item["id"]], codes=codes,
-                            weight=kind_weight.get(item["kind"], 0) / total / max(1, counts.get(item["kind"], 1))))
+                            # held-out rows (and every row of a held-out-only manifest) are never drawn: weight 0
+                            weight=kind_weight.get(item["kind"], 0) / total / max(1, counts.get(item["kind"], 1)) if total else 0.0))
         if (n + 1) % 500 == 0:
             print(f"records: {n + 1}/{len(items)}", file=sys.stderr, flush=True)
     torch.save(dict(records=records, text_vocab_size=len(vocabulary.entries()), vocab=vocabulary.entries()),
                a.out + ".part")
     os.replace(a.out + ".part", a.out)
-    print("records: curriculum " + ", ".join(f"{k} {hours[k]:.2f} h → p {kind_weight[k] / total:.2f}" for k in sorted(hours)))
+    if total:
+        print("records: curriculum " + ", ".join(f"{k} {hours[k]:.2f} h → p {kind_weight[k] / total:.2f}" for k in sorted(hours)))
     print(f"records: {len(records)} utterances → {a.out}")
 
 

@@ -16,6 +16,15 @@ class CoarseCrossEntropyGroupingTest(unittest.TestCase):
         self.assertEqual(list(groups), ["normal", "slow", "drum"])
         self.assertEqual([r["id"] for r in groups["slow"]], ["heldout-espeak-en-us-00003-slow"])
 
+    def test_held_out_rows_are_grouped_by_voice_in_order_of_appearance(self):
+        rows = [dict(id="a", split="heldout", voice="espeak:en-us+f3"), dict(id="b", split="train", voice="espeak:en-us"),
+                dict(id="c", split="heldout", voice="espeak:en-us"), dict(id="d", split="heldout", voice="espeak:en-us+f3"),
+                dict(id="e", split="heldout", voice=None)]
+        groups = coarse_ce.held_out_by_voice(rows)
+        self.assertEqual({v: [r["id"] for r in g] for v, g in groups.items()},
+                         {"espeak:en-us+f3": ["a", "d"], "espeak:en-us": ["c"], "none": ["e"]})
+        self.assertEqual(list(groups), ["espeak:en-us+f3", "espeak:en-us", "none"])
+
 
 if __name__ == "__main__":
     unittest.main()

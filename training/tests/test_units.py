@@ -68,6 +68,21 @@ class ReuseTests(unittest.TestCase):
             self.assertIn("--reuse", str(caught.exception))
 
 
+class RecordsTests(unittest.TestCase):
+    def test_held_out_only_manifest_gives_records_that_are_never_drawn(self):
+        from omnitiny import records
+        with tempfile.TemporaryDirectory() as tmp:
+            units.main(["--manifest", corpus(tmp, 4), "--out", os.path.join(tmp, "a"), "--clusters", "8", "--iterations", "3"])
+            held = os.path.join(tmp, "held.jsonl")
+            with open(os.path.join(tmp, "manifest.jsonl")) as fh, open(held, "w") as out:
+                out.writelines(json.dumps(dict(json.loads(line), voice="espeak:en-us", seconds=0.5)) + "\n"
+                               for line in fh if '"heldout"' in line)
+            out = os.path.join(tmp, "records.pt")
+            records.main(["--manifest", held, "--units", os.path.join(tmp, "a"), "--out", out])
+            rows = torch.load(out, weights_only=False)["records"]
+            self.assertEqual([(r["id"], r["split"], r["weight"]) for r in rows], [("u0", "heldout", 0.0)])
+
+
 if __name__ == "__main__":
     unittest.main()
 
