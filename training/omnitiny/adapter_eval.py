@@ -194,6 +194,15 @@ def classify(seconds: float, teacher: dict) -> str:
     return min(RATES, key=lambda r: abs(math.log(max(seconds, 1e-3)) - math.log(teacher[r])))
 
 
+def run_jobs(run, jobs: list, workers: int, label: str, every: int) -> None:
+    """`run(job)` for every job (engine runs, each a subprocess) on `workers` threads, with progress on stderr
+    every `every` jobs; the first failure is raised."""
+    with ThreadPoolExecutor(workers) as pool:
+        for n, _ in enumerate(pool.map(run, jobs), 1):
+            if n % every == 0 or n == len(jobs):
+                print(f"{label}: generated {n}/{len(jobs)}", file=sys.stderr, flush=True)
+
+
 def machine_description() -> str:
     """The CPU model, its count and the engine's commit: figures from different machines differ a little
     even for the unsteered rows (2026-12-06: the plain row 30.5 % on one guest, 34.0 % on an AMD EPYC)."""
@@ -317,10 +326,7 @@ def main(argv=None):
         job["routes"] = routes
         return job
 
-    with ThreadPoolExecutor(a.jobs) as pool:
-        for n, job in enumerate(pool.map(run, jobs), 1):
-            if n % 50 == 0 or n == len(jobs):
-                print(f"adapter_eval: generated {n}/{len(jobs)}", file=sys.stderr, flush=True)
+    run_jobs(run, jobs, a.jobs, "adapter_eval", every=50)
     transcriber = Transcriber([os.path.join(a.out, "transcripts.jsonl")])
     with open(os.path.join(a.out, "transcripts.jsonl"), "a") as fh:
         for n, job in enumerate(jobs, 1):

@@ -20,12 +20,11 @@ import os
 import re
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from . import wer as wer_metric
-from .adapter_eval import machine_description
+from .adapter_eval import machine_description, run_jobs
 from .adapter_train import TEACHER, WHISPER_TAG
 from .audio import read_wav, write_wav
 from .evaluate import EvaluationError, Transcriber, check_model_dir
@@ -137,11 +136,8 @@ def main(argv=None):
             raise RuntimeError(f"{' '.join(job['args'])}: exit {done.returncode}: {done.stderr[-500:]}")
         return job
 
-    with ThreadPoolExecutor(a.jobs) as pool:
-        for n, _ in enumerate(pool.map(run, jobs), 1):
-            if n % 20 == 0 or n == len(jobs):
-                print(f"speaker_eval: generated {n}/{len(jobs)}", file=sys.stderr, flush=True)
-    transcriber = Transcriber([os.path.join(a.out, "transcripts.jsonl")])
+    run_jobs(run, jobs, a.jobs, "speaker_eval", every=20)
+    transcriber = Transcriber([])
     for n, job in enumerate(jobs, 1):
         job["heard"] = classifier.predict(voice_features(read_wav(job["wav"])))
         hypothesis, _ = transcriber.transcribe(job["wav"])
