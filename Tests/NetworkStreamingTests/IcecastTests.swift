@@ -43,18 +43,35 @@ import Glibc
             _ = try NetworkTestSupport.run("/bin/chown", ["-R", "icecast2", directory.path])
         }
 
+        /// Launches icecast2 and waits until it answers HTTP. A server that exits before it answers (on a
+        /// busy machine a restart once failed this way, with nothing left to say why) is launched again, up
+        /// to three times; a failure names the process's state and the end of its error log.
         func start() throws {
-            process = try NetworkTestSupport.launch("/usr/bin/setpriv", ["--reuid=icecast2", "--regid=icecast", "--init-groups",
-                                                                        binary, "-c", directory.appendingPathComponent("icecast.xml").path],
-                                                    in: directory, label: "icecast-\(UUID().uuidString.prefix(4))")
-            // Ready means Icecast answers HTTP. A bare TCP connect is not proof: on a busy machine a
-            // connect to a port nobody listens on can meet itself (TCP simultaneous open) when the
-            // kernel picks the same ephemeral source port, which once made a dead server look ready.
-            let ready = NetworkTestSupport.waitFor(30) {
-                let (status, _) = (try? NetworkTestSupport.curl(["-m", "2", "http://127.0.0.1:\(port)/status-json.xsl"])) ?? (0, "")
-                return status == 200
+            var ready = false
+            for _ in 0..<3 where !ready {
+                let launched = try NetworkTestSupport.launch("/usr/bin/setpriv", ["--reuid=icecast2", "--regid=icecast", "--init-groups",
+                                                                                  binary, "-c", directory.appendingPathComponent("icecast.xml").path],
+                                                             in: directory, label: "icecast-\(UUID().uuidString.prefix(4))")
+                process = launched
+                // Ready means Icecast answers HTTP. A bare TCP connect is not proof: on a busy machine a
+                // connect to a port nobody listens on can meet itself (TCP simultaneous open) when the
+                // kernel picks the same ephemeral source port, which once made a dead server look ready.
+                _ = NetworkTestSupport.waitFor(30) {
+                    let (status, _) = (try? NetworkTestSupport.curl(["-m", "2", "http://127.0.0.1:\(port)/status-json.xsl"])) ?? (0, "")
+                    ready = status == 200
+                    return ready || !launched.isRunning
+                }
+                if !ready && launched.isRunning { break }  // running but silent for 30 s: launching again would not help
+                if !ready { usleep(500_000) }
             }
-            #expect(ready, "icecast2 listens on 127.0.0.1:\(port)")
+            #expect(ready, "icecast2 listens on 127.0.0.1:\(port)\(ready ? "" : diagnosis())")
+        }
+
+        /// The server's state and the end of its error log, for a failure message.
+        private func diagnosis() -> String {
+            let state = process.map { $0.isRunning ? "still running" : "exited with status \($0.terminationStatus)" } ?? "not launched"
+            let log = (try? String(contentsOf: directory.appendingPathComponent("error.log"), encoding: .utf8)) ?? "(no error.log)"
+            return "; icecast2 \(state); error.log ends: \(log.suffix(600))"
         }
 
         func stop() {
