@@ -70,7 +70,7 @@ def main(argv=None):
         records.append(dict(id=item["id"], split=item["split"], kind=item["kind"], voice=item["voice"],
                             text=item["text"], text_ids=vocabulary.encode(tok, item["text"]),
                             units=units[item["id"]], codes=codes,
-                            # held-out rows (and every row of a held-out-only manifest) are never drawn: weight 0
+                            # a held-out-only manifest has no training hours: its rows, which gpt_train never draws, weigh 0
                             weight=kind_weight.get(item["kind"], 0) / total / max(1, counts.get(item["kind"], 1)) if total else 0.0))
         if (n + 1) % 500 == 0:
             print(f"records: {n + 1}/{len(items)}", file=sys.stderr, flush=True)

@@ -28,24 +28,21 @@ from .adapter_eval import machine_description, run_jobs
 from .adapter_train import TEACHER, WHISPER_TAG
 from .audio import read_wav, write_wav
 from .evaluate import EvaluationError, Transcriber, check_model_dir
+from .steer_voices import SteerVoicesError, read_jsonl
 from .voice_units import NearestCentroid, voice_features
 
 
 def voice_rows(steer_path: str) -> dict:
     """{voice: {"train": [rows], "heldout": [rows]}} of the normal-rate rows; the teacher's rows are `TEACHER`.
     Refuses a manifest with fewer than two voices, or a voice without held-out rows, by name."""
-    voices = {}
     try:
-        with open(steer_path, encoding="utf-8") as fh:
-            for number, line in enumerate(fh, 1):
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise EvaluationError(f"--steer {steer_path}:{number}: not JSON ({e.msg})") from None
-                if row.get("rate") == "normal" and row.get("split") in ("train", "heldout"):
-                    voices.setdefault(row.get("voice") or TEACHER, {"train": [], "heldout": []})[row["split"]].append(row)
-    except OSError as e:
-        raise EvaluationError(f"--steer {steer_path}: {e.strerror or e}") from None
+        rows = read_jsonl(steer_path)
+    except SteerVoicesError as e:
+        raise EvaluationError(f"--steer {e}") from None
+    voices = {}
+    for row in rows:
+        if row.get("rate") == "normal" and row.get("split") in ("train", "heldout"):
+            voices.setdefault(row.get("voice") or TEACHER, {"train": [], "heldout": []})[row["split"]].append(row)
     if len(voices) < 2:
         raise EvaluationError(f"--steer {steer_path}: only the teacher's voice; add others with steer_voices")
     for voice, splits in voices.items():
