@@ -218,7 +218,7 @@ class Tasks:
         for e in examples:
             if e["split"] == split and e.get("voice") and e["rate"] == "normal":
                 self.by_voice.setdefault(e["voice"], []).append(e)
-        self.whisper = next((v for v in self.by_voice if v.endswith("+whisper")), None)
+        self.whisper = whisper_voice(self.by_voice)
         self.pauses = [e for e in examples if e["split"] == split and e["rate"] == "pause"]
         self.knocks = [e for e in examples if e["split"] == split and e["rate"] == "sfx"]
         self.drums = [e for e in examples if e["split"] == split and e["rate"] == "drum"]
@@ -392,6 +392,12 @@ class Trainer:
         positive = labels[torch.tensor(targets)][:, None] == labels[None, :]
         log_p = logits.log_softmax(dim=-1)
         return -(log_p * positive).sum(1).div(positive.sum(1)).mean()
+
+
+def whisper_voice(voices) -> str:
+    """The voice `WHISPER_TAG` asks for: the first of `voices` that is a whisper variant (its name ends with
+    "+whisper", e.g. "espeak:en-us+whisper"), or None."""
+    return next((v for v in voices if v.endswith("+whisper")), None)
 
 
 def attribute_label(example: dict) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import wer as wer_metric
 from .adapter_eval import machine_description, run_jobs
-from .adapter_train import TEACHER, WHISPER_TAG
+from .adapter_train import TEACHER, WHISPER_TAG, whisper_voice
 from .audio import read_wav, write_wav
 from .evaluate import EvaluationError, Transcriber, check_model_dir
 from .steer_voices import SteerVoicesError, read_jsonl
@@ -57,7 +57,7 @@ def condition_table(voices: list) -> list:
     whisper style when a voice is the whisper variant."""
     rows = [("plain", TEACHER, {})]
     rows += [(f"reference {voice}", voice, {"audio": voice}) for voice in voices]
-    whisper = next((v for v in voices if v.endswith("+whisper")), None)
+    whisper = whisper_voice(voices)
     if whisper:
         rows.append((f"style {WHISPER_TAG}", whisper, {"style": WHISPER_TAG}))
     return rows
